@@ -1,0 +1,126 @@
+"""The ASGI application: /graphql (API and GraphiQL), /healthz, and GraphiQL's own assets."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from hub.audit import AuditWriter
+from hub.contract import RelationSource, Sector
+from hub.db import Database
+from hub.graphiql import BOOT_SCRIPT_CSP_HASH, graphiql_page
+from hub.http import GraphQLEndpoint
+from hub.identity.population import PERSONAS
+from hub.limits import schema_extensions
+from hub.operations import shipped_operations
+from hub.persisted import PersistedQueries
+from hub.registry import enabled_sectors
+from hub.schema import RabtSchema, build_schema
+from hub.secrets_store import load_secrets
+from hub.seed import create_tables, seed
+from hub.settings import Settings
+from hub.tokens import TokenSigner
+
+log = logging.getLogger("rabt")
+STATIC = Path(__file__).parent / "static" / "vendor"
+
+
+@dataclass
+class Hub:
+    """Everything one running hub holds, built once from settings (tests build their own)."""
+
+    settings: Settings
+    db: Database
+    sectors: tuple[Sector, ...]
+    schema: RabtSchema
+    signer: TokenSigner
+
+    @classmethod
+    def build(cls, settings: Settings) -> Hub:
+        sectors = enabled_sectors(settings.sectors)
+        secrets = load_secrets(settings.data_dir)
+        return cls(
+            settings=settings,
+            db=Database(settings.database_url),
+            sectors=sectors,
+            schema=build_schema(sectors, extensions=schema_extensions()),
+            signer=TokenSigner(secrets["RABT_TOKEN_SECRET"]),
+        )
+
+    def relation_sources(self) -> Sequence[tuple[str, RelationSource]]:
+        return [(sector.name, source) for sector in self.sectors for source in sector.relations]
+
+
+def graphiql_examples() -> list[tuple[str, str, str]]:
+    persona = {p.key: p.id for p in PERSONAS}
+    variables = {
+        "PersonStatus": {"id": persona["absconding_worker"]},
+        "PeopleStatus": {"ids": [persona["absconding_worker"], persona["sponsor"], persona["visitor"]]},
+        "SponsorWorkers": {"id": persona["sponsor"]},
+        "IssueExitReentryVisa": {"input": {"personId": persona["absconding_worker"], "kind": "SINGLE", "days": 30}},
+    }
+    return [
+        (op.title, op.document, orjson.dumps(variables.get(op.name, {}), option=orjson.OPT_INDENT_2).decode())
+        for op in sorted(shipped_operations(), key=lambda op: (op.name != "PersonStatus", op.name))
+    ]
+
+
+def create_app(settings: Settings, hub: Hub | None = None) -> Starlette:
+    hub = hub or Hub.build(settings)
+    page = (
+        graphiql_page(endpoint="/graphql", static_prefix="/static/graphiql", examples=graphiql_examples())
+        if settings.graphiql
+        else None
+    )
+    endpoint = GraphQLEndpoint(
+        schema=hub.schema,
+        db=hub.db,
+        access_sources=hub.relation_sources(),
+        signer=hub.signer,
+        audit=AuditWriter(hub.db),
+        persisted=PersistedQueries(),
+        graphiql=page,
+    )
+
+    async def graphql(request: Request) -> Response:
+        response = await endpoint(request)
+        if response.media_type == "text/html":
+            response.headers["content-security-policy"] = (
+                f"default-src 'self'; script-src 'self' {BOOT_SCRIPT_CSP_HASH}; style-src 'self' 'unsafe-inline'; "
+                "img-src 'self' data:; font-src 'self' data:"
+            )
+        return response
+
+    async def healthz(_: Request) -> Response:
+        await hub.db.ping()
+        return JSONResponse({"status": "ok", "sectors": [sector.name for sector in hub.sectors]})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        if settings.seed_people > 0:
+            await seed(hub.db, hub.sectors, people=settings.seed_people, seed_value=settings.seed,
+                       today=dt.date.today(), progress=lambda line: log.info("seed: %s", line))
+        else:
+            await create_tables(hub.db, hub.sectors)
+        yield
+        await hub.db.dispose()
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Mount("/static/graphiql", app=StaticFiles(directory=STATIC), name="graphiql"),
+        ],
+        lifespan=lifespan,
+    )

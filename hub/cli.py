@@ -1,0 +1,123 @@
+"""`python -m hub <command>`: one command line for operators."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from hub.settings import Settings
+
+SCHEMAS = Path("schemas")
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from hub.app import create_app
+    from hub.identity.population import PERSONAS
+
+    url = f"http://{args.host}:{args.port}/graphql"
+    print(f"Rabt hub on {url} (GraphiQL in a browser; database {settings.database_url})")
+    print("Demo people to try (query PersonStatus with their ID):")
+    for persona in PERSONAS:
+        print(f"  {persona.id}  {persona.key}: {persona.story}")
+    print("Sign in as one of them:  ./dev hub token individual 1010000014   (prints a bearer token)")
+    app = create_app(settings)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, timeout_keep_alive=75,
+                workers=None)
+    return 0
+
+
+def _seed(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.db import Database
+    from hub.registry import enabled_sectors
+    from hub.seed import drop_tables, seed
+
+    async def run() -> bool:
+        db = Database(settings.database_url)
+        sectors = enabled_sectors(settings.sectors)
+        try:
+            if args.reset:
+                await drop_tables(db, sectors)
+            return await seed(db, sectors, people=args.people or settings.seed_people, seed_value=settings.seed,
+                              today=dt.date.fromisoformat(args.today) if args.today else None,
+                              progress=lambda line: print(f"seed: {line}", flush=True))
+        finally:
+            await db.dispose()
+
+    if not asyncio.run(run()):
+        print("seed: the database already holds people; nothing changed (use --reset to start again)")
+    return 0
+
+
+def _schema(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.sdl import write_schemas
+
+    changed = write_schemas(Path(args.out), check=args.check)
+    for path in changed:
+        print(f"{'stale' if args.check else 'wrote'} {path}")
+    return 1 if args.check and changed else 0
+
+
+def _token(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.principal import Principal, Role
+    from hub.secrets_store import load_secrets
+    from hub.tokens import TokenSigner
+
+    role = Role(args.role)
+    principal = Principal(
+        role=role,
+        person_id=args.subject if role in (Role.INDIVIDUAL, Role.OFFICER) else None,
+        sector=args.sector,
+        scopes=frozenset(args.scope or ()),
+        client=args.subject if role is Role.SERVICE else None,
+    )
+    signer = TokenSigner(load_secrets(settings.data_dir)["RABT_TOKEN_SECRET"])
+    print(signer.issue(principal, ttl=dt.timedelta(hours=args.hours)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m hub", description="Rabt hub: serve, seed, schema, …")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the hub (seeds the embedded database on first start)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(run=_serve)
+
+    seed = commands.add_parser("seed", help="create the tables and seed the demo data (once)")
+    seed.add_argument("--people", type=int, default=None, help="how many people (default RABT_SEED_PEOPLE or 10000)")
+    seed.add_argument("--reset", action="store_true", help="drop every table first")
+    seed.add_argument("--today", default=None, help="reference date, YYYY-MM-DD (default: today)")
+    seed.set_defaults(run=_seed)
+
+    schema = commands.add_parser("schema", help="write the SDL files under schemas/")
+    schema.add_argument("--out", default=str(SCHEMAS))
+    schema.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is stale")
+    schema.set_defaults(run=_schema)
+
+    token = commands.add_parser("token", help="print a demo bearer token (signed with this hub's secret)")
+    token.add_argument("role", choices=["individual", "officer", "analyst", "service"])
+    token.add_argument("subject", nargs="?", default=None, help="the person's ID, or the service's client name")
+    token.add_argument("--sector", default=None, help="an officer's sector")
+    token.add_argument("--scope", action="append", help="a service's scope, e.g. traffic (repeatable)")
+    token.add_argument("--hours", type=float, default=8.0)
+    token.set_defaults(run=_token)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return int(args.run(args, Settings.from_env()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""The typed per-request context every resolver receives as `info.context`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from graphql import FieldNode, FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
+
+from hub.audit import AuditBatch
+from hub.db import Database
+from hub.policy import Access
+from hub.principal import Principal
+
+L = TypeVar("L")
+
+
+@dataclass
+class RequestContext:
+    db: Database
+    principal: Principal
+    access: Access
+    audit: AuditBatch
+    request_id: str
+    operation_name: str | None = None
+    _loaders: dict[type[Any], Any] = field(default_factory=dict)
+    _selections: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    def loaders(self, kind: type[L]) -> L:
+        """The request's instance of a sector's loader set, built on first use.
+
+        Loaders live for one request only: aiodataloader binds to the running loop and never
+        expires its cache, so a loader shared between requests would serve stale rows.
+        """
+        found = self._loaders.get(kind)
+        if found is None:
+            found = self._loaders[kind] = kind(self.db)
+        return found  # type: ignore[no-any-return]
+
+    def selected_fields(self, info: Any) -> frozenset[str]:
+        """The names of the fields selected under the current field (fragments expanded).
+
+        Cached per field node: strawberry's `info.selected_fields` rebuilds the AST on every call,
+        which is measurable when a list of 100 people asks for the same selection.
+        """
+        raw = info._raw_info
+        node = raw.field_nodes[0]
+        found = self._selections.get(id(node))
+        if found is None:
+            names: set[str] = set()
+            for field_node in raw.field_nodes:
+                _collect(field_node.selection_set, raw.fragments, names)
+            found = self._selections[id(node)] = frozenset(names)
+        return found
+
+    def forget_loaded(self) -> None:
+        """After a write: later reads in the same request must see it."""
+        self._loaders.clear()
+
+
+def _collect(selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode], into: set[str]) -> None:
+    if selection_set is None:
+        return
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            if selection.name.value != "__typename":
+                into.add(selection.name.value)
+        elif isinstance(selection, InlineFragmentNode):
+            _collect(selection.selection_set, fragments, into)
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None:
+                _collect(fragment.selection_set, fragments, into)

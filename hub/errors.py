@@ -1,0 +1,46 @@
+"""Error codes a client can rely on. The code is the contract; messages may be reworded."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from graphql import GraphQLError
+
+
+class Code(str, enum.Enum):
+    INVALID_ID = "INVALID_ID"
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    BAD_REQUEST = "BAD_REQUEST"
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    OPERATION_NOT_FOUND = "OPERATION_NOT_FOUND"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    TOO_MANY_IDS = "TOO_MANY_IDS"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    PURPOSE_REQUIRED = "PURPOSE_REQUIRED"
+    NOT_FOUND = "NOT_FOUND"
+    RATE_LIMITED = "RATE_LIMITED"
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+    PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"
+    PERSISTED_QUERY_HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"
+    QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
+    TOO_MANY_TOKENS = "TOO_MANY_TOKENS"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+
+
+class RabtError(GraphQLError):
+    """An error a client caused or may act on; it always carries `extensions.code`."""
+
+    def __init__(self, code: Code, message: str, **extensions: Any) -> None:
+        super().__init__(message, extensions={"code": code.value, **extensions})
+        self.code = code
+
+
+def error_code(error: GraphQLError) -> str | None:
+    extensions = error.extensions or {}
+    code = extensions.get("code")
+    return code if isinstance(code, str) else None

@@ -1,0 +1,233 @@
+"""GraphQL over HTTP: the one endpoint front ends call, and GraphiQL for people with a browser.
+
+Written on Starlette directly rather than strawberry's ASGI view, so that every refusal has a
+stable `extensions.code`, errors come out in a stable order (sorted by path: graphql-core appends
+them in completion order), the body is serialised with orjson, and the audit batch is written once
+per request after execution.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from graphql import GraphQLError, OperationType, parse
+from graphql.error import GraphQLSyntaxError
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from hub.audit import AuditBatch, AuditWriter
+from hub.context import RequestContext
+from hub.db import Database
+from hub.errors import Code
+from hub.persisted import PersistedQueries, PersistedQueryError
+from hub.policy import Access
+from hub.principal import ANONYMOUS, Principal, Role
+from hub.schema import RabtSchema
+from hub.tokens import InvalidToken, TokenSigner
+
+log = logging.getLogger("rabt.http")
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+MAX_BODY = 1 << 20
+
+
+@dataclass
+class ParsedRequest:
+    query: str | None
+    variables: dict[str, Any] | None
+    operation_name: str | None
+    extensions: dict[str, Any] | None
+
+
+class RequestRefused(Exception):
+    def __init__(self, status: int, code: Code, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+class GraphQLEndpoint:
+    def __init__(
+        self,
+        *,
+        schema: RabtSchema,
+        db: Database,
+        access_sources: Any,
+        signer: TokenSigner,
+        audit: AuditWriter,
+        persisted: PersistedQueries,
+        graphiql: str | None,
+    ) -> None:
+        self.schema = schema
+        self.db = db
+        self.sources = access_sources
+        self.signer = signer
+        self.audit = audit
+        self.persisted = persisted
+        self.graphiql = graphiql
+
+    async def __call__(self, request: Request) -> Response:
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        media = GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in request.headers.get("accept", "") else JSON
+        if request.method == "GET" and self.graphiql and not request.query_params and _wants_html(request):
+            return HTMLResponse(self.graphiql)
+        try:
+            parsed = await _read(request)
+            principal = self._principal(request)
+            query = await self.persisted.resolve(parsed.query, parsed.extensions)
+            if query is None:
+                raise RequestRefused(400, Code.BAD_REQUEST, "The request has no GraphQL document ('query').")
+            if request.method == "GET" and _is_mutation(query, parsed.operation_name):
+                raise RequestRefused(405, Code.METHOD_NOT_ALLOWED, "Mutations must be sent with POST.")
+        except RequestRefused as refused:
+            headers = {"allow": "POST"} if refused.status == 405 else None
+            return _response({"errors": [_error(refused.message, refused.code)]}, refused.status, media, headers)
+        except PersistedQueryError as error:
+            return _response({"errors": [_error(str(error), error.code)]}, 200, media)
+        access = Access(principal, self.db, self.sources)
+        context = RequestContext(db=self.db, principal=principal, access=access, audit=AuditBatch(),
+                                 request_id=request_id, operation_name=parsed.operation_name)
+        result = await self.schema.execute(
+            query, variable_values=parsed.variables, context_value=context, operation_name=parsed.operation_name
+        )
+        body: dict[str, Any] = {}
+        if result.errors:
+            body["errors"] = sorted((_format(error, request_id) for error in result.errors), key=_error_order)
+        executed = result.data is not None
+        if executed:
+            body["data"] = result.data
+        await self.audit.write(context.audit, principal, request_id, parsed.operation_name)
+        status = 200 if executed or media == JSON else 400
+        return _response(body, status, media, {"x-request-id": request_id})
+
+    def _principal(self, request: Request) -> Principal:
+        authorization = request.headers.get("authorization")
+        if not authorization:
+            return ANONYMOUS
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise RequestRefused(401, Code.UNAUTHENTICATED, "Authorization must be 'Bearer <token>'.")
+        purpose = request.headers.get("x-purpose") or None
+        try:
+            principal = self.signer.verify(token.strip(), purpose)
+        except InvalidToken:
+            raise RequestRefused(401, Code.UNAUTHENTICATED, "The token is invalid or expired; sign in again.") from None
+        if principal.role in (Role.OFFICER, Role.SERVICE) and not purpose:
+            raise RequestRefused(
+                400, Code.PURPOSE_REQUIRED, "Officers and services must state a purpose in the X-Purpose header."
+            )
+        return principal
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
+async def _read(request: Request) -> ParsedRequest:
+    if request.method == "GET":
+        params = request.query_params
+        return ParsedRequest(
+            query=params.get("query"),
+            variables=_json_object(params.get("variables"), "variables"),
+            operation_name=params.get("operationName") or None,
+            extensions=_json_object(params.get("extensions"), "extensions"),
+        )
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != JSON:
+        raise RequestRefused(415, Code.BAD_REQUEST, "POST a JSON body with Content-Type: application/json.")
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise RequestRefused(413, Code.BAD_REQUEST, f"The body is larger than {MAX_BODY} bytes.")
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise RequestRefused(400, Code.BAD_REQUEST, "The body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise RequestRefused(400, Code.BAD_REQUEST, "The body must be a JSON object (batches are not accepted).")
+    query = body.get("query")
+    operation_name = body.get("operationName")
+    if query is not None and not isinstance(query, str):
+        raise RequestRefused(400, Code.BAD_REQUEST, "'query' must be a string.")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise RequestRefused(400, Code.BAD_REQUEST, "'operationName' must be a string.")
+    return ParsedRequest(
+        query=query,
+        variables=_object_or_none(body.get("variables"), "variables"),
+        operation_name=operation_name or None,
+        extensions=_object_or_none(body.get("extensions"), "extensions"),
+    )
+
+
+def _json_object(text: str | None, name: str) -> dict[str, Any] | None:
+    if not text:
+        return None
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        raise RequestRefused(400, Code.BAD_REQUEST, f"'{name}' is not valid JSON.") from None
+    return _object_or_none(value, name)
+
+
+def _object_or_none(value: Any, name: str) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise RequestRefused(400, Code.BAD_REQUEST, f"'{name}' must be a JSON object.")
+    return value
+
+
+def _is_mutation(query: str, operation_name: str | None) -> bool:
+    try:
+        document = parse(query)
+    except GraphQLSyntaxError:
+        return False  # execution reports the syntax error with its code
+    for definition in document.definitions:
+        operation = getattr(definition, "operation", None)
+        if operation is None:
+            continue
+        name = definition.name.value if getattr(definition, "name", None) else None  # type: ignore[attr-defined]
+        if operation_name is None or name == operation_name:
+            return bool(operation is OperationType.MUTATION)
+    return False
+
+
+def _error(message: str, code: Code) -> dict[str, Any]:
+    return {"message": message, "extensions": {"code": code.value}}
+
+
+def _format(error: GraphQLError, request_id: str) -> dict[str, Any]:
+    formatted = error.formatted
+    extensions = dict(formatted.get("extensions") or {})
+    if not extensions.get("code"):
+        original = error.original_error
+        if original is not None and not isinstance(original, GraphQLError):
+            log.error("unexpected error in %s (request %s)", error.path, request_id, exc_info=original)
+            formatted["message"] = f"Internal error; quote request id {request_id} to support."
+            extensions["code"] = Code.INTERNAL_ERROR.value
+        elif error.message.startswith("Syntax Error"):
+            extensions["code"] = Code.GRAPHQL_PARSE_FAILED.value
+        elif error.message.startswith("Variable '$"):
+            extensions["code"] = Code.BAD_USER_INPUT.value
+        elif error.path is None:
+            extensions["code"] = Code.GRAPHQL_VALIDATION_FAILED.value
+        else:
+            extensions["code"] = Code.BAD_USER_INPUT.value
+    formatted["extensions"] = extensions
+    return dict(formatted)
+
+
+def _error_order(error: Mapping[str, Any]) -> tuple[Any, ...]:
+    path = error.get("path") or []
+    locations = error.get("locations") or []
+    first = locations[0] if locations else {"line": 0, "column": 0}
+    return (tuple((isinstance(part, int), str(part) if isinstance(part, str) else f"{part:09d}") for part in path),
+            first["line"], first["column"], error.get("message", ""))
+
+
+def _response(body: dict[str, Any], status: int, media: str, headers: Mapping[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type=media, headers=dict(headers or {}))

@@ -1,0 +1,131 @@
+"""Who may read or write whose data, sector by sector. Deny is the default.
+
+Decisions are made per (subject, sector) — never per leaf field — and the relations they need
+(guardian, sponsor) are fetched in one batch per request through the sectors' RelationSources.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from aiodataloader import DataLoader
+
+from hub.errors import Code, RabtError
+from hub.principal import Principal, Role
+
+if TYPE_CHECKING:
+    from hub.contract import Reads, RelationSource
+
+IDENTITY = "identity"
+"""The hub's own 'sector': names, birth date, nationality, mobile."""
+
+
+class Relation(str, enum.Enum):
+    """Relations between people that open access. What each opens is decided here, not by sectors:
+    a guardian reads everything of a minor child; a sponsor reads identity and the sponsoring
+    sector's records of their workers and dependants (not, say, their traffic violations)."""
+
+    GUARDIAN = "guardian"
+    SPONSOR = "sponsor"
+
+
+class ActingAs(str, enum.Enum):
+    SELF = "self"
+    GUARDIAN = "guardian"
+    SPONSOR = "sponsor"
+    OFFICER = "officer"
+    SERVICE = "service"
+
+
+
+
+class _RelationsOfViewer(DataLoader[str, frozenset[tuple[Relation, str]]]):
+    """subject ID -> the (relation, declaring sector) pairs the viewer holds over that subject."""
+
+    def __init__(self, reads: Reads, viewer_id: str, sources: Sequence[tuple[str, RelationSource]]) -> None:
+        super().__init__()
+        self._reads = reads
+        self._viewer_id = viewer_id
+        self._sources = sources
+
+    async def batch_load_fn(self, subject_ids: Sequence[str]) -> list[frozenset[tuple[Relation, str]]]:
+        found: dict[str, set[tuple[Relation, str]]] = {subject: set() for subject in subject_ids}
+        for sector, source in self._sources:
+            for subject in await source.fetch(self._reads, self._viewer_id, list(found)):
+                if subject in found:
+                    found[subject].add((source.relation, sector))
+        return [frozenset(found[subject]) for subject in subject_ids]
+
+
+class Access:
+    """The per-request policy: decides, caches and explains every (subject, sector) read."""
+
+    def __init__(
+        self,
+        principal: Principal,
+        reads: Reads,
+        sources: Sequence[tuple[str, RelationSource]],
+    ) -> None:
+        self.principal = principal
+        self._reads = reads
+        self._sources = sources
+        self._relations: _RelationsOfViewer | None = None
+        self._decided: dict[tuple[str, str], ActingAs | None] = {}
+
+    async def grant(self, subject_id: str, sector: str) -> ActingAs | None:
+        """How the caller may read `sector` data of `subject_id`, or None when they may not."""
+        key = (subject_id, sector)
+        if key in self._decided:
+            return self._decided[key]
+        decision = await self._decide(subject_id, sector)
+        self._decided[key] = decision
+        return decision
+
+    async def require(self, subject_id: str, sector: str) -> ActingAs:
+        decision = await self.grant(subject_id, sector)
+        if decision is None:
+            raise forbidden(sector)
+        return decision
+
+    async def require_write(self, subject_id: str, sector: str, *, allow: frozenset[ActingAs]) -> ActingAs:
+        """A write on `sector` records of `subject_id`: always an officer of that sector or a
+        service scoped `<sector>:write`; an individual only in the capacities the mutation allows
+        (e.g. a sponsor issuing their worker's exit/re-entry visa)."""
+        principal = self.principal
+        if principal.role is Role.OFFICER:
+            if principal.sector == sector:
+                return ActingAs.OFFICER
+        elif principal.role is Role.SERVICE:
+            if f"{sector}:write" in principal.scopes:
+                return ActingAs.SERVICE
+        elif principal.role is Role.INDIVIDUAL:
+            decision = await self.grant(subject_id, sector)
+            if decision is not None and decision in allow:
+                return decision
+        raise forbidden(sector)
+
+    async def _decide(self, subject_id: str, sector: str) -> ActingAs | None:
+        principal = self.principal
+        if principal.role is Role.OFFICER:
+            return ActingAs.OFFICER if sector in (principal.sector, IDENTITY) else None
+        if principal.role is Role.SERVICE:
+            return ActingAs.SERVICE if sector in principal.scopes else None
+        if principal.role is not Role.INDIVIDUAL or principal.person_id is None:
+            return None  # anonymous callers and analysts never read a person
+        if subject_id == principal.person_id:
+            return ActingAs.SELF
+        if self._relations is None:
+            self._relations = _RelationsOfViewer(self._reads, principal.person_id, self._sources)
+        relations = await self._relations.load(subject_id)
+        if any(relation is Relation.GUARDIAN for relation, _ in relations):
+            return ActingAs.GUARDIAN
+        if any(relation is Relation.SPONSOR and sector in (declared, IDENTITY) for relation, declared in relations):
+            return ActingAs.SPONSOR
+        return None
+
+
+def forbidden(sector: str) -> RabtError:
+    return RabtError(Code.FORBIDDEN, f"You may not read or change this person's {sector} data.", sector=sector)
+

@@ -1,0 +1,28 @@
+"""Secrets come from the environment; the embedded demo generates its own on first start and keeps
+them in its data directory (never in the repository)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import orjson
+
+NAMES = ("RABT_TOKEN_SECRET", "RABT_OTP_PEPPER")
+
+
+def load_secrets(data_dir: Path, environ: dict[str, str] | None = None) -> dict[str, str]:
+    env = os.environ if environ is None else environ
+    if all(env.get(name) for name in NAMES):
+        return {name: env[name] for name in NAMES}
+    path = data_dir / "secrets.json"
+    stored: dict[str, str] = orjson.loads(path.read_bytes()) if path.exists() else {}
+    missing = [name for name in NAMES if not env.get(name) and not stored.get(name)]
+    if missing:
+        for name in missing:
+            stored[name] = secrets.token_urlsafe(48)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600, exist_ok=True)
+        path.write_bytes(orjson.dumps(stored, option=orjson.OPT_INDENT_2))
+    return {name: env.get(name) or stored[name] for name in NAMES}

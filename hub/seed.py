@@ -1,0 +1,88 @@
+"""Creates the tables and fills them with the deterministic demo population, once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import MetaData, Table, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub.audit import AuditBase
+from hub.contract import SeedContext, Sector
+from hub.db import Database
+from hub.identity.models import IdentityBase, PersonRow
+from hub.identity.population import Population, generate
+
+CHUNK = 5_000
+Progress = Callable[[str], None]
+
+
+def metadatas(sectors: Sequence[Sector]) -> list[MetaData]:
+    return [IdentityBase.metadata, AuditBase.metadata, *(sector.metadata for sector in sectors)]
+
+
+async def create_tables(db: Database, sectors: Sequence[Sector]) -> None:
+    async with db.connect() as connection:
+        for metadata in metadatas(sectors):
+            await connection.run_sync(metadata.create_all)
+
+
+async def drop_tables(db: Database, sectors: Sequence[Sector]) -> None:
+    async with db.connect() as connection:
+        for metadata in reversed(metadatas(sectors)):
+            await connection.run_sync(metadata.drop_all)
+
+
+async def is_seeded(db: Database) -> bool:
+    rows = await db.fetch(select(func.count()).select_from(PersonRow.__table__))
+    return bool(rows[0][0])
+
+
+async def seed(
+    db: Database,
+    sectors: Sequence[Sector],
+    *,
+    people: int,
+    seed_value: int,
+    today: dt.date | None = None,
+    progress: Progress = lambda _: None,
+) -> bool:
+    """Seeds an empty database and returns True; leaves a seeded one alone and returns False."""
+    await create_tables(db, sectors)
+    if await is_seeded(db):
+        return False
+    today = today or dt.date.today()
+    started = time.perf_counter()
+    population = generate(people, seed_value, today)
+    progress(f"generated {len(population.people):,} people in {time.perf_counter() - started:.1f}s")
+    async with db.connect() as connection:  # one transaction: a failed seed leaves nothing behind
+        insert = _inserter(connection, progress)
+        await insert(PersonRow.__table__, [_identity_row(population, index) for index in range(len(population.people))])
+        for sector in sectors:
+            context = SeedContext(
+                population=population, rng=random.Random(f"{seed_value}:{sector.name}"), today=today, insert=insert
+            )
+            await sector.seed(context)
+    progress(f"seeded in {time.perf_counter() - started:.1f}s")
+    return True
+
+
+def _identity_row(population: Population, index: int) -> dict[str, Any]:
+    person = population.people[index]
+    return dict(
+        id=person.id, kind=person.kind.value, name_ar=person.name_ar, name_en=person.name_en,
+        sex=person.sex.value, birth_on=person.birth_on, nationality=person.nationality, mobile=person.mobile,
+    )
+
+
+def _inserter(connection: AsyncConnection, progress: Progress) -> Callable[[Table, Sequence[Mapping[str, Any]]], Any]:
+    async def insert(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+        for start in range(0, len(rows), CHUNK):
+            await connection.execute(table.insert(), list(rows[start : start + CHUNK]))
+        progress(f"{table.name}: {len(rows):,} rows")
+
+    return insert

@@ -1,0 +1,65 @@
+"""Jawazat's tables: passports, iqamas, visas and absconding (huroob) reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Index, Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from hub.contract import person_key, sector_metadata
+
+
+class Base(DeclarativeBase):
+    metadata = sector_metadata()
+
+
+class PassportRow(Base):
+    __tablename__ = "passports_passports"
+
+    number: Mapped[str] = mapped_column(String(12), primary_key=True)
+    person_id: Mapped[str] = person_key()
+    issuing_country: Mapped[str] = mapped_column(String(3), comment="ISO 3166-1 alpha-3")
+    issued_on: Mapped[dt.date]
+    expires_on: Mapped[dt.date]
+    status: Mapped[str] = mapped_column(String(10), comment="valid, expired, cancelled or lost")
+
+
+class IqamaRow(Base):
+    __tablename__ = "passports_iqamas"
+
+    number: Mapped[str] = mapped_column(String(10), primary_key=True, comment="the resident's iqama number")
+    person_id: Mapped[str] = person_key()
+    sponsor_id: Mapped[str] = person_key(comment="the sponsor's ID (employer or head of family)")
+    sponsorship: Mapped[str] = mapped_column(String(10), comment="work or family")
+    profession_ar: Mapped[str] = mapped_column(String(60))
+    profession_en: Mapped[str] = mapped_column(String(60))
+    issued_on: Mapped[dt.date]
+    expires_on: Mapped[dt.date]
+    status: Mapped[str] = mapped_column(String(10), comment="valid, expired or cancelled")
+
+
+class VisaRow(Base):
+    __tablename__ = "passports_visas"
+    __table_args__ = (Index("ix_passports_visas_sponsor_id", "sponsor_id"),)
+
+    number: Mapped[str] = mapped_column(String(12), primary_key=True, comment="opaque digits")
+    person_id: Mapped[str] = person_key()
+    sponsor_id: Mapped[str | None] = mapped_column(String(10), comment="sponsor or host, if any")
+    kind: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(10))
+    issued_on: Mapped[dt.date]
+    valid_from: Mapped[dt.date]
+    valid_until: Mapped[dt.date]
+    allowed_days: Mapped[int] = mapped_column(Integer, comment="days the holder may stay abroad or in the Kingdom")
+
+
+class AbscondingReportRow(Base):
+    __tablename__ = "passports_absconding_reports"
+
+    reference: Mapped[str] = mapped_column(String(16), primary_key=True)
+    person_id: Mapped[str] = person_key(comment="the worker reported absent")
+    filed_by_id: Mapped[str] = person_key(comment="the sponsor who filed it")
+    filed_on: Mapped[dt.date]
+    status: Mapped[str] = mapped_column(String(10), comment="open, cancelled or closed")
+    cancelled_on: Mapped[dt.date | None]

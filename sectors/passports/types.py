@@ -1,0 +1,103 @@
+"""Passports' GraphQL types. Every list's order is stated in its field's description."""
+
+from __future__ import annotations
+
+import enum
+
+import strawberry
+
+from hub.contract import CalendarDate, PersonRef, person_ref
+
+
+@strawberry.enum(description="The state of a passport.")
+class PassportStatus(enum.Enum):
+    VALID = "valid"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    LOST = "lost"
+
+
+@strawberry.enum(description="The state of an iqama (residence permit).")
+class IqamaStatus(enum.Enum):
+    VALID = "valid"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+@strawberry.enum(description="Why the sponsor sponsors the resident.")
+class Sponsorship(enum.Enum):
+    WORK = "work"
+    FAMILY = "family"
+
+
+@strawberry.enum(description="The kind of visa.")
+class VisaKind(enum.Enum):
+    EXIT_REENTRY_SINGLE = "exit_reentry_single"
+    EXIT_REENTRY_MULTIPLE = "exit_reentry_multiple"
+    FINAL_EXIT = "final_exit"
+    VISIT = "visit"
+    WORK = "work"
+
+
+@strawberry.enum(description="The state of a visa.")
+class VisaStatus(enum.Enum):
+    ISSUED = "issued"
+    USED = "used"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+@strawberry.enum(description="The state of an absconding (huroob) report.")
+class ReportStatus(enum.Enum):
+    OPEN = "open"
+    CANCELLED = "cancelled"
+    CLOSED = "closed"
+
+
+@strawberry.type(description="A passport registered with Jawazat (Saudi, or a resident's or visitor's foreign one).")
+class Passport:
+    number: str = strawberry.field(description="The passport number.")
+    issuing_country: str = strawberry.field(description="Issuing country, ISO 3166-1 alpha-3.")
+    issued_on: CalendarDate = strawberry.field(description="Date of issue.")
+    expires_on: CalendarDate = strawberry.field(description="Date of expiry.")
+    status: PassportStatus = strawberry.field(description="Valid, expired, cancelled or lost.")
+
+
+@strawberry.type(description="An iqama: a resident's residence permit, tied to a sponsor.")
+class Iqama:
+    number: str = strawberry.field(description="The iqama number (the resident's 10-digit ID).")
+    sponsorship: Sponsorship = strawberry.field(description="Work (employer) or family (head of family).")
+    profession_ar: str = strawberry.field(description="Profession, in Arabic.")
+    profession_en: str = strawberry.field(description="Profession, in English.")
+    issued_on: CalendarDate = strawberry.field(description="Date of issue (or last renewal).")
+    expires_on: CalendarDate = strawberry.field(description="Date of expiry.")
+    status: IqamaStatus = strawberry.field(description="Valid, expired or cancelled.")
+    sponsor_id: strawberry.Private[str]
+
+    @strawberry.field(description="The sponsor: the employer or the head of family.")
+    def sponsor(self) -> PersonRef:
+        return person_ref(self.sponsor_id)  # type: ignore[return-value]
+
+
+@strawberry.type(description="A visa: exit/re-entry, final exit, visit or work.")
+class Visa:
+    number: str = strawberry.field(description="The visa number (opaque digits).")
+    kind: VisaKind = strawberry.field(description="Exit/re-entry (single or multiple), final exit, visit or work.")
+    status: VisaStatus = strawberry.field(description="Issued, used, expired or cancelled.")
+    issued_on: CalendarDate = strawberry.field(description="Date of issue.")
+    valid_from: CalendarDate = strawberry.field(description="First day the visa may be used.")
+    valid_until: CalendarDate = strawberry.field(description="Last day the visa may be used.")
+    allowed_days: int = strawberry.field(description="Days the holder may stay (abroad for exit/re-entry).")
+
+
+@strawberry.type(description="An absconding (huroob, absent-from-work) report filed by a sponsor.")
+class AbscondingReport:
+    reference: str = strawberry.field(description="The report's reference.")
+    status: ReportStatus = strawberry.field(description="Open, cancelled or closed.")
+    filed_on: CalendarDate = strawberry.field(description="The day the sponsor filed it.")
+    cancelled_on: CalendarDate | None = strawberry.field(description="The day it was cancelled, if it was.")
+    filed_by_id: strawberry.Private[str]
+
+    @strawberry.field(description="The sponsor who filed the report.")
+    def filed_by(self) -> PersonRef:
+        return person_ref(self.filed_by_id)  # type: ignore[return-value]
