@@ -1,0 +1,120 @@
+"""Traffic's mutations. Each checks its rules and writes in one transaction, or refuses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Annotated
+
+import strawberry
+from sqlalchemy import select, update
+from strawberry.types.field import StrawberryField
+
+from hub.contract import ActingAs, Code, Info, RabtError, Refusal, parse_person_id, record
+from sectors.traffic.models import ViolationRow
+from sectors.traffic.types import Violation
+
+OBJECTION_WINDOW = dt.timedelta(days=30)
+REASON_MAX = 500
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
+
+
+@strawberry.input(description="Object to a traffic violation: the violator's ID, the violation and why.")
+class ObjectToTrafficViolationInput:
+    person_id: strawberry.ID = strawberry.field(description="The violator's national ID or iqama number.")
+    violation_number: str = strawberry.field(description="The violation's number.")
+    reason: str = strawberry.field(description="Why the violator objects, in their own words: 1 to 500 characters.")
+
+
+@strawberry.type(description="The objection was filed; the fine is on hold until it is decided.")
+class TrafficViolationObjected:
+    violation: Violation = strawberry.field(description="The violation, now objected.")
+
+
+ObjectToTrafficViolationResult = Annotated[
+    TrafficViolationObjected | Refusal,
+    strawberry.union("ObjectToTrafficViolationResult", description="The objected violation, or why it could not be."),
+]
+
+_REFUSALS: Mapping[str, tuple[str, str]] = {
+    "VIOLATION_NOT_FOUND": (
+        "This person has no violation with that number.", "لا توجد مخالفة بهذا الرقم لهذا الشخص."
+    ),
+    "VIOLATION_NOT_UNPAID": (
+        "Only an unpaid violation can be objected to; this one is paid or already objected.",
+        "لا يمكن الاعتراض إلا على مخالفة غير مسددة، وهذه المخالفة مسددة أو معترض عليها.",
+    ),
+    "OBJECTION_WINDOW_CLOSED": (
+        "An objection must be filed within 30 days of the violation.",
+        "يجب تقديم الاعتراض خلال 30 يوماً من تاريخ المخالفة.",
+    ),
+}
+
+
+def _refusal(code: str) -> Refusal:
+    english, arabic = _REFUSALS[code]
+    return Refusal(code=code, message=english, message_ar=arabic)
+
+
+def _violation_number(text: str) -> str:
+    number = text.strip().translate(_DIGITS)
+    if not (number.isascii() and number.isdigit() and len(number) <= 10):
+        raise RabtError(
+            Code.BAD_USER_INPUT, "input.violationNumber: up to 10 digits.", argument="input.violationNumber"
+        )
+    return number
+
+
+def _reason(text: str) -> str:
+    reason = text.strip()
+    if not 1 <= len(reason) <= REASON_MAX:
+        raise RabtError(Code.BAD_USER_INPUT, f"input.reason: 1 to {REASON_MAX} characters.", argument="input.reason")
+    return reason
+
+
+async def object_to_traffic_violation(
+    info: Info, input: ObjectToTrafficViolationInput
+) -> ObjectToTrafficViolationResult:
+    person_id = parse_person_id(input.person_id, "input.personId")
+    number = _violation_number(input.violation_number)
+    reason = _reason(input.reason)
+    context = info.context
+    await context.access.require_write(person_id, "traffic", allow=frozenset({ActingAs.SELF}))
+    today = dt.date.today()
+    async with context.db.transaction() as session:
+        # Matching the person too: a caller may not learn whether someone else's violation exists.
+        violation = (
+            await session.execute(
+                select(ViolationRow).where(ViolationRow.number == number, ViolationRow.person_id == person_id)
+            )
+        ).scalar_one_or_none()
+        if violation is None:
+            return _refusal("VIOLATION_NOT_FOUND")
+        if violation.status != "unpaid":
+            return _refusal("VIOLATION_NOT_UNPAID")
+        if today > violation.committed_on + OBJECTION_WINDOW:
+            return _refusal("OBJECTION_WINDOW_CLOSED")
+        changes = {"status": "objected", "objected_on": today, "objection_reason": reason}
+        # Conditional, so that of two concurrent objections only one writes (on SQLite too, where the
+        # SELECT above runs before the transaction takes its write lock).
+        updated = await session.execute(
+            update(ViolationRow).where(ViolationRow.number == number, ViolationRow.status == "unpaid").values(changes)
+        )
+        if updated.rowcount != 1:
+            return _refusal("VIOLATION_NOT_UNPAID")
+    context.forget_loaded()
+    return TrafficViolationObjected(violation=record(Violation, {**vars(violation), **changes}))
+
+
+def fields() -> dict[str, StrawberryField]:
+    return {
+        "object_to_traffic_violation": strawberry.mutation(
+            resolver=object_to_traffic_violation,
+            description=(
+                "Object to an unpaid traffic violation, within 30 days of it: by the violator or a traffic "
+                "officer. The violation becomes objected. Refused when the violation is not the person's "
+                "(VIOLATION_NOT_FOUND), is not unpaid (VIOLATION_NOT_UNPAID) or is older than 30 days "
+                "(OBJECTION_WINDOW_CLOSED)."
+            ),
+        ),
+    }

@@ -1,0 +1,200 @@
+"""Traffic's GraphQL types. Every list's order is stated in its field's description."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+
+import strawberry
+
+from hub.contract import CalendarDate
+
+PLATE_LETTERS: Mapping[str, str] = {
+    "A": "ا", "B": "ب", "J": "ح", "D": "د", "R": "ر", "S": "س", "X": "ص", "T": "ط", "E": "ع",
+    "G": "ق", "K": "ك", "L": "ل", "Z": "م", "N": "ن", "H": "ه", "U": "و", "V": "ى",
+}
+"""The 17 letters used on plates, Latin -> Arabic (DOMAIN.md §1.6)."""
+
+_ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def _arabic_letters(latin: str) -> str:
+    # Spaced, because adjacent Arabic letters would join into something that reads as a word.
+    return " ".join(PLATE_LETTERS[letter] for letter in reversed(latin))
+
+
+@strawberry.enum(description="The class of a driving licence.")
+class LicenceClass(enum.Enum):
+    PRIVATE = "private"
+    PUBLIC = "public"
+    MOTORCYCLE = "motorcycle"
+    HEAVY = "heavy"
+
+
+@strawberry.enum(description="The state of a driving licence.")
+class LicenceStatus(enum.Enum):
+    VALID = "valid"
+    EXPIRED = "expired"
+    SUSPENDED = "suspended"
+
+
+@strawberry.enum(description="What a plate is for; it decides the plate's colour.")
+class PlateKind(enum.Enum):
+    PRIVATE = "private"
+    TAXI = "taxi"
+    PUBLIC_TRANSPORT = "public_transport"
+    COMMERCIAL = "commercial"
+    DIPLOMATIC = "diplomatic"
+
+
+@strawberry.enum(description="The colour of a plate: white, yellow, blue or green.")
+class PlateColour(enum.Enum):
+    WHITE = "white"
+    YELLOW = "yellow"
+    BLUE = "blue"
+    GREEN = "green"
+
+
+_COLOURS: Mapping[PlateKind, PlateColour] = {
+    PlateKind.PRIVATE: PlateColour.WHITE,
+    PlateKind.TAXI: PlateColour.YELLOW,
+    PlateKind.PUBLIC_TRANSPORT: PlateColour.YELLOW,
+    PlateKind.COMMERCIAL: PlateColour.BLUE,
+    PlateKind.DIPLOMATIC: PlateColour.GREEN,
+}
+
+
+@strawberry.enum(description="Whether a vehicle's compulsory insurance is in force.")
+class InsuranceStatus(enum.Enum):
+    INSURED = "insured"
+    UNINSURED = "uninsured"
+    EXPIRED = "expired"
+
+
+@strawberry.enum(description="What a traffic violation was for.")
+class ViolationKind(enum.Enum):
+    SPEEDING = "speeding"
+    RED_LIGHT = "red_light"
+    PARKING = "parking"
+    MOBILE_USE = "mobile_use"
+    SEATBELT = "seatbelt"
+    EXPIRED_REGISTRATION = "expired_registration"
+    NO_INSURANCE = "no_insurance"
+    WRONG_WAY = "wrong_way"
+    RECKLESS_DRIVING = "reckless_driving"
+
+
+@strawberry.enum(description="The state of a traffic violation's fine.")
+class ViolationStatus(enum.Enum):
+    UNPAID = "unpaid"
+    PAID = "paid"
+    OBJECTED = "objected"
+
+
+@strawberry.enum(
+    description="Who handles an accident: Najm (insured, no injuries) or Muroor (injuries, fire, uninsured)."
+)
+class AccidentHandler(enum.Enum):
+    NAJM = "najm"
+    MUROOR = "muroor"
+
+
+@strawberry.enum(description="The state of an accident report.")
+class AccidentReportStatus(enum.Enum):
+    OPEN = "open"
+    UNDER_REVIEW = "under_review"
+    CLOSED = "closed"
+
+
+@strawberry.type(description="A driving licence issued by Muroor.")
+class DrivingLicence:
+    number: str = strawberry.field(description="The licence number (opaque digits).")
+    licence_class: LicenceClass = strawberry.field(description="Private, public, motorcycle or heavy.")
+    issued_on: CalendarDate = strawberry.field(description="Date of issue (or last renewal).")
+    expires_on: CalendarDate = strawberry.field(description="Date of expiry.")
+    status: LicenceStatus = strawberry.field(description="Valid, expired or suspended.")
+
+
+@strawberry.type(
+    description="A Saudi number plate: up to four digits and three letters, each printed in Arabic and Latin."
+)
+class Plate:
+    digits: str = strawberry.field(description="The digits in Latin numerals, as printed (one to four), e.g. '4821'.")
+    letters_en: str = strawberry.field(description="The three Latin letters, left to right, e.g. 'ABJ'.")
+    kind: PlateKind = strawberry.field(description="What the plate is for: private, taxi, public transport, …")
+
+    @strawberry.field(description="The digits in Arabic-Indic numerals, e.g. '٤٨٢١'.")
+    def digits_ar(self) -> str:
+        return self.digits.translate(_ARABIC_DIGITS)
+
+    @strawberry.field(
+        description=(
+            "The Arabic letters in reading order (right to left), separated by spaces, e.g. 'ح ب ا' for 'ABJ': "
+            "on the plate each Arabic letter stands above its Latin one, so the two read in opposite directions."
+        )
+    )
+    def letters_ar(self) -> str:
+        return _arabic_letters(self.letters_en)
+
+    @strawberry.field(description="The Latin line as one text, digits then letters, e.g. '4821 ABJ'.")
+    def text(self) -> str:
+        return f"{self.digits} {self.letters_en}"
+
+    @strawberry.field(
+        description="The Arabic line as one text, letters then digits in reading order, e.g. 'ح ب ا ٤٨٢١'."
+    )
+    def text_ar(self) -> str:
+        return f"{_arabic_letters(self.letters_en)} {self.digits.translate(_ARABIC_DIGITS)}"
+
+    @strawberry.field(description="The plate's colour, which follows from its kind.")
+    def colour(self) -> PlateColour:
+        return _COLOURS[self.kind]
+
+
+@strawberry.type(description="A vehicle registered to an owner (its istimara), with its plate and insurance.")
+class Vehicle:
+    sequence_number: str = strawberry.field(description="The registration's sequence number (9 digits).")
+    make: str = strawberry.field(description="The manufacturer, e.g. 'Toyota'.")
+    model: str = strawberry.field(description="The model, e.g. 'Camry'.")
+    model_year: int = strawberry.field(description="The model year.")
+    registration_expires_on: CalendarDate = strawberry.field(
+        description="The day the registration (istimara) expires."
+    )
+    insurance_status: InsuranceStatus = strawberry.field(description="Insured, uninsured or expired.")
+    plate_letters: strawberry.Private[str]
+    plate_digits: strawberry.Private[str]
+    plate_kind: strawberry.Private[str]
+
+    @strawberry.field(description="The vehicle's number plate.")
+    def plate(self) -> Plate:
+        return Plate(digits=self.plate_digits, letters_en=self.plate_letters, kind=PlateKind(self.plate_kind))
+
+
+@strawberry.type(description="A traffic violation and its fine.")
+class Violation:
+    number: str = strawberry.field(description="The violation number (opaque digits).")
+    kind: ViolationKind = strawberry.field(description="What it was for: speeding, red light, parking, …")
+    city_ar: str = strawberry.field(description="The city where it was recorded, in Arabic.")
+    city_en: str = strawberry.field(description="The city where it was recorded, in English.")
+    committed_on: CalendarDate = strawberry.field(
+        description="The day of the violation; an objection may be filed up to 30 days after it."
+    )
+    fine_sar: int = strawberry.field(description="The fine in Saudi riyals (whole riyals).")
+    due_on: CalendarDate = strawberry.field(description="The day the fine falls due; unpaid after it, it is overdue.")
+    status: ViolationStatus = strawberry.field(description="Unpaid, paid or objected.")
+    objected_on: CalendarDate | None = strawberry.field(description="The day an objection was filed, if one was.")
+    objection_reason: str | None = strawberry.field(description="The violator's reason for objecting, if they did.")
+
+
+@strawberry.type(description="An accident report filed with Najm or Muroor.")
+class AccidentReport:
+    report_number: str = strawberry.field(description="The report's case number.")
+    status: AccidentReportStatus = strawberry.field(description="Open, under review or closed.")
+    occurred_on: CalendarDate = strawberry.field(description="The day of the accident.")
+    city_ar: str = strawberry.field(description="The city where it happened, in Arabic.")
+    city_en: str = strawberry.field(description="The city where it happened, in English.")
+    handled_by: AccidentHandler = strawberry.field(description="Najm or Muroor.")
+    fault_percent: int | None = strawberry.field(
+        description="This driver's share of the fault in percent (0, 25, 50, 75 or 100); null until decided."
+    )
+    closed_on: CalendarDate | None = strawberry.field(description="The day the report was closed, if it is.")
