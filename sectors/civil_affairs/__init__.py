@@ -1,0 +1,21 @@
+"""Civil affairs (Ahwal, الأحوال المدنية): ID cards, family registers, births, deaths, national addresses."""
+
+from __future__ import annotations
+
+from hub.contract import Sector
+from sectors.civil_affairs import mutations, seed
+from sectors.civil_affairs.models import Base
+from sectors.civil_affairs.person import CivilAffairsOfPerson
+from sectors.civil_affairs.relations import GUARDIAN
+
+SECTOR = Sector(
+    name="civil_affairs",
+    field_name="civilAffairs",
+    title_en="Civil affairs",
+    title_ar="الأحوال المدنية",
+    metadata=Base.metadata,
+    person_type=CivilAffairsOfPerson,
+    seed=seed.seed,
+    mutation_fields=mutations.fields,
+    relations=(GUARDIAN,),
+)

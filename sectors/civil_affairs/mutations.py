@@ -1,0 +1,135 @@
+"""Civil affairs' mutations. Each checks its rules and writes in one transaction, or refuses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+import strawberry
+from sqlalchemy import select
+from strawberry.types.field import StrawberryField
+
+from hub.contract import ActingAs, Code, Info, RabtError, Refusal, parse_person_id, record, require_known_person
+from sectors.civil_affairs.models import DeathRow, NationalAddressRow
+from sectors.civil_affairs.types import NationalAddress
+
+TEXT_LIMIT = 60
+_ARABIC_LETTER = re.compile(r"[\u0621-\u064A]")
+_LATIN_TEXT = re.compile(r"[A-Za-z0-9 .,'/-]*[A-Za-z][A-Za-z0-9 .,'/-]*")
+
+
+@strawberry.input(description="A person's new national address, in Saudi Post's format.")
+class UpdateNationalAddressInput:
+    person_id: strawberry.ID = strawberry.field(description="The person's national ID or iqama number.")
+    building_number: str = strawberry.field(description="Building number: 4 digits.")
+    street_ar: str = strawberry.field(description="Street, in Arabic letters (at most 60 characters).")
+    street_en: str = strawberry.field(description="Street, in Latin letters (at most 60 characters).")
+    district_ar: str = strawberry.field(description="District, in Arabic letters (at most 60 characters).")
+    district_en: str = strawberry.field(description="District, in Latin letters (at most 60 characters).")
+    city_ar: str = strawberry.field(description="City, in Arabic letters (at most 40 characters).")
+    city_en: str = strawberry.field(description="City, in Latin letters (at most 40 characters).")
+    postal_code: str = strawberry.field(description="Postal code: 5 digits.")
+    additional_number: str = strawberry.field(description="Additional number: 4 digits.")
+    short_address: str = strawberry.field(description="Short address: 4 Latin letters then 4 digits, e.g. RRRD2929.")
+
+
+@strawberry.type(description="The national address was registered or changed.")
+class NationalAddressUpdated:
+    address: NationalAddress = strawberry.field(description="The address as now registered.")
+
+
+UpdateNationalAddressResult = Annotated[
+    NationalAddressUpdated | Refusal,
+    strawberry.union("UpdateNationalAddressResult", description="The new address, or why it was not changed."),
+]
+
+
+def _bad(argument: str, rule: str) -> RabtError:
+    return RabtError(Code.BAD_USER_INPUT, f"{argument}: {rule}.", argument=argument)
+
+
+def _digits(value: str, count: int, argument: str) -> str:
+    value = value.strip()
+    if len(value) != count or not value.isascii() or not value.isdigit():
+        raise _bad(argument, f"exactly {count} digits (0-9)")
+    return value
+
+
+def _text(value: str, argument: str, *, arabic: bool, limit: int = TEXT_LIMIT) -> str:
+    value = " ".join(value.split())
+    if not value or len(value) > limit:
+        raise _bad(argument, f"between 1 and {limit} characters")
+    if arabic and not _ARABIC_LETTER.search(value):
+        raise _bad(argument, "written in Arabic letters")
+    if not arabic and not _LATIN_TEXT.fullmatch(value):
+        raise _bad(argument, "written in Latin letters, digits and . , ' / -")
+    return value
+
+
+def _short_address(value: str, argument: str) -> str:
+    value = value.strip().upper()
+    if not re.fullmatch(r"[A-Z]{4}[0-9]{4}", value):
+        raise _bad(argument, "4 Latin letters then 4 digits, e.g. RRRD2929")
+    return value
+
+
+def _address_values(data: UpdateNationalAddressInput) -> dict[str, Any]:
+    """The row's columns from the input, each checked: BAD_USER_INPUT names the first wrong field."""
+    return dict(
+        building_number=_digits(data.building_number, 4, "input.buildingNumber"),
+        street_ar=_text(data.street_ar, "input.streetAr", arabic=True),
+        street_en=_text(data.street_en, "input.streetEn", arabic=False),
+        district_ar=_text(data.district_ar, "input.districtAr", arabic=True),
+        district_en=_text(data.district_en, "input.districtEn", arabic=False),
+        city_ar=_text(data.city_ar, "input.cityAr", arabic=True, limit=40),
+        city_en=_text(data.city_en, "input.cityEn", arabic=False, limit=40),
+        postal_code=_digits(data.postal_code, 5, "input.postalCode"),
+        additional_number=_digits(data.additional_number, 4, "input.additionalNumber"),
+        short_address=_short_address(data.short_address, "input.shortAddress"),
+    )
+
+
+def _person_deceased() -> Refusal:
+    return Refusal(
+        code="PERSON_DECEASED",
+        message="This person is recorded as deceased; their national address cannot be changed.",
+        message_ar="هذا الشخص مسجل متوفى، ولا يمكن تعديل عنوانه الوطني.",
+    )
+
+
+async def update_national_address(info: Info, input: UpdateNationalAddressInput) -> UpdateNationalAddressResult:
+    person_id = parse_person_id(input.person_id, "input.personId")
+    values = _address_values(input)
+    context = info.context
+    await context.access.require_write(
+        person_id, "civil_affairs", allow=frozenset({ActingAs.SELF, ActingAs.GUARDIAN})
+    )
+    await require_known_person(info, person_id)
+    values["updated_on"] = dt.date.today()
+    async with context.db.transaction() as session:
+        died = await session.scalar(select(DeathRow.died_on).where(DeathRow.person_id == person_id))
+        if died is not None:
+            return _person_deceased()
+        row = await session.get(NationalAddressRow, person_id)
+        if row is None:
+            session.add(NationalAddressRow(person_id=person_id, **values))
+        else:
+            for name, value in values.items():
+                setattr(row, name, value)
+    context.forget_loaded()
+    return NationalAddressUpdated(address=record(NationalAddress, values))
+
+
+def fields() -> dict[str, StrawberryField]:
+    return {
+        "update_national_address": strawberry.mutation(
+            resolver=update_national_address,
+            description=(
+                "Register or change a person's national address: by the person themself, by a parent "
+                "for a minor child, or by a civil affairs officer. Every part is checked for its format "
+                "(BAD_USER_INPUT names the field); an ID the registry does not know is NOT_FOUND. "
+                "Refused (PERSON_DECEASED) for a person with a death record."
+            ),
+        ),
+    }
