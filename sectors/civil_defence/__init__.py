@@ -1,0 +1,20 @@
+"""Civil Defence (الدفاع المدني): incident reports and establishments' safety permits (Salamah)."""
+
+from __future__ import annotations
+
+from hub.contract import Sector
+from sectors.civil_defence import mutations, seed
+from sectors.civil_defence.models import Base
+from sectors.civil_defence.person import CivilDefenceOfPerson
+
+SECTOR = Sector(
+    name="civil_defence",
+    field_name="civilDefence",
+    title_en="Civil Defence",
+    title_ar="الدفاع المدني",
+    metadata=Base.metadata,
+    person_type=CivilDefenceOfPerson,
+    seed=seed.seed,
+    mutation_fields=mutations.fields,
+    relations=(),  # civil defence knows no relation between people that opens access
+)

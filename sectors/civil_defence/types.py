@@ -1,0 +1,82 @@
+"""Civil defence's GraphQL types. Every list's order is stated in its field's description."""
+
+from __future__ import annotations
+
+import enum
+
+import strawberry
+
+from hub.contract import CalendarDate
+
+
+@strawberry.enum(description="What kind of emergency an incident report is about.")
+class IncidentKind(enum.Enum):
+    FIRE = "fire"
+    FLOOD = "flood"
+    RESCUE = "rescue"
+    HAZARDOUS_MATERIALS = "hazardous_materials"
+    GAS_LEAK = "gas_leak"
+    ELECTRICAL = "electrical"
+    OTHER = "other"
+
+
+@strawberry.enum(description="Where an incident report stands: open, a team dispatched, or closed.")
+class IncidentStatus(enum.Enum):
+    OPEN = "open"
+    DISPATCHED = "dispatched"
+    CLOSED = "closed"
+
+
+@strawberry.enum(description="What an establishment with a safety permit does.")
+class EstablishmentKind(enum.Enum):
+    RETAIL = "retail"
+    WAREHOUSE = "warehouse"
+    RESTAURANT = "restaurant"
+    WORKSHOP = "workshop"
+    OFFICE = "office"
+    HOTEL = "hotel"
+
+
+@strawberry.enum(description="The state of a safety permit.")
+class SafetyPermitStatus(enum.Enum):
+    VALID = "valid"
+    EXPIRED = "expired"
+    SUSPENDED = "suspended"
+
+
+@strawberry.type(
+    description="An emergency reported to civil defence (a \"Faz'a\" report) by the person it is listed under."
+)
+class IncidentReport:
+    reference: str = strawberry.field(description="The report's reference, e.g. CD-20250114-00000042.")
+    kind: IncidentKind = strawberry.field(
+        description="Fire, flood, rescue, hazardous materials, gas leak, electrical or other."
+    )
+    city: str = strawberry.field(description="The city where the incident happened, as reported.")
+    district: str = strawberry.field(
+        description="The district (neighbourhood) where the incident happened, as reported."
+    )
+    description: str = strawberry.field(description="What the reporter said happened, in their own words.")
+    reported_on: CalendarDate = strawberry.field(description="The day the incident was reported.")
+    status: IncidentStatus = strawberry.field(
+        description="Open, dispatched (a team is on its way or on site) or closed."
+    )
+
+
+@strawberry.type(
+    description=(
+        "A civil-defence safety permit (Salamah licence) of an establishment; "
+        "needed to renew its commercial licence."
+    )
+)
+class SafetyPermit:
+    number: str = strawberry.field(description="The permit (licence) number.")
+    establishment_name_ar: str = strawberry.field(description="The establishment's name, in Arabic.")
+    establishment_name_en: str = strawberry.field(description="The establishment's name, in English.")
+    establishment_kind: EstablishmentKind = strawberry.field(
+        description="What the establishment does: retail, warehouse, restaurant, workshop, office or hotel."
+    )
+    city: str = strawberry.field(description="The city where the establishment is.")
+    issued_on: CalendarDate = strawberry.field(description="Date of issue (or last renewal).")
+    expires_on: CalendarDate = strawberry.field(description="Date of expiry.")
+    status: SafetyPermitStatus = strawberry.field(description="Valid, expired or suspended.")
