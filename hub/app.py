@@ -22,11 +22,10 @@ from hub.db import Database
 from hub.graphiql import BOOT_SCRIPT_CSP_HASH, graphiql_page
 from hub.http import GraphQLEndpoint
 from hub.identity.population import PERSONAS
-from hub.limits import schema_extensions
 from hub.operations import shipped_operations
 from hub.persisted import PersistedQueries
 from hub.registry import enabled_sectors
-from hub.schema import RabtSchema, build_schema
+from hub.schema import RabtSchema, schema_for
 from hub.secrets_store import load_secrets
 from hub.seed import create_tables, seed
 from hub.settings import Settings
@@ -47,14 +46,19 @@ class Hub:
     signer: TokenSigner
 
     @classmethod
-    def build(cls, settings: Settings) -> Hub:
+    def build(cls, settings: Settings, *, subgraph: str | None = None) -> Hub:
+        """The all-in-one hub, or (with `subgraph`) one federation subgraph: `identity` or a sector.
+
+        Every shape keeps every enabled sector's relation sources: a guardian's right to read a
+        minor's traffic records is decided from civil affairs' data, whichever subgraph answers.
+        """
         sectors = enabled_sectors(settings.sectors)
         secrets = load_secrets(settings.data_dir)
         return cls(
             settings=settings,
             db=Database(settings.database_url),
             sectors=sectors,
-            schema=build_schema(sectors, extensions=schema_extensions()),
+            schema=schema_for(sectors, subgraph),
             signer=TokenSigner(secrets["RABT_TOKEN_SECRET"]),
         )
 

@@ -33,6 +33,40 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _subgraph(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from hub.app import Hub, create_app
+    from hub.federation import subgraphs
+    from hub.registry import enabled_sectors
+
+    known = {subgraph.name: subgraph for subgraph in subgraphs(enabled_sectors(settings.sectors))}
+    if args.name not in known:
+        print(f"unknown subgraph {args.name!r}; one of: {', '.join(known)}", file=sys.stderr)
+        return 2
+    port = args.port or known[args.name].port
+    print(f"Rabt subgraph {args.name} on http://{args.host}:{port}/graphql (Apollo Federation v2)", flush=True)
+    app = create_app(settings, Hub.build(settings, subgraph=args.name))
+    # Keep-alive longer than the gateway's idle connections, or it meets sockets closed under it.
+    uvicorn.run(app, host=args.host, port=port, log_level=args.log_level, timeout_keep_alive=75)
+    return 0
+
+
+def _gateway(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
+    from hub.federation import FEDERATION_DIR, GATEWAY_PORT, gateway_command
+
+    supergraph = Path(args.supergraph).resolve()
+    env = {k: v for k, v in os.environ.items() if k not in ("HOST", "PORT", "CONFIG_PATH", "POLLING")}
+    env.update(RABT_SUPERGRAPH=str(supergraph), RABT_GATEWAY_HOST=args.host,
+               RABT_GATEWAY_PORT=str(args.port or GATEWAY_PORT))
+    command = gateway_command()
+    print(f"Hive Gateway on http://{args.host}:{args.port or GATEWAY_PORT}/graphql over {supergraph}", flush=True)
+    os.chdir(FEDERATION_DIR.parent)
+    os.execvpe(command[0], command, env)
+
+
 def _seed(args: argparse.Namespace, settings: Settings) -> int:
     from hub.db import Database
     from hub.registry import enabled_sectors
@@ -58,7 +92,7 @@ def _seed(args: argparse.Namespace, settings: Settings) -> int:
 def _schema(args: argparse.Namespace, settings: Settings) -> int:
     from hub.sdl import write_schemas
 
-    changed = write_schemas(Path(args.out), check=args.check)
+    changed = write_schemas(Path(args.out), check=args.check, with_supergraph=not args.no_supergraph)
     for path in changed:
         print(f"{'stale' if args.check else 'wrote'} {path}")
     return 1 if args.check and changed else 0
@@ -92,6 +126,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(run=_serve)
 
+    subgraph = commands.add_parser("subgraph", help="serve one Apollo Federation v2 subgraph: identity or a sector")
+    subgraph.add_argument("name")
+    subgraph.add_argument("--host", default="127.0.0.1")
+    subgraph.add_argument("--port", type=int, default=None, help="default: 4001 for identity, then one per sector")
+    subgraph.add_argument("--log-level", default="info")
+    subgraph.set_defaults(run=_subgraph)
+
+    gateway = commands.add_parser("gateway", help="run Hive Gateway (Node.js) over a composed supergraph")
+    gateway.add_argument("--supergraph", default=str(SCHEMAS / "supergraph.graphql"))
+    gateway.add_argument("--host", default="127.0.0.1")
+    gateway.add_argument("--port", type=int, default=None, help="default 4000")
+    gateway.set_defaults(run=_gateway)
+
     seed = commands.add_parser("seed", help="create the tables and seed the demo data (once)")
     seed.add_argument("--people", type=int, default=None, help="how many people (default RABT_SEED_PEOPLE or 10000)")
     seed.add_argument("--reset", action="store_true", help="drop every table first")
@@ -101,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="write the SDL files under schemas/")
     schema.add_argument("--out", default=str(SCHEMAS))
     schema.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is stale")
+    schema.add_argument("--no-supergraph", action="store_true", help="skip composition (needs Node.js)")
     schema.set_defaults(run=_schema)
 
     token = commands.add_parser("token", help="print a demo bearer token (signed with this hub's secret)")

@@ -50,10 +50,12 @@ __all__ = [
     "RowsByKey",
     "SeedContext",
     "Sector",
+    "Statistic",
     "parse_person_id",
     "person_key",
     "person_ref",
     "record",
+    "require_known_person",
     "sector_metadata",
 ]
 
@@ -94,6 +96,14 @@ def parse_person_id(text: str, argument: str = "id") -> str:
         raise RabtError(Code.INVALID_ID, f"{argument}: {error}.", argument=argument) from None
 
 
+async def require_known_person(info: Info, person_id: str) -> None:
+    """Raises NOT_FOUND unless the identity registry knows this ID (e.g. before an officer's write)."""
+    from hub.identity.loaders import IdentityLoaders  # identity's loaders are built on this module
+
+    if await info.context.loaders(IdentityLoaders).person_by_id.load(person_id) is None:
+        raise RabtError(Code.NOT_FOUND, "No person with this ID is registered.", argument="personId")
+
+
 def person_ref(person_id: str | None) -> Person | None:
     """The `Person` with this ID, for a field annotated `PersonRef` (its fields load lazily)."""
     from hub.person import Person  # import-linter: sectors reach Person only through this door
@@ -107,7 +117,11 @@ class Language(enum.Enum):
     EN = "en"
 
 
-@strawberry.type(description="A date in both calendars: Gregorian (ISO 8601) and Umm al-Qura Hijri.")
+# Value types every subgraph returns are @shareable, as Federation v2 requires of a type that
+# several subgraphs resolve.
+@strawberry.federation.type(
+    shareable=True, description="A date in both calendars: Gregorian (ISO 8601) and Umm al-Qura Hijri."
+)
 class CalendarDate:
     gregorian: dt.date = strawberry.field(description="The Gregorian date, ISO 8601 (YYYY-MM-DD).")
 
@@ -120,8 +134,9 @@ class CalendarDate:
         return hijri_long(self.gregorian, language.value)
 
 
-@strawberry.type(
-    description="Why a mutation did not happen. Nothing was written. `code` is stable; `message` is for people."
+@strawberry.federation.type(
+    shareable=True,
+    description="Why a mutation did not happen. Nothing was written. `code` is stable; `message` is for people.",
 )
 class Refusal:
     code: str = strawberry.field(description="A stable, machine-readable reason, e.g. IQAMA_EXPIRED.")
@@ -242,6 +257,20 @@ class RelationSource:
     fetch: Callable[[Reads, str, Sequence[str]], Awaitable[set[str]]]
 
 
+@dataclass(frozen=True)
+class Statistic:
+    """An aggregate analysts may read: row counts of `table` grouped by `group_by` columns.
+
+    Declarative on purpose: the hub writes the SQL and suppresses small counts, so no sector can
+    hand an analyst a count that singles a person out.
+    """
+
+    name: str
+    description: str
+    table: Table
+    group_by: tuple[str, ...]
+
+
 @dataclass
 class SeedContext:
     """What a sector's seed gets: the synthetic population and a way to insert rows in bulk."""
@@ -272,6 +301,7 @@ class Sector:
     query_fields: Callable[[], Mapping[str, StrawberryField]] = dict
     mutation_fields: Callable[[], Mapping[str, StrawberryField]] = dict
     relations: Sequence[RelationSource] = ()
+    statistics: Sequence[Statistic] = ()
 
     def __post_init__(self) -> None:
         foreign = [table.name for table in self.metadata.sorted_tables if not table.name.startswith(f"{self.name}_")]

@@ -98,7 +98,8 @@ class GraphQLEndpoint:
         body: dict[str, Any] = {}
         if result.errors:
             body["errors"] = sorted((_format(error, request_id) for error in result.errors), key=_error_order)
-        executed = result.data is not None
+        # Per the spec, `data` is present (maybe null) once execution started: an error with a path.
+        executed = result.data is not None or any(error.path for error in result.errors or ())
         if executed:
             body["data"] = result.data
         await self.audit.write(context.audit, principal, request_id, parsed.operation_name)

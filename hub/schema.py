@@ -6,6 +6,7 @@ serves (`get_fields`), so the in-process hub and each federation subgraph come f
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -17,9 +18,11 @@ from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
 from hub.contract import Sector
-from hub.errors import Code
+from hub import access_log
 from hub.identity import queries as identity_queries
+from hub.limits import schema_extensions
 from hub.person import Person
+from hub.statistics import statistics_fields
 
 FEDERATION_VERSION = "2.9"  # both Apollo's and The Guild's composers accept it; strawberry defaults newer
 
@@ -44,13 +47,11 @@ def _merge(groups: Iterable[tuple[str, Mapping[str, StrawberryField]]]) -> dict[
     return merged
 
 
-class RabtSchema(FederationSchema):
-    """A schema that shows only its own sectors' namespace fields on `Person` and keeps the
-    logs free of expected errors (refusals, bad input), logging only the unexpected."""
+class _RabtSchemaMixin:
+    """Shows only the schema's own sectors' namespace fields on `Person`, and keeps the logs
+    free of expected errors (refusals, bad input), logging only the unexpected."""
 
-    def __init__(self, *, person_fields: frozenset[str], **options: Any) -> None:
-        self._person_fields = person_fields
-        super().__init__(**options)
+    _person_fields: frozenset[str]
 
     def get_fields(self, type_definition: StrawberryObjectDefinition) -> list[StrawberryField]:
         if type_definition.name == "Person":
@@ -63,34 +64,81 @@ class RabtSchema(FederationSchema):
             if error.original_error is not None and not isinstance(error.original_error, GraphQLError)
         ]
         if unexpected:
-            super().process_errors(unexpected, execution_context)
+            super().process_errors(unexpected, execution_context)  # type: ignore[misc]
+
+
+class HubSchema(_RabtSchemaMixin, strawberry.Schema):
+    """The all-in-one hub: a plain GraphQL schema, no federation plumbing (`_entities`, `_service`)
+    for front ends to see. `Person` keeps its `@key(fields: "id")`: one Person class serves every
+    shape, and the key tells readers what identifies a person."""
+
+    def __init__(self, *, person_fields: frozenset[str], **options: Any) -> None:
+        self._person_fields = person_fields
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Federation directive found", UserWarning)
+            super().__init__(**options)
+
+
+class SubgraphSchema(_RabtSchemaMixin, FederationSchema):
+    """One Apollo Federation v2 subgraph, pinned to a version both major composers accept."""
+
+    def __init__(self, *, person_fields: frozenset[str], **options: Any) -> None:
+        self._person_fields = person_fields
+        super().__init__(federation_version=FEDERATION_VERSION, **options)
+
+
+RabtSchema = HubSchema | SubgraphSchema
 
 
 def _core_person_fields() -> set[str]:
     return {field.python_name for field in Person.__strawberry_definition__.fields if not field.python_name.startswith("_sector_")}
 
 
+IDENTITY_SUBGRAPH = "identity"
+
+
 def build_schema(
     sectors: Sequence[Sector],
     *,
     extensions: Extensions = (),
-    extra_query: Mapping[str, StrawberryField] | None = None,
-    extra_mutation: Mapping[str, StrawberryField] | None = None,
+    hub_query: Mapping[str, StrawberryField] | None = None,
+    hub_mutation: Mapping[str, StrawberryField] | None = None,
+    identity: bool = True,
+    federated: bool = False,
 ) -> RabtSchema:
-    """The in-process hub: identity, every enabled sector, and the hub's own root fields."""
-    query = _merge(
-        [("identity", identity_queries.fields()), ("hub", extra_query or {})]
-        + [(sector.name, sector.query_fields()) for sector in sectors]
-    )
-    mutation = _merge([("hub", extra_mutation or {})] + [(sector.name, sector.mutation_fields()) for sector in sectors])
-    return RabtSchema(
-        person_fields=frozenset(_core_person_fields() | {f"_sector_{sector.name}" for sector in sectors}),
-        query=_object("Query", query, "Read Rabt: people and their records across sectors."),
+    """A schema serving the identity registry (when `identity`) and the given sectors.
+
+    The in-process hub is identity plus every enabled sector; a federation subgraph is either
+    identity alone or one sector alone, where `Person` carries only its `id` and that sector's
+    namespace field and the gateway fetches the rest from the other subgraphs.
+    """
+    own_query = [
+        ("identity", identity_queries.fields()),
+        ("access log", access_log.fields()),
+        ("statistics", statistics_fields(sectors)),
+        ("hub", hub_query or {}),
+    ] if identity else []
+    own_mutation = [("hub", hub_mutation or {})] if identity else []
+    query = _merge(own_query + [(sector.name, sector.query_fields()) for sector in sectors])
+    mutation = _merge(own_mutation + [(sector.name, sector.mutation_fields()) for sector in sectors])
+    person_fields = (_core_person_fields() if identity else {"id"}) | {f"_sector_{s.name}" for s in sectors}
+    schema_class = SubgraphSchema if federated else HubSchema
+    return schema_class(
+        person_fields=frozenset(person_fields),
+        query=_object("Query", query, "Read Rabt: people and their records across sectors.") if query else None,
         mutation=_object("Mutation", mutation, "Change Rabt: every mutation is atomic.") if mutation else None,
+        types=[Person],
         extensions=extensions,
-        federation_version=FEDERATION_VERSION,  # type: ignore[arg-type]
     )
 
 
-def error_code_of(error: GraphQLError) -> str:
-    return str((error.extensions or {}).get("code") or Code.INTERNAL_ERROR.value)
+def schema_for(sectors: Sequence[Sector], subgraph: str | None) -> RabtSchema:
+    extensions = schema_extensions()
+    if subgraph is None:
+        return build_schema(sectors, extensions=extensions)
+    if subgraph == IDENTITY_SUBGRAPH:
+        return build_schema([], extensions=extensions, federated=True)
+    served = [sector for sector in sectors if sector.name == subgraph]
+    if not served:
+        raise ValueError(f"no enabled sector or subgraph named {subgraph!r}")
+    return build_schema(served, extensions=extensions, identity=False, federated=True)

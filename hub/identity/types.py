@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import Self
 
 import strawberry
 
@@ -44,6 +45,11 @@ class PersonCore:
     id: strawberry.ID = strawberry.field(
         description="The 10-digit ID: national ID (starts with 1), iqama (2) or border number (3)."
     )
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> Self:
+        """A federation gateway names a person by ID; fields load (and are checked) as usual."""
+        return cls(id=id)
 
     @strawberry.field(description="Whether the person is a citizen, a resident or a visitor.")
     async def kind(self, info: Info) -> PersonKind:

@@ -1,0 +1,184 @@
+"""Shared fixtures: a seeded hub on SQLite and on the real PostgreSQL, and a GraphQL client.
+
+PostgreSQL is named by RABT_TEST_POSTGRES_URL (default: the local server, database `test`).
+Each run creates its own database there and drops it afterwards, so parallel runs never meet.
+In CI (CI=true) an unreachable PostgreSQL fails the run; elsewhere its tests skip, saying why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+import pytest_asyncio
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+from hub.app import Hub, create_app
+from hub.identity.population import PERSONAS
+from hub.principal import ANONYMOUS, Principal, Role
+from hub.settings import Settings
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+POSTGRES_URL = os.environ.get("RABT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("RABT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+TEST_PEOPLE = 1_500
+TODAY = dt.date.today()
+
+PERSONA = {persona.key: persona.id for persona in PERSONAS}
+
+
+def service_unavailable(what: str, error: BaseException) -> None:
+    """A missing service fails the run in CI and skips (with the reason) on a machine without it."""
+    message = f"{what} is not reachable ({type(error).__name__}: {error})"
+    if IN_CI:
+        pytest.fail(f"{message}; CI must provide it", pytrace=False)
+    pytest.skip(f"{message}; set it up to run these tests")
+
+
+async def _create_postgres_database() -> str:
+    url = make_url(POSTGRES_URL)
+    name = f"rabt_test_{uuid.uuid4().hex[:12]}"
+    connection = await asyncpg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database,
+        timeout=5,
+    )
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_postgres_database(test_url: str) -> None:
+    url = make_url(POSTGRES_URL)
+    connection = await asyncpg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database
+    )
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{make_url(test_url).database}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+@dataclass
+class StatementCounter:
+    count: int = 0
+    statements: list[str] = field(default_factory=list)
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        self.count += 1
+        self.statements.append(statement)
+
+
+@dataclass
+class Api:
+    """A GraphQL client for one seeded hub, speaking HTTP to it in-process (ASGI)."""
+
+    hub: Hub
+    client: httpx.AsyncClient
+    backend: str
+
+    def token(self, principal: Principal) -> str:
+        return self.hub.signer.issue(principal)
+
+    def headers(self, as_: Principal, purpose: str | None = "testing") -> dict[str, str]:
+        if as_.role is Role.ANONYMOUS:
+            return {}
+        headers = {"authorization": f"Bearer {self.token(as_)}"}
+        if purpose:
+            headers["x-purpose"] = purpose
+        return headers
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None, *, as_: Principal = ANONYMOUS,
+                   headers: dict[str, str] | None = None) -> httpx.Response:
+        body: dict[str, Any] = {"query": query}
+        if variables is not None:
+            body["variables"] = variables
+        return await self.client.post("/graphql", json=body, headers={**self.headers(as_), **(headers or {})})
+
+    async def query(self, query: str, variables: dict[str, Any] | None = None, *,
+                    as_: Principal = ANONYMOUS) -> dict[str, Any]:
+        response = await self.post(query, variables, as_=as_)
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    def count_statements(self) -> StatementCounter:
+        counter = StatementCounter()
+        event.listen(self.hub.db.engine.sync_engine, "before_cursor_execute", counter)
+        return counter
+
+    def stop_counting(self, counter: StatementCounter) -> None:
+        event.remove(self.hub.db.engine.sync_engine, "before_cursor_execute", counter)
+
+
+def individual(key_or_id: str) -> Principal:
+    return Principal(Role.INDIVIDUAL, person_id=PERSONA.get(key_or_id, key_or_id))
+
+
+def officer(sector: str) -> Principal:
+    return Principal(Role.OFFICER, person_id="1000000008", sector=sector)
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("rabt-data")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _secrets_from_env() -> Iterator[None]:
+    # Tests never touch a developer's var/secrets.json: they bring their own secrets.
+    saved = {name: os.environ.get(name) for name in ("RABT_TOKEN_SECRET", "RABT_OTP_PEPPER")}
+    os.environ["RABT_TOKEN_SECRET"] = uuid.uuid4().hex * 2
+    os.environ["RABT_OTP_PEPPER"] = uuid.uuid4().hex * 2
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+async def _seeded_api(url: str, backend: str, data_dir: Path) -> AsyncIterator[Api]:
+    settings = Settings(database_url=url, data_dir=data_dir, seed_people=TEST_PEOPLE, seed=2026)
+    hub = Hub.build(settings)
+    app = create_app(settings, hub)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://rabt.test") as client:
+            yield Api(hub=hub, client=client, backend=backend)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def sqlite_api(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> AsyncIterator[Api]:
+    path = tmp_path_factory.mktemp("sqlite") / "rabt.db"
+    async for api in _seeded_api(f"sqlite+aiosqlite:///{path}", "sqlite", data_dir):
+        yield api
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def postgres_api(data_dir: Path) -> AsyncIterator[Api]:
+    try:
+        url = await asyncio.wait_for(_create_postgres_database(), timeout=10)
+    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as error:
+        service_unavailable(f"PostgreSQL at {POSTGRES_URL}", error)
+    try:
+        async for api in _seeded_api(url, "postgres", data_dir):
+            yield api
+    finally:
+        await _drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def api(request: pytest.FixtureRequest) -> Api:
+    """The seeded hub, once on SQLite and once on PostgreSQL: tests using it run on both."""
+    return request.getfixturevalue(f"{request.param}_api")  # type: ignore[no-any-return]

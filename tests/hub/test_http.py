@@ -1,0 +1,124 @@
+"""GraphQL over HTTP: bad requests get a stable code and never a stack trace."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+
+from tests.conftest import PERSONA, Api, officer
+
+
+
+async def test_a_body_that_is_not_json_is_bad_request(sqlite_api: Api) -> None:
+    response = await sqlite_api.client.post(
+        "/graphql", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_a_batch_array_is_refused(sqlite_api: Api) -> None:
+    response = await sqlite_api.client.post("/graphql", json=[{"query": "{ __typename }"}])
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_a_syntax_error_is_parse_failed(sqlite_api: Api) -> None:
+    result = await sqlite_api.query("{ person(id: ")
+    assert result["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+    assert "data" not in result
+
+
+async def test_an_unknown_field_is_validation_failed(sqlite_api: Api) -> None:
+    result = await sqlite_api.query('{ person(id: "1000000008") { shoeSize } }')
+    assert result["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "shoeSize" in result["errors"][0]["message"]
+
+
+async def test_a_variable_of_the_wrong_type_is_bad_user_input(sqlite_api: Api) -> None:
+    result = await sqlite_api.query("query($ids: [ID!]!) { people(ids: $ids) { id } }", {"ids": {"not": "a list"}})
+    assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "data" not in result
+
+
+async def test_graphql_response_media_type_gets_400_for_an_invalid_document(sqlite_api: Api) -> None:
+    response = await sqlite_api.client.post(
+        "/graphql", json={"query": "{ nope }"}, headers={"accept": "application/graphql-response+json"}
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/graphql-response+json")
+
+
+async def test_a_mutation_over_get_is_method_not_allowed(sqlite_api: Api) -> None:
+    response = await sqlite_api.client.get(
+        "/graphql", params={"query": 'mutation { issueExitReentryVisa(input: {personId: "1", kind: SINGLE, days: 1}) { __typename } }'}
+    )
+    assert response.status_code == 405
+    assert response.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+
+
+async def test_a_query_over_get_is_answered(sqlite_api: Api) -> None:
+    response = await sqlite_api.client.get("/graphql", params={"query": "{ __typename }"})
+    assert response.status_code == 200
+    assert response.json() == {"data": {"__typename": "Query"}}
+
+
+async def test_a_bad_token_is_unauthenticated(sqlite_api: Api) -> None:
+    response = await sqlite_api.client.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"authorization": "Bearer nonsense"}
+    )
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_an_officer_without_a_purpose_is_refused(sqlite_api: Api) -> None:
+    response = await sqlite_api.client.post(
+        "/graphql", json={"query": "{ __typename }"},
+        headers={"authorization": f"Bearer {sqlite_api.token(officer('traffic'))}"},
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "PURPOSE_REQUIRED"
+
+
+async def test_errors_come_out_sorted_by_path_so_the_same_request_gives_the_same_bytes(sqlite_api: Api) -> None:
+    query = "query($ids: [ID!]!) { people(ids: $ids) { id nameEn } }"
+    ids = [PERSONA["visitor"], PERSONA["sponsor"], PERSONA["family_head"], PERSONA["minor_child"]]
+    first = await sqlite_api.post(query, {"ids": ids})
+    second = await sqlite_api.post(query, {"ids": ids})
+    assert first.content == second.content
+    paths = [error["path"] for error in first.json()["errors"]]
+    assert paths == sorted(paths, key=lambda path: [str(part).zfill(9) for part in path])
+
+
+async def test_automatic_persisted_queries_round_trip(sqlite_api: Api) -> None:
+    query = "{ __typename }"
+    digest = hashlib.sha256(query.encode()).hexdigest()
+    extensions = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    unknown = await sqlite_api.client.post("/graphql", json={"extensions": extensions})
+    assert unknown.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    registered = await sqlite_api.client.post("/graphql", json={"query": query, "extensions": extensions})
+    assert registered.json() == {"data": {"__typename": "Query"}}
+    by_hash = await sqlite_api.client.post("/graphql", json={"extensions": extensions})
+    assert by_hash.json() == {"data": {"__typename": "Query"}}
+    wrong = {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}
+    mismatch = await sqlite_api.client.post("/graphql", json={"query": query, "extensions": wrong})
+    assert mismatch.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_HASH_MISMATCH"
+
+
+async def test_graphiql_is_served_with_every_asset_from_the_hub(sqlite_api: Api) -> None:
+    page = await sqlite_api.client.get("/graphql", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert "PersonStatus" in page.text
+    assert not re.search(r"""(src|href)=["']https?://""", page.text), "nothing may load from a CDN"
+    assets = re.findall(r"""(?:src|href)=["'](/static/[^"']+)["']""", page.text)
+    assert len(assets) >= 4
+    for asset in assets:
+        response = await sqlite_api.client.get(asset)
+        assert response.status_code == 200, asset
+
+
+async def test_healthz_reports_ok_and_the_sectors(sqlite_api: Api) -> None:
+    response = await sqlite_api.client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["sectors"] == ["passports", "traffic", "civil_affairs", "civil_defence"]
