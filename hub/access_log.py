@@ -26,9 +26,7 @@ MAX_PAGE = 100
 @strawberry.type(description="One request that read or changed your data.")
 class AccessLogEntry:
     at: dt.datetime = strawberry.field(description="When (UTC).")
-    actor: str = strawberry.field(
-        description="Who: `individual:<ID>`, `officer:<ID>` or `service:<client>`."
-    )
+    actor: str = strawberry.field(description="Who: `individual:<ID>`, `officer:<ID>` or `service:<client>`.")
     role: str = strawberry.field(description="The caller's role: individual, officer, analyst or service.")
     acting_as: str = strawberry.field(description="In which capacity: self, guardian, sponsor, officer or service.")
     sector: str = strawberry.field(description="Which part of your data: identity, passports, traffic, …")
@@ -65,8 +63,17 @@ class Me:
         if not 1 <= first <= MAX_PAGE:
             raise RabtError(Code.BAD_USER_INPUT, f"first: between 1 and {MAX_PAGE}.", argument="first")
         statement = select(
-            AuditRow.id, AuditRow.at, AuditRow.actor, AuditRow.role, AuditRow.acting_as, AuditRow.sector,
-            AuditRow.fields, AuditRow.action, AuditRow.outcome, AuditRow.purpose, AuditRow.operation,
+            AuditRow.id,
+            AuditRow.at,
+            AuditRow.actor,
+            AuditRow.role,
+            AuditRow.acting_as,
+            AuditRow.sector,
+            AuditRow.fields,
+            AuditRow.action,
+            AuditRow.outcome,
+            AuditRow.purpose,
+            AuditRow.operation,
         ).where(AuditRow.subject_id == self.person_id)
         if not include_own:
             statement = statement.where(AuditRow.acting_as != "self")
@@ -75,9 +82,16 @@ class Me:
         rows = await info.context.db.fetch(statement.order_by(AuditRow.id.desc()).limit(first + 1))
         entries = [
             AccessLogEntry(
-                at=row.at if row.at.tzinfo else row.at.replace(tzinfo=dt.UTC), actor=row.actor, role=row.role,
-                acting_as=row.acting_as, sector=row.sector, fields=row.fields.split(",") if row.fields else [],
-                action=row.action, outcome=row.outcome, purpose=row.purpose, operation=row.operation,
+                at=row.at if row.at.tzinfo else row.at.replace(tzinfo=dt.UTC),
+                actor=row.actor,
+                role=row.role,
+                acting_as=row.acting_as,
+                sector=row.sector,
+                fields=row.fields.split(",") if row.fields else [],
+                action=row.action,
+                outcome=row.outcome,
+                purpose=row.purpose,
+                operation=row.operation,
             )
             for row in rows[:first]
         ]

@@ -113,8 +113,14 @@ def create_app(settings: Settings, hub: Hub | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         if settings.seed_people > 0:
-            await seed(hub.db, hub.sectors, people=settings.seed_people, seed_value=settings.seed,
-                       today=dt.date.today(), progress=lambda line: log.info("seed: %s", line))
+            await seed(
+                hub.db,
+                hub.sectors,
+                people=settings.seed_people,
+                seed_value=settings.seed,
+                today=dt.date.today(),
+                progress=lambda line: log.info("seed: %s", line),
+            )
         else:
             await create_tables(hub.db, hub.sectors)
         yield

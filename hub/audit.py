@@ -46,8 +46,20 @@ class AuditRow(AuditBase):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-CHAINED = ("at", "request_id", "operation", "actor", "role", "acting_as", "subject_id", "sector", "fields",
-           "action", "outcome", "purpose")
+CHAINED = (
+    "at",
+    "request_id",
+    "operation",
+    "actor",
+    "role",
+    "acting_as",
+    "subject_id",
+    "sector",
+    "fields",
+    "action",
+    "outcome",
+    "purpose",
+)
 
 
 def row_hash(prev_hash: str, values: dict[str, Any]) -> str:
@@ -76,8 +88,15 @@ class AuditBatch:
 
     entries: dict[AuditKey, set[str]] = field(default_factory=dict)
 
-    def note(self, subject_id: str, sector: str, acting_as: str, fields: set[str] | frozenset[str],
-             action: str = "read", outcome: str = "ok") -> None:
+    def note(
+        self,
+        subject_id: str,
+        sector: str,
+        acting_as: str,
+        fields: set[str] | frozenset[str],
+        action: str = "read",
+        outcome: str = "ok",
+    ) -> None:
         key = AuditKey(subject_id, sector, acting_as, action, outcome)
         known = self.entries.get(key)
         if known is None:
@@ -102,9 +121,20 @@ class AuditWriter:
             return 0
         now = dt.datetime.now(dt.UTC)
         rows = [
-            dict(at=now, request_id=request_id, operation=operation, actor=principal.actor, role=principal.role.value,
-                 acting_as=key.acting_as, subject_id=key.subject_id, sector=key.sector,
-                 fields=",".join(sorted(fields)), action=key.action, outcome=key.outcome, purpose=principal.purpose)
+            dict(
+                at=now,
+                request_id=request_id,
+                operation=operation,
+                actor=principal.actor,
+                role=principal.role.value,
+                acting_as=key.acting_as,
+                subject_id=key.subject_id,
+                sector=key.sector,
+                fields=",".join(sorted(fields)),
+                action=key.action,
+                outcome=key.outcome,
+                purpose=principal.purpose,
+            )
             for key, fields in sorted(batch.entries.items(), key=lambda item: _sort_key(item[0]))
         ]
         async with self._lock, self._db.connect() as connection:

@@ -11,6 +11,11 @@ from hijridate.convert import Hijri
 _ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 
+def arabic_digits(text: str) -> str:
+    """ASCII digits written as Eastern Arabic digits, as Arabic documents print them."""
+    return text.translate(_ARABIC_DIGITS)
+
+
 @lru_cache(maxsize=65536)
 def to_hijri(day: dt.date) -> Hijri | None:
     """The Umm al-Qura date, or None outside the table (1343–1500 AH, 1924–2077 CE)."""
@@ -32,5 +37,5 @@ def hijri_long(day: dt.date, language: str) -> str | None:
         return None
     if language == "ar":
         text = f"{hijri.day} {hijri.month_name('ar')} {hijri.year}هـ"
-        return text.translate(_ARABIC_DIGITS)
+        return arabic_digits(text)
     return f"{hijri.day} {hijri.month_name('en')} {hijri.year} AH"

@@ -28,8 +28,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         print(f"  {persona.id}  {persona.key}: {persona.story}")
     print("Sign in as one of them:  ./dev hub token individual 1010000014   (prints a bearer token)")
     app = create_app(settings)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, timeout_keep_alive=75,
-                workers=None)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, timeout_keep_alive=75, workers=None)
     return 0
 
 
@@ -59,8 +58,9 @@ def _gateway(args: argparse.Namespace, settings: Settings) -> int:
 
     supergraph = Path(args.supergraph).resolve()
     env = {k: v for k, v in os.environ.items() if k not in ("HOST", "PORT", "CONFIG_PATH", "POLLING")}
-    env.update(RABT_SUPERGRAPH=str(supergraph), RABT_GATEWAY_HOST=args.host,
-               RABT_GATEWAY_PORT=str(args.port or GATEWAY_PORT))
+    env.update(
+        RABT_SUPERGRAPH=str(supergraph), RABT_GATEWAY_HOST=args.host, RABT_GATEWAY_PORT=str(args.port or GATEWAY_PORT)
+    )
     command = gateway_command()
     print(f"Hive Gateway on http://{args.host}:{args.port or GATEWAY_PORT}/graphql over {supergraph}", flush=True)
     os.chdir(FEDERATION_DIR.parent)
@@ -78,9 +78,14 @@ def _seed(args: argparse.Namespace, settings: Settings) -> int:
         try:
             if args.reset:
                 await drop_tables(db, sectors)
-            return await seed(db, sectors, people=args.people or settings.seed_people, seed_value=settings.seed,
-                              today=dt.date.fromisoformat(args.today) if args.today else None,
-                              progress=lambda line: print(f"seed: {line}", flush=True))
+            return await seed(
+                db,
+                sectors,
+                people=args.people or settings.seed_people,
+                seed_value=settings.seed,
+                today=dt.date.fromisoformat(args.today) if args.today else None,
+                progress=lambda line: print(f"seed: {line}", flush=True),
+            )
         finally:
             await db.dispose()
 

@@ -58,7 +58,9 @@ class RequestContext:
         self._loaders.clear()
 
 
-def _collect(selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode], into: set[str]) -> None:
+def _collect(
+    selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode], into: set[str]
+) -> None:
     if selection_set is None:
         return
     for selection in selection_set.selections:

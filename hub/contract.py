@@ -19,15 +19,15 @@ from typing import TYPE_CHECKING, Annotated, Any, Generic, Protocol, TypeVar
 import strawberry
 from aiodataloader import DataLoader
 from sqlalchemy import ColumnElement, Executable, MetaData, Row, String, Table, select
-from sqlalchemy.orm import DeclarativeBase, MappedColumn, mapped_column
+from sqlalchemy.orm import MappedColumn, mapped_column
 from strawberry.types.base import StrawberryOptional
 from strawberry.types.enum import StrawberryEnumDefinition
 from strawberry.types.field import StrawberryField
 
-from hub.calendar import hijri_iso, hijri_long
+from hub.calendar import arabic_digits, hijri_iso, hijri_long
 from hub.context import RequestContext
 from hub.errors import Code, RabtError
-from hub.identity.national_id import InvalidId, normalize_id
+from hub.identity.national_id import DIGITS, InvalidId, normalize_id
 from hub.identity.population import Population
 from hub.policy import ActingAs, Relation
 
@@ -42,19 +42,22 @@ __all__ = [
     "Language",
     "PersonRef",
     "RabtError",
-    "Refusal",
     "Reads",
+    "Refusal",
     "Relation",
     "RelationSource",
     "RowByKey",
     "RowsByKey",
-    "SeedContext",
     "Sector",
+    "SeedContext",
     "Statistic",
+    "arabic_digits",
+    "ascii_digits",
     "parse_person_id",
     "person_key",
     "person_ref",
     "record",
+    "refusals",
     "require_known_person",
     "sector_metadata",
 ]
@@ -82,9 +85,11 @@ def sector_metadata() -> MetaData:
     )
 
 
-def person_key(*, nullable: bool = False, comment: str = "a person's 10-digit ID") -> MappedColumn[Any]:
+def person_key(
+    *, nullable: bool = False, primary_key: bool = False, comment: str = "a person's 10-digit ID"
+) -> MappedColumn[Any]:
     """A column holding a person's ID. No foreign key: a sector may live in its own database."""
-    return mapped_column(String(10), nullable=nullable, index=True, comment=comment)
+    return mapped_column(String(10), nullable=nullable, primary_key=primary_key, index=not primary_key, comment=comment)
 
 
 def parse_person_id(text: str, argument: str = "id") -> str:
@@ -144,6 +149,21 @@ class Refusal:
     message_ar: str = strawberry.field(description="The reason in plain Arabic.")
 
 
+def refusals(messages: Mapping[str, tuple[str, str]]) -> Callable[[str], Refusal]:
+    """A mutation's refusals from one table of code -> (English, Arabic) message."""
+
+    def refuse(code: str) -> Refusal:
+        english, arabic = messages[code]
+        return Refusal(code=code, message=english, message_ar=arabic)
+
+    return refuse
+
+
+def ascii_digits(text: str) -> str:
+    """Eastern Arabic and Persian digits as ASCII, as people type numbers on Arabic keyboards."""
+    return text.translate(DIGITS)
+
+
 class Reads(Protocol):
     """Short autocommit reads: one statement, one pooled connection, no transaction."""
 
@@ -170,10 +190,12 @@ def record(cls: type[T], values: Mapping[str, Any]) -> T:
     """Builds a sector type from column values (e.g. a row just written), as the loaders do."""
     convert = _converters(cls)
     names = _columns_of(cls, values)
-    return cls(**{
-        name: convert[name](values[name]) if name in convert and values[name] is not None else values[name]
-        for name in names
-    })
+    return cls(
+        **{
+            name: convert[name](values[name]) if name in convert and values[name] is not None else values[name]
+            for name in names
+        }
+    )
 
 
 def _record_builder(cls: type[T], names: Sequence[str]) -> Callable[[Row[Any]], T]:

@@ -8,7 +8,7 @@ from typing import Any
 from graphql import GraphQLError
 
 
-class Code(str, enum.Enum):
+class Code(enum.StrEnum):
     INVALID_ID = "INVALID_ID"
     BAD_USER_INPUT = "BAD_USER_INPUT"
     BAD_REQUEST = "BAD_REQUEST"

@@ -57,7 +57,10 @@ def compose(sdls: Sequence[tuple[Subgraph, str]]) -> str:
         out = Path(folder) / "supergraph.graphql"
         done = subprocess.run(
             ["node", str(FEDERATION_DIR / "compose.mjs"), str(out), *arguments],
-            capture_output=True, text=True, timeout=120, check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
         if done.returncode != 0:
             raise CompositionError(done.stderr.strip() or done.stdout.strip())
@@ -66,5 +69,10 @@ def compose(sdls: Sequence[tuple[Subgraph, str]]) -> str:
 
 def gateway_command() -> list[str]:
     """Hive Gateway started directly (not through npx, whose wrapper orphans it on SIGTERM)."""
-    return ["node", str(FEDERATION_DIR / "node_modules" / ".bin" / "hive-gateway"), "supergraph",
-            "-c", str(FEDERATION_DIR / "gateway.config.mjs")]
+    return [
+        "node",
+        str(FEDERATION_DIR / "node_modules" / ".bin" / "hive-gateway"),
+        "supergraph",
+        "-c",
+        str(FEDERATION_DIR / "gateway.config.mjs"),
+    ]

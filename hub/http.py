@@ -90,8 +90,14 @@ class GraphQLEndpoint:
         except PersistedQueryError as error:
             return _response({"errors": [_error(str(error), error.code)]}, 200, media)
         access = Access(principal, self.db, self.sources)
-        context = RequestContext(db=self.db, principal=principal, access=access, audit=AuditBatch(),
-                                 request_id=request_id, operation_name=parsed.operation_name)
+        context = RequestContext(
+            db=self.db,
+            principal=principal,
+            access=access,
+            audit=AuditBatch(),
+            request_id=request_id,
+            operation_name=parsed.operation_name,
+        )
         result = await self.schema.execute(
             query, variable_values=parsed.variables, context_value=context, operation_name=parsed.operation_name
         )
@@ -226,8 +232,12 @@ def _error_order(error: Mapping[str, Any]) -> tuple[Any, ...]:
     path = error.get("path") or []
     locations = error.get("locations") or []
     first = locations[0] if locations else {"line": 0, "column": 0}
-    return (tuple((isinstance(part, int), str(part) if isinstance(part, str) else f"{part:09d}") for part in path),
-            first["line"], first["column"], error.get("message", ""))
+    return (
+        tuple((isinstance(part, int), str(part) if isinstance(part, str) else f"{part:09d}") for part in path),
+        first["line"],
+        first["column"],
+        error.get("message", ""),
+    )
 
 
 def _response(body: dict[str, Any], status: int, media: str, headers: Mapping[str, str] | None = None) -> Response:

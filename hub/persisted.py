@@ -27,10 +27,14 @@ class PersistedQueries:
         persisted = (extensions or {}).get("persistedQuery")
         if persisted is None:
             return query
-        if not isinstance(persisted, dict) or persisted.get("version") != 1 or not isinstance(
-            persisted.get("sha256Hash"), str
+        if (
+            not isinstance(persisted, dict)
+            or persisted.get("version") != 1
+            or not isinstance(persisted.get("sha256Hash"), str)
         ):
-            raise PersistedQueryError(Code.PERSISTED_QUERY_NOT_SUPPORTED, "Only persistedQuery version 1 with a sha256Hash.")
+            raise PersistedQueryError(
+                Code.PERSISTED_QUERY_NOT_SUPPORTED, "Only persistedQuery version 1 with a sha256Hash."
+            )
         digest = persisted["sha256Hash"].lower()
         if query is None:
             document = self._documents.get(digest)

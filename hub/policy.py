@@ -22,7 +22,7 @@ IDENTITY = "identity"
 """The hub's own 'sector': names, birth date, nationality, mobile."""
 
 
-class Relation(str, enum.Enum):
+class Relation(enum.StrEnum):
     """Relations between people that open access. What each opens is decided here, not by sectors:
     a guardian reads everything of a minor child; a sponsor reads identity and the sponsoring
     sector's records of their workers and dependants (not, say, their traffic violations)."""
@@ -31,14 +31,12 @@ class Relation(str, enum.Enum):
     SPONSOR = "sponsor"
 
 
-class ActingAs(str, enum.Enum):
+class ActingAs(enum.StrEnum):
     SELF = "self"
     GUARDIAN = "guardian"
     SPONSOR = "sponsor"
     OFFICER = "officer"
     SERVICE = "service"
-
-
 
 
 class _RelationsOfViewer(DataLoader[str, frozenset[tuple[Relation, str]]]):
@@ -128,4 +126,3 @@ class Access:
 
 def forbidden(sector: str) -> RabtError:
     return RabtError(Code.FORBIDDEN, f"You may not read or change this person's {sector} data.", sector=sector)
-

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass, field
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     ANONYMOUS = "anonymous"
     INDIVIDUAL = "individual"
     OFFICER = "officer"

@@ -17,8 +17,8 @@ from strawberry.federation import Schema as FederationSchema
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
-from hub.contract import Sector
 from hub import access_log
+from hub.contract import Sector
 from hub.identity import queries as identity_queries
 from hub.limits import schema_extensions
 from hub.person import Person
@@ -60,7 +60,8 @@ class _RabtSchemaMixin:
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         unexpected = [
-            error for error in errors
+            error
+            for error in errors
             if error.original_error is not None and not isinstance(error.original_error, GraphQLError)
         ]
         if unexpected:
@@ -91,7 +92,11 @@ RabtSchema = HubSchema | SubgraphSchema
 
 
 def _core_person_fields() -> set[str]:
-    return {field.python_name for field in Person.__strawberry_definition__.fields if not field.python_name.startswith("_sector_")}
+    return {
+        field.python_name
+        for field in Person.__strawberry_definition__.fields
+        if not field.python_name.startswith("_sector_")
+    }
 
 
 IDENTITY_SUBGRAPH = "identity"
@@ -112,12 +117,16 @@ def build_schema(
     identity alone or one sector alone, where `Person` carries only its `id` and that sector's
     namespace field and the gateway fetches the rest from the other subgraphs.
     """
-    own_query = [
-        ("identity", identity_queries.fields()),
-        ("access log", access_log.fields()),
-        ("statistics", statistics_fields(sectors)),
-        ("hub", hub_query or {}),
-    ] if identity else []
+    own_query = (
+        [
+            ("identity", identity_queries.fields()),
+            ("access log", access_log.fields()),
+            ("statistics", statistics_fields(sectors)),
+            ("hub", hub_query or {}),
+        ]
+        if identity
+        else []
+    )
     own_mutation = [("hub", hub_mutation or {})] if identity else []
     query = _merge(own_query + [(sector.name, sector.query_fields()) for sector in sectors])
     mutation = _merge(own_mutation + [(sector.name, sector.mutation_fields()) for sector in sectors])

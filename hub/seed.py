@@ -12,7 +12,7 @@ from sqlalchemy import MetaData, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.audit import AuditBase
-from hub.contract import SeedContext, Sector
+from hub.contract import Sector, SeedContext
 from hub.db import Database
 from hub.identity.models import IdentityBase, PersonRow
 from hub.identity.population import Population, generate
@@ -74,8 +74,14 @@ async def seed(
 def _identity_row(population: Population, index: int) -> dict[str, Any]:
     person = population.people[index]
     return dict(
-        id=person.id, kind=person.kind.value, name_ar=person.name_ar, name_en=person.name_en,
-        sex=person.sex.value, birth_on=person.birth_on, nationality=person.nationality, mobile=person.mobile,
+        id=person.id,
+        kind=person.kind.value,
+        name_ar=person.name_ar,
+        name_en=person.name_en,
+        sex=person.sex.value,
+        birth_on=person.birth_on,
+        nationality=person.nationality,
+        mobile=person.mobile,
     )
 
 

@@ -41,10 +41,20 @@ async def _compute(info: Info, sector: Sector, statistic: Statistic) -> Statisti
     for row in await info.context.db.fetch(statement):
         count = int(row[-1])
         hidden = count < SMALLEST_COUNT
-        rows.append(StatisticRow(group=[None if v is None else str(v) for v in row[:-1]],
-                                 count=None if hidden else count, suppressed=hidden))
-    return StatisticResult(sector=sector.name, name=statistic.name, description=statistic.description,
-                           dimensions=list(statistic.group_by), rows=rows)
+        rows.append(
+            StatisticRow(
+                group=[None if v is None else str(v) for v in row[:-1]],
+                count=None if hidden else count,
+                suppressed=hidden,
+            )
+        )
+    return StatisticResult(
+        sector=sector.name,
+        name=statistic.name,
+        description=statistic.description,
+        dimensions=list(statistic.group_by),
+        rows=rows,
+    )
 
 
 def statistics_fields(sectors: Sequence[Sector]) -> dict[str, StrawberryField]:

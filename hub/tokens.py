@@ -24,7 +24,10 @@ class TokenSigner:
     def issue(self, principal: Principal, ttl: dt.timedelta = ACCESS_TTL) -> str:
         now = dt.datetime.now(dt.UTC)
         claims: dict[str, object] = {
-            "iss": ISSUER, "iat": now, "exp": now + ttl, "jti": secrets.token_hex(8),
+            "iss": ISSUER,
+            "iat": now,
+            "exp": now + ttl,
+            "jti": secrets.token_hex(8),
             "role": principal.role.value,
         }
         if principal.person_id:
@@ -39,14 +42,19 @@ class TokenSigner:
 
     def verify(self, token: str, purpose: str | None) -> Principal:
         try:
-            claims = jwt.decode(token, self._secret, algorithms=["HS256"], issuer=ISSUER,
-                                options={"require": ["exp", "iat", "role"]})
+            claims = jwt.decode(
+                token, self._secret, algorithms=["HS256"], issuer=ISSUER, options={"require": ["exp", "iat", "role"]}
+            )
             role = Role(claims["role"])
         except (jwt.PyJWTError, ValueError) as error:
             raise InvalidToken(str(error)) from None
         if role is Role.ANONYMOUS:
             raise InvalidToken("anonymous tokens are not issued")
         return Principal(
-            role=role, person_id=claims.get("sub"), sector=claims.get("sector"),
-            scopes=frozenset(claims.get("scopes", ())), client=claims.get("client"), purpose=purpose,
+            role=role,
+            person_id=claims.get("sub"),
+            sector=claims.get("sector"),
+            scopes=frozenset(claims.get("scopes", ())),
+            client=claims.get("client"),
+            purpose=purpose,
         )

@@ -49,7 +49,11 @@ async def _create_postgres_database() -> str:
     url = make_url(POSTGRES_URL)
     name = f"rabt_test_{uuid.uuid4().hex[:12]}"
     connection = await asyncpg.connect(
-        host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database,
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        database=url.database,
         timeout=5,
     )
     try:
@@ -99,15 +103,22 @@ class Api:
             headers["x-purpose"] = purpose
         return headers
 
-    async def post(self, query: str, variables: dict[str, Any] | None = None, *, as_: Principal = ANONYMOUS,
-                   headers: dict[str, str] | None = None) -> httpx.Response:
+    async def post(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        as_: Principal = ANONYMOUS,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         body: dict[str, Any] = {"query": query}
         if variables is not None:
             body["variables"] = variables
         return await self.client.post("/graphql", json=body, headers={**self.headers(as_), **(headers or {})})
 
-    async def query(self, query: str, variables: dict[str, Any] | None = None, *,
-                    as_: Principal = ANONYMOUS) -> dict[str, Any]:
+    async def query(
+        self, query: str, variables: dict[str, Any] | None = None, *, as_: Principal = ANONYMOUS
+    ) -> dict[str, Any]:
         response = await self.post(query, variables, as_=as_)
         assert response.status_code == 200, response.text
         return response.json()  # type: ignore[no-any-return]
@@ -169,7 +180,7 @@ async def sqlite_api(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -
 async def postgres_api(data_dir: Path) -> AsyncIterator[Api]:
     try:
         url = await asyncio.wait_for(_create_postgres_database(), timeout=10)
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as error:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as error:
         service_unavailable(f"PostgreSQL at {POSTGRES_URL}", error)
     try:
         async for api in _seeded_api(url, "postgres", data_dir):

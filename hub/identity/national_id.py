@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 
 # Eastern Arabic (٠-٩) and Persian (۰-۹) digits are what many phones type by default.
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
 class IdKind(enum.Enum):
@@ -44,7 +44,7 @@ def with_check_digit(first_nine: str) -> str:
 
 def normalize_id(text: str) -> str:
     """Returns the ID as ten ASCII digits, or raises InvalidId saying what is wrong."""
-    value = text.strip().translate(_DIGITS)
+    value = text.strip().translate(DIGITS)
     if len(value) != 10 or not value.isascii() or not value.isdigit():
         raise InvalidId("an ID has exactly 10 digits")
     if value[0] not in "123":

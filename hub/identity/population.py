@@ -10,19 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from hub.identity import names
 from hub.identity.national_id import with_check_digit
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     CITIZEN = "citizen"
     RESIDENT = "resident"
     VISITOR = "visitor"
 
 
-class Sex(str, Enum):
+class Sex(StrEnum):
     MALE = "male"
     FEMALE = "female"
 
@@ -58,8 +58,11 @@ class Persona:
 # name them; everyone else gets IDs drawn from the seed.
 PERSONAS: tuple[Persona, ...] = (
     Persona("sponsor", with_check_digit("101000001"), "a citizen who sponsors five workers"),
-    Persona("absconding_worker", with_check_digit("201000002"),
-            "a resident whose iqama expires this month, with an open absconding report"),
+    Persona(
+        "absconding_worker",
+        with_check_digit("201000002"),
+        "a resident whose iqama expires this month, with an open absconding report",
+    ),
     Persona("unpaid_violations", with_check_digit("101000003"), "a citizen with unpaid traffic violations"),
     Persona("family_head", with_check_digit("101000004"), "a father whose family register has minors"),
     Persona("minor_child", with_check_digit("101000005"), "a minor in family_head's register"),
@@ -116,40 +119,69 @@ class _Generator:
         end = self.today.replace(year=self.today.year - min_age)
         return start + dt.timedelta(days=self.rng.randrange((end - start).days + 1))
 
-    def citizen(self, sex: Sex, family: names.NamePart, father: names.NamePart, min_age: int, max_age: int,
-                persona: str | None = None) -> SeededPerson:
+    def citizen(
+        self,
+        sex: Sex,
+        family: names.NamePart,
+        father: names.NamePart,
+        min_age: int,
+        max_age: int,
+        persona: str | None = None,
+    ) -> SeededPerson:
         given = self.rng.choice(names.SAUDI_MALE if sex is Sex.MALE else names.SAUDI_FEMALE)
         birth_on = self.birth(min_age, max_age)
         link = "بن" if sex is Sex.MALE else "بنت"
         person_id = next((p.id for p in PERSONAS if p.key == persona), None) or self.new_id("1")
         return SeededPerson(
-            id=person_id, kind=Kind.CITIZEN, sex=sex, birth_on=birth_on, nationality="SAU",
-            name_ar=f"{given[0]} {link} {father[0]} {family[0]}", name_en=f"{given[1]} {father[1]} {family[1]}",
+            id=person_id,
+            kind=Kind.CITIZEN,
+            sex=sex,
+            birth_on=birth_on,
+            nationality="SAU",
+            name_ar=f"{given[0]} {link} {father[0]} {family[0]}",
+            name_en=f"{given[1]} {father[1]} {family[1]}",
             mobile=self.mobile() if birth_on <= self.today.replace(year=self.today.year - 15) else None,
             persona=persona,
         )
 
-    def expat(self, kind: Kind, sex: Sex, nationality: str, min_age: int, max_age: int,
-              persona: str | None = None, family: names.NamePart | None = None) -> SeededPerson:
+    def expat(
+        self,
+        kind: Kind,
+        sex: Sex,
+        nationality: str,
+        min_age: int,
+        max_age: int,
+        persona: str | None = None,
+        family: names.NamePart | None = None,
+    ) -> SeededPerson:
         given = self.rng.choice((names.EXPAT_MALE if sex is Sex.MALE else names.EXPAT_FEMALE)[nationality])
         surname = family or self.rng.choice(names.EXPAT_FAMILY[nationality])
         person_id = next((p.id for p in PERSONAS if p.key == persona), None) or self.new_id(
             "2" if kind is Kind.RESIDENT else "3"
         )
         return SeededPerson(
-            id=person_id, kind=kind, sex=sex, birth_on=self.birth(min_age, max_age), nationality=nationality,
-            name_ar=f"{given[0]} {surname[0]}", name_en=f"{given[1]} {surname[1]}",
-            mobile=self.mobile(), persona=persona,
+            id=person_id,
+            kind=kind,
+            sex=sex,
+            birth_on=self.birth(min_age, max_age),
+            nationality=nationality,
+            name_ar=f"{given[0]} {surname[0]}",
+            name_en=f"{given[1]} {surname[1]}",
+            mobile=self.mobile(),
+            persona=persona,
         )
 
-    def family(self, children: int, head_persona: str | None = None,
-               child_personas: tuple[str | None, ...] = ()) -> list[SeededPerson]:
+    def family(
+        self, children: int, head_persona: str | None = None, child_personas: tuple[str | None, ...] = ()
+    ) -> list[SeededPerson]:
         """A citizen household: a father, a mother and their children (some of them minors)."""
         self.household += 1
         family = self.rng.choice(names.SAUDI_FAMILY)
         grandfather = self.rng.choice(names.SAUDI_MALE)
         father = self.citizen(Sex.MALE, family, grandfather, 32, 70, head_persona)
-        mother = self.citizen(Sex.FEMALE, self.rng.choice(names.SAUDI_FAMILY), self.rng.choice(names.SAUDI_MALE), 28, 65)
+        mother = self.citizen(
+            Sex.FEMALE, self.rng.choice(names.SAUDI_FAMILY), self.rng.choice(names.SAUDI_MALE), 28, 65
+        )
         members = [father, mother]
         father_given = (father.name_ar.split()[0], father.name_en.split()[0])
         oldest_child = max(0, min(father.age_on(self.today), mother.age_on(self.today)) - 20)

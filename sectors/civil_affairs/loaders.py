@@ -45,7 +45,10 @@ class CivilAffairsLoaders:
             reads, FamilyRegister, registers, "number", order_by=[registers.c.number]
         )
         self.members_by_register: RowsByKey[str, FamilyMember] = RowsByKey(
-            reads, FamilyMember, members, "register_number",
+            reads,
+            FamilyMember,
+            members,
+            "register_number",
             order_by=[_relation_rank, members.c.added_on, members.c.person_id],
         )
         self.birth_by_person: RowByKey[str, BirthRecord] = RowByKey(

@@ -39,9 +39,7 @@ class FamilyMemberRow(Base):
     # Keyed by the member alone: a person belongs to one register at most, which is what
     # `familyRegister` on a person answers.
     __tablename__ = "civil_affairs_family_members"
-    __table_args__ = (PrimaryKeyConstraint("person_id"),)
-
-    person_id: Mapped[str] = person_key(comment="the member")
+    person_id: Mapped[str] = person_key(primary_key=True, comment="the member")
     register_number: Mapped[str] = mapped_column(
         String(10), ForeignKey("civil_affairs_family_registers.number"), index=True
     )
@@ -51,9 +49,7 @@ class FamilyMemberRow(Base):
 
 class BirthRow(Base):
     __tablename__ = "civil_affairs_births"
-    __table_args__ = (PrimaryKeyConstraint("person_id"),)
-
-    person_id: Mapped[str] = person_key(comment="the person born")
+    person_id: Mapped[str] = person_key(primary_key=True, comment="the person born")
     born_on: Mapped[dt.date]
     country: Mapped[str] = mapped_column(String(3), comment="ISO 3166-1 alpha-3 of the place of birth")
     city_ar: Mapped[str | None] = mapped_column(String(40), comment="null when a birth abroad names no city")
@@ -64,9 +60,7 @@ class BirthRow(Base):
 
 class DeathRow(Base):
     __tablename__ = "civil_affairs_deaths"
-    __table_args__ = (PrimaryKeyConstraint("person_id"),)
-
-    person_id: Mapped[str] = person_key(comment="the deceased")
+    person_id: Mapped[str] = person_key(primary_key=True, comment="the deceased")
     died_on: Mapped[dt.date]
     city_ar: Mapped[str] = mapped_column(String(40))
     city_en: Mapped[str] = mapped_column(String(40))
@@ -76,9 +70,7 @@ class NationalAddressRow(Base):
     """Saudi Post's national address of a person (address.gov.sa's format, DOMAIN.md §1.4)."""
 
     __tablename__ = "civil_affairs_national_addresses"
-    __table_args__ = (PrimaryKeyConstraint("person_id"),)
-
-    person_id: Mapped[str] = person_key(comment="the person registered there")
+    person_id: Mapped[str] = person_key(primary_key=True, comment="the person registered there")
     building_number: Mapped[str] = mapped_column(String(4), comment="4 digits")
     street_ar: Mapped[str] = mapped_column(String(60))
     street_en: Mapped[str] = mapped_column(String(60))

@@ -10,7 +10,17 @@ import strawberry
 from sqlalchemy import select
 from strawberry.types.field import StrawberryField
 
-from hub.contract import ActingAs, Code, Info, RabtError, Refusal, parse_person_id, record, require_known_person
+from hub.contract import (
+    ActingAs,
+    Code,
+    Info,
+    RabtError,
+    Refusal,
+    parse_person_id,
+    record,
+    refusals,
+    require_known_person,
+)
 from sectors.civil_affairs.models import DeathRow, NationalAddressRow
 from sectors.civil_affairs.types import NationalAddress
 
@@ -90,27 +100,27 @@ def _address_values(data: UpdateNationalAddressInput) -> dict[str, Any]:
     )
 
 
-def _person_deceased() -> Refusal:
-    return Refusal(
-        code="PERSON_DECEASED",
-        message="This person is recorded as deceased; their national address cannot be changed.",
-        message_ar="هذا الشخص مسجل متوفى، ولا يمكن تعديل عنوانه الوطني.",
-    )
+_refusal = refusals(
+    {
+        "PERSON_DECEASED": (
+            "This person is recorded as deceased; their national address cannot be changed.",
+            "هذا الشخص مسجل متوفى، ولا يمكن تعديل عنوانه الوطني.",
+        ),
+    }
+)
 
 
 async def update_national_address(info: Info, input: UpdateNationalAddressInput) -> UpdateNationalAddressResult:
     person_id = parse_person_id(input.person_id, "input.personId")
     values = _address_values(input)
     context = info.context
-    await context.access.require_write(
-        person_id, "civil_affairs", allow=frozenset({ActingAs.SELF, ActingAs.GUARDIAN})
-    )
+    await context.access.require_write(person_id, "civil_affairs", allow=frozenset({ActingAs.SELF, ActingAs.GUARDIAN}))
     await require_known_person(info, person_id)
     values["updated_on"] = dt.date.today()
     async with context.db.transaction() as session:
         died = await session.scalar(select(DeathRow.died_on).where(DeathRow.person_id == person_id))
         if died is not None:
-            return _person_deceased()
+            return _refusal("PERSON_DECEASED")
         row = await session.get(NationalAddressRow, person_id)
         if row is None:
             session.add(NationalAddressRow(person_id=person_id, **values))

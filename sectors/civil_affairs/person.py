@@ -10,13 +10,17 @@ from sectors.civil_affairs.types import BirthRecord, DeathRecord, FamilyRegister
 
 
 @strawberry.type(
-    description="Civil affairs (Ahwal, الأحوال المدنية): one person's ID card, family register, birth, death and address."
+    description=(
+        "Civil affairs (Ahwal, الأحوال المدنية): one person's ID card, family register, birth, death and address."
+    )
 )
 class CivilAffairsOfPerson:
     person_id: strawberry.Private[str]
 
-    @strawberry.field(description="This citizen's current national ID card (the latest version), or null: "
-                                  "residents and visitors hold none, nor do most children under 15.")
+    @strawberry.field(
+        description="This citizen's current national ID card (the latest version), or null: "
+        "residents and visitors hold none, nor do most children under 15."
+    )
     async def id_card(self, info: Info) -> NationalIdCard | None:
         cards = await info.context.loaders(CivilAffairsLoaders).id_cards_by_person.load(self.person_id)
         return cards[0] if cards else None
@@ -41,6 +45,8 @@ class CivilAffairsOfPerson:
     async def death(self, info: Info) -> DeathRecord | None:
         return await info.context.loaders(CivilAffairsLoaders).death_by_person.load(self.person_id)
 
-    @strawberry.field(description="This person's national address, or null when none is registered (children, visitors).")
+    @strawberry.field(
+        description="This person's national address, or null when none is registered (children, visitors)."
+    )
     async def address(self, info: Info) -> NationalAddress | None:
         return await info.context.loaders(CivilAffairsLoaders).address_by_person.load(self.person_id)

@@ -31,20 +31,61 @@ class City:
 
 
 CITIES: tuple[City, ...] = (
-    City(("الرياض", "Riyadh"), "R", range(11000, 15000), 30, (
-        ("العليا", "Al Olaya"), ("الملقا", "Al Malqa"), ("النخيل", "Al Nakheel"), ("الياسمين", "Al Yasmin"),
-        ("الروضة", "Al Rawdah"), ("السويدي", "Al Suwaidi"))),
-    City(("جدة", "Jeddah"), "J", range(21000, 24000), 18, (
-        ("الروضة", "Al Rawdah"), ("الصفا", "Al Safa"), ("الحمراء", "Al Hamra"), ("الزهراء", "Al Zahra"),
-        ("السلامة", "Al Salamah"))),
-    City(("مكة المكرمة", "Makkah"), "M", range(24000, 25000), 9, (
-        ("العزيزية", "Al Aziziyah"), ("الشوقية", "Al Shawqiyah"), ("النسيم", "Al Naseem"))),
-    City(("المدينة المنورة", "Madinah"), "A", range(42000, 43000), 7, (
-        ("قباء", "Quba"), ("العزيزية", "Al Aziziyah"), ("العوالي", "Al Awali"))),
-    City(("الدمام", "Dammam"), "D", range(31000, 33000), 8, (
-        ("الفيصلية", "Al Faisaliyah"), ("الشاطئ", "Al Shati"), ("المزروعية", "Al Mazruiyah"))),
-    City(("الخبر", "Al Khobar"), "K", range(34000, 35000), 4, (
-        ("العقربية", "Al Aqrabiyah"), ("الثقبة", "Al Thuqbah"), ("الراكة", "Al Rakah"))),
+    City(
+        ("الرياض", "Riyadh"),
+        "R",
+        range(11000, 15000),
+        30,
+        (
+            ("العليا", "Al Olaya"),
+            ("الملقا", "Al Malqa"),
+            ("النخيل", "Al Nakheel"),
+            ("الياسمين", "Al Yasmin"),
+            ("الروضة", "Al Rawdah"),
+            ("السويدي", "Al Suwaidi"),
+        ),
+    ),
+    City(
+        ("جدة", "Jeddah"),
+        "J",
+        range(21000, 24000),
+        18,
+        (
+            ("الروضة", "Al Rawdah"),
+            ("الصفا", "Al Safa"),
+            ("الحمراء", "Al Hamra"),
+            ("الزهراء", "Al Zahra"),
+            ("السلامة", "Al Salamah"),
+        ),
+    ),
+    City(
+        ("مكة المكرمة", "Makkah"),
+        "M",
+        range(24000, 25000),
+        9,
+        (("العزيزية", "Al Aziziyah"), ("الشوقية", "Al Shawqiyah"), ("النسيم", "Al Naseem")),
+    ),
+    City(
+        ("المدينة المنورة", "Madinah"),
+        "A",
+        range(42000, 43000),
+        7,
+        (("قباء", "Quba"), ("العزيزية", "Al Aziziyah"), ("العوالي", "Al Awali")),
+    ),
+    City(
+        ("الدمام", "Dammam"),
+        "D",
+        range(31000, 33000),
+        8,
+        (("الفيصلية", "Al Faisaliyah"), ("الشاطئ", "Al Shati"), ("المزروعية", "Al Mazruiyah")),
+    ),
+    City(
+        ("الخبر", "Al Khobar"),
+        "K",
+        range(34000, 35000),
+        4,
+        (("العقربية", "Al Aqrabiyah"), ("الثقبة", "Al Thuqbah"), ("الراكة", "Al Rakah")),
+    ),
     City(("بريدة", "Buraydah"), "Q", range(52000, 53000), 4, (("الصفراء", "Al Safra"), ("الريان", "Al Rayyan"))),
     City(("أبها", "Abha"), "S", range(62000, 63000), 3, (("المنسك", "Al Mansak"), ("الخالدية", "Al Khalidiyah"))),
     City(("تبوك", "Tabuk"), "T", range(47000, 48000), 3, (("المروج", "Al Muruj"), ("الفيصلية", "Al Faisaliyah"))),
@@ -52,19 +93,28 @@ CITIES: tuple[City, ...] = (
 CITY_WEIGHTS = tuple(city.weight for city in CITIES)
 
 STREETS: tuple[NamePart, ...] = (
-    ("طريق الملك فهد", "King Fahd Road"), ("طريق الملك عبدالعزيز", "King Abdulaziz Road"),
-    ("شارع الأمير سلطان", "Prince Sultan Street"), ("شارع عمر بن الخطاب", "Omar Ibn Al Khattab Street"),
-    ("شارع عثمان بن عفان", "Othman Ibn Affan Street"), ("شارع أبي بكر الصديق", "Abu Bakr Al Siddiq Street"),
-    ("شارع التحلية", "Al Tahlia Street"), ("شارع الستين", "Al Sitteen Street"),
+    ("طريق الملك فهد", "King Fahd Road"),
+    ("طريق الملك عبدالعزيز", "King Abdulaziz Road"),
+    ("شارع الأمير سلطان", "Prince Sultan Street"),
+    ("شارع عمر بن الخطاب", "Omar Ibn Al Khattab Street"),
+    ("شارع عثمان بن عفان", "Othman Ibn Affan Street"),
+    ("شارع أبي بكر الصديق", "Abu Bakr Al Siddiq Street"),
+    ("شارع التحلية", "Al Tahlia Street"),
+    ("شارع الستين", "Al Sitteen Street"),
     ("شارع الأمير محمد بن عبدالعزيز", "Prince Mohammed Bin Abdulaziz Street"),
 )
 
 # Where residents and visitors born abroad were born, by nationality (ISO 3166-1 alpha-3).
 CITIES_ABROAD: dict[str, tuple[NamePart, ...]] = {
-    "IND": (("مومباي", "Mumbai"), ("كوتشي", "Kochi")), "PAK": (("كراتشي", "Karachi"), ("لاهور", "Lahore")),
-    "BGD": (("دكا", "Dhaka"),), "EGY": (("القاهرة", "Cairo"), ("الإسكندرية", "Alexandria")),
-    "PHL": (("مانيلا", "Manila"), ("سيبو", "Cebu")), "YEM": (("صنعاء", "Sanaa"),), "SDN": (("الخرطوم", "Khartoum"),),
-    "IDN": (("جاكرتا", "Jakarta"),), "NPL": (("كاتماندو", "Kathmandu"),),
+    "IND": (("مومباي", "Mumbai"), ("كوتشي", "Kochi")),
+    "PAK": (("كراتشي", "Karachi"), ("لاهور", "Lahore")),
+    "BGD": (("دكا", "Dhaka"),),
+    "EGY": (("القاهرة", "Cairo"), ("الإسكندرية", "Alexandria")),
+    "PHL": (("مانيلا", "Manila"), ("سيبو", "Cebu")),
+    "YEM": (("صنعاء", "Sanaa"),),
+    "SDN": (("الخرطوم", "Khartoum"),),
+    "IDN": (("جاكرتا", "Jakarta"),),
+    "NPL": (("كاتماندو", "Kathmandu"),),
 }
 
 ADULT_AGE = 18
@@ -104,20 +154,29 @@ def _address(rng: random.Random, today: dt.date) -> tuple[City, dict[str, Any]]:
     building = f"{rng.randrange(1000, 10000)}"
     letters = city.letter + "".join(rng.choice(string.ascii_uppercase) for _ in range(3))
     return city, dict(
-        building_number=building, street_ar=street[0], street_en=street[1],
-        district_ar=district[0], district_en=district[1], city_ar=city.name[0], city_en=city.name[1],
-        postal_code=f"{rng.choice(city.postal_codes)}", additional_number=f"{rng.randrange(1000, 10000)}",
-        short_address=letters + building, updated_on=today - _days(rng.randrange(30, 6 * 365)),
+        building_number=building,
+        street_ar=street[0],
+        street_en=street[1],
+        district_ar=district[0],
+        district_en=district[1],
+        city_ar=city.name[0],
+        city_en=city.name[1],
+        postal_code=f"{rng.choice(city.postal_codes)}",
+        additional_number=f"{rng.randrange(1000, 10000)}",
+        short_address=letters + building,
+        updated_on=today - _days(rng.randrange(30, 6 * 365)),
     )
 
 
-def _id_cards(rng: random.Random, person_id: str, birth_on: dt.date, today: dt.date,
-              died_on: dt.date | None) -> list[dict[str, Any]]:
+def _id_cards(
+    rng: random.Random, person_id: str, birth_on: dt.date, today: dt.date, died_on: dt.date | None
+) -> list[dict[str, Any]]:
     """A citizen's card versions: the first at 15 (or optionally from 10), then renewals and replacements."""
     last_day = died_on or today
     if _add_years(birth_on, CARD_OPTIONAL_AGE) <= last_day and rng.random() < CARD_EARLY_SHARE:
-        issued = _between(rng, _add_years(birth_on, CARD_OPTIONAL_AGE),
-                          min(_add_years(birth_on, CARD_MANDATORY_AGE), last_day))
+        issued = _between(
+            rng, _add_years(birth_on, CARD_OPTIONAL_AGE), min(_add_years(birth_on, CARD_MANDATORY_AGE), last_day)
+        )
     elif _add_years(birth_on, CARD_MANDATORY_AGE) <= last_day:
         issued = min(_add_years(birth_on, CARD_MANDATORY_AGE) + _days(rng.randrange(0, 180)), last_day)
     else:
@@ -132,10 +191,15 @@ def _id_cards(rng: random.Random, person_id: str, birth_on: dt.date, today: dt.d
         else:  # renewed late, after months without a valid card
             successor = expires + _days(rng.randrange(1, 400))
         current = successor > last_day
-        cards.append(dict(
-            person_id=person_id, version=len(cards) + 1, issued_on=issued, expires_on=expires,
-            status=("valid" if expires >= today else "expired") if current else "replaced",
-        ))
+        cards.append(
+            dict(
+                person_id=person_id,
+                version=len(cards) + 1,
+                issued_on=issued,
+                expires_on=expires,
+                status=("valid" if expires >= today else "expired") if current else "replaced",
+            )
+        )
         if current:
             return cards
         issued = successor
@@ -147,7 +211,8 @@ async def seed(ctx: SeedContext) -> None:
     # The personas' families stay whole and alive: the demo's guardian story depends on them.
     persona_households = {p.household for p in population.people if p.persona is not None and p.household is not None}
     elderly = [
-        p for p in population.people
+        p
+        for p in population.people
         if p.age_on(today) >= ELDERLY_AGE and p.persona is None and p.household not in persona_households
     ]
     deceased = [p for p in elderly if rng.random() < DEATH_SHARE]
@@ -178,11 +243,17 @@ async def seed(ctx: SeedContext) -> None:
             country = person.nationality
             abroad = CITIES_ABROAD.get(person.nationality)
             place = rng.choice(abroad) if abroad else None
-        births.append(dict(
-            person_id=person.id, born_on=person.birth_on, country=country,
-            city_ar=place[0] if place else None, city_en=place[1] if place else None,
-            father_id=person.father_id, mother_id=person.mother_id,
-        ))
+        births.append(
+            dict(
+                person_id=person.id,
+                born_on=person.birth_on,
+                country=country,
+                city_ar=place[0] if place else None,
+                city_en=place[1] if place else None,
+                father_id=person.father_id,
+                mother_id=person.mother_id,
+            )
+        )
         death = died_on.get(person.id)
         if death is not None:
             city = (home_of(person.household)[0] if person.kind.value != "visitor" else _city(rng)).name

@@ -73,7 +73,9 @@ class BirthRecord:
     born_on: CalendarDate = strawberry.field(description="Date of birth.")
     country: str = strawberry.field(description="Country of birth, ISO 3166-1 alpha-3 (SAU: in the Kingdom).")
     city_ar: str | None = strawberry.field(description="City of birth, in Arabic; null when a birth abroad names none.")
-    city_en: str | None = strawberry.field(description="City of birth, in English; null when a birth abroad names none.")
+    city_en: str | None = strawberry.field(
+        description="City of birth, in English; null when a birth abroad names none."
+    )
     father_id: strawberry.Private[str | None]
     mother_id: strawberry.Private[str | None]
 

@@ -13,7 +13,10 @@ permits = SafetyPermitRow.__table__
 class CivilDefenceLoaders:
     def __init__(self, reads: Reads) -> None:
         self.incident_reports_by_reporter: RowsByKey[str, IncidentReport] = RowsByKey(
-            reads, IncidentReport, reports, "person_id",
+            reads,
+            IncidentReport,
+            reports,
+            "person_id",
             order_by=[reports.c.reported_on.desc(), reports.c.reference.desc()],
         )
         self.safety_permits_by_owner: RowsByKey[str, SafetyPermit] = RowsByKey(

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Mapping
 from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import func, select
 from strawberry.types.field import StrawberryField
 
-from hub.contract import ActingAs, Code, Info, RabtError, Refusal, parse_person_id, record
+from hub.contract import ActingAs, Code, Info, RabtError, Refusal, parse_person_id, record, refusals
 from sectors.civil_defence.models import IncidentReportRow
 from sectors.civil_defence.types import IncidentKind, IncidentReport
 
@@ -44,17 +43,14 @@ ReportIncidentResult = Annotated[
     strawberry.union("ReportIncidentResult", description="The new incident report, or why it was not filed."),
 ]
 
-_REFUSALS: Mapping[str, tuple[str, str]] = {
-    "TOO_MANY_OPEN_REPORTS": (
-        f"This person already has {MAX_OPEN_REPORTS} reports that are not closed; call 998 for an emergency.",
-        f"لدى هذا الشخص {MAX_OPEN_REPORTS} بلاغات غير مغلقة؛ اتصل بالرقم 998 في حالات الطوارئ.",
-    ),
-}
-
-
-def _refusal(code: str) -> Refusal:
-    english, arabic = _REFUSALS[code]
-    return Refusal(code=code, message=english, message_ar=arabic)
+_refusal = refusals(
+    {
+        "TOO_MANY_OPEN_REPORTS": (
+            f"This person already has {MAX_OPEN_REPORTS} reports that are not closed; call 998 for an emergency.",
+            f"لدى هذا الشخص {MAX_OPEN_REPORTS} بلاغات غير مغلقة؛ اتصل بالرقم 998 في حالات الطوارئ.",
+        ),
+    }
+)
 
 
 def _text(value: str, argument: str, limit: int) -> str:
@@ -80,8 +76,14 @@ async def report_incident(info: Info, input: ReportIncidentInput) -> ReportIncid
         if (unclosed or 0) >= MAX_OPEN_REPORTS:
             return _refusal("TOO_MANY_OPEN_REPORTS")
         values: dict[str, Any] = dict(
-            reference=f"CD-{today:%Y%m%d}-{secrets.randbelow(10**8):08d}", person_id=person_id, kind=input.kind.value,
-            city=city, district=district, description=description, reported_on=today, status="open",
+            reference=f"CD-{today:%Y%m%d}-{secrets.randbelow(10**8):08d}",
+            person_id=person_id,
+            kind=input.kind.value,
+            city=city,
+            district=district,
+            description=description,
+            reported_on=today,
+            status="open",
         )
         session.add(IncidentReportRow(**values))
     context.forget_loaded()

@@ -11,8 +11,7 @@ from sectors.civil_defence.types import IncidentReport, SafetyPermit
 
 @strawberry.type(
     description=(
-        "Civil Defence (الدفاع المدني): the incidents one person reported "
-        "and their establishments' safety permits."
+        "Civil Defence (الدفاع المدني): the incidents one person reported and their establishments' safety permits."
     )
 )
 class CivilDefenceOfPerson:

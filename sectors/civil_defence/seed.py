@@ -21,12 +21,20 @@ DISTRICTS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 # Weights follow what households report most: kitchen fires and gas leaks, then wiring faults.
 KINDS: tuple[tuple[str, int], ...] = (
-    ("fire", 30), ("gas_leak", 18), ("electrical", 16), ("rescue", 12), ("flood", 8),
-    ("hazardous_materials", 4), ("other", 12),
+    ("fire", 30),
+    ("gas_leak", 18),
+    ("electrical", 16),
+    ("rescue", 12),
+    ("flood", 8),
+    ("hazardous_materials", 4),
+    ("other", 12),
 )
 DESCRIPTIONS: dict[str, tuple[str, ...]] = {
-    "fire": ("Kitchen fire at home, smoke in the stairwell.", "Fire in a parked car next to the building.",
-             "Smoke coming from a neighbour's flat."),
+    "fire": (
+        "Kitchen fire at home, smoke in the stairwell.",
+        "Fire in a parked car next to the building.",
+        "Smoke coming from a neighbour's flat.",
+    ),
     "gas_leak": ("Strong smell of gas from the kitchen cylinder.", "Gas smell in the building's entrance."),
     "electrical": ("Sparks from the main distribution board.", "Air-conditioning unit caught fire briefly."),
     "rescue": ("A child locked inside a car.", "People stuck in a lift between floors."),
@@ -70,23 +78,38 @@ async def seed(ctx: SeedContext) -> None:
 
     def report(person_id: str, kind: str, reported: dt.date, status: str, description: str | None = None) -> None:
         city, district = place()
-        reports.append(dict(
-            reference=f"CD-{reported:%Y%m%d}-{next_serial():08d}", person_id=person_id, kind=kind, city=city,
-            district=district, description=description or rng.choice(DESCRIPTIONS[kind]), reported_on=reported,
-            status=status,
-        ))
+        reports.append(
+            dict(
+                reference=f"CD-{reported:%Y%m%d}-{next_serial():08d}",
+                person_id=person_id,
+                kind=kind,
+                city=city,
+                district=district,
+                description=description or rng.choice(DESCRIPTIONS[kind]),
+                reported_on=reported,
+                status=status,
+            )
+        )
 
-    def permit(owner_id: str, family: tuple[str, str], issued: dt.date, status: str | None = None,
-               kind: str | None = None) -> None:
+    def permit(
+        owner_id: str, family: tuple[str, str], issued: dt.date, status: str | None = None, kind: str | None = None
+    ) -> None:
         kind = kind or rng.choice(tuple(ESTABLISHMENTS))
         name_ar, name_en = rng.choice(ESTABLISHMENTS[kind])
         expires = issued + _days(365 * PERMIT_YEARS)
-        permits.append(dict(
-            number=f"SL{issued:%y}{next_serial():08d}", owner_id=owner_id,
-            establishment_name_ar=name_ar.format(ar=family[0]), establishment_name_en=name_en.format(en=family[1]),
-            establishment_kind=kind, city=place()[0], issued_on=issued, expires_on=expires,
-            status=status or ("valid" if expires >= today else "expired"),
-        ))
+        permits.append(
+            dict(
+                number=f"SL{issued:%y}{next_serial():08d}",
+                owner_id=owner_id,
+                establishment_name_ar=name_ar.format(ar=family[0]),
+                establishment_name_en=name_en.format(en=family[1]),
+                establishment_kind=kind,
+                city=place()[0],
+                issued_on=issued,
+                expires_on=expires,
+                status=status or ("valid" if expires >= today else "expired"),
+            )
+        )
 
     population = ctx.population
     family_head = population.persona("family_head")

@@ -45,7 +45,7 @@ class SafetyPermitStatus(enum.Enum):
 
 
 @strawberry.type(
-    description="An emergency reported to civil defence (a \"Faz'a\" report) by the person it is listed under."
+    description='An emergency reported to civil defence (a "Faz\'a" report) by the person it is listed under.'
 )
 class IncidentReport:
     reference: str = strawberry.field(description="The report's reference, e.g. CD-20250114-00000042.")
@@ -65,8 +65,7 @@ class IncidentReport:
 
 @strawberry.type(
     description=(
-        "A civil-defence safety permit (Salamah licence) of an establishment; "
-        "needed to renew its commercial licence."
+        "A civil-defence safety permit (Salamah licence) of an establishment; needed to renew its commercial licence."
     )
 )
 class SafetyPermit:

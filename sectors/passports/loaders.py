@@ -27,6 +27,9 @@ class PassportsLoaders:
             reads, Visa, visas, "person_id", order_by=[visas.c.valid_from.desc(), visas.c.number]
         )
         self.absconding_reports_by_person: RowsByKey[str, AbscondingReport] = RowsByKey(
-            reads, AbscondingReport, reports, "person_id",
+            reads,
+            AbscondingReport,
+            reports,
+            "person_id",
             order_by=[reports.c.filed_on.desc(), reports.c.reference],
         )

@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import secrets
-from collections.abc import Mapping
 from typing import Annotated
 
 import strawberry
 from sqlalchemy import func, select
 from strawberry.types.field import StrawberryField
 
-from hub.contract import ActingAs, Code, Info, RabtError, Refusal, parse_person_id, record
+from hub.contract import ActingAs, Code, Info, RabtError, Refusal, parse_person_id, record, refusals
 from sectors.passports.models import AbscondingReportRow, IqamaRow, VisaRow
 from sectors.passports.types import Visa
 
@@ -40,22 +39,21 @@ IssueExitReentryVisaResult = Annotated[
     strawberry.union("IssueExitReentryVisaResult", description="The visa, or why it was not issued."),
 ]
 
-_REFUSALS: Mapping[str, tuple[str, str]] = {
-    "NOT_A_RESIDENT": ("This person holds no iqama.", "لا توجد إقامة لهذا الشخص."),
-    "IQAMA_NOT_VALID": ("The iqama is not valid; renew it first.", "الإقامة غير سارية، يجب تجديدها أولاً."),
-    "IQAMA_TOO_SHORT": ("The iqama expires before the visa would end.", "تنتهي الإقامة قبل انتهاء التأشيرة."),
-    "ABSCONDING_REPORT_OPEN": (
-        "An absconding report is open for this person.", "يوجد بلاغ تغيب مفتوح عن هذا الشخص."
-    ),
-    "VISA_ALREADY_ISSUED": (
-        "An exit/re-entry visa is already issued and unused.", "توجد تأشيرة خروج وعودة صادرة لم تستخدم."
-    ),
-}
-
-
-def _refusal(code: str) -> Refusal:
-    english, arabic = _REFUSALS[code]
-    return Refusal(code=code, message=english, message_ar=arabic)
+_refusal = refusals(
+    {
+        "NOT_A_RESIDENT": ("This person holds no iqama.", "لا توجد إقامة لهذا الشخص."),
+        "IQAMA_NOT_VALID": ("The iqama is not valid; renew it first.", "الإقامة غير سارية، يجب تجديدها أولاً."),
+        "IQAMA_TOO_SHORT": ("The iqama expires before the visa would end.", "تنتهي الإقامة قبل انتهاء التأشيرة."),
+        "ABSCONDING_REPORT_OPEN": (
+            "An absconding report is open for this person.",
+            "يوجد بلاغ تغيب مفتوح عن هذا الشخص.",
+        ),
+        "VISA_ALREADY_ISSUED": (
+            "An exit/re-entry visa is already issued and unused.",
+            "توجد تأشيرة خروج وعودة صادرة لم تستخدم.",
+        ),
+    }
+)
 
 
 async def issue_exit_reentry_visa(info: Info, input: IssueExitReentryVisaInput) -> IssueExitReentryVisaResult:
@@ -96,9 +94,15 @@ async def issue_exit_reentry_visa(info: Info, input: IssueExitReentryVisaInput) 
         if unused:
             return _refusal("VISA_ALREADY_ISSUED")
         row = VisaRow(
-            number=f"6{secrets.randbelow(10**9):09d}", person_id=person_id, sponsor_id=iqama.sponsor_id,
-            kind=input.kind.value, status="issued", issued_on=today, valid_from=today,
-            valid_until=today + dt.timedelta(days=input.days), allowed_days=input.days,
+            number=f"6{secrets.randbelow(10**9):09d}",
+            person_id=person_id,
+            sponsor_id=iqama.sponsor_id,
+            kind=input.kind.value,
+            status="issued",
+            issued_on=today,
+            valid_from=today,
+            valid_until=today + dt.timedelta(days=input.days),
+            allowed_days=input.days,
         )
         session.add(row)
     context.forget_loaded()

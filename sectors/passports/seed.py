@@ -10,9 +10,16 @@ from hub.contract import SeedContext
 from sectors.passports.models import AbscondingReportRow, IqamaRow, PassportRow, VisaRow
 
 PROFESSIONS: tuple[tuple[str, str], ...] = (
-    ("مهندس مدني", "Civil engineer"), ("سائق خاص", "Private driver"), ("عامل منزلي", "Domestic worker"),
-    ("فني كهربائي", "Electrician"), ("محاسب", "Accountant"), ("ممرض", "Nurse"), ("طباخ", "Cook"),
-    ("عامل بناء", "Construction worker"), ("مبرمج", "Software developer"), ("بائع", "Salesperson"),
+    ("مهندس مدني", "Civil engineer"),
+    ("سائق خاص", "Private driver"),
+    ("عامل منزلي", "Domestic worker"),
+    ("فني كهربائي", "Electrician"),
+    ("محاسب", "Accountant"),
+    ("ممرض", "Nurse"),
+    ("طباخ", "Cook"),
+    ("عامل بناء", "Construction worker"),
+    ("مبرمج", "Software developer"),
+    ("بائع", "Salesperson"),
 )
 DEPENDANT = ("تابع", "Dependant")
 
@@ -42,10 +49,16 @@ async def seed(ctx: SeedContext) -> None:
         issued = today - _days(rng.randrange(30, 3600))
         expires = issued + _days(365 * (10 if person.kind.value == "citizen" and person.age_on(today) >= 21 else 5))
         letter = "A" if person.nationality == "SAU" else "P"
-        passports.append(dict(
-            number=f"{letter}{next_serial():08d}", person_id=person.id, issuing_country=person.nationality,
-            issued_on=issued, expires_on=expires, status="valid" if expires >= today else "expired",
-        ))
+        passports.append(
+            dict(
+                number=f"{letter}{next_serial():08d}",
+                person_id=person.id,
+                issuing_country=person.nationality,
+                issued_on=issued,
+                expires_on=expires,
+                status="valid" if expires >= today else "expired",
+            )
+        )
         if person.kind.value == "resident" and person.sponsor_id is not None:
             work = ctx.population.by_id.get(person.sponsor_id) is not None and (
                 ctx.population.by_id[person.sponsor_id].kind.value == "citizen"
@@ -55,42 +68,78 @@ async def seed(ctx: SeedContext) -> None:
             else:
                 expires_iqama = today + _days(rng.randrange(-90, 700))
             profession = rng.choice(PROFESSIONS) if work else DEPENDANT
-            iqamas.append(dict(
-                number=person.id, person_id=person.id, sponsor_id=person.sponsor_id,
-                sponsorship="work" if work else "family", profession_ar=profession[0], profession_en=profession[1],
-                issued_on=expires_iqama - _days(365), expires_on=expires_iqama,
-                status="valid" if expires_iqama >= today else "expired",
-            ))
+            iqamas.append(
+                dict(
+                    number=person.id,
+                    person_id=person.id,
+                    sponsor_id=person.sponsor_id,
+                    sponsorship="work" if work else "family",
+                    profession_ar=profession[0],
+                    profession_en=profession[1],
+                    issued_on=expires_iqama - _days(365),
+                    expires_on=expires_iqama,
+                    status="valid" if expires_iqama >= today else "expired",
+                )
+            )
             entry = expires_iqama - _days(365 * rng.randrange(1, 6) + rng.randrange(0, 200))
-            visas.append(dict(
-                number=f"5{next_serial():09d}", person_id=person.id, sponsor_id=person.sponsor_id, kind="work",
-                status="used", issued_on=entry - _days(60), valid_from=entry - _days(60), valid_until=entry,
-                allowed_days=90,
-            ))
+            visas.append(
+                dict(
+                    number=f"5{next_serial():09d}",
+                    person_id=person.id,
+                    sponsor_id=person.sponsor_id,
+                    kind="work",
+                    status="used",
+                    issued_on=entry - _days(60),
+                    valid_from=entry - _days(60),
+                    valid_until=entry,
+                    allowed_days=90,
+                )
+            )
             if rng.random() < 0.35:
                 start = today + _days(rng.randrange(-400, 60))
                 days = rng.choice((30, 60, 90, 180))
                 kind = "exit_reentry_multiple" if rng.random() < 0.3 else "exit_reentry_single"
-                visas.append(dict(
-                    number=f"6{next_serial():09d}", person_id=person.id, sponsor_id=person.sponsor_id, kind=kind,
-                    status="issued" if start + _days(days) >= today else rng.choice(("used", "expired")),
-                    issued_on=start - _days(3), valid_from=start, valid_until=start + _days(days), allowed_days=days,
-                ))
+                visas.append(
+                    dict(
+                        number=f"6{next_serial():09d}",
+                        person_id=person.id,
+                        sponsor_id=person.sponsor_id,
+                        kind=kind,
+                        status="issued" if start + _days(days) >= today else rng.choice(("used", "expired")),
+                        issued_on=start - _days(3),
+                        valid_from=start,
+                        valid_until=start + _days(days),
+                        allowed_days=days,
+                    )
+                )
             if work and (person is absconding_worker or rng.random() < 0.02):
                 filed = today - _days(rng.randrange(3, 12) if person is absconding_worker else rng.randrange(3, 700))
                 status = "open" if person is absconding_worker else rng.choice(("open", "cancelled", "closed"))
-                reports.append(dict(
-                    reference=f"HR-{filed.year}-{next_serial():06d}", person_id=person.id,
-                    filed_by_id=person.sponsor_id, filed_on=filed, status=status,
-                    cancelled_on=filed + _days(rng.randrange(1, 15)) if status == "cancelled" else None,
-                ))
+                reports.append(
+                    dict(
+                        reference=f"HR-{filed.year}-{next_serial():06d}",
+                        person_id=person.id,
+                        filed_by_id=person.sponsor_id,
+                        filed_on=filed,
+                        status=status,
+                        cancelled_on=filed + _days(rng.randrange(1, 15)) if status == "cancelled" else None,
+                    )
+                )
         if person.kind.value == "visitor":
             start = today - _days(rng.randrange(1, 80))
-            visas.append(dict(
-                number=f"7{next_serial():09d}", person_id=person.id, sponsor_id=person.sponsor_id, kind="visit",
-                status="issued", issued_on=start - _days(14), valid_from=start, valid_until=start + _days(90),
-                allowed_days=90,
-            ))
+            visas.append(
+                dict(
+                    number=f"7{next_serial():09d}",
+                    person_id=person.id,
+                    sponsor_id=person.sponsor_id,
+                    kind="visit",
+                    status="issued",
+                    issued_on=start - _days(14),
+                    valid_from=start,
+                    valid_until=start + _days(90),
+                    allowed_days=90,
+                )
+            )
 
     await ctx.insert(PassportRow.__table__, passports)
     await ctx.insert(IqamaRow.__table__, iqamas)

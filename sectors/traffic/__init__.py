@@ -19,12 +19,24 @@ SECTOR = Sector(
     mutation_fields=mutations.fields,
     relations=(),
     statistics=(
-        Statistic("driving_licences", "Driving licences by class and status.", DrivingLicenceRow.__table__,
-                  ("licence_class", "status")),
-        Statistic("vehicles", "Registered vehicles by plate kind and insurance status.", VehicleRow.__table__,
-                  ("plate_kind", "insurance_status")),
+        Statistic(
+            "driving_licences",
+            "Driving licences by class and status.",
+            DrivingLicenceRow.__table__,
+            ("licence_class", "status"),
+        ),
+        Statistic(
+            "vehicles",
+            "Registered vehicles by plate kind and insurance status.",
+            VehicleRow.__table__,
+            ("plate_kind", "insurance_status"),
+        ),
         Statistic("violations", "Traffic violations by kind and status.", ViolationRow.__table__, ("kind", "status")),
-        Statistic("accident_reports", "Accident reports by handler (Najm or Muroor) and status.",
-                  AccidentReportRow.__table__, ("handled_by", "status")),
+        Statistic(
+            "accident_reports",
+            "Accident reports by handler (Najm or Muroor) and status.",
+            AccidentReportRow.__table__,
+            ("handled_by", "status"),
+        ),
     ),
 )

@@ -18,14 +18,23 @@ class TrafficLoaders:
             reads, DrivingLicence, licences, "person_id", order_by=[licences.c.issued_on.desc(), licences.c.number]
         )
         self.vehicles_by_owner: RowsByKey[str, Vehicle] = RowsByKey(
-            reads, Vehicle, vehicles, "owner_id",
+            reads,
+            Vehicle,
+            vehicles,
+            "owner_id",
             order_by=[vehicles.c.model_year.desc(), vehicles.c.sequence_number],
         )
         self.violations_by_person: RowsByKey[str, Violation] = RowsByKey(
-            reads, Violation, violations, "person_id",
+            reads,
+            Violation,
+            violations,
+            "person_id",
             order_by=[violations.c.committed_on.desc(), violations.c.number],
         )
         self.accident_reports_by_person: RowsByKey[str, AccidentReport] = RowsByKey(
-            reads, AccidentReport, accident_reports, "person_id",
+            reads,
+            AccidentReport,
+            accident_reports,
+            "person_id",
             order_by=[accident_reports.c.occurred_on.desc(), accident_reports.c.report_number],
         )

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from typing import Annotated
 
 import strawberry
 from sqlalchemy import select, update
 from strawberry.types.field import StrawberryField
 
-from hub.contract import ActingAs, Code, Info, RabtError, Refusal, parse_person_id, record
+from hub.contract import ActingAs, Code, Info, RabtError, Refusal, ascii_digits, parse_person_id, record, refusals
 from sectors.traffic.models import ViolationRow
 from sectors.traffic.types import Violation
 
 OBJECTION_WINDOW = dt.timedelta(days=30)
 REASON_MAX = 500
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
 
 
 @strawberry.input(description="Object to a traffic violation: the violator's ID, the violation and why.")
@@ -36,28 +34,26 @@ ObjectToTrafficViolationResult = Annotated[
     strawberry.union("ObjectToTrafficViolationResult", description="The objected violation, or why it could not be."),
 ]
 
-_REFUSALS: Mapping[str, tuple[str, str]] = {
-    "VIOLATION_NOT_FOUND": (
-        "This person has no violation with that number.", "لا توجد مخالفة بهذا الرقم لهذا الشخص."
-    ),
-    "VIOLATION_NOT_UNPAID": (
-        "Only an unpaid violation can be objected to; this one is paid or already objected.",
-        "لا يمكن الاعتراض إلا على مخالفة غير مسددة، وهذه المخالفة مسددة أو معترض عليها.",
-    ),
-    "OBJECTION_WINDOW_CLOSED": (
-        "An objection must be filed within 30 days of the violation.",
-        "يجب تقديم الاعتراض خلال 30 يوماً من تاريخ المخالفة.",
-    ),
-}
-
-
-def _refusal(code: str) -> Refusal:
-    english, arabic = _REFUSALS[code]
-    return Refusal(code=code, message=english, message_ar=arabic)
+_refusal = refusals(
+    {
+        "VIOLATION_NOT_FOUND": (
+            "This person has no violation with that number.",
+            "لا توجد مخالفة بهذا الرقم لهذا الشخص.",
+        ),
+        "VIOLATION_NOT_UNPAID": (
+            "Only an unpaid violation can be objected to; this one is paid or already objected.",
+            "لا يمكن الاعتراض إلا على مخالفة غير مسددة، وهذه المخالفة مسددة أو معترض عليها.",
+        ),
+        "OBJECTION_WINDOW_CLOSED": (
+            "An objection must be filed within 30 days of the violation.",
+            "يجب تقديم الاعتراض خلال 30 يوماً من تاريخ المخالفة.",
+        ),
+    }
+)
 
 
 def _violation_number(text: str) -> str:
-    number = text.strip().translate(_DIGITS)
+    number = ascii_digits(text.strip())
     if not (number.isascii() and number.isdigit() and len(number) <= 10):
         raise RabtError(
             Code.BAD_USER_INPUT, "input.violationNumber: up to 10 digits.", argument="input.violationNumber"

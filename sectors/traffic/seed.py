@@ -15,34 +15,74 @@ Row = dict[str, Any]
 H = TypeVar("H", bound=Hashable)
 
 CITIES: tuple[tuple[str, str], ...] = (
-    ("الرياض", "Riyadh"), ("جدة", "Jeddah"), ("مكة المكرمة", "Makkah"), ("المدينة المنورة", "Madinah"),
-    ("الدمام", "Dammam"), ("الخبر", "Khobar"), ("الطائف", "Taif"), ("تبوك", "Tabuk"), ("بريدة", "Buraydah"),
-    ("أبها", "Abha"), ("حائل", "Hail"), ("جازان", "Jazan"), ("نجران", "Najran"), ("الأحساء", "Al-Ahsa"),
+    ("الرياض", "Riyadh"),
+    ("جدة", "Jeddah"),
+    ("مكة المكرمة", "Makkah"),
+    ("المدينة المنورة", "Madinah"),
+    ("الدمام", "Dammam"),
+    ("الخبر", "Khobar"),
+    ("الطائف", "Taif"),
+    ("تبوك", "Tabuk"),
+    ("بريدة", "Buraydah"),
+    ("أبها", "Abha"),
+    ("حائل", "Hail"),
+    ("جازان", "Jazan"),
+    ("نجران", "Najran"),
+    ("الأحساء", "Al-Ahsa"),
 )
 CITY_WEIGHTS = (30, 20, 8, 7, 8, 4, 4, 3, 3, 3, 2, 2, 2, 4)
 
 # (low, high) fine in SAR, multiples of 50; seed data after the published ranges, not law.
 FINES: Mapping[str, tuple[int, int]] = {
-    "speeding": (150, 2000), "red_light": (3000, 6000), "parking": (100, 300), "mobile_use": (500, 900),
-    "seatbelt": (150, 300), "expired_registration": (100, 300), "no_insurance": (100, 150),
-    "wrong_way": (3000, 6000), "reckless_driving": (1000, 2000),
+    "speeding": (150, 2000),
+    "red_light": (3000, 6000),
+    "parking": (100, 300),
+    "mobile_use": (500, 900),
+    "seatbelt": (150, 300),
+    "expired_registration": (100, 300),
+    "no_insurance": (100, 150),
+    "wrong_way": (3000, 6000),
+    "reckless_driving": (1000, 2000),
 }
 KIND_WEIGHTS: Mapping[str, int] = {
-    "speeding": 40, "parking": 18, "seatbelt": 10, "mobile_use": 10, "expired_registration": 7, "red_light": 5,
-    "no_insurance": 5, "wrong_way": 3, "reckless_driving": 2,
+    "speeding": 40,
+    "parking": 18,
+    "seatbelt": 10,
+    "mobile_use": 10,
+    "expired_registration": 7,
+    "red_light": 5,
+    "no_insurance": 5,
+    "wrong_way": 3,
+    "reckless_driving": 2,
 }
 OBJECTION_REASONS: tuple[str, ...] = (
-    "لم أكن أقود المركبة في ذلك الوقت.", "The vehicle had been sold before that day.",
-    "السرعة المسجلة غير صحيحة.", "The parking bay was not marked as restricted.",
+    "لم أكن أقود المركبة في ذلك الوقت.",
+    "The vehicle had been sold before that day.",
+    "السرعة المسجلة غير صحيحة.",
+    "The parking bay was not marked as restricted.",
     "The plate was misread; my vehicle was in another city.",
 )
 
 MODELS: Mapping[str, tuple[tuple[str, str], ...]] = {
     "private": (
-        ("Toyota", "Camry"), ("Toyota", "Land Cruiser"), ("Toyota", "Corolla"), ("Toyota", "Yaris"),
-        ("Hyundai", "Accent"), ("Hyundai", "Elantra"), ("Hyundai", "Tucson"), ("Nissan", "Patrol"),
-        ("Nissan", "Sunny"), ("Kia", "K5"), ("Kia", "Sportage"), ("Chevrolet", "Tahoe"), ("GMC", "Yukon"),
-        ("Ford", "Taurus"), ("Lexus", "LX 600"), ("Mazda", "CX-5"), ("Changan", "CS35"), ("MG", "5"),
+        ("Toyota", "Camry"),
+        ("Toyota", "Land Cruiser"),
+        ("Toyota", "Corolla"),
+        ("Toyota", "Yaris"),
+        ("Hyundai", "Accent"),
+        ("Hyundai", "Elantra"),
+        ("Hyundai", "Tucson"),
+        ("Nissan", "Patrol"),
+        ("Nissan", "Sunny"),
+        ("Kia", "K5"),
+        ("Kia", "Sportage"),
+        ("Chevrolet", "Tahoe"),
+        ("GMC", "Yukon"),
+        ("Ford", "Taurus"),
+        ("Lexus", "LX 600"),
+        ("Mazda", "CX-5"),
+        ("Changan", "CS35"),
+        ("MG", "5"),
     ),
     "taxi": (("Toyota", "Camry"), ("Hyundai", "Sonata"), ("Hyundai", "Elantra")),
     "public_transport": (("Toyota", "Coaster"), ("Hyundai", "County")),
@@ -52,7 +92,10 @@ PLATE_KIND_WEIGHTS: Mapping[str, int] = {"private": 90, "commercial": 6, "taxi":
 
 # Share of adults holding a licence, by (kind, sex).
 LICENCE_RATE: Mapping[tuple[str, str], float] = {
-    ("citizen", "male"): 0.9, ("citizen", "female"): 0.55, ("resident", "male"): 0.65, ("resident", "female"): 0.2,
+    ("citizen", "male"): 0.9,
+    ("citizen", "female"): 0.55,
+    ("resident", "male"): 0.65,
+    ("resident", "female"): 0.2,
 }
 LICENCE_YEARS: Mapping[str, int] = {"citizen": 10, "resident": 5}
 WOMEN_DRIVE_FROM = dt.date(2018, 6, 24)  # the day women's licences took effect
@@ -157,13 +200,18 @@ def _licence(draw: _Draw, today: dt.date, person_id: str, kind: str, earliest: d
         status = "expired"
     else:
         status = "suspended" if not keep_valid and rng.random() < 0.02 else "valid"
-    classes = {"private": 90, "motorcycle": 4, "heavy": 3, "public": 3} if kind == "citizen" else {
-        "private": 80, "public": 8, "heavy": 7, "motorcycle": 5
-    }
+    classes = (
+        {"private": 90, "motorcycle": 4, "heavy": 3, "public": 3}
+        if kind == "citizen"
+        else {"private": 80, "public": 8, "heavy": 7, "motorcycle": 5}
+    )
     return dict(
-        number=draw.licence_number(), person_id=person_id,
+        number=draw.licence_number(),
+        person_id=person_id,
         licence_class="private" if keep_valid else draw.weighted(classes),
-        issued_on=issued, expires_on=expires, status=status,
+        issued_on=issued,
+        expires_on=expires,
+        status=status,
     )
 
 
@@ -175,14 +223,28 @@ def _vehicle(draw: _Draw, today: dt.date, owner_id: str, *, private: bool) -> Ro
     registration_expires = today + _days(rng.randrange(-240, 3 * 365))
     insurance = "insured" if private else rng.choices(("insured", "expired", "uninsured"), weights=(82, 11, 7))[0]
     return dict(
-        sequence_number=draw.sequence_number(), owner_id=owner_id, plate_letters=letters, plate_digits=digits,
-        plate_kind=plate_kind, make=make, model=model, model_year=today.year - rng.randrange(0, 16),
-        registration_expires_on=registration_expires, insurance_status=insurance,
+        sequence_number=draw.sequence_number(),
+        owner_id=owner_id,
+        plate_letters=letters,
+        plate_digits=digits,
+        plate_kind=plate_kind,
+        make=make,
+        model=model,
+        model_year=today.year - rng.randrange(0, 16),
+        registration_expires_on=registration_expires,
+        insurance_status=insurance,
     )
 
 
-def _violation(draw: _Draw, today: dt.date, person_id: str, *, days_ago: int | None = None,
-               kind: str | None = None, status: str | None = None) -> Row:
+def _violation(
+    draw: _Draw,
+    today: dt.date,
+    person_id: str,
+    *,
+    days_ago: int | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+) -> Row:
     rng = draw.rng
     days_ago = days_ago if days_ago is not None else rng.randrange(1, 900)
     kind = kind or draw.weighted(KIND_WEIGHTS)
@@ -194,9 +256,17 @@ def _violation(draw: _Draw, today: dt.date, person_id: str, *, days_ago: int | N
     objected = committed + _days(rng.randint(1, min(30, days_ago))) if status == "objected" else None
     city_ar, city_en = draw.city()
     return dict(
-        number=draw.violation_number(), person_id=person_id, kind=kind, city_ar=city_ar, city_en=city_en,
-        committed_on=committed, fine_sar=draw.fine(kind), due_on=committed + _days(30), status=status,
-        objected_on=objected, objection_reason=rng.choice(OBJECTION_REASONS) if objected else None,
+        number=draw.violation_number(),
+        person_id=person_id,
+        kind=kind,
+        city_ar=city_ar,
+        city_en=city_en,
+        committed_on=committed,
+        fine_sar=draw.fine(kind),
+        due_on=committed + _days(30),
+        status=status,
+        objected_on=objected,
+        objection_reason=rng.choice(OBJECTION_REASONS) if objected else None,
     )
 
 
@@ -211,8 +281,15 @@ def _unpaid_persona_violations(draw: _Draw, today: dt.date, person_id: str) -> l
     ]
 
 
-def _accident(draw: _Draw, today: dt.date, person_id: str, serial: int, *, days_ago: int | None = None,
-              handled_by: str | None = None) -> Row:
+def _accident(
+    draw: _Draw,
+    today: dt.date,
+    person_id: str,
+    serial: int,
+    *,
+    days_ago: int | None = None,
+    handled_by: str | None = None,
+) -> Row:
     rng = draw.rng
     days_ago = days_ago if days_ago is not None else rng.randrange(1, 730)
     handled_by = handled_by or ("najm" if rng.random() < 0.8 else "muroor")
@@ -226,8 +303,13 @@ def _accident(draw: _Draw, today: dt.date, person_id: str, serial: int, *, days_
     city_ar, city_en = draw.city()
     prefix = "NJM" if handled_by == "najm" else "MRR"
     return dict(
-        report_number=f"{prefix}-{occurred.year}-{serial + 1:06d}", person_id=person_id, occurred_on=occurred,
-        city_ar=city_ar, city_en=city_en, handled_by=handled_by, status=status,
+        report_number=f"{prefix}-{occurred.year}-{serial + 1:06d}",
+        person_id=person_id,
+        occurred_on=occurred,
+        city_ar=city_ar,
+        city_en=city_en,
+        handled_by=handled_by,
+        status=status,
         fault_percent=rng.choice((0, 25, 50, 75, 100)) if status == "closed" else None,
         closed_on=occurred + _days(rng.randint(2, min(60, days_ago))) if status == "closed" else None,
     )

@@ -7,15 +7,28 @@ from collections.abc import Mapping
 
 import strawberry
 
-from hub.contract import CalendarDate
+from hub.contract import CalendarDate, arabic_digits
 
 PLATE_LETTERS: Mapping[str, str] = {
-    "A": "ا", "B": "ب", "J": "ح", "D": "د", "R": "ر", "S": "س", "X": "ص", "T": "ط", "E": "ع",
-    "G": "ق", "K": "ك", "L": "ل", "Z": "م", "N": "ن", "H": "ه", "U": "و", "V": "ى",
+    "A": "ا",
+    "B": "ب",
+    "J": "ح",
+    "D": "د",
+    "R": "ر",
+    "S": "س",
+    "X": "ص",
+    "T": "ط",
+    "E": "ع",
+    "G": "ق",
+    "K": "ك",
+    "L": "ل",
+    "Z": "م",
+    "N": "ن",
+    "H": "ه",
+    "U": "و",
+    "V": "ى",
 }
 """The 17 letters used on plates, Latin -> Arabic (DOMAIN.md §1.6)."""
-
-_ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 
 def _arabic_letters(latin: str) -> str:
@@ -125,7 +138,7 @@ class Plate:
 
     @strawberry.field(description="The digits in Arabic-Indic numerals, e.g. '٤٨٢١'.")
     def digits_ar(self) -> str:
-        return self.digits.translate(_ARABIC_DIGITS)
+        return arabic_digits(self.digits)
 
     @strawberry.field(
         description=(
@@ -144,7 +157,7 @@ class Plate:
         description="The Arabic line as one text, letters then digits in reading order, e.g. 'ح ب ا ٤٨٢١'."
     )
     def text_ar(self) -> str:
-        return f"{_arabic_letters(self.letters_en)} {self.digits.translate(_ARABIC_DIGITS)}"
+        return f"{_arabic_letters(self.letters_en)} {arabic_digits(self.digits)}"
 
     @strawberry.field(description="The plate's colour, which follows from its kind.")
     def colour(self) -> PlateColour:
@@ -157,9 +170,7 @@ class Vehicle:
     make: str = strawberry.field(description="The manufacturer, e.g. 'Toyota'.")
     model: str = strawberry.field(description="The model, e.g. 'Camry'.")
     model_year: int = strawberry.field(description="The model year.")
-    registration_expires_on: CalendarDate = strawberry.field(
-        description="The day the registration (istimara) expires."
-    )
+    registration_expires_on: CalendarDate = strawberry.field(description="The day the registration (istimara) expires.")
     insurance_status: InsuranceStatus = strawberry.field(description="Insured, uninsured or expired.")
     plate_letters: strawberry.Private[str]
     plate_digits: strawberry.Private[str]

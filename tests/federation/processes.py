@@ -42,8 +42,9 @@ def running(command: Sequence[str], env: dict[str, str], ready_url: str, log: Pa
     """Runs a server in its own session; stops it with SIGTERM, then SIGKILL after a grace period
     (Hive Gateway started through a wrapper has been seen to ignore SIGTERM)."""
     with log.open("wb") as out:
-        process = subprocess.Popen(list(command), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            list(command), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             wait_until_ready(ready_url, process, log)
             yield

@@ -71,8 +71,12 @@ def shapes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shapes]:
         service_unavailable("PostgreSQL", error)
     logs = tmp_path_factory.mktemp("federation-logs")
     env = {
-        **os.environ, "RABT_DATABASE_URL": database_url, "RABT_TOKEN_SECRET": SECRET, "RABT_OTP_PEPPER": SECRET,
-        "RABT_DATA_DIR": str(logs), "RABT_SEED_PEOPLE": "0",
+        **os.environ,
+        "RABT_DATABASE_URL": database_url,
+        "RABT_TOKEN_SECRET": SECRET,
+        "RABT_OTP_PEPPER": SECRET,
+        "RABT_DATA_DIR": str(logs),
+        "RABT_SEED_PEOPLE": "0",
     }
     try:
         subprocess.run(hub_command("seed", "--people", str(PEOPLE)), env=env, check=True, capture_output=True)
@@ -86,17 +90,30 @@ def shapes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shapes]:
         gateway_env.update(RABT_SUPERGRAPH=str(supergraph_path), RABT_GATEWAY_PORT=str(gateway_port))
         with contextlib_exit_stack() as stack:
             for graph in graphs:
-                stack.enter_context(running(
-                    hub_command("subgraph", graph.name, "--port", str(graph.port), "--log-level", "warning"),
-                    env, f"http://127.0.0.1:{graph.port}/healthz", logs / f"{graph.name}.log",
-                ))
-            stack.enter_context(running(
-                hub_command("serve", "--port", str(hub_port), "--log-level", "warning"),
-                env, f"http://127.0.0.1:{hub_port}/healthz", logs / "hub.log",
-            ))
-            stack.enter_context(running(
-                gateway_command(), gateway_env, f"http://127.0.0.1:{gateway_port}/readiness", logs / "gateway.log",
-            ))
+                stack.enter_context(
+                    running(
+                        hub_command("subgraph", graph.name, "--port", str(graph.port), "--log-level", "warning"),
+                        env,
+                        f"http://127.0.0.1:{graph.port}/healthz",
+                        logs / f"{graph.name}.log",
+                    )
+                )
+            stack.enter_context(
+                running(
+                    hub_command("serve", "--port", str(hub_port), "--log-level", "warning"),
+                    env,
+                    f"http://127.0.0.1:{hub_port}/healthz",
+                    logs / "hub.log",
+                )
+            )
+            stack.enter_context(
+                running(
+                    gateway_command(),
+                    gateway_env,
+                    f"http://127.0.0.1:{gateway_port}/readiness",
+                    logs / "gateway.log",
+                )
+            )
             yield Shapes(
                 hub_url=f"http://127.0.0.1:{hub_port}/graphql",
                 gateway_url=f"http://127.0.0.1:{gateway_port}/graphql",
@@ -126,23 +143,44 @@ def comparable(answer: dict[str, Any]) -> dict[str, Any]:
 HEADLINE = Path(__file__).resolve().parents[2].joinpath("hub/operations/PersonStatus.graphql").read_text()
 
 CASES: list[tuple[str, str, dict[str, Any] | None, Principal | None]] = [
-    ("the headline query, as the resident herself", HEADLINE, {"id": PERSONA["absconding_worker"]},
-     Principal(Role.INDIVIDUAL, person_id=PERSONA["absconding_worker"])),
-    ("several people, as a passports officer",
-     "query($ids: [ID!]!) { people(ids: $ids) { id nameEn passports { iqama { status } visas { kind status } } } }",
-     {"ids": [PERSONA["absconding_worker"], PERSONA["sponsor"], PERSONA["visitor"]]},
-     Principal(Role.OFFICER, person_id="1000000008", sector="passports")),
-    ("nested relations: a sponsor's workers by name",
-     "query($id: ID!) { person(id: $id) { passports { sponsored { person { id nameEn } iqama { status } } } } }",
-     {"id": PERSONA["sponsor"]}, Principal(Role.INDIVIDUAL, person_id=PERSONA["sponsor"])),
-    ("an invalid ID", '{ person(id: "1000000000") { id } }', None,
-     Principal(Role.OFFICER, person_id="1000000008", sector="traffic")),
-    ("a refused sector field: a traffic officer asks for passports data",
-     "query($id: ID!) { person(id: $id) { nameEn traffic { violations { status } } passports { iqama { status } } } }",
-     {"id": PERSONA["absconding_worker"]}, Principal(Role.OFFICER, person_id="1000000008", sector="traffic")),
-    ("a guardian reads a minor's civil affairs and traffic records",
-     "query($id: ID!) { person(id: $id) { nameAr civilAffairs { birth { bornOn { gregorian hijri } } } traffic { vehicles { make } } } }",
-     {"id": PERSONA["minor_child"]}, Principal(Role.INDIVIDUAL, person_id=PERSONA["family_head"])),
+    (
+        "the headline query, as the resident herself",
+        HEADLINE,
+        {"id": PERSONA["absconding_worker"]},
+        Principal(Role.INDIVIDUAL, person_id=PERSONA["absconding_worker"]),
+    ),
+    (
+        "several people, as a passports officer",
+        "query($ids: [ID!]!) { people(ids: $ids) { id nameEn passports { iqama { status } visas { kind status } } } }",
+        {"ids": [PERSONA["absconding_worker"], PERSONA["sponsor"], PERSONA["visitor"]]},
+        Principal(Role.OFFICER, person_id="1000000008", sector="passports"),
+    ),
+    (
+        "nested relations: a sponsor's workers by name",
+        "query($id: ID!) { person(id: $id) { passports { sponsored { person { id nameEn } iqama { status } } } } }",
+        {"id": PERSONA["sponsor"]},
+        Principal(Role.INDIVIDUAL, person_id=PERSONA["sponsor"]),
+    ),
+    (
+        "an invalid ID",
+        '{ person(id: "1000000000") { id } }',
+        None,
+        Principal(Role.OFFICER, person_id="1000000008", sector="traffic"),
+    ),
+    (
+        "a refused sector field: a traffic officer asks for passports data",
+        "query($id: ID!) { person(id: $id) {"
+        " nameEn traffic { violations { status } } passports { iqama { status } } } }",
+        {"id": PERSONA["absconding_worker"]},
+        Principal(Role.OFFICER, person_id="1000000008", sector="traffic"),
+    ),
+    (
+        "a guardian reads a minor's civil affairs and traffic records",
+        "query($id: ID!) { person(id: $id) {"
+        " nameAr civilAffairs { birth { bornOn { gregorian hijri } } } traffic { vehicles { make } } } }",
+        {"id": PERSONA["minor_child"]},
+        Principal(Role.INDIVIDUAL, person_id=PERSONA["family_head"]),
+    ),
     ("anonymous sees nothing", HEADLINE, {"id": PERSONA["sponsor"]}, None),
 ]
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-
 from tests.conftest import PERSONA, Api, officer
-
 
 
 async def test_a_body_that_is_not_json_is_bad_request(sqlite_api: Api) -> None:
@@ -52,7 +50,10 @@ async def test_graphql_response_media_type_gets_400_for_an_invalid_document(sqli
 
 async def test_a_mutation_over_get_is_method_not_allowed(sqlite_api: Api) -> None:
     response = await sqlite_api.client.get(
-        "/graphql", params={"query": 'mutation { issueExitReentryVisa(input: {personId: "1", kind: SINGLE, days: 1}) { __typename } }'}
+        "/graphql",
+        params={
+            "query": 'mutation { issueExitReentryVisa(input: {personId: "1", kind: SINGLE, days: 1}) { __typename } }'
+        },
     )
     assert response.status_code == 405
     assert response.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
@@ -74,7 +75,8 @@ async def test_a_bad_token_is_unauthenticated(sqlite_api: Api) -> None:
 
 async def test_an_officer_without_a_purpose_is_refused(sqlite_api: Api) -> None:
     response = await sqlite_api.client.post(
-        "/graphql", json={"query": "{ __typename }"},
+        "/graphql",
+        json={"query": "{ __typename }"},
         headers={"authorization": f"Bearer {sqlite_api.token(officer('traffic'))}"},
     )
     assert response.status_code == 400

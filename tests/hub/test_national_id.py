@@ -8,7 +8,9 @@ def test_valid_ids_from_the_domain_notes_are_accepted(value: str) -> None:
     assert normalize_id(value) == value
 
 
-@pytest.mark.parametrize("value", ["1000000000", "2000000002", "123456789", "12345678901", "4000000002", "10000000a8", ""])
+@pytest.mark.parametrize(
+    "value", ["1000000000", "2000000002", "123456789", "12345678901", "4000000002", "10000000a8", ""]
+)
 def test_malformed_ids_are_refused(value: str) -> None:
     with pytest.raises(InvalidId):
         normalize_id(value)

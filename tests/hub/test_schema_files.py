@@ -15,7 +15,8 @@ SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 
 def test_the_checked_in_sdl_is_not_stale() -> None:
     stale = [
-        relative for relative, text in python_files().items()
+        relative
+        for relative, text in python_files().items()
         if not (SCHEMAS / relative).exists() or (SCHEMAS / relative).read_text(encoding="utf-8") != text
     ]
     assert stale == [], f"run `./dev hub schema` and commit: stale {stale}"

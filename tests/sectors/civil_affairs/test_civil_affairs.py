@@ -50,9 +50,16 @@ mutation($input: UpdateNationalAddressInput!) { updateNationalAddress(input: $in
 CIVIL_AFFAIRS = officer("civil_affairs")
 
 ADDRESS = {
-    "buildingNumber": "2929", "streetAr": "طريق الملك فهد", "streetEn": "King Fahd Road",
-    "districtAr": "العليا", "districtEn": "Al Olaya", "cityAr": "الرياض", "cityEn": "Riyadh",
-    "postalCode": "12214", "additionalNumber": "7458", "shortAddress": "RRRD2929",
+    "buildingNumber": "2929",
+    "streetAr": "طريق الملك فهد",
+    "streetEn": "King Fahd Road",
+    "districtAr": "العليا",
+    "districtEn": "Al Olaya",
+    "cityAr": "الرياض",
+    "cityEn": "Riyadh",
+    "postalCode": "12214",
+    "additionalNumber": "7458",
+    "shortAddress": "RRRD2929",
 }
 
 
@@ -67,9 +74,7 @@ async def update_address(api: Api, person_id: str, as_: Principal = CIVIL_AFFAIR
 
 
 async def stored_address(api: Api, person_id: str) -> tuple[Any, ...] | None:
-    rows = await api.hub.db.fetch(
-        select(NationalAddressRow.__table__).where(NationalAddressRow.person_id == person_id)
-    )
+    rows = await api.hub.db.fetch(select(NationalAddressRow.__table__).where(NationalAddressRow.person_id == person_id))
     return tuple(rows[0]) if rows else None
 
 
@@ -107,9 +112,7 @@ async def minor_and_father(api: Api) -> tuple[str, str]:
 
 
 async def register_heads(api: Api, count: int) -> list[str]:
-    rows = await api.hub.db.fetch(
-        select(FamilyRegisterRow.head_id).order_by(FamilyRegisterRow.head_id).limit(count)
-    )
+    rows = await api.hub.db.fetch(select(FamilyRegisterRow.head_id).order_by(FamilyRegisterRow.head_id).limit(count))
     return [str(row[0]) for row in rows]
 
 
@@ -229,8 +232,9 @@ async def test_one_statement_per_loader_whatever_the_number_of_people(api: Api) 
 
 async def test_a_person_registers_their_own_new_address(api: Api) -> None:
     person_id = await adult_with_an_address(api, 0)
-    result = await update_address(api, person_id, as_=individual(person_id), shortAddress=" rrrd2929 ",
-                                  streetEn="  King   Fahd Road ")
+    result = await update_address(
+        api, person_id, as_=individual(person_id), shortAddress=" rrrd2929 ", streetEn="  King   Fahd Road "
+    )
     assert "errors" not in result, result["errors"]
     updated = result["data"]["updateNationalAddress"]
     expected = {**ADDRESS, "updatedOn": {"gregorian": TODAY.isoformat()}}

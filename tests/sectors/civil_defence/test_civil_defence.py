@@ -35,8 +35,14 @@ CIVIL_DEFENCE = officer("civil_defence")
 
 
 def incident(person_id: str, **changes: Any) -> dict[str, Any]:
-    return {"personId": person_id, "kind": "GAS_LEAK", "city": "Riyadh", "district": "Al Malaz",
-            "description": "Strong smell of gas on the second floor.", **changes}
+    return {
+        "personId": person_id,
+        "kind": "GAS_LEAK",
+        "city": "Riyadh",
+        "district": "Al Malaz",
+        "description": "Strong smell of gas on the second floor.",
+        **changes,
+    }
 
 
 async def civil_defence_of(api: Api, person_id: str) -> dict[str, Any]:
@@ -86,8 +92,9 @@ async def test_unpaid_violations_reported_an_incident_still_open(api: Api) -> No
 
 async def test_a_person_reports_an_incident_themself_and_reads_it_back(api: Api) -> None:
     person_id = await person_without_reports(api, 0)
-    result = await report(api, incident(person_id, kind="FIRE", description="  Smoke from the roof.  "),
-                          as_=individual(person_id))
+    result = await report(
+        api, incident(person_id, kind="FIRE", description="  Smoke from the roof.  "), as_=individual(person_id)
+    )
     assert "errors" not in result, result["errors"]
     filed = result["data"]["reportIncident"]
     assert filed["__typename"] == "IncidentReported"
@@ -133,10 +140,11 @@ async def test_nobody_else_may_report_in_a_persons_name(api: Api) -> None:
 
 async def test_incident_reports_are_listed_latest_first_then_by_reference_descending(api: Api) -> None:
     rows = await api.hub.db.fetch(
-        select(IncidentReportRow.person_id, IncidentReportRow.reference, IncidentReportRow.reported_on)
-        .where(IncidentReportRow.person_id.in_(
-            select(IncidentReportRow.person_id).group_by(IncidentReportRow.person_id).having(func.count() > 1)
-        ))
+        select(IncidentReportRow.person_id, IncidentReportRow.reference, IncidentReportRow.reported_on).where(
+            IncidentReportRow.person_id.in_(
+                select(IncidentReportRow.person_id).group_by(IncidentReportRow.person_id).having(func.count() > 1)
+            )
+        )
     )
     expected: dict[str, list[tuple[str, str]]] = {}
     for person_id, reference, reported_on in rows:

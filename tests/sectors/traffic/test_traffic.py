@@ -52,16 +52,18 @@ async def traffic_of(api: Api, person_id: str, as_: Principal = TRAFFIC) -> dict
     return result["data"]["person"]["traffic"]  # type: ignore[no-any-return]
 
 
-async def object_to(api: Api, person_id: str, number: str, reason: str = "I was not driving that day.",
-                    as_: Principal = TRAFFIC) -> dict[str, Any]:
+async def object_to(
+    api: Api, person_id: str, number: str, reason: str = "I was not driving that day.", as_: Principal = TRAFFIC
+) -> dict[str, Any]:
     input = {"personId": person_id, "violationNumber": number, "reason": reason}
     return await api.query(OBJECT, {"input": input}, as_=as_)
 
 
 async def stored(api: Api, number: str) -> tuple[Any, ...]:
     rows = await api.hub.db.fetch(
-        select(ViolationRow.status, ViolationRow.objected_on, ViolationRow.objection_reason)
-        .where(ViolationRow.number == number)
+        select(ViolationRow.status, ViolationRow.objected_on, ViolationRow.objection_reason).where(
+            ViolationRow.number == number
+        )
     )
     return tuple(rows[0])
 
@@ -128,20 +130,28 @@ async def test_the_absconding_worker_has_an_open_accident_report_handled_by_muro
 async def test_a_minor_and_a_visitor_hold_nothing_with_muroor(api: Api) -> None:
     for key in ("minor_child", "visitor"):
         assert await traffic_of(api, PERSONA[key]) == {
-            "drivingLicence": None, "vehicles": [], "violations": [], "accidentReports": []
+            "drivingLicence": None,
+            "vehicles": [],
+            "violations": [],
+            "accidentReports": [],
         }
 
 
 async def test_the_violator_objects_within_30_days_and_the_violation_becomes_objected(api: Api) -> None:
     person_id, number = await recent_unpaid_violation(api, 0)
-    result = await object_to(api, person_id, number, reason="  The camera misread my plate.  ",
-                             as_=individual(person_id))
+    result = await object_to(
+        api, person_id, number, reason="  The camera misread my plate.  ", as_=individual(person_id)
+    )
     assert "errors" not in result, result["errors"]
     objected = result["data"]["objectToTrafficViolation"]
     assert objected == {
         "__typename": "TrafficViolationObjected",
-        "violation": {"number": number, "status": "OBJECTED", "objectedOn": {"gregorian": TODAY.isoformat()},
-                      "objectionReason": "The camera misread my plate."},
+        "violation": {
+            "number": number,
+            "status": "OBJECTED",
+            "objectedOn": {"gregorian": TODAY.isoformat()},
+            "objectionReason": "The camera misread my plate.",
+        },
     }
     assert await stored(api, number) == ("objected", TODAY, "The camera misread my plate.")
     listed = {v["number"]: v["status"] for v in (await traffic_of(api, person_id))["violations"]}
@@ -209,8 +219,11 @@ async def test_bad_input_is_refused_before_any_database_access(api: Api) -> None
 
 async def test_lists_are_in_their_documented_order(api: Api) -> None:
     busiest = await api.hub.db.fetch(
-        select(ViolationRow.person_id).group_by(ViolationRow.person_id).having(func.count() > 1)
-        .order_by(ViolationRow.person_id).limit(50)
+        select(ViolationRow.person_id)
+        .group_by(ViolationRow.person_id)
+        .having(func.count() > 1)
+        .order_by(ViolationRow.person_id)
+        .limit(50)
     )
     ids = [row[0] for row in busiest]
     assert ids, "the seed should give some people several violations"
@@ -274,7 +287,7 @@ async def test_ten_thousand_people_seed_in_well_under_a_few_seconds() -> None:
 
 
 async def test_analysts_see_traffic_counts_with_small_groups_withheld(api: Api) -> None:
-    query = "{ statistics(sector: \"traffic\") { name dimensions rows { group count suppressed } } }"
+    query = '{ statistics(sector: "traffic") { name dimensions rows { group count suppressed } } }'
     result = await api.query(query, as_=Principal(Role.ANALYST, person_id="1000000008"))
     assert "errors" not in result, result["errors"]
     statistics = {s["name"]: s for s in result["data"]["statistics"]}
