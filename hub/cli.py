@@ -103,6 +103,25 @@ def _schema(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if args.check and changed else 0
 
 
+def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.audit import verify_chain
+    from hub.db import Database
+
+    async def run() -> int:
+        db = Database(settings.database_url)
+        try:
+            report = await verify_chain(db)
+        finally:
+            await db.dispose()
+        if report.intact:
+            print(f"audit chain intact: {report.rows:,} rows")
+            return 0
+        print(f"audit chain BROKEN at row id {report.broken_at} (after {report.rows:,} good rows)")
+        return 1
+
+    return asyncio.run(run())
+
+
 def _token(args: argparse.Namespace, settings: Settings) -> int:
     from hub.principal import Principal, Role
     from hub.secrets_store import load_secrets
@@ -155,6 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is stale")
     schema.add_argument("--no-supergraph", action="store_true", help="skip composition (needs Node.js)")
     schema.set_defaults(run=_schema)
+
+    audit = commands.add_parser("audit-verify", help="recompute the audit log's hash chain; exit 1 if broken")
+    audit.set_defaults(run=_audit_verify)
 
     token = commands.add_parser("token", help="print a demo bearer token (signed with this hub's secret)")
     token.add_argument("role", choices=["individual", "officer", "analyst", "service"])

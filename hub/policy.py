@@ -71,6 +71,7 @@ class Access:
         self._sources = sources
         self._relations: _RelationsOfViewer | None = None
         self._decided: dict[tuple[str, str], ActingAs | None] = {}
+        self._written: dict[tuple[str, str], ActingAs] = {}
 
     async def grant(self, subject_id: str, sector: str) -> ActingAs | None:
         """How the caller may read `sector` data of `subject_id`, or None when they may not."""
@@ -91,18 +92,26 @@ class Access:
         """A write on `sector` records of `subject_id`: always an officer of that sector or a
         service scoped `<sector>:write`; an individual only in the capacities the mutation allows
         (e.g. a sponsor issuing their worker's exit/re-entry visa)."""
+        decision = await self._decide_write(subject_id, sector, allow)
+        if decision is None:
+            raise forbidden(sector)
+        self._written[(subject_id, sector)] = decision
+        return decision
+
+    def write_grant(self, subject_id: str, sector: str) -> ActingAs | None:
+        """The capacity in which this request was allowed to write, for the audit (None: refused)."""
+        return self._written.get((subject_id, sector))
+
+    async def _decide_write(self, subject_id: str, sector: str, allow: frozenset[ActingAs]) -> ActingAs | None:
         principal = self.principal
         if principal.role is Role.OFFICER:
-            if principal.sector == sector:
-                return ActingAs.OFFICER
-        elif principal.role is Role.SERVICE:
-            if f"{sector}:write" in principal.scopes:
-                return ActingAs.SERVICE
-        elif principal.role is Role.INDIVIDUAL:
+            return ActingAs.OFFICER if principal.sector == sector else None
+        if principal.role is Role.SERVICE:
+            return ActingAs.SERVICE if f"{sector}:write" in principal.scopes else None
+        if principal.role is Role.INDIVIDUAL:
             decision = await self.grant(subject_id, sector)
-            if decision is not None and decision in allow:
-                return decision
-        raise forbidden(sector)
+            return decision if decision in allow else None
+        return None
 
     async def _decide(self, subject_id: str, sector: str) -> ActingAs | None:
         principal = self.principal

@@ -21,6 +21,7 @@ from hub import access_log
 from hub.contract import Sector
 from hub.identity import queries as identity_queries
 from hub.limits import schema_extensions
+from hub.mutation_audit import AuditedMutation
 from hub.person import Person
 from hub.statistics import statistics_fields
 
@@ -45,6 +46,13 @@ def _merge(groups: Iterable[tuple[str, Mapping[str, StrawberryField]]]) -> dict[
                 raise ValueError(f"root field {name!r} of {owner} is defined twice")
             merged[name] = field
     return merged
+
+
+def _audited(sector: Sector) -> Mapping[str, StrawberryField]:
+    fields = sector.mutation_fields()
+    for field in fields.values():
+        field.extensions.append(AuditedMutation(sector.name))
+    return fields
 
 
 class _RabtSchemaMixin:
@@ -129,7 +137,7 @@ def build_schema(
     )
     own_mutation = [("hub", hub_mutation or {})] if identity else []
     query = _merge(own_query + [(sector.name, sector.query_fields()) for sector in sectors])
-    mutation = _merge(own_mutation + [(sector.name, sector.mutation_fields()) for sector in sectors])
+    mutation = _merge(own_mutation + [(sector.name, _audited(sector)) for sector in sectors])
     person_fields = (_core_person_fields() if identity else {"id"}) | {f"_sector_{s.name}" for s in sectors}
     schema_class = SubgraphSchema if federated else HubSchema
     return schema_class(
