@@ -22,7 +22,7 @@ from hub.db import Database
 from hub.graphiql import BOOT_SCRIPT_CSP_HASH, graphiql_page
 from hub.http import GraphQLEndpoint
 from hub.identity.population import PERSONAS
-from hub.operations import shipped_operations
+from hub.operations import shipped_operations, trusted_documents
 from hub.persisted import PersistedQueries
 from hub.registry import enabled_sectors
 from hub.schema import RabtSchema, schema_for
@@ -93,7 +93,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> Starlette:
         access_sources=hub.relation_sources(),
         signer=hub.signer,
         audit=AuditWriter(hub.db),
-        persisted=PersistedQueries(),
+        persisted=PersistedQueries(trusted=trusted_documents() if settings.trusted_documents else None),
         graphiql=page,
     )
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from graphql import GraphQLError, OperationType, parse
+from graphql import DocumentNode, GraphQLError, OperationType
 from graphql.error import GraphQLSyntaxError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -23,7 +23,8 @@ from starlette.responses import HTMLResponse, Response
 from hub.audit import AuditBatch, AuditWriter
 from hub.context import RequestContext
 from hub.db import Database
-from hub.errors import Code
+from hub.errors import Code, RabtError
+from hub.limits import check_limits, parse_document
 from hub.persisted import PersistedQueries, PersistedQueryError
 from hub.policy import Access
 from hub.principal import ANONYMOUS, Principal, Role
@@ -82,8 +83,13 @@ class GraphQLEndpoint:
             query = await self.persisted.resolve(parsed.query, parsed.extensions)
             if query is None:
                 raise RequestRefused(400, Code.BAD_REQUEST, "The request has no GraphQL document ('query').")
-            if request.method == "GET" and _is_mutation(query, parsed.operation_name):
+            document = parse_document(query)
+            if request.method == "GET" and _is_mutation(document, parsed.operation_name):
                 raise RequestRefused(405, Code.METHOD_NOT_ALLOWED, "Mutations must be sent with POST.")
+            check_limits(self.schema._schema, document, parsed.operation_name, parsed.variables)
+        except (GraphQLSyntaxError, RabtError) as error:  # refused before execution: no `data`
+            status = 200 if media == JSON else 400
+            return _response({"errors": [_format(error, request_id)]}, status, media)
         except RequestRefused as refused:
             headers = {"allow": "POST"} if refused.status == 405 else None
             return _response({"errors": [_error(refused.message, refused.code)]}, refused.status, media, headers)
@@ -188,11 +194,7 @@ def _object_or_none(value: Any, name: str) -> dict[str, Any] | None:
     return value
 
 
-def _is_mutation(query: str, operation_name: str | None) -> bool:
-    try:
-        document = parse(query)
-    except GraphQLSyntaxError:
-        return False  # execution reports the syntax error with its code
+def _is_mutation(document: DocumentNode, operation_name: str | None) -> bool:
     for definition in document.definitions:
         operation = getattr(definition, "operation", None)
         if operation is None:

@@ -6,6 +6,7 @@ allow-list of trusted documents in production mode.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -29,3 +30,12 @@ def shipped_operations() -> tuple[Operation, ...]:
             body = "\n".join(text.splitlines()[1:]) if first.startswith("#") else text
             found.append(Operation(name=entry.name[: -len(".graphql")], title=title, document=body.strip() + "\n"))
     return tuple(found)
+
+
+def trusted_documents() -> dict[str, str]:
+    """The allow-list of production mode: sha256 of each shipped document -> the document.
+
+    Front ends send the document's sha256 as Apollo's `extensions.persistedQuery.sha256Hash`
+    (or the document itself); the hash is over the document text as served by this module.
+    """
+    return {hashlib.sha256(op.document.encode()).hexdigest(): op.document for op in shipped_operations()}

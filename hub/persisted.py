@@ -16,15 +16,24 @@ class PersistedQueryError(Exception):
         self.code = code
 
 
-class PersistedQueries:
-    """An in-memory LRU of documents by hash (bounded, so a client cannot fill memory)."""
+def sha256(document: str) -> str:
+    return hashlib.sha256(document.encode()).hexdigest()
 
-    def __init__(self, capacity: int = 10_000) -> None:
+
+class PersistedQueries:
+    """Automatic persisted queries in an in-memory LRU of documents by hash (bounded, so a client
+    cannot fill memory); or, given a `trusted` allow-list, production mode: only those documents
+    run, by hash or by full text, and nothing new is registered."""
+
+    def __init__(self, capacity: int = 10_000, trusted: dict[str, str] | None = None) -> None:
         self._documents: OrderedDict[str, str] = OrderedDict()
         self._capacity = capacity
+        self._trusted = trusted
 
     async def resolve(self, query: str | None, extensions: dict[str, Any] | None) -> str | None:
         persisted = (extensions or {}).get("persistedQuery")
+        if self._trusted is not None:
+            return self._resolve_trusted(query, persisted)
         if persisted is None:
             return query
         if (
@@ -42,10 +51,25 @@ class PersistedQueries:
                 raise PersistedQueryError(Code.PERSISTED_QUERY_NOT_FOUND, "PersistedQueryNotFound")
             self._documents.move_to_end(digest)
             return document
-        if hashlib.sha256(query.encode()).hexdigest() != digest:
+        if sha256(query) != digest:
             raise PersistedQueryError(Code.PERSISTED_QUERY_HASH_MISMATCH, "provided sha does not match query")
         self._documents[digest] = query
         self._documents.move_to_end(digest)
         while len(self._documents) > self._capacity:
             self._documents.popitem(last=False)
         return query
+
+    def _resolve_trusted(self, query: str | None, persisted: Any) -> str:
+        assert self._trusted is not None
+        if isinstance(persisted, dict) and isinstance(persisted.get("sha256Hash"), str):
+            digest = persisted["sha256Hash"].lower()
+        elif query is not None:
+            digest = sha256(query)
+        else:
+            digest = ""
+        document = self._trusted.get(digest)
+        if document is None:
+            raise PersistedQueryError(
+                Code.TRUSTED_DOCUMENT_REQUIRED, "This hub runs only its trusted documents (hub/operations)."
+            )
+        return document

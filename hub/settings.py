@@ -20,6 +20,8 @@ class Settings:
     sectors: tuple[str, ...] | None = None
     max_ids_per_request: int = 100
     graphiql: bool = True
+    # Production mode: run only the shipped operations (hub/operations), by hash or full text.
+    trusted_documents: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -34,4 +36,5 @@ class Settings:
             seed=int(env.get("RABT_SEED", "2026")),
             sectors=tuple(s.strip() for s in sectors.split(",") if s.strip()) if sectors else None,
             graphiql=env.get("RABT_GRAPHIQL", "1") != "0",
+            trusted_documents=env.get("RABT_TRUSTED_DOCUMENTS", "0") == "1",
         )

@@ -124,3 +124,64 @@ async def test_healthz_reports_ok_and_the_sectors(sqlite_api: Api) -> None:
     response = await sqlite_api.client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["sectors"] == ["passports", "traffic", "civil_affairs", "civil_defence"]
+
+
+async def test_each_limit_has_its_own_code(sqlite_api: Api) -> None:
+    levels = ["me", "person"] + ["passports", "sponsored", "person"] * 4
+    deep = "{ " + " { ".join(levels) + " { id" + " }" * len(levels) + " }"
+    assert (await sqlite_api.query(deep))["errors"][0]["extensions"]["code"] == "QUERY_TOO_DEEP"
+    aliases = "{ " + " ".join(f"a{i}: __typename" for i in range(31)) + " }"
+    assert (await sqlite_api.query(aliases))["errors"][0]["extensions"]["code"] == "TOO_MANY_ALIASES"
+    tokens = "{ " + " ".join("__typename" for _ in range(4_100)) + " }"
+    assert (await sqlite_api.query(tokens))["errors"][0]["extensions"]["code"] == "TOO_MANY_TOKENS"
+    costly = "query($ids: [ID!]!) { people(ids: $ids) { passports { sponsored { person { traffic { violations { number kind status fineSar } } } } } } }"  # noqa: E501
+    result = await sqlite_api.query(costly, {"ids": [PERSONA["sponsor"]] * 100})
+    assert result["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert "data" not in result
+
+
+async def test_the_shipped_operations_are_within_the_limits_for_one_hundred_people(sqlite_api: Api) -> None:
+    from hub.limits import check_limits, parse_document
+    from hub.operations import shipped_operations
+
+    for operation in shipped_operations():
+        check_limits(
+            sqlite_api.hub.schema._schema, parse_document(operation.document), None, {"ids": ["1"] * 100, "id": "1"}
+        )
+
+
+async def test_production_mode_runs_only_the_trusted_documents(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+
+    from hub.app import Hub, create_app
+    from hub.operations import trusted_documents
+    from hub.settings import Settings
+
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}",
+        data_dir=tmp_path,
+        seed_people=0,
+        trusted_documents=True,
+    )
+    app = create_app(settings, Hub.build(settings))
+    digest, document = next(iter(trusted_documents().items()))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rabt.test") as client,
+    ):
+        refused = (await client.post("/graphql", json={"query": "{ __typename }"})).json()
+        assert refused["errors"][0]["extensions"]["code"] == "TRUSTED_DOCUMENT_REQUIRED"
+        unknown = {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}
+        refused = (await client.post("/graphql", json={"extensions": unknown})).json()
+        assert refused["errors"][0]["extensions"]["code"] == "TRUSTED_DOCUMENT_REQUIRED"
+        by_hash = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+        variables = {
+            "id": PERSONA["sponsor"],
+            "ids": [PERSONA["sponsor"]],
+            "input": {"personId": PERSONA["sponsor"], "kind": "SINGLE", "days": 1},
+        }
+        answered = (await client.post("/graphql", json={"extensions": by_hash, "variables": variables})).json()
+        assert all(error["extensions"]["code"] != "TRUSTED_DOCUMENT_REQUIRED" for error in answered.get("errors", []))
+        assert "data" in answered
+        as_text = (await client.post("/graphql", json={"query": document, "variables": variables})).json()
+        assert "data" in as_text
