@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from hub.accounts.services import AccountServices, build_account_services
 from hub.audit import AuditWriter
 from hub.contract import RelationSource, Sector
 from hub.db import Database
@@ -44,6 +45,7 @@ class Hub:
     sectors: tuple[Sector, ...]
     schema: RabtSchema
     signer: TokenSigner
+    accounts: AccountServices
 
     @classmethod
     def build(cls, settings: Settings, *, subgraph: str | None = None) -> Hub:
@@ -54,12 +56,15 @@ class Hub:
         """
         sectors = enabled_sectors(settings.sectors)
         secrets = load_secrets(settings.data_dir)
+        db = Database(settings.database_url)
+        signer = TokenSigner(secrets["RABT_TOKEN_SECRET"])
         return cls(
             settings=settings,
-            db=Database(settings.database_url),
+            db=db,
             sectors=sectors,
             schema=schema_for(sectors, subgraph),
-            signer=TokenSigner(secrets["RABT_TOKEN_SECRET"]),
+            signer=signer,
+            accounts=build_account_services(settings, db, signer),
         )
 
     def relation_sources(self) -> Sequence[tuple[str, RelationSource]]:
@@ -95,6 +100,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> Starlette:
         audit=AuditWriter(hub.db),
         persisted=PersistedQueries(trusted=trusted_documents() if settings.trusted_documents else None),
         graphiql=page,
+        accounts=hub.accounts,
     )
 
     async def graphql(request: Request) -> Response:
@@ -124,6 +130,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> Starlette:
         else:
             await create_tables(hub.db, hub.sectors)
         yield
+        await hub.accounts.aclose()
         await hub.db.dispose()
 
     return Starlette(

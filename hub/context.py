@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from graphql import FieldNode, FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 
@@ -11,6 +11,9 @@ from hub.audit import AuditBatch
 from hub.db import Database
 from hub.policy import Access
 from hub.principal import Principal
+
+if TYPE_CHECKING:
+    from hub.accounts.services import AccountServices  # a runtime import would cycle through hub.contract
 
 L = TypeVar("L")
 
@@ -23,6 +26,8 @@ class RequestContext:
     audit: AuditBatch
     request_id: str
     operation_name: str | None = None
+    client_ip: str | None = None
+    accounts: AccountServices | None = None
     _loaders: dict[type[Any], Any] = field(default_factory=dict)
     _selections: dict[int, frozenset[str]] = field(default_factory=dict)
 

@@ -48,9 +48,7 @@ BOOT_SCRIPT = """
 })();
 """
 
-BOOT_SCRIPT_CSP_HASH = "'sha256-" + base64.b64encode(
-    hashlib.sha256(BOOT_SCRIPT.encode()).digest()
-).decode() + "'"
+BOOT_SCRIPT_CSP_HASH = "'sha256-" + base64.b64encode(hashlib.sha256(BOOT_SCRIPT.encode()).digest()).decode() + "'"
 
 _JSON_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 

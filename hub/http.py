@@ -20,6 +20,7 @@ from graphql.error import GraphQLSyntaxError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from hub.accounts.services import AccountServices
 from hub.audit import AuditBatch, AuditWriter
 from hub.context import RequestContext
 from hub.db import Database
@@ -63,6 +64,7 @@ class GraphQLEndpoint:
         audit: AuditWriter,
         persisted: PersistedQueries,
         graphiql: str | None,
+        accounts: AccountServices | None = None,
     ) -> None:
         self.schema = schema
         self.db = db
@@ -71,6 +73,7 @@ class GraphQLEndpoint:
         self.audit = audit
         self.persisted = persisted
         self.graphiql = graphiql
+        self.accounts = accounts
 
     async def __call__(self, request: Request) -> Response:
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
@@ -103,6 +106,8 @@ class GraphQLEndpoint:
             audit=AuditBatch(),
             request_id=request_id,
             operation_name=parsed.operation_name,
+            client_ip=request.client.host if request.client else None,
+            accounts=self.accounts,
         )
         result = await self.schema.execute(
             query, variable_values=parsed.variables, context_value=context, operation_name=parsed.operation_name

@@ -18,6 +18,7 @@ from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
 from hub import access_log
+from hub.accounts.mutations import mutation_fields as account_mutation_fields
 from hub.contract import Sector
 from hub.identity import queries as identity_queries
 from hub.limits import schema_extensions
@@ -152,9 +153,9 @@ def build_schema(
 def schema_for(sectors: Sequence[Sector], subgraph: str | None) -> RabtSchema:
     extensions = schema_extensions()
     if subgraph is None:
-        return build_schema(sectors, extensions=extensions)
+        return build_schema(sectors, extensions=extensions, hub_mutation=account_mutation_fields())
     if subgraph == IDENTITY_SUBGRAPH:
-        return build_schema([], extensions=extensions, federated=True)
+        return build_schema([], extensions=extensions, federated=True, hub_mutation=account_mutation_fields())
     served = [sector for sector in sectors if sector.name == subgraph]
     if not served:
         raise ValueError(f"no enabled sector or subgraph named {subgraph!r}")

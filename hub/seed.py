@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import MetaData, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hub.accounts.models import AccountsBase
 from hub.audit import AuditBase
 from hub.contract import Sector, SeedContext
 from hub.db import Database
@@ -22,7 +23,7 @@ Progress = Callable[[str], None]
 
 
 def metadatas(sectors: Sequence[Sector]) -> list[MetaData]:
-    return [IdentityBase.metadata, AuditBase.metadata, *(sector.metadata for sector in sectors)]
+    return [IdentityBase.metadata, AuditBase.metadata, AccountsBase.metadata, *(sector.metadata for sector in sectors)]
 
 
 async def create_tables(db: Database, sectors: Sequence[Sector]) -> None:
