@@ -5,17 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from aiodataloader import DataLoader
 from graphql import FieldNode, FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 
 from hub.audit import AuditBatch
 from hub.db import Database
+from hub.loading import Loads
 from hub.policy import Access
 from hub.principal import Principal
 
 if TYPE_CHECKING:
     from hub.accounts.services import AccountServices  # a runtime import would cycle through hub.contract
 
-L = TypeVar("L")
+T = TypeVar("T")
 
 
 @dataclass
@@ -28,19 +30,19 @@ class RequestContext:
     operation_name: str | None = None
     client_ip: str | None = None
     accounts: AccountServices | None = None
-    _loaders: dict[type[Any], Any] = field(default_factory=dict)
+    _loaders: dict[Loads[Any, Any], DataLoader[Any, Any]] = field(default_factory=dict)
     _selections: dict[int, frozenset[str]] = field(default_factory=dict)
 
-    def loaders(self, kind: type[L]) -> L:
-        """The request's instance of a sector's loader set, built on first use.
+    async def load(self, loads: Loads[Any, T], key: Any) -> T:
+        """`loads` for one key, batched with every other key asked for in the same tick.
 
         Loaders live for one request only: aiodataloader binds to the running loop and never
         expires its cache, so a loader shared between requests would serve stale rows.
         """
-        found = self._loaders.get(kind)
-        if found is None:
-            found = self._loaders[kind] = kind(self.db)
-        return found  # type: ignore[no-any-return]
+        loader = self._loaders.get(loads)
+        if loader is None:
+            loader = self._loaders[loads] = loads.loader(self.db)
+        return await loader.load(key)  # type: ignore[no-any-return]
 
     def selected_fields(self, info: Any) -> frozenset[str]:
         """The names of the fields selected under the current field (fragments expanded).

@@ -7,29 +7,25 @@ only by ID (`person_key()` columns, `PersonRef` fields) and never imports anothe
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import enum
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
-from typing import TYPE_CHECKING, Annotated, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, Executable, MetaData, Row, String, Table, select
+from sqlalchemy import MetaData, String, Table
 from sqlalchemy.orm import MappedColumn, mapped_column
-from strawberry.types.base import StrawberryOptional
-from strawberry.types.enum import StrawberryEnumDefinition
 from strawberry.types.field import StrawberryField
 
-from hub.calendar import arabic_digits, hijri_iso, hijri_long
+from hub.calendar import arabic_digits
 from hub.context import RequestContext
 from hub.errors import Code, RabtError
 from hub.identity.national_id import DIGITS, InvalidId, normalize_id
 from hub.identity.population import Population
+from hub.loading import Loads, Reads, loaded, record, row_by, rows_by
 from hub.policy import ActingAs, Relation
+from hub.values import CalendarDate, Language, Refusal, refusals
 
 if TYPE_CHECKING:
     from hub.person import Person
@@ -40,25 +36,27 @@ __all__ = [
     "Code",
     "Info",
     "Language",
+    "Loads",
     "PersonRef",
     "RabtError",
     "Reads",
     "Refusal",
     "Relation",
     "RelationSource",
-    "RowByKey",
-    "RowsByKey",
     "Sector",
     "SeedContext",
     "Statistic",
     "arabic_digits",
     "ascii_digits",
+    "loaded",
     "parse_person_id",
     "person_key",
     "person_ref",
     "record",
     "refusals",
     "require_known_person",
+    "row_by",
+    "rows_by",
     "sector_metadata",
 ]
 
@@ -67,9 +65,6 @@ Info = strawberry.Info[RequestContext, None]
 
 PersonRef = Annotated["Person", strawberry.lazy("hub.person")]
 """Annotate a field that returns a person with this; build its value with `person_ref(id)`."""
-
-T = TypeVar("T")
-K = TypeVar("K")
 
 
 def sector_metadata() -> MetaData:
@@ -103,9 +98,9 @@ def parse_person_id(text: str, argument: str = "id") -> str:
 
 async def require_known_person(info: Info, person_id: str) -> None:
     """Raises NOT_FOUND unless the identity registry knows this ID (e.g. before an officer's write)."""
-    from hub.identity.loaders import IdentityLoaders  # identity's loaders are built on this module
+    from hub.identity.loaders import person_by_id  # identity's loaders are declared with this module
 
-    if await info.context.loaders(IdentityLoaders).person_by_id.load(person_id) is None:
+    if await info.context.load(person_by_id, person_id) is None:
         raise RabtError(Code.NOT_FOUND, "No person with this ID is registered.", argument="personId")
 
 
@@ -116,155 +111,9 @@ def person_ref(person_id: str | None) -> Person | None:
     return None if person_id is None else Person(id=strawberry.ID(person_id))
 
 
-@strawberry.enum(description="A language a text can be returned in.")
-class Language(enum.Enum):
-    AR = "ar"
-    EN = "en"
-
-
-# Value types every subgraph returns are @shareable, as Federation v2 requires of a type that
-# several subgraphs resolve.
-@strawberry.federation.type(
-    shareable=True, description="A date in both calendars: Gregorian (ISO 8601) and Umm al-Qura Hijri."
-)
-class CalendarDate:
-    gregorian: dt.date = strawberry.field(description="The Gregorian date, ISO 8601 (YYYY-MM-DD).")
-
-    @strawberry.field(description="The Umm al-Qura Hijri date as YYYY-MM-DD; null outside 1343–1500 AH.")
-    def hijri(self) -> str | None:
-        return hijri_iso(self.gregorian)
-
-    @strawberry.field(description="The Hijri date written out, e.g. '15 Jumada al-Akhirah 1448 AH'.")
-    def hijri_text(self, language: Language = Language.EN) -> str | None:
-        return hijri_long(self.gregorian, language.value)
-
-
-@strawberry.federation.type(
-    shareable=True,
-    description="Why a mutation did not happen. Nothing was written. `code` is stable; `message` is for people.",
-)
-class Refusal:
-    code: str = strawberry.field(description="A stable, machine-readable reason, e.g. IQAMA_EXPIRED.")
-    message: str = strawberry.field(description="The reason in plain English.")
-    message_ar: str = strawberry.field(description="The reason in plain Arabic.")
-
-
-def refusals(messages: Mapping[str, tuple[str, str]]) -> Callable[[str], Refusal]:
-    """A mutation's refusals from one table of code -> (English, Arabic) message."""
-
-    def refuse(code: str) -> Refusal:
-        english, arabic = messages[code]
-        return Refusal(code=code, message=english, message_ar=arabic)
-
-    return refuse
-
-
 def ascii_digits(text: str) -> str:
     """Eastern Arabic and Persian digits as ASCII, as people type numbers on Arabic keyboards."""
     return text.translate(DIGITS)
-
-
-class Reads(Protocol):
-    """Short autocommit reads: one statement, one pooled connection, no transaction."""
-
-    async def fetch(self, statement: Executable) -> Sequence[Row[Any]]: ...
-
-
-@cache
-def _converters(cls: type[Any]) -> Mapping[str, Callable[[Any], Any]]:
-    """How each column value becomes a field value of `cls`: dates -> CalendarDate, text -> enum."""
-    convert: dict[str, Callable[[Any], Any]] = {}
-    definition = getattr(cls, "__strawberry_definition__", None)
-    for field in definition.fields if definition is not None else ():
-        field_type = field.type
-        if isinstance(field_type, StrawberryOptional):
-            field_type = field_type.of_type
-        if field_type is CalendarDate:
-            convert[field.python_name] = _calendar_date
-        elif isinstance(field_type, StrawberryEnumDefinition):
-            convert[field.python_name] = field_type.wrapped_cls
-    return convert
-
-
-def record(cls: type[T], values: Mapping[str, Any]) -> T:
-    """Builds a sector type from column values (e.g. a row just written), as the loaders do."""
-    convert = _converters(cls)
-    names = _columns_of(cls, values)
-    return cls(
-        **{
-            name: convert[name](values[name]) if name in convert and values[name] is not None else values[name]
-            for name in names
-        }
-    )
-
-
-def _record_builder(cls: type[T], names: Sequence[str]) -> Callable[[Row[Any]], T]:
-    """Builds `cls` from rows whose columns 1.. are `names`."""
-    convert = _converters(cls)
-    plan = [(index + 1, name, convert.get(name)) for index, name in enumerate(names)]
-
-    def build(row: Row[Any]) -> T:
-        values: dict[str, Any] = {}
-        for position, name, converter in plan:
-            value = row[position]
-            values[name] = converter(value) if converter is not None and value is not None else value
-        return cls(**values)
-
-    return build
-
-
-def _calendar_date(value: dt.date) -> CalendarDate:
-    return CalendarDate(gregorian=value)
-
-
-def _columns_of(cls: type[Any], columns: Table | Mapping[str, Any]) -> list[str]:
-    """The dataclass fields of `cls` (strawberry fields and Private ones) found among `columns`."""
-    names = columns.c if isinstance(columns, Table) else columns
-    return [field.name for field in dataclasses.fields(cls) if field.name in names]
-
-
-class _KeyedLoader(DataLoader[K, T], Generic[K, T]):
-    def __init__(
-        self,
-        reads: Reads,
-        record: type[Any],
-        table: Table,
-        key: str,
-        order_by: Sequence[ColumnElement[Any]],
-        where: ColumnElement[bool] | None = None,
-    ) -> None:
-        super().__init__()
-        names = _columns_of(record, table)
-        self._reads = reads
-        self._build = _record_builder(record, names)
-        self._key = table.c[key]
-        self._select = select(self._key, *(table.c[name] for name in names)).order_by(*order_by)
-        if where is not None:
-            self._select = self._select.where(where)
-
-    async def _grouped(self, keys: Sequence[K]) -> dict[K, list[Any]]:
-        groups: dict[K, list[Any]] = {key: [] for key in keys}
-        rows = await self._reads.fetch(self._select.where(self._key.in_(list(groups))))
-        for row in rows:
-            groups[row[0]].append(self._build(row))
-        return groups
-
-
-class RowsByKey(_KeyedLoader[K, list[T]]):
-    """Every row of `table` whose `key` is one of the batch's keys, in `order_by` order:
-    one SELECT … WHERE key IN (…) per batch, whatever the number of keys."""
-
-    async def batch_load_fn(self, keys: Sequence[K]) -> list[list[T]]:
-        groups = await self._grouped(keys)
-        return [groups[key] for key in keys]
-
-
-class RowByKey(_KeyedLoader[K, "T | None"]):
-    """The first row (in `order_by` order) of `table` for each key, or None: one SELECT per batch."""
-
-    async def batch_load_fn(self, keys: Sequence[K]) -> list[T | None]:
-        groups = await self._grouped(keys)
-        return [(groups[key] or [None])[0] for key in keys]
 
 
 @dataclass(frozen=True)

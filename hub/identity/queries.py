@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types.field import StrawberryField
 
 from hub.contract import Code, Info, RabtError, parse_person_id
-from hub.identity.loaders import IdentityLoaders
+from hub.identity.loaders import person_by_id
 from hub.policy import IDENTITY
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ async def _visible_person(person_id: str, info: Info) -> PersonType | None:
 
     # The access check comes first: whether an ID exists is itself personal data.
     await info.context.access.require(person_id, IDENTITY)
-    record = await info.context.loaders(IdentityLoaders).person_by_id.load(person_id)
+    record = await info.context.load(person_by_id, person_id)
     return None if record is None else Person(id=strawberry.ID(person_id))
 
 

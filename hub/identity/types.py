@@ -8,7 +8,7 @@ from typing import Self
 import strawberry
 
 from hub.contract import CalendarDate, Info, Language
-from hub.identity.loaders import IdentityLoaders
+from hub.identity.loaders import person_by_id
 from hub.identity.records import IdentityRecord
 from hub.policy import IDENTITY
 
@@ -31,7 +31,7 @@ async def identity_of(person_id: str, info: Info, field: str) -> IdentityRecord:
     context = info.context
     acting_as = await context.access.require(person_id, IDENTITY)
     context.audit.note(person_id, IDENTITY, acting_as.value, {field})
-    record = await context.loaders(IdentityLoaders).person_by_id.load(person_id)
+    record = await context.load(person_by_id, person_id)
     if record is None:  # rows are never deleted; a dangling reference is a data error
         raise LookupError(f"no identity row for a referenced person ({len(person_id)} digits)")
     return record

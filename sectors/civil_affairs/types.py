@@ -63,9 +63,9 @@ class FamilyRegister:
         )
     )
     async def members(self, info: Info) -> list[FamilyMember]:
-        from sectors.civil_affairs.loaders import CivilAffairsLoaders  # the loaders import these types
+        from sectors.civil_affairs.loaders import members_by_register  # the loaders import these types
 
-        return await info.context.loaders(CivilAffairsLoaders).members_by_register.load(self.number)
+        return await info.context.load(members_by_register, self.number)
 
 
 @strawberry.type(description="A birth as the civil registry records it.")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from hub.contract import Info
-from sectors.civil_defence.loaders import CivilDefenceLoaders
-from sectors.civil_defence.types import IncidentReport, SafetyPermit
+from hub.contract import loaded
+from sectors.civil_defence import loaders
 
 
 @strawberry.type(
@@ -17,17 +16,14 @@ from sectors.civil_defence.types import IncidentReport, SafetyPermit
 class CivilDefenceOfPerson:
     person_id: strawberry.Private[str]
 
-    @strawberry.field(
-        description="Incidents this person reported, the latest reported first (same day: by reference, descending)."
+    incident_reports = loaded(
+        loaders.incident_reports_by_reporter,
+        description="Incidents this person reported, the latest reported first (same day: by reference, descending).",
     )
-    async def incident_reports(self, info: Info) -> list[IncidentReport]:
-        return await info.context.loaders(CivilDefenceLoaders).incident_reports_by_reporter.load(self.person_id)
-
-    @strawberry.field(
+    safety_permits = loaded(
+        loaders.safety_permits_by_owner,
         description=(
             "Safety permits (Salamah licences) of the establishments this person owns, "
             "the latest expiry first (same expiry: by permit number)."
-        )
+        ),
     )
-    async def safety_permits(self, info: Info) -> list[SafetyPermit]:
-        return await info.context.loaders(CivilDefenceLoaders).safety_permits_by_owner.load(self.person_id)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
-from hub.contract import Info, PersonRef, person_ref
-from sectors.passports.loaders import PassportsLoaders
-from sectors.passports.types import AbscondingReport, Iqama, Passport, Visa
+from hub.contract import Info, PersonRef, loaded, person_ref
+from sectors.passports import loaders
+from sectors.passports.types import Iqama
 
 
 @strawberry.type(description="Someone this person sponsors, and on what iqama.")
@@ -23,23 +23,20 @@ class SponsoredPerson:
 class PassportsOfPerson:
     person_id: strawberry.Private[str]
 
-    @strawberry.field(description="Every passport of this person, the latest issued first.")
-    async def passports(self, info: Info) -> list[Passport]:
-        return await info.context.loaders(PassportsLoaders).passports_by_person.load(self.person_id)
-
-    @strawberry.field(description="This person's current iqama (the latest issued), or null for a citizen or visitor.")
-    async def iqama(self, info: Info) -> Iqama | None:
-        return await info.context.loaders(PassportsLoaders).iqama_by_person.load(self.person_id)
-
-    @strawberry.field(description="Every visa of this person, the latest valid-from date first.")
-    async def visas(self, info: Info) -> list[Visa]:
-        return await info.context.loaders(PassportsLoaders).visas_by_person.load(self.person_id)
-
-    @strawberry.field(description="Absconding reports about this person, the latest filed first.")
-    async def absconding_reports(self, info: Info) -> list[AbscondingReport]:
-        return await info.context.loaders(PassportsLoaders).absconding_reports_by_person.load(self.person_id)
+    passports = loaded(
+        loaders.passports_by_person, description="Every passport of this person, the latest issued first."
+    )
+    iqama = loaded(
+        loaders.iqama_by_person,
+        description="This person's current iqama (the latest issued), or null for a citizen or visitor.",
+    )
+    visas = loaded(loaders.visas_by_person, description="Every visa of this person, the latest valid-from date first.")
+    absconding_reports = loaded(
+        loaders.absconding_reports_by_person,
+        description="Absconding reports about this person, the latest filed first.",
+    )
 
     @strawberry.field(description="The residents this person sponsors (workers and dependants), by iqama number.")
     async def sponsored(self, info: Info) -> list[SponsoredPerson]:
-        iqamas = await info.context.loaders(PassportsLoaders).iqamas_by_sponsor.load(self.person_id)
+        iqamas = await info.context.load(loaders.iqamas_by_sponsor, self.person_id)
         return [SponsoredPerson(iqama=iqama, person_id=iqama.number) for iqama in iqamas]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from hub.contract import Info
-from sectors.traffic.loaders import TrafficLoaders
-from sectors.traffic.types import AccidentReport, DrivingLicence, Vehicle, Violation
+from hub.contract import loaded
+from sectors.traffic import loaders
 
 
 @strawberry.type(
@@ -15,22 +14,19 @@ from sectors.traffic.types import AccidentReport, DrivingLicence, Vehicle, Viola
 class TrafficOfPerson:
     person_id: strawberry.Private[str]
 
-    @strawberry.field(description="This person's driving licence (the latest issued), or null if they hold none.")
-    async def driving_licence(self, info: Info) -> DrivingLicence | None:
-        return await info.context.loaders(TrafficLoaders).driving_licence_by_person.load(self.person_id)
-
-    @strawberry.field(
-        description="The vehicles registered to this person, the newest model year first, then by sequence number."
+    driving_licence = loaded(
+        loaders.driving_licence_by_person,
+        description="This person's driving licence (the latest issued), or null if they hold none.",
     )
-    async def vehicles(self, info: Info) -> list[Vehicle]:
-        return await info.context.loaders(TrafficLoaders).vehicles_by_owner.load(self.person_id)
-
-    @strawberry.field(description="Every traffic violation of this person, the latest committed first, then by number.")
-    async def violations(self, info: Info) -> list[Violation]:
-        return await info.context.loaders(TrafficLoaders).violations_by_person.load(self.person_id)
-
-    @strawberry.field(
-        description="Accident reports concerning this person as a driver, the latest accident first, then by number."
+    vehicles = loaded(
+        loaders.vehicles_by_owner,
+        description="The vehicles registered to this person, the newest model year first, then by sequence number.",
     )
-    async def accident_reports(self, info: Info) -> list[AccidentReport]:
-        return await info.context.loaders(TrafficLoaders).accident_reports_by_person.load(self.person_id)
+    violations = loaded(
+        loaders.violations_by_person,
+        description="Every traffic violation of this person, the latest committed first, then by number.",
+    )
+    accident_reports = loaded(
+        loaders.accident_reports_by_person,
+        description="Accident reports concerning this person as a driver, the latest accident first, then by number.",
+    )
