@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from hub import compose_file
 from hub.settings import Settings
 
 SCHEMAS = Path("schemas")
@@ -185,6 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--scope", action="append", help="a service's scope, e.g. traffic (repeatable)")
     token.add_argument("--hours", type=float, default=8.0)
     token.set_defaults(run=_token)
+
+    compose_file.add_parser(commands)
     return parser
 
 
