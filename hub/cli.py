@@ -28,8 +28,22 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     for persona in PERSONAS:
         print(f"  {persona.id}  {persona.key}: {persona.story}")
     print("Sign in as one of them:  ./dev hub token individual 1010000014   (prints a bearer token)")
-    app = create_app(settings)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, timeout_keep_alive=75, workers=None)
+    if args.workers > 1:
+        if settings.database_url.startswith("sqlite"):
+            print("several workers need PostgreSQL (RABT_DATABASE_URL): SQLite has one writer", file=sys.stderr)
+            return 2
+        _seed(argparse.Namespace(reset=False, people=None, today=None), settings)  # once, before the workers
+        uvicorn.run(
+            "hub.app:app_from_env",
+            factory=True,
+            workers=args.workers,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            timeout_keep_alive=75,
+        )
+        return 0
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level, timeout_keep_alive=75)
     return 0
 
 
@@ -149,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-level", default="info")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL only); one per core")
     serve.set_defaults(run=_serve)
 
     subgraph = commands.add_parser("subgraph", help="serve one Apollo Federation v2 subgraph: identity or a sector")
