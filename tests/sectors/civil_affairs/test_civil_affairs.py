@@ -4,19 +4,16 @@ the GUARDIAN relation, and `updateNationalAddress`."""
 from __future__ import annotations
 
 import datetime as dt
-import random
 import re
-import time
 from typing import Any
 
 from sqlalchemy import select
 
-from hub.contract import SeedContext
-from hub.identity.population import generate
 from hub.principal import Principal
 from sectors.civil_affairs import SECTOR
 from sectors.civil_affairs.models import BirthRow, DeathRow, FamilyRegisterRow, NationalAddressRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
+from tests.sectors.seeding import seeded_rows
 
 NAMESPACE = """
 query($id: ID!) { person(id: $id) { civilAffairs {
@@ -215,21 +212,6 @@ async def test_register_members_are_head_wife_then_children_eldest_first(api: Ap
     assert checked >= 10, "enough registers with several children to see their order"
 
 
-async def test_one_statement_per_loader_whatever_the_number_of_people(api: Api) -> None:
-    ids = await register_heads(api, 50)
-    counted: list[int] = []
-    for size in (1, 50):
-        counter = api.count_statements()
-        try:
-            result = await api.query(REGISTERS, {"ids": ids[:size]}, as_=CIVIL_AFFAIRS)
-        finally:
-            api.stop_counting(counter)
-        assert "errors" not in result, result["errors"]
-        counted.append(sum("civil_affairs_" in statement for statement in counter.statements))
-    # cards, membership, register, register members, birth, death, address
-    assert counted == [7, 7]
-
-
 async def test_a_person_registers_their_own_new_address(api: Api) -> None:
     person_id = await adult_with_an_address(api, 0)
     result = await update_address(
@@ -307,29 +289,8 @@ async def test_an_officer_changing_the_address_of_an_unknown_id_gets_not_found(a
     assert await stored_address(api, "1000000008") is None
 
 
-async def _seeded_rows(people: int, rng_seed: str) -> dict[str, list[dict[str, Any]]]:
-    today = dt.date(2026, 3, 1)
-    rows: dict[str, list[dict[str, Any]]] = {}
-
-    async def insert(table: Any, batch: Any) -> None:
-        rows[table.name] = [dict(row) for row in batch]
-
-    population = generate(people, 2026, today)
-    await SECTOR.seed(SeedContext(population=population, rng=random.Random(rng_seed), today=today, insert=insert))
-    return rows
-
-
-async def test_the_seed_gives_the_same_rows_for_the_same_seed_and_others_for_another() -> None:
-    first, again, other = [await _seeded_rows(2_000, seed) for seed in ("a", "a", "b")]
-    assert first == again
-    assert first != other
-    assert all(first[table.name] for table in SECTOR.metadata.sorted_tables)
-
-
-async def test_ten_thousand_people_seed_fast_with_a_birth_each_and_few_deaths() -> None:
-    started = time.perf_counter()
-    rows = await _seeded_rows(10_000, "2026:civil_affairs")
-    assert time.perf_counter() - started < 5
+async def test_ten_thousand_people_each_have_a_birth_and_few_have_died() -> None:
+    rows = await seeded_rows(SECTOR, 10_000, "2026:civil_affairs")
     assert len({row["person_id"] for row in rows["civil_affairs_births"]}) == 10_000
     assert 1 <= len(rows["civil_affairs_deaths"]) <= 15
     assert {row["status"] for row in rows["civil_affairs_id_cards"]} == {"valid", "expired", "replaced"}

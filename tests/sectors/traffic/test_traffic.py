@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import random
-import time
 from typing import Any
 
 from sqlalchemy import func, select
 
-from hub.contract import SeedContext
-from hub.identity.models import PersonRow
-from hub.identity.population import generate
 from hub.principal import Principal, Role
 from sectors.traffic import SECTOR
 from sectors.traffic.models import ViolationRow
 from sectors.traffic.types import PLATE_LETTERS
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
+from tests.sectors.seeding import descending, seeded_rows
 
 NAMESPACE = """
 query($id: ID!) { person(id: $id) { traffic {
@@ -232,55 +228,15 @@ async def test_lists_are_in_their_documented_order(api: Api) -> None:
     for person in result["data"]["people"]:
         traffic = person["traffic"]
         violations = [(v["committedOn"]["gregorian"], v["number"]) for v in traffic["violations"]]
-        assert violations == sorted(violations, key=lambda v: (_descending(v[0]), v[1]))
+        assert violations == sorted(violations, key=lambda v: (descending(v[0]), v[1]))
         vehicles = [(v["modelYear"], v["sequenceNumber"]) for v in traffic["vehicles"]]
         assert vehicles == sorted(vehicles, key=lambda v: (-v[0], v[1]))
         reports = [(r["occurredOn"]["gregorian"], r["reportNumber"]) for r in traffic["accidentReports"]]
-        assert reports == sorted(reports, key=lambda r: (_descending(r[0]), r[1]))
+        assert reports == sorted(reports, key=lambda r: (descending(r[0]), r[1]))
 
 
-def _descending(iso_date: str) -> str:
-    return "".join(chr(ord("9") - ord(c) + ord("0")) if c.isdigit() else c for c in iso_date)
-
-
-async def test_one_statement_per_loader_whatever_the_number_of_people(api: Api) -> None:
-    rows = await api.hub.db.fetch(select(PersonRow.id).order_by(PersonRow.id).limit(50))
-    ids = [row[0] for row in rows]
-    counted: list[int] = []
-    for size in (1, 50):
-        counter = api.count_statements()
-        try:
-            result = await api.query(MANY, {"ids": ids[:size]}, as_=TRAFFIC)
-        finally:
-            api.stop_counting(counter)
-        assert "errors" not in result, result["errors"]
-        counted.append(sum("traffic_" in statement for statement in counter.statements))
-    assert counted == [4, 4]
-
-
-async def _seeded_rows(people: int, rng_seed: str) -> dict[str, list[dict[str, Any]]]:
-    today = dt.date(2026, 3, 1)
-    rows: dict[str, list[dict[str, Any]]] = {}
-
-    async def insert(table: Any, batch: Any) -> None:
-        rows[table.name] = [dict(row) for row in batch]
-
-    population = generate(people, 2026, today)
-    await SECTOR.seed(SeedContext(population=population, rng=random.Random(rng_seed), today=today, insert=insert))
-    return rows
-
-
-async def test_the_seed_gives_the_same_rows_for_the_same_seed_and_others_for_another() -> None:
-    first, again, other = [await _seeded_rows(2_000, seed) for seed in ("a", "a", "b")]
-    assert first == again
-    assert first != other
-    assert all(first[table.name] for table in SECTOR.metadata.sorted_tables)
-
-
-async def test_ten_thousand_people_seed_in_well_under_a_few_seconds() -> None:
-    started = time.perf_counter()
-    rows = await _seeded_rows(10_000, "2026:traffic")
-    assert time.perf_counter() - started < 5
+async def test_a_few_percent_of_ten_thousand_people_have_accident_reports() -> None:
+    rows = await seeded_rows(SECTOR, 10_000, "2026:traffic")
     people_with_accidents = {row["person_id"] for row in rows["traffic_accident_reports"]}
     assert 0.015 < len(people_with_accidents) / 10_000 < 0.05
     assert {row["status"] for row in rows["traffic_accident_reports"]} >= {"open", "closed"}

@@ -1,0 +1,70 @@
+"""What every sector promises, checked over the registry: a deterministic seed that fills its
+tables, and one SQL statement per declared loader whatever the number of people."""
+
+from __future__ import annotations
+
+import pytest
+from graphql import GraphQLObjectType, get_named_type
+from sqlalchemy import select
+
+from hub.contract import Sector
+from hub.identity.models import PersonRow
+from hub.loading import LOADS
+from hub.principal import Principal, Role
+from hub.registry import installed_sectors
+from tests.conftest import Api
+from tests.sectors.seeding import seeded_rows
+
+SECTORS = installed_sectors()
+EVERY_SCOPE = Principal(
+    Role.SERVICE, client="contract-test", scopes=frozenset({"identity", *(sector.name for sector in SECTORS)})
+)
+
+
+@pytest.mark.parametrize("sector", SECTORS, ids=[sector.name for sector in SECTORS])
+async def test_the_seed_is_deterministic_and_fills_every_table(sector: Sector) -> None:
+    first, again, other = [await seeded_rows(sector, 2_000, seed) for seed in ("a", "a", "b")]
+    assert first == again
+    assert first != other
+    assert all(first.get(table.name) for table in sector.metadata.sorted_tables)
+
+
+def _namespace_query(api: Api, sector: Sector) -> tuple[str, int]:
+    """Every declared (loaded) field of the sector's namespace with its scalar leaves, and how many
+    distinct declarations they use."""
+    namespace = api.hub.schema._schema.get_type(sector.person_type.__strawberry_definition__.name)
+    assert isinstance(namespace, GraphQLObjectType)
+    names = api.hub.schema.config.name_converter
+    declared = {
+        names.get_graphql_name(field): field.metadata[LOADS][0]
+        for field in sector.person_type.__strawberry_definition__.fields
+        if LOADS in field.metadata
+    }
+    selections = []
+    for name, field in namespace.fields.items():
+        if name not in declared:
+            continue
+        leaves = [
+            leaf
+            for leaf, definition in get_named_type(field.type).fields.items()
+            if not isinstance(get_named_type(definition.type), GraphQLObjectType) and not definition.args
+        ]
+        selections.append(f"{name} {{ {' '.join(leaves)} }}")
+    query = f"query($ids: [ID!]!) {{ people(ids: $ids) {{ id {sector.field_name} {{ {' '.join(selections)} }} }} }}"
+    return query, len({id(loads) for loads in declared.values()})
+
+
+@pytest.mark.parametrize("sector", SECTORS, ids=[sector.name for sector in SECTORS])
+async def test_one_statement_per_declared_loader_whatever_the_number_of_people(api: Api, sector: Sector) -> None:
+    query, declarations = _namespace_query(api, sector)
+    ids = [row[0] for row in await api.hub.db.fetch(select(PersonRow.id).order_by(PersonRow.id).limit(50))]
+    counted = []
+    for size in (1, 50):
+        counter = api.count_statements()
+        try:
+            result = await api.query(query, {"ids": ids[:size]}, as_=EVERY_SCOPE)
+        finally:
+            api.stop_counting(counter)
+        assert "errors" not in result, result["errors"]
+        counted.append(sum(f"{sector.name}_" in statement for statement in counter.statements))
+    assert counted == [declarations, declarations]
