@@ -79,6 +79,7 @@ def graphiql_examples() -> list[tuple[str, str, str]]:
         "PeopleStatus": {"ids": [persona["absconding_worker"], persona["sponsor"], persona["visitor"]]},
         "SponsorWorkers": {"id": persona["sponsor"]},
         "IssueExitReentryVisa": {"input": {"personId": persona["absconding_worker"], "kind": "SINGLE", "days": 30}},
+        "Statistics": {"sector": "passports"},
     }
     return [
         (op.title, op.document, orjson.dumps(variables.get(op.name, {}), option=orjson.OPT_INDENT_2).decode())

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from hub.contract import Sector
+from hub.contract import Sector, Statistic
 from sectors.civil_affairs import mutations, seed
-from sectors.civil_affairs.models import Base
+from sectors.civil_affairs.models import Base, BirthRow, IdCardRow, NationalAddressRow
 from sectors.civil_affairs.person import CivilAffairsOfPerson
 from sectors.civil_affairs.relations import GUARDIAN
 
@@ -18,4 +18,9 @@ SECTOR = Sector(
     seed=seed.seed,
     mutation_fields=mutations.fields,
     relations=(GUARDIAN,),
+    statistics=(
+        Statistic("id_cards", "National ID cards by status (every version counts).", IdCardRow.__table__, ("status",)),
+        Statistic("births", "Birth records by country of birth.", BirthRow.__table__, ("country",)),
+        Statistic("national_addresses", "National addresses by city.", NationalAddressRow.__table__, ("city_en",)),
+    ),
 )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from hub.contract import Sector
+from hub.contract import Sector, Statistic
 from sectors.civil_defence import mutations, seed
-from sectors.civil_defence.models import Base
+from sectors.civil_defence.models import Base, IncidentReportRow, SafetyPermitRow
 from sectors.civil_defence.person import CivilDefenceOfPerson
 
 SECTOR = Sector(
@@ -17,4 +17,15 @@ SECTOR = Sector(
     seed=seed.seed,
     mutation_fields=mutations.fields,
     relations=(),  # civil defence knows no relation between people that opens access
+    statistics=(
+        Statistic(
+            "incident_reports", "Incident reports by kind and status.", IncidentReportRow.__table__, ("kind", "status")
+        ),
+        Statistic(
+            "safety_permits",
+            "Establishments' safety permits by kind of establishment and status.",
+            SafetyPermitRow.__table__,
+            ("establishment_kind", "status"),
+        ),
+    ),
 )

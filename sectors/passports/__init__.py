@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from hub.contract import Sector
+from hub.contract import Sector, Statistic
 from sectors.passports import mutations, seed
-from sectors.passports.models import Base
+from sectors.passports.models import AbscondingReportRow, Base, IqamaRow, VisaRow
 from sectors.passports.person import PassportsOfPerson
 from sectors.passports.relations import SPONSOR
 
@@ -18,4 +18,16 @@ SECTOR = Sector(
     seed=seed.seed,
     mutation_fields=mutations.fields,
     relations=(SPONSOR,),
+    statistics=(
+        Statistic(
+            "iqamas",
+            "Iqamas by sponsorship (work or family) and status.",
+            IqamaRow.__table__,
+            ("sponsorship", "status"),
+        ),
+        Statistic("visas", "Visas by kind and status.", VisaRow.__table__, ("kind", "status")),
+        Statistic(
+            "absconding_reports", "Absconding (huroob) reports by status.", AbscondingReportRow.__table__, ("status",)
+        ),
+    ),
 )
