@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from hub import compose_file
+from hub.bench import cli as bench_cli
 from hub.settings import Settings
 
 SCHEMAS = Path("schemas")
@@ -203,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.set_defaults(run=_token)
 
     compose_file.add_parser(commands)
+    bench_cli.add_parser(commands)
     return parser
 
 

@@ -1,0 +1,93 @@
+"""In-process checks that keep the figures honest, made once per scenario before the load:
+
+- SQL statements per request: the hub app is built in this process, a `before_cursor_execute`
+  listener on its engine counts what one request sends (the loaders' SELECTs, the audit write…);
+- the floor answers with the same data as the hub for the same IDs, and sends the same SQL text
+  as the loaders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import orjson
+from sqlalchemy import event
+
+from hub.bench.floor import Fetcher, create_floor_app
+from hub.bench.scenarios import Call
+from hub.settings import Settings
+from hub.tokens import TokenSigner
+
+
+@dataclass
+class Answer:
+    """One request's response body and the SQL statements the server sent for it."""
+
+    status: int
+    body: dict[str, Any]
+    statements: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+def _headers(call: Call) -> dict[str, str]:
+    return {"content-type": "application/json", **dict(call.headers)}
+
+
+async def ask_hub(settings: Settings, secret: str, calls: Mapping[str, Call]) -> dict[str, Answer]:
+    """Each call sent once to a hub built in this process, with the statements it caused."""
+    from hub.app import Hub, create_app
+
+    hub = Hub.build(settings)
+    hub.signer = TokenSigner(secret)  # the secret the bench's server processes were given
+    app = create_app(settings, hub)
+    seen: list[str] = []
+
+    def listen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    answers: dict[str, Answer] = {}
+    async with app.router.lifespan_context(app):  # type: ignore[attr-defined]
+        event.listen(hub.db.engine.sync_engine, "before_cursor_execute", listen)
+        try:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
+                for name, call in calls.items():
+                    seen.clear()
+                    response = await client.post(call.path, content=call.body, headers=_headers(call))
+                    answers[name] = Answer(response.status_code, orjson.loads(response.content), list(seen))
+        finally:
+            event.remove(hub.db.engine.sync_engine, "before_cursor_execute", listen)
+    return answers
+
+
+async def ask_floor(url: str, mode: str, calls: Mapping[str, Call]) -> dict[str, Answer]:
+    """Each call sent once to a floor app built in this process (its statement count from its counter)."""
+    app = create_floor_app(url, mode)
+    answers: dict[str, Answer] = {}
+    transport = httpx.ASGITransport(app=app)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://b") as client:
+        for name, call in calls.items():
+            before = Fetcher.statements
+            response = await client.post(call.path, content=call.body, headers=_headers(call))
+            answer = Answer(response.status_code, orjson.loads(response.content))
+            answer.statements = ["(floor)"] * (Fetcher.statements - before)
+            answers[name] = answer
+    return answers
+
+
+def loader_selects(statements: Sequence[str]) -> list[str]:
+    """The loaders' SELECTs among what the hub sent (`SELECT … WHERE key IN (…)`; not the audit's
+    lock, chain read and insert), in a stable order."""
+    return sorted(
+        s for s in statements if s.lstrip().upper().startswith("SELECT") and " IN (" in s and "audit_log" not in s
+    )
+
+
+def same_data(hub: Answer, floor: Answer) -> bool:
+    """The floor's `data` equals the hub's, value for value, and the hub reported no error."""
+    return hub.status == 200 and "errors" not in hub.body and hub.body.get("data") == floor.body.get("data")

@@ -1,0 +1,196 @@
+"""The bench's table and the issue's targets, checked from the measured rows.
+
+`÷R` is a row's requests/s divided by the floor R's (the driver floor) for the same data shape and
+concurrency, measured in the same run: 1 person against the 1-person floor, 100 people against the
+100-people floor. The mutation has no floor, so no ratio.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hub.bench.scenarios import MUTATION
+
+SCALING_TARGET = 0.8  # requests/s at the highest concurrency ÷ at the lowest
+MEMORY_TARGET_MB = 200.0  # peak RSS per server process (per worker)
+FLAT_TOLERANCE_MB = 5.0
+FLAT_TOLERANCE = 0.05
+
+
+@dataclass
+class Row:
+    scenario: str
+    shape: str
+    server: str
+    concurrency: int
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    sql_per_request: float | None
+    rss_start_mb: float
+    rss_peak_mb: float
+    rss_end_mb: float
+    rss_settled_mb: float  # a quarter into the run, after the ramp-up that concurrency alone causes
+    requests: int
+    failures: int  # errors + refusals
+    client_cpu_us: float
+    peak_by_process: dict[str, float] = field(default_factory=dict)
+    ratio: float | None = None
+
+    @property
+    def is_floor(self) -> bool:
+        return self.server != "hub"
+
+
+def add_ratios(rows: Sequence[Row]) -> None:
+    floors = {(row.shape, row.concurrency): row.rps for row in rows if row.server == "floor"}
+    for row in rows:
+        floor = floors.get((row.shape, row.concurrency))
+        row.ratio = row.rps / floor if floor and row.shape != MUTATION else None
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def table(rows: Sequence[Row]) -> str:
+    headers = (
+        "scenario",
+        "conc",
+        "rps",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "SQL/req",
+        "RSS start/peak/end MB",
+        "÷R",
+        "failed",
+    )
+    body = [
+        (
+            row.scenario,
+            str(row.concurrency),
+            _fmt(row.rps),
+            _fmt(row.p50_ms, 2),
+            _fmt(row.p95_ms, 2),
+            _fmt(row.p99_ms, 2),
+            _fmt(row.sql_per_request, 1),
+            f"{row.rss_start_mb:.0f} / {row.rss_peak_mb:.0f} / {row.rss_end_mb:.0f}",
+            _fmt(row.ratio, 2),
+            str(row.failures),
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[index]) for line in (headers, *body)) for index in range(len(headers))]
+    left = {0}
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            cell.ljust(width) if index in left else cell.rjust(width)
+            for index, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    rule = "  ".join("-" * width for width in widths)
+    return "\n".join([line(headers), rule, *(line(cells) for cells in body)])
+
+
+def machine(database: str) -> str:
+    """nproc, the CPU model, Python, the database."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    model = "unknown CPU"
+    try:
+        for text in Path("/proc/cpuinfo").read_text().splitlines():
+            if text.startswith("model name"):
+                model = text.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"machine: nproc {cpus}, {model}, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, database {database}"
+    )
+
+
+@dataclass
+class Check:
+    target: str
+    passed: bool
+    detail: str
+
+    def __str__(self) -> str:
+        return f"[{'PASS' if self.passed else 'FAIL'}] {self.target}: {self.detail}"
+
+
+def checks(rows: Sequence[Row]) -> list[Check]:
+    """The issue's targets for the hub's own rows (floors are references, not subjects)."""
+    found: list[Check] = []
+    served = [row for row in rows if not row.is_floor]
+    levels = sorted({row.concurrency for row in rows})
+    if len(levels) > 1:
+        low, high = levels[0], levels[-1]
+        for name in dict.fromkeys(row.scenario for row in served):
+            by = {row.concurrency: row for row in served if row.scenario == name}
+            if low in by and high in by and by[low].rps > 0:
+                kept = by[high].rps / by[low].rps
+                found.append(
+                    Check(
+                        f"throughput at {high} ≥ {SCALING_TARGET:.0%} of at {low}",
+                        kept >= SCALING_TARGET,
+                        f"{name}: {by[high].rps:,.1f} / {by[low].rps:,.1f} rps = {kept:.2f}",
+                    )
+                )
+    if served:
+        peaks = [
+            (mb, f"{row.scenario} @ {row.concurrency}, {name}")
+            for row in served
+            for name, mb in (row.peak_by_process or {"server": row.rss_peak_mb}).items()
+        ]
+        mb, where = max(peaks)
+        found.append(
+            Check(
+                f"peak RSS < {MEMORY_TARGET_MB:.0f} MB per worker",
+                mb < MEMORY_TARGET_MB,
+                f"largest {mb:.0f} MB ({where})",
+            )
+        )
+        growths = [
+            (row.rss_end_mb - row.rss_settled_mb, max(FLAT_TOLERANCE_MB, FLAT_TOLERANCE * row.rss_settled_mb), row)
+            for row in served
+        ]
+        growth, allowed, row = max(growths, key=lambda item: item[0] - item[1])
+        found.append(
+            Check(
+                "RSS flat under steady load (end vs a quarter in)",
+                all(g <= a for g, a, _ in growths),
+                f"most growth {growth:+.1f} MB ({row.scenario} @ {row.concurrency}: "
+                f"{row.rss_settled_mb:.0f} → {row.rss_end_mb:.0f} MB; allowed +{allowed:.1f})",
+            )
+        )
+    for row in rows:
+        if row.failures:
+            found.append(
+                Check(
+                    "every request answered",
+                    False,
+                    f"{row.scenario} @ {row.concurrency}: {row.failures} of {row.requests} failed",
+                )
+            )
+    return found
+
+
+def processes(rows: Sequence[Row]) -> str:
+    """Peak RSS per process, when a shape has several (federated) or uvicorn runs several workers."""
+    lines = []
+    for row in rows:
+        if len(row.peak_by_process) > 1:
+            parts = ", ".join(f"{name} {mb:.0f}" for name, mb in row.peak_by_process.items())
+            lines.append(f"  {row.scenario} @ {row.concurrency}: {parts} MB")
+    return "peak RSS by process:\n" + "\n".join(lines) if lines else ""

@@ -1,0 +1,164 @@
+"""`python -m hub bench`: a tiny run prints every scenario, and the floor R is honest — it answers
+with the hub's data for the same IDs and sends the loaders' SQL. No timing is asserted here: the
+targets are checked (and printed) by the bench itself."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+from sqlalchemy import select
+
+from hub.bench.floor import compiled_sql, create_floor_app, headline_queries
+from hub.bench.load import _parse
+from hub.bench.probe import loader_selects
+from hub.bench.scenarios import SERVICE, people_status, person_status
+from hub.identity.models import PersonRow
+from hub.identity.national_id import with_check_digit
+from tests.conftest import PERSONA, Api, individual
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = [
+    "R: 1 person, driver",
+    "R: 1 person, SQLAlchemy Core",
+    "hub: person (PersonStatus)",
+    "R: 100 people, driver",
+    "R: 100 people, SQLAlchemy Core",
+    "hub: people(ids:) x100",
+    "hub: mutation reportIncident",
+]
+
+
+def test_a_tiny_run_prints_every_scenario_with_positive_throughput(tmp_path: Path) -> None:
+    figures = tmp_path / "bench.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hub.bench",
+            "--people",
+            "300",
+            "--duration",
+            "0.5",
+            "--warmup",
+            "0.2",
+            "--concurrency",
+            "2",
+            "--sample",
+            "100",
+            "--json",
+            str(figures),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    result = orjson.loads(figures.read_bytes())
+    rows = result["rows"]
+    assert [row["scenario"] for row in rows] == SCENARIOS
+    for row in rows:
+        assert row["rps"] > 0, row
+        assert row["failures"] == 0, row
+        assert row["sql_per_request"] > 0, row
+        assert row["rss_peak_mb"] > 0, row
+    assert all(result["same_data"].values()), result["same_data"]
+    assert all(result["same_sql"].values()), result["same_sql"]
+    table = done.stdout
+    for name in SCENARIOS:
+        assert name in table
+    for column in ("rps", "p50 ms", "p95 ms", "p99 ms", "SQL/req", "RSS start/peak/end MB", "÷R"):
+        assert column in table
+    assert "machine: nproc" in table
+
+
+@asynccontextmanager
+async def floor_client(url: str, mode: str) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_floor_app(url, mode)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://floor") as client,
+    ):
+        yield client
+
+
+async def _some_people(api: Api, count: int) -> list[str]:
+    rows = await api.hub.db.fetch(select(PersonRow.id).order_by(PersonRow.id).limit(count))
+    return [row[0] for row in rows]
+
+
+def _unknown_id(known: set[str]) -> str:
+    for serial in range(199_999_999, 100_000_000, -1):  # citizens' IDs from the top: the demo fills from below
+        candidate = with_check_digit(f"{serial:09d}")
+        if candidate not in known:
+            return candidate
+    raise AssertionError("no free ID")
+
+
+async def test_the_floor_answers_the_headline_query_with_the_hubs_data(api: Api) -> None:
+    url = api.hub.settings.database_url
+    asked = [
+        PERSONA["absconding_worker"],
+        PERSONA["sponsor"],
+        PERSONA["visitor"],
+        PERSONA["minor_child"],
+        *(await _some_people(api, 5)),
+    ]
+    asked.append(_unknown_id(set(asked)))  # valid but unknown: null in both
+    for mode in ("driver", "core"):
+        async with floor_client(url, mode) as floor:
+            for person_id in asked:
+                hub = await api.query(person_status(), {"id": person_id}, as_=individual(person_id))
+                assert "errors" not in hub, hub
+                answer = (await floor.post("/person", json={"id": person_id})).json()
+                assert answer["data"] == hub["data"], (mode, person_id)
+
+
+async def test_the_floor_answers_people_with_the_hubs_data(api: Api) -> None:
+    url = api.hub.settings.database_url
+    people = await _some_people(api, 97)
+    asked = [*people, PERSONA["absconding_worker"], people[0], _unknown_id(set(people))]  # a repeat, an unknown
+    hub: dict[str, Any] = await api.query(people_status(), {"ids": asked}, as_=SERVICE)
+    assert "errors" not in hub, hub
+    assert hub["data"]["people"][-1] is None
+    for mode in ("driver", "core"):
+        async with floor_client(url, mode) as floor:
+            answer = (await floor.post("/people", json={"ids": asked})).json()
+        assert answer["data"] == hub["data"], mode
+
+
+async def test_the_floor_sends_the_statements_the_loaders_send(api: Api) -> None:
+    dialect = api.hub.db.engine.dialect
+    for variables, as_, keys in (
+        ({"id": PERSONA["absconding_worker"]}, individual("absconding_worker"), 1),
+        ({"ids": await _some_people(api, 100)}, SERVICE, 100),
+    ):
+        counter = api.count_statements()
+        try:
+            document = person_status() if "id" in variables else people_status()
+            assert "errors" not in await api.query(document, variables, as_=as_)
+        finally:
+            api.stop_counting(counter)
+        floor = sorted(compiled_sql(query, dialect, keys) for query in headline_queries())
+        assert loader_selects(counter.statements) == floor
+
+
+def test_the_load_client_reads_sized_and_chunked_responses() -> None:
+    buffer = bytearray(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhel")
+    assert _parse(buffer) is None
+    buffer += b"loHTTP/1.1 200 OK\r\n"
+    assert _parse(buffer) == (200, b"hello", False)
+    assert buffer == bytearray(b"HTTP/1.1 200 OK\r\n")
+    chunked = bytearray(
+        b'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n3\r\n{"a\r\n4\r\n":1}\r\n0\r\n\r\n'
+    )
+    assert _parse(chunked) == (200, b'{"a":1}', True)
+    assert not chunked
