@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -11,32 +11,57 @@ from sqlalchemy import Executable, Row, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+READ_POOL = 24
+"""Read connections per process. A request runs one statement per loader at once; overflow
+connections are closed on return and reopened (measured: a fifth of the headline query's time
+went to reconnecting with the default 5 + 10 overflow), so the pool is fixed and large enough."""
+
 
 class Database:
-    """One engine for writes (a transaction each) and an AUTOCOMMIT view of it for reads.
+    """One engine for writes (a transaction each) and one in AUTOCOMMIT mode for reads.
 
     Reads need no BEGIN/ROLLBACK around a single SELECT; measured, those two statements were a
-    visible share of a small query's cost. Each loader batch takes a connection for one statement
-    only, because an AsyncSession must never be shared by the concurrent tasks of one request.
+    visible share of a small query's cost, and an engine created in AUTOCOMMIT is ~20 % cheaper per
+    statement than switching the isolation level at every checkout. Each loader batch takes a
+    connection for one statement only: an AsyncSession must never be shared by concurrent tasks.
     """
 
-    def __init__(self, url: str, **engine_options: Any) -> None:
+    def __init__(self, url: str) -> None:
         self.url = make_url(url)
         if self.is_sqlite and self.url.database and self.url.database != ":memory:":
             Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: AsyncEngine = create_async_engine(url, **engine_options)
+        options: dict[str, Any] = {}
+        if self.url.get_backend_name() == "postgresql" and self.url.host in ("127.0.0.1", "localhost", "::1"):
+            # asyncpg tries TLS first by default; on loopback that is a wasted handshake per connection.
+            options["connect_args"] = {"ssl": False} if "ssl" not in self.url.query else {}
+        self.engine: AsyncEngine = create_async_engine(url, **options)
+        in_memory = self.is_sqlite and self.url.database in (None, "", ":memory:")
+        pool = {} if in_memory else {"pool_size": READ_POOL, "max_overflow": 0}
+        self.read_engine: AsyncEngine = create_async_engine(url, isolation_level="AUTOCOMMIT", **pool, **options)
         if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        self.read_engine: AsyncEngine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            for engine in (self.engine, self.read_engine):
+                event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    def on_statement(self, listener: Callable[..., None]) -> Callable[[], None]:
+        """Calls `listener` before every statement either engine sends; returns what removes it."""
+        engines = [self.engine.sync_engine, self.read_engine.sync_engine]
+        for engine in engines:
+            event.listen(engine, "before_cursor_execute", listener)
+
+        def remove() -> None:
+            for engine in engines:
+                event.remove(engine, "before_cursor_execute", listener)
+
+        return remove
 
     @property
     def is_sqlite(self) -> bool:
         return self.url.get_backend_name() == "sqlite"
 
-    async def fetch(self, statement: Executable) -> Sequence[Row[Any]]:
+    async def fetch(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Sequence[Row[Any]]:
         async with self.read_engine.connect() as connection:
-            result = await connection.execute(statement)
+            result = await connection.execute(statement, parameters)
             return result.all()
 
     async def ping(self) -> None:
@@ -56,6 +81,7 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        await self.read_engine.dispose()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

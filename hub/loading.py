@@ -13,7 +13,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, Executable, Row, Select, Table, select
+from sqlalchemy import ColumnElement, Executable, Row, Select, Table, bindparam, select
 from strawberry.types.base import StrawberryOptional
 from strawberry.types.enum import StrawberryEnumDefinition
 from strawberry.types.field import StrawberryField
@@ -30,7 +30,7 @@ LOADS = "rabt.loads"
 class Reads(Protocol):
     """Short autocommit reads: one statement, one pooled connection, no transaction."""
 
-    async def fetch(self, statement: Executable) -> Sequence[Row[Any]]: ...
+    async def fetch(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Sequence[Row[Any]]: ...
 
 
 @cache
@@ -84,6 +84,7 @@ class Loads(Generic[K, T]):
     where: ColumnElement[bool] | None = None
     columns: tuple[str, ...] = field(init=False)
     statement: Select[Any] = field(init=False)
+    keyed: Select[Any] = field(init=False)
 
     def __post_init__(self) -> None:
         columns = tuple(columns_of(self.record, self.table))
@@ -92,6 +93,10 @@ class Loads(Generic[K, T]):
             statement = statement.where(self.where)
         object.__setattr__(self, "columns", columns)
         object.__setattr__(self, "statement", statement)
+        # Built once: a fresh IN (...) per batch cost SQLAlchemy a new cache key each time.
+        object.__setattr__(
+            self, "keyed", statement.where(self.table.c[self.key].in_(bindparam("keys", expanding=True)))
+        )
 
     def for_keys(self, keys: Sequence[Any]) -> Select[Any]:
         """The one statement a batch sends: column 0 is the key, then `columns`."""
@@ -136,7 +141,7 @@ class _BatchLoader(DataLoader[Any, Any]):
     async def batch_load_fn(self, keys: Sequence[Any]) -> list[Any]:
         groups: dict[Any, list[Any]] = {key: [] for key in keys}
         build, plan = self._loads.record, self._plan
-        for row in await self._reads.fetch(self._loads.for_keys(list(groups))):
+        for row in await self._reads.fetch(self._loads.keyed, {"keys": list(groups)}):
             values: dict[str, Any] = {}
             for position, name, converter in plan:
                 value = row[position]

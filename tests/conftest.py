@@ -11,7 +11,7 @@ import asyncio
 import datetime as dt
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,6 @@ import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
-from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from hub.app import Hub, create_app
@@ -78,6 +77,7 @@ async def _drop_postgres_database(test_url: str) -> None:
 class StatementCounter:
     count: int = 0
     statements: list[str] = field(default_factory=list)
+    stop: Callable[[], None] = lambda: None
 
     def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         self.count += 1
@@ -125,11 +125,11 @@ class Api:
 
     def count_statements(self) -> StatementCounter:
         counter = StatementCounter()
-        event.listen(self.hub.db.engine.sync_engine, "before_cursor_execute", counter)
+        counter.stop = self.hub.db.on_statement(counter)
         return counter
 
     def stop_counting(self, counter: StatementCounter) -> None:
-        event.remove(self.hub.db.engine.sync_engine, "before_cursor_execute", counter)
+        counter.stop()
 
 
 def individual(key_or_id: str) -> Principal:

@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import orjson
-from sqlalchemy import event
 
 from hub.bench.floor import Fetcher, create_floor_app
 from hub.bench.scenarios import Call
@@ -53,7 +52,7 @@ async def ask_hub(settings: Settings, secret: str, calls: Mapping[str, Call]) ->
 
     answers: dict[str, Answer] = {}
     async with app.router.lifespan_context(app):  # type: ignore[attr-defined]
-        event.listen(hub.db.engine.sync_engine, "before_cursor_execute", listen)
+        stop_listening = hub.db.on_statement(listen)
         try:
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
                 for name, call in calls.items():
@@ -61,7 +60,7 @@ async def ask_hub(settings: Settings, secret: str, calls: Mapping[str, Call]) ->
                     response = await client.post(call.path, content=call.body, headers=_headers(call))
                     answers[name] = Answer(response.status_code, orjson.loads(response.content), list(seen))
         finally:
-            event.remove(hub.db.engine.sync_engine, "before_cursor_execute", listen)
+            stop_listening()
     return answers
 
 

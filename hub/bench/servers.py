@@ -234,7 +234,6 @@ def hub_app() -> Any:
 def subgraph_app() -> Any:
     """One subgraph (RABT_BENCH_SUBGRAPH) as `python -m hub subgraph` builds it, plus a counter of
     the SQL statements it sends at GET /__bench/sql (one listener call per statement)."""
-    from sqlalchemy import event
 
     from hub.app import Hub, create_app
     from hub.settings import Settings
@@ -247,7 +246,7 @@ def subgraph_app() -> Any:
     def count(*_: Any) -> None:
         sent[0] += 1
 
-    event.listen(hub.db.engine.sync_engine, "before_cursor_execute", count)
+    hub.db.on_statement(count)
 
     async def counted(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"] == "/__bench/sql":
