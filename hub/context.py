@@ -31,7 +31,7 @@ class RequestContext:
     client_ip: str | None = None
     accounts: AccountServices | None = None
     _loaders: dict[Loads[Any, Any], DataLoader[Any, Any]] = field(default_factory=dict)
-    _selections: dict[int, frozenset[str]] = field(default_factory=dict)
+    _selections: dict[tuple[int, ...], frozenset[str]] = field(default_factory=dict)
 
     async def load(self, loads: Loads[Any, T], key: Any) -> T:
         """`loads` for one key, batched with every other key asked for in the same tick.
@@ -51,13 +51,15 @@ class RequestContext:
         which is measurable when a list of 100 people asks for the same selection.
         """
         raw = info._raw_info
-        node = raw.field_nodes[0]
-        found = self._selections.get(id(node))
+        # Keyed by every node of the merged field: a fragment's node can stand first in two
+        # different merges (`a: person { ...F }` and `b: person { ...F visas }`).
+        key = tuple(id(node) for node in raw.field_nodes)
+        found = self._selections.get(key)
         if found is None:
             names: set[str] = set()
             for field_node in raw.field_nodes:
-                _collect(field_node.selection_set, raw.fragments, names)
-            found = self._selections[id(node)] = frozenset(names)
+                collect_field_names(field_node.selection_set, raw.fragments, names)
+            found = self._selections[key] = frozenset(names)
         return found
 
     def forget_loaded(self) -> None:
@@ -65,7 +67,7 @@ class RequestContext:
         self._loaders.clear()
 
 
-def _collect(
+def collect_field_names(
     selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode], into: set[str]
 ) -> None:
     if selection_set is None:
@@ -75,8 +77,8 @@ def _collect(
             if selection.name.value != "__typename":
                 into.add(selection.name.value)
         elif isinstance(selection, InlineFragmentNode):
-            _collect(selection.selection_set, fragments, into)
+            collect_field_names(selection.selection_set, fragments, into)
         elif isinstance(selection, FragmentSpreadNode):
             fragment = fragments.get(selection.name.value)
             if fragment is not None:
-                _collect(fragment.selection_set, fragments, into)
+                collect_field_names(fragment.selection_set, fragments, into)

@@ -18,10 +18,13 @@ class Settings:
     seed: int = 2026
     # None: every installed sector; otherwise the names to enable, e.g. ("passports", "traffic").
     sectors: tuple[str, ...] | None = None
-    max_ids_per_request: int = 100
+    # Executions at once per worker; more requests wait their turn (see hub/http.py).
+    max_in_flight: int = 8
     graphiql: bool = True
     # Production mode: run only the shipped operations (hub/operations), by hash or full text.
     trusted_documents: bool = False
+    # Persisted operations answered from a cached plan (hub/compiled); RABT_COMPILED=0 turns it off.
+    compiled: bool = True
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -36,5 +39,7 @@ class Settings:
             seed=int(env.get("RABT_SEED", "2026")),
             sectors=tuple(s.strip() for s in sectors.split(",") if s.strip()) if sectors else None,
             graphiql=env.get("RABT_GRAPHIQL", "1") != "0",
+            max_in_flight=int(env.get("RABT_MAX_IN_FLIGHT", "8")),
             trusted_documents=env.get("RABT_TRUSTED_DOCUMENTS", "0") == "1",
+            compiled=env.get("RABT_COMPILED", "1") != "0",
         )

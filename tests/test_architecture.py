@@ -36,3 +36,11 @@ def test_sector_tables_carry_the_sector_prefix_and_names_are_unique() -> None:
     for sector in sectors:
         assert all(table.name.startswith(f"{sector.name}_") for table in sector.metadata.sorted_tables)
     assert len({sector.field_name for sector in sectors}) == len(sectors)
+
+
+def test_the_tree_passes_ruff() -> None:
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent))
+    assert ruff, "ruff is a test dependency"
+    for command in ([ruff, "check", "."], [ruff, "format", "--check", "."]):
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr

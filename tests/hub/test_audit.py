@@ -126,3 +126,18 @@ def test_the_verify_command_says_whether_the_chain_holds(tmp_path) -> None:  # t
     done = subprocess.run([sys.executable, "-m", "hub", "audit-verify"], env=env, capture_output=True, text=True)
     assert done.returncode == 0
     assert "audit chain intact: 0 rows" in done.stdout
+
+
+async def test_merged_selections_through_a_shared_fragment_audit_each_persons_own_fields(api: Api) -> None:
+    query = """query($x: ID!, $y: ID!) {
+      a: person(id: $x) { ...F }
+      b: person(id: $y) { ...F passports { visas { number } } }
+    }
+    fragment F on Person { passports { iqama { status } } }"""
+    request_id = uuid.uuid4().hex
+    x, y = PERSONA["absconding_worker"], PERSONA["sponsor"]
+    response = await api.post(query, {"x": x, "y": y}, as_=officer("passports"), headers={"x-request-id": request_id})
+    assert "errors" not in response.json()
+    rows = {(subject, sector): fields for subject, sector, _, fields, _ in await audit_rows(api, request_id)}
+    assert rows[(x, "passports")] == "iqama"
+    assert rows[(y, "passports")] == "iqama,visas"

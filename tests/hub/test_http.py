@@ -185,3 +185,33 @@ async def test_production_mode_runs_only_the_trusted_documents(tmp_path) -> None
         assert "data" in answered
         as_text = (await client.post("/graphql", json={"query": document, "variables": variables})).json()
         assert "data" in as_text
+
+
+async def test_a_request_id_that_is_not_a_plain_token_is_replaced(sqlite_api: Api) -> None:
+    kept = await sqlite_api.client.post("/graphql", json={"query": "{ __typename }"}, headers={"x-request-id": "abc-1"})
+    assert kept.headers["x-request-id"] == "abc-1"
+    replaced = await sqlite_api.client.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"x-request-id": "x" * 65 + "\r\nforged: log line"}
+    )
+    assert re.fullmatch(r"[0-9a-f]{32}", replaced.headers["x-request-id"])
+
+
+async def test_a_database_that_went_away_is_a_json_internal_error_not_a_stack_trace(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+
+    from hub.app import Hub, create_app
+    from hub.settings import Settings
+
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}", data_dir=tmp_path, seed_people=0)
+    hub = Hub.build(settings)
+    app = create_app(settings, hub)
+    async with app.router.lifespan_context(app):
+        await hub.db.dispose()
+        (tmp_path / "rabt.db").unlink()
+        (tmp_path / "rabt.db").mkdir()  # now no database can be opened there
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://rabt.test") as client:
+            response = await client.get("/healthz")
+    assert response.status_code == 500
+    assert response.json()["errors"][0]["extensions"]["code"] == "INTERNAL_ERROR"
+    assert "Traceback" not in response.text

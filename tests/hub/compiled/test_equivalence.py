@@ -1,0 +1,303 @@
+"""The compiled path answers byte for byte as the general path, and writes the same audit rows.
+
+A seeded generator writes documents over the schema (aliases, inline and named fragments,
+`__typename`, @skip/@include with literals and variables with and without defaults); each is run
+for one of several callers (self, sponsor, guardian, a sector officer, a scoped service, an
+analyst, anonymous) with IDs chosen to meet every branch (known, related, unrelated, unknown but
+valid, Eastern Arabic digits, duplicates, invalid, more than 100), once through the general path
+(plain `query`) and once persisted (APQ), on the same seeded database. The response bytes, status
+and media type must be identical, and so must the audit rows' contents. The counts of cases that
+took the compiled path and of each fallback reason are printed (`-s`) and checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+import pytest_asyncio
+from sqlalchemy import select, text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hub.audit import AuditRow, AuditWriter
+from hub.compiled import CompiledPath
+from hub.http import GraphQLEndpoint
+from hub.identity.national_id import with_check_digit
+from hub.persisted import PersistedQueries
+from hub.principal import ANONYMOUS, Principal, Role
+from tests.conftest import PERSONA, Api
+from tests.hub.compiled.generator import DocumentGenerator
+
+CASES = 800
+SEED = 20_260
+SECTORS = ("passports", "traffic", "civil_affairs", "civil_defence")
+AUDITED = ("operation", "actor", "role", "acting_as", "subject_id", "sector", "fields", "action", "outcome", "purpose")
+
+
+@dataclass
+class Paths:
+    """Two endpoints over one seeded hub: `/general` (never compiled) and `/compiled`."""
+
+    api: Api
+    client: httpx.AsyncClient
+    compiled: CompiledPath
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def paths(api: Api) -> Any:
+    hub = api.hub
+    audit = AuditWriter(hub.db)  # one writer, one lock: the hash chain stays linear
+
+    def endpoint(compiled: CompiledPath | None) -> Any:
+        graphql = GraphQLEndpoint(
+            schema=hub.schema,
+            db=hub.db,
+            access_sources=hub.relation_sources(),
+            signer=hub.signer,
+            audit=audit,
+            persisted=PersistedQueries(),
+            graphiql=None,
+            accounts=hub.accounts,
+            compiled=compiled,
+        )
+
+        async def handle(request: Request) -> Response:  # a function: Starlette calls it with the request
+            return await graphql(request)
+
+        return handle
+
+    compiled = CompiledPath(hub.schema, hub.db, hub.relation_sources(), hub.sectors)
+    app = Starlette(
+        routes=[
+            Route("/general", endpoint(None), methods=["POST"]),
+            Route("/compiled", endpoint(compiled), methods=["POST"]),
+        ]
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rabt.test") as client:
+        yield Paths(api, client, compiled)
+    await compiled.aclose()
+
+
+# ---- IDs and callers -------------------------------------------------------------------------------
+
+
+async def _ids(api: Api) -> dict[str, list[str]]:
+    async def column(sql: str) -> list[str]:
+        return [row[0] for row in await api.hub.db.fetch(text(sql))]
+
+    known = await column("SELECT id FROM identity_people ORDER BY id")
+    with_data: list[str] = []
+    for table, key in [
+        ("passports_iqamas", "person_id"),
+        ("passports_visas", "person_id"),
+        ("passports_absconding_reports", "person_id"),
+        ("traffic_vehicles", "owner_id"),
+        ("traffic_violations", "person_id"),
+        ("traffic_accident_reports", "person_id"),
+        ("traffic_driving_licences", "person_id"),
+        ("civil_affairs_id_cards", "person_id"),
+        ("civil_affairs_deaths", "person_id"),
+        ("civil_affairs_national_addresses", "person_id"),
+        ("civil_defence_incident_reports", "person_id"),
+        ("civil_defence_safety_permits", "owner_id"),
+    ]:
+        with_data += await column(f"SELECT DISTINCT {key} FROM {table} ORDER BY {key} LIMIT 6")
+    workers = await column(f"SELECT person_id FROM passports_iqamas WHERE sponsor_id = '{PERSONA['sponsor']}'")
+    children = await column(
+        f"SELECT person_id FROM civil_affairs_births WHERE father_id = '{PERSONA['family_head']}' ORDER BY person_id"
+    )
+    present = set(known)
+    unknown = [
+        candidate for n in range(100_000_001, 100_000_040) if (candidate := with_check_digit(str(n))) not in present
+    ]
+    return {
+        "known": list(PERSONA.values()) + known[::40] + sorted(set(with_data)),
+        "workers": workers,
+        "children": children,
+        "unknown": unknown[:5],
+        "invalid": ["1000000000", "123", "4010000019"],
+    }
+
+
+def _callers(rng: random.Random, ids: dict[str, list[str]]) -> tuple[str, Principal, list[str]]:
+    """A caller and the IDs they most likely ask for."""
+    kind = rng.choice(["self", "self", "sponsor", "guardian", "officer", "officer", "service", "analyst", "anonymous"])
+    if kind == "self":
+        me = rng.choice(ids["known"])
+        return kind, Principal(Role.INDIVIDUAL, person_id=me), [me]
+    if kind == "sponsor":
+        return kind, Principal(Role.INDIVIDUAL, person_id=PERSONA["sponsor"]), [PERSONA["sponsor"], *ids["workers"]]
+    if kind == "guardian":
+        family = [PERSONA["family_head"], *ids["children"], PERSONA["visitor"]]
+        return kind, Principal(Role.INDIVIDUAL, person_id=PERSONA["family_head"]), family
+    if kind == "officer":
+        return kind, Principal(Role.OFFICER, person_id="1000000008", sector=rng.choice(SECTORS)), []
+    if kind == "service":
+        scopes = frozenset(rng.sample(["identity", *SECTORS], rng.randint(1, 5)))
+        return kind, Principal(Role.SERVICE, client="equivalence", scopes=scopes), []
+    if kind == "analyst":
+        return kind, Principal(Role.ANALYST, person_id="1000000008"), []
+    return kind, ANONYMOUS, []
+
+
+def _one_id(rng: random.Random, ids: dict[str, list[str]], close: list[str]) -> str:
+    roll = rng.random()
+    if close and roll < 0.5:
+        return rng.choice(close)
+    if roll < 0.8:
+        return rng.choice(ids["known"])
+    if roll < 0.9:
+        return rng.choice(ids["unknown"])
+    if roll < 0.97:
+        return rng.choice(ids["known"]).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    return rng.choice(ids["invalid"])
+
+
+def _id_list(rng: random.Random, ids: dict[str, list[str]], close: list[str]) -> list[str]:
+    roll = rng.random()
+    if roll < 0.02:
+        return [rng.choice(ids["known"])] * 101  # over the limit: TOO_MANY_IDS
+    if roll < 0.05:
+        return []
+    count = rng.choice([1, 1, 2, 3, 4, 6, 9])
+    chosen = [_one_id(rng, ids, close) for _ in range(count)]
+    if rng.random() < 0.2:
+        chosen.insert(rng.randrange(len(chosen) + 1), rng.choice(chosen))  # a duplicate
+    return chosen
+
+
+def _has_person(data: Any) -> bool:
+    values = list((data or {}).values())
+    people = [v for value in values for v in (value if isinstance(value, list) else [value])]
+    return any(isinstance(person, dict) for person in people)
+
+
+# ---- the test --------------------------------------------------------------------------------------
+
+
+async def test_the_compiled_path_answers_byte_for_byte_as_the_general_path(paths: Paths) -> None:
+    api, client, compiled = paths.api, paths.client, paths.compiled
+    rng = random.Random(SEED)
+    generator = DocumentGenerator(api.hub.schema._schema, SEED)
+    ids = await _ids(api)
+    outcomes: Counter[str] = Counter()
+    callers: Counter[str] = Counter()
+    compiled_by_caller: Counter[str] = Counter()
+    shapes: Counter[str] = Counter()
+    requests: list[tuple[str, str, str]] = []  # (general request id, compiled request id, document)
+    started = time.perf_counter()
+    for case in range(CASES):
+        document = generator.document()
+        kind, principal, close = _callers(rng, ids)
+        variables = dict(document.variables)
+        query = document.text
+        if "person" in document.roots:
+            person_id = _one_id(rng, ids, close)
+            if "$id" in query:
+                variables["id"] = person_id
+            else:
+                query = query.replace("@ID@", person_id)
+        if "people" in document.roots:
+            variables["ids"] = _id_list(rng, ids, close)
+        headers = api.headers(principal)
+        general_id, compiled_id = f"g-{case}-{uuid.uuid4().hex[:8]}", f"c-{case}-{uuid.uuid4().hex[:8]}"
+        body: dict[str, Any] = {"query": query, "variables": variables}
+        if document.operation_name:
+            body["operationName"] = document.operation_name
+        general = await client.post("/general", json=body, headers={**headers, "x-request-id": general_id})
+
+        digest = hashlib.sha256(query.encode()).hexdigest()
+        persisted = {**body, "extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}}}
+        if case % 3 == 0:  # registered already: send the hash alone (an APQ hit)
+            await client.post("/compiled", json=persisted, headers=headers)
+            persisted.pop("query")
+        before = Counter(compiled.stats)
+        fast = await client.post("/compiled", json=persisted, headers={**headers, "x-request-id": compiled_id})
+        # "compiled" or "fallback: <reason>"; nothing when refused before (limits, token): both paths alike
+        outcome = next((compiled.stats - before).elements(), "refused before planning")
+
+        context = f"case {case} ({kind}, {api.backend}):\n{query}\nvariables: {orjson.dumps(variables).decode()}"
+        assert fast.status_code == general.status_code, context
+        assert fast.headers["content-type"] == general.headers["content-type"], context
+        assert fast.content == general.content, f"{context}\ngeneral:  {general.text}\ncompiled: {fast.text}"
+        callers[kind] += 1
+        if outcome == "compiled":
+            answered = orjson.loads(fast.content)
+            shapes["with errors (refusals)"] += "errors" in answered
+            shapes["with a person's data"] += _has_person(answered.get("data"))
+        outcomes[outcome] += 1
+        compiled_by_caller[kind] += outcome == "compiled"
+        requests.append((general_id, compiled_id, context))
+
+    rows = await api.hub.db.fetch(
+        select(AuditRow.request_id, *(getattr(AuditRow, name) for name in AUDITED))
+        .where(AuditRow.request_id.in_([rid for pair in requests for rid in pair[:2]]))
+        .order_by(AuditRow.id)
+    )
+    by_request: dict[str, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        by_request.setdefault(row[0], []).append(tuple(row[1:]))
+    audited = 0
+    for general_id, compiled_id, context in requests:
+        expected = by_request.get(general_id, [])
+        assert by_request.get(compiled_id, []) == expected, f"audit rows differ for {context}"
+        audited += bool(expected)
+
+    elapsed = time.perf_counter() - started
+    took_fast = outcomes["compiled"]
+    fallbacks = {reason: count for reason, count in sorted(outcomes.items()) if reason != "compiled"}
+    print(
+        f"\n[{api.backend}] {CASES} cases in {elapsed:.1f}s: {took_fast} compiled ({took_fast / CASES:.0%}), "
+        f"{CASES - took_fast} general; {audited} cases wrote audit rows, all identical"
+        f"\n  compiled answers: {dict(shapes)}"
+        f"\n  compiled by caller: {dict(sorted((k, f'{compiled_by_caller[k]}/{n}') for k, n in callers.items()))}"
+        f"\n  general path, by reason: {fallbacks}"
+    )
+    assert outcomes["fallback: validation"] == 0, "the generator wrote an invalid document"
+    assert took_fast >= 0.55 * CASES, "too few cases took the compiled path to prove much"
+    assert audited >= 0.3 * CASES
+
+
+async def test_the_shipped_operations_answer_alike_for_every_caller_and_for_one_hundred_people(paths: Paths) -> None:
+    api, client, compiled = paths.api, paths.client, paths.compiled
+    residents = [row[0] for row in await api.hub.db.fetch(text("SELECT person_id FROM passports_iqamas ORDER BY 1"))]
+    callers = {
+        "self": Principal(Role.INDIVIDUAL, person_id=PERSONA["absconding_worker"]),
+        "sponsor": Principal(Role.INDIVIDUAL, person_id=PERSONA["sponsor"]),
+        "passports officer": Principal(Role.OFFICER, person_id="1000000008", sector="passports"),
+        "traffic officer": Principal(Role.OFFICER, person_id="1000000008", sector="traffic"),
+        "service": Principal(Role.SERVICE, client="t", scopes=frozenset({"identity", "passports", "civil_defence"})),
+        "anonymous": ANONYMOUS,
+    }
+    cases = [
+        ("PersonStatus", {"id": PERSONA["absconding_worker"]}),
+        ("PeopleStatus", {"ids": [PERSONA["absconding_worker"], PERSONA["sponsor"], PERSONA["visitor"]]}),
+        ("PeopleStatus", {"ids": residents[:100]}),
+        ("SponsorWorkers", {"id": PERSONA["sponsor"]}),  # `sponsored` has its own resolver: general path
+    ]
+    from hub.operations import shipped_operations
+
+    documents = {op.name: op.document for op in shipped_operations()}
+    took: Counter[str] = Counter()
+    for name, variables in cases:
+        for caller, principal in callers.items():
+            query = documents[name]
+            digest = hashlib.sha256(query.encode()).hexdigest()
+            body = {"query": query, "variables": variables}
+            general = await client.post("/general", json=body, headers=api.headers(principal))
+            before = compiled.stats["compiled"]
+            persisted = {**body, "extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}}}
+            fast = await client.post("/compiled", json=persisted, headers=api.headers(principal))
+            took[name] += compiled.stats["compiled"] > before
+            assert fast.content == general.content, f"{name} as {caller}"
+    assert took == {"PersonStatus": len(callers), "PeopleStatus": 2 * len(callers), "SponsorWorkers": 0}
