@@ -117,12 +117,16 @@ class AuditBatch:
 
 
 class AuditWriter:
-    """Appends a request's batch in one transaction. Appends are serialised (an asyncio lock in
-    this process, an advisory lock across processes on PostgreSQL) so the chain never forks."""
+    """Appends requests' batches to the chain, group-committed: while one append is being written,
+    the batches that arrive meanwhile wait and go together in the next transaction, so the chain's
+    serial section (lock, last hash, insert) is paid once per group instead of once per request.
+    Each request still returns only after its own rows are committed. Appends are serialised (one
+    writer task in this process, an advisory lock across processes on PostgreSQL)."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._lock = asyncio.Lock()
+        self._waiting: list[tuple[list[dict[str, Any]], asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def write(self, batch: AuditBatch, principal: Principal, request_id: str, operation: str | None) -> int:
         if not batch.entries:
@@ -145,7 +149,32 @@ class AuditWriter:
             )
             for key, fields in sorted(batch.entries.items(), key=lambda item: _sort_key(item[0]))
         ]
-        async with self._lock, self._db.connect() as connection:
+        written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((rows, written))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_groups())
+        # shield: a client that goes away must not cancel the append other requests share.
+        await asyncio.shield(written)
+        return len(rows)
+
+    async def _write_groups(self) -> None:
+        while self._waiting:
+            group, self._waiting = self._waiting, []
+            try:
+                await self._append([row for rows, _ in group for row in rows])
+            except BaseException as error:  # every waiting request learns that its rows were not written
+                for _, written in group:
+                    if not written.done():
+                        written.set_exception(error)
+                if not isinstance(error, Exception):
+                    raise
+            else:
+                for _, written in group:
+                    if not written.done():
+                        written.set_result(None)
+
+    async def _append(self, rows: list[dict[str, Any]]) -> None:
+        async with self._db.connect() as connection:
             if not self._db.is_sqlite:
                 await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
             last = (await connection.execute(select(AuditRow.hash).order_by(AuditRow.id.desc()).limit(1))).scalar()
@@ -156,15 +185,13 @@ class AuditWriter:
             if self._db.is_sqlite:
                 await connection.execute(AuditRow.__table__.insert(), rows)
             else:
-                # COPY: measured 4 ms for 400 rows against 17.5 ms through executemany, and every
-                # request waits its turn for this lock.
+                # COPY: measured 4 ms for 400 rows against 17.5 ms through executemany.
                 raw = await connection.get_raw_connection()
                 await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
                     AuditRow.__tablename__,
                     records=[tuple(row[name] for name in COPIED) for row in rows],
                     columns=COPIED,
                 )
-        return len(rows)
 
 
 def _sort_key(key: AuditKey) -> tuple[str, ...]:

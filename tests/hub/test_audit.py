@@ -3,6 +3,7 @@ chained by hashes so that an edited or deleted row is found."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import uuid
@@ -143,3 +144,18 @@ async def test_merged_selections_through_a_shared_fragment_audit_each_persons_ow
     rows = {(subject, sector): fields for subject, sector, _, fields, _ in await audit_rows(api, request_id)}
     assert rows[(x, "passports")] == "iqama"
     assert rows[(y, "passports")] == "iqama,visas"
+
+
+async def test_concurrent_requests_share_appends_and_the_chain_still_holds(api: Api) -> None:
+    query = "query($id: ID!) { person(id: $id) { nameEn passports { iqama { status } } } }"
+    ids = [PERSONA["absconding_worker"], PERSONA["sponsor"], PERSONA["visitor"], PERSONA["family_head"]] * 5
+    request_ids = [uuid.uuid4().hex for _ in ids]
+    await asyncio.gather(
+        *(
+            api.post(query, {"id": person}, as_=officer("passports"), headers={"x-request-id": request_id})
+            for person, request_id in zip(ids, request_ids, strict=True)
+        )
+    )
+    for request_id in request_ids:  # every request's own rows, each written once
+        assert len(await audit_rows(api, request_id)) == 2
+    assert (await verify_chain(api.hub.db)).intact
