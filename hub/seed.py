@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import MetaData, Table, func, select
+from sqlalchemy import MetaData, Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.accounts.models import AccountsBase
@@ -68,6 +68,10 @@ async def seed(
                 population=population, rng=random.Random(f"{seed_value}:{sector.name}"), today=today, insert=insert
             )
             await sector.seed(context)
+    if not db.is_sqlite:
+        # Fresh statistics, or the planner guesses row counts for tables it has never analysed.
+        async with db.read_engine.connect() as connection:
+            await connection.execute(text("ANALYZE"))
     progress(f"seeded in {time.perf_counter() - started:.1f}s")
     return True
 
