@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hub.accounts.ratelimit import enforce
 from hub.accounts.services import AccountServices
 from hub.contract import ActingAs, Info, Refusal
 
@@ -30,3 +31,16 @@ def refused(info: Info, person_id: str | None, acting_as: ActingAs, answer: Refu
     if person_id is not None:
         note(info, person_id, acting_as, answer.code)
     return answer
+
+
+async def enforce_code_attempts(info: Info, username_key: str) -> None:
+    """One-time code attempts, limited per username and per client (RATE_LIMITED past either)."""
+    services = services_of(info)
+    await enforce(
+        services.limiter,
+        "code",
+        [
+            ("username", username_key, services.limits.code_per_username),
+            ("ip", info.context.client_ip, services.limits.code_per_ip),
+        ],
+    )

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts.codes import CodeCheck, check_code, issue_code
-from hub.accounts.context import note, refused, services_of
+from hub.accounts.context import enforce_code_attempts, note, refused, services_of
 from hub.accounts.models import ACCOUNTS, AccountStatus, CodePurpose
 from hub.accounts.passwords import (
     describe_password,
@@ -149,14 +149,7 @@ async def _create_account(
 async def verify_phone(info: Info, input: VerifyPhoneInput) -> VerifyPhoneResult:
     services = services_of(info)
     key = username_key(input.username)
-    await enforce(
-        services.limiter,
-        "code",
-        [
-            ("username", key, services.limits.code_per_username),
-            ("ip", info.context.client_ip, services.limits.code_per_ip),
-        ],
-    )
+    await enforce_code_attempts(info, key)
     now = services.clock()
     async with services.db.transaction() as session:
         account = (

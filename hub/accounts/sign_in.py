@@ -9,7 +9,7 @@ import strawberry
 from sqlalchemy import select, update
 
 from hub.accounts.codes import CodeCheck, check_code, issue_code, utc
-from hub.accounts.context import note, refused, services_of
+from hub.accounts.context import enforce_code_attempts, note, refused, services_of
 from hub.accounts.models import ACCOUNTS, REFRESH_TOKENS, AccountStatus, CodePurpose
 from hub.accounts.passwords import hash_password, needs_rehash, username_key, verify_password
 from hub.accounts.phones import mask_mobile
@@ -95,14 +95,7 @@ async def sign_in(info: Info, input: SignInInput) -> SignInResult:
 async def confirm_sign_in(info: Info, input: ConfirmSignInInput) -> SessionResult:
     services = services_of(info)
     key = username_key(input.username)
-    await enforce(
-        services.limiter,
-        "code",
-        [
-            ("username", key, services.limits.code_per_username),
-            ("ip", info.context.client_ip, services.limits.code_per_ip),
-        ],
-    )
+    await enforce_code_attempts(info, key)
     now = services.clock()
     issued: IssuedSession | None = None
     async with services.db.transaction() as session:
