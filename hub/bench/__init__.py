@@ -4,6 +4,7 @@ database driver.
 
 Modules, one concept each:
   scenarios.py  what is asked, by whom, with which IDs (documents, principals, request bodies)
+                the reads twice: plain text (general path) and APQ hashes (compiled path)
   load.py       the bounded load generator (raw asyncio HTTP/1.1 keep-alive client, or httpx)
   floor.py      the floor R: a bare Starlette app over the driver (asyncpg / sqlite3) or SQLAlchemy Core
   servers.py    server processes on free loopback ports, their RSS over time

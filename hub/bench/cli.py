@@ -38,12 +38,13 @@ def _run(args: argparse.Namespace, _settings: Settings) -> int:
             client=args.client,
             sample=args.sample,
             only=tuple(args.only or ()),
+            compiled=args.compiled,
             json_path=Path(args.json) if args.json else None,
             keep=args.keep,
         )
     )
     failed = any(not check.passed for check in result.checks)
-    different = not all({**result.same_data, **result.same_sql}.values())
+    different = not all({**result.same_data, **result.same_sql, **result.paths}.values())
     return 1 if different or (args.strict and failed) else 0
 
 
@@ -55,7 +56,8 @@ def add_parser(commands: Any) -> None:
         description=(
             "Starts the hub (or, with --shape federated, the subgraphs and Hive Gateway) against the chosen "
             "database, seeds it if empty, drives it at each concurrency for a bounded time and prints requests/s, "
-            "latency percentiles, SQL statements per request, server RSS and the ratio to the floor R."
+            "latency percentiles, SQL statements per request, server RSS and the ratio to the floor R. The hub's "
+            "reads run twice, as plain text (the general path) and as APQ hashes (the compiled path)."
         ),
     )
     bench.add_argument(
@@ -87,6 +89,15 @@ def add_parser(commands: Any) -> None:
         choices=["raw", "httpx"],
         default="raw",
         help="load generator: raw asyncio HTTP/1.1 (default, cheapest) or httpx",
+    )
+    bench.add_argument(
+        "--compiled",
+        choices=["on", "off", "both"],
+        default="both",
+        help=(
+            "the hub's reads on the compiled path (APQ hashes), the general path (plain text) or both, "
+            "side by side against one hub process (default both; the hub shape only)"
+        ),
     )
     bench.add_argument("--sample", type=int, default=1_000, help="distinct people the read scenarios rotate over")
     bench.add_argument(

@@ -1,16 +1,23 @@
 """In-process checks that keep the figures honest, made once per scenario before the load:
 
 - SQL statements per request: the hub app is built in this process, a `before_cursor_execute`
-  listener on its engine counts what one request sends (the loaders' SELECTs, the audit write…);
+  listener on its engine counts what one request sends (the loaders' SELECTs, the audit write…).
+  Two kinds of statement go past SQLAlchemy's events and are counted where they are sent: the
+  compiled path's reads through asyncpg / sqlite3 (`CompiledPath.rows.statements`) and, on
+  PostgreSQL, the audit append's COPY (asyncpg's `copy_records_to_table`, one per append);
+- which path answered each request (the compiled path's `stats`: "compiled", "fallback: …");
+- the compiled path's statement text, by sending its request again with `rows="core"` (through
+  `Database.fetch`, where the listener sees the text): the same SELECTs as the loaders';
 - the floor answers with the same data as the hub for the same IDs, and sends the same SQL text
   as the loaders.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
@@ -20,6 +27,14 @@ from hub.bench.scenarios import Call
 from hub.settings import Settings
 from hub.tokens import TokenSigner
 
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+    from hub.http import GraphQLEndpoint
+
+DRIVER_STATEMENT = "(sent by the compiled path through the driver)"
+AUDIT_COPY = "COPY audit_log (asyncpg copy_records_to_table)"
+
 
 @dataclass
 class Answer:
@@ -28,6 +43,8 @@ class Answer:
     status: int
     body: dict[str, Any]
     statements: list[str] = field(default_factory=list)
+    path: str = ""  # the hub's answers: "general", "compiled" or "fallback: <reason>"
+    raw: bytes = b""
 
     @property
     def count(self) -> int:
@@ -38,13 +55,58 @@ def _headers(call: Call) -> dict[str, str]:
     return {"content-type": "application/json", **dict(call.headers)}
 
 
-async def ask_hub(settings: Settings, secret: str, calls: Mapping[str, Call]) -> dict[str, Answer]:
-    """Each call sent once to a hub built in this process, with the statements it caused."""
+def endpoint_of(app: Starlette) -> GraphQLEndpoint:
+    """The `GraphQLEndpoint` behind a hub app's /graphql route (`create_app` keeps it in the route
+    function's closure; the bench reads its compiled path, APQ store and audit writer)."""
+    from hub.http import GraphQLEndpoint
+
+    for route in app.routes:
+        function = getattr(route, "endpoint", None)
+        for cell in getattr(function, "__closure__", None) or ():
+            if isinstance(cell.cell_contents, GraphQLEndpoint):
+                return cell.cell_contents
+    raise RuntimeError("no GraphQLEndpoint behind the app's routes: has hub.app.create_app changed?")
+
+
+def count_audit_copies(endpoint: GraphQLEndpoint, is_sqlite: bool) -> list[int]:
+    """Counts the COPY statements the audit writer sends on PostgreSQL, which SQLAlchemy's events do
+    not see: one per append transaction (`AuditWriter._append`; a group of batches under load, each
+    request's own batch when requests come one at a time). Returns the one-element counter."""
+    copies = [0]
+    if is_sqlite:
+        return copies
+    audit = endpoint.audit
+    append = audit._append
+
+    async def counted(rows: Any) -> None:
+        await append(rows)
+        copies[0] += 1
+
+    audit._append = counted  # type: ignore[method-assign]
+    return copies
+
+
+def _path(before: Counter[str], after: Counter[str]) -> str:
+    grown = after - before
+    return next(iter(grown), "general")
+
+
+async def ask_hub(
+    settings: Settings, secret: str, calls: Mapping[str, Call], setup: Sequence[Call] = ()
+) -> dict[str, Answer]:
+    """Each call sent once to a hub built in this process, with the statements it caused and the
+    path that answered it. `setup` is sent first, uncounted (APQ registrations). For every call the
+    compiled path answered there is also `"<name> (core rows)"`: the same call again with the
+    compiled path reading through `Database.fetch`, so its statements are there as text."""
     from hub.app import Hub, create_app
+    from hub.compiled.fetch import CoreRows, rows_for
 
     hub = Hub.build(settings)
     hub.signer = TokenSigner(secret)  # the secret the bench's server processes were given
     app = create_app(settings, hub)
+    endpoint = endpoint_of(app)
+    compiled = endpoint.compiled
+    copies = count_audit_copies(endpoint, hub.db.is_sqlite)
     seen: list[str] = []
 
     def listen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
@@ -55,10 +117,36 @@ async def ask_hub(settings: Settings, secret: str, calls: Mapping[str, Call]) ->
         stop_listening = hub.db.on_statement(listen)
         try:
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
-                for name, call in calls.items():
+
+                async def send(call: Call) -> Answer:
                     seen.clear()
+                    copied = copies[0]
+                    driver = compiled.rows.statements if compiled is not None else 0
+                    stats = Counter(compiled.stats) if compiled is not None else Counter()
                     response = await client.post(call.path, content=call.body, headers=_headers(call))
-                    answers[name] = Answer(response.status_code, orjson.loads(response.content), list(seen))
+                    answer = Answer(response.status_code, orjson.loads(response.content), list(seen))
+                    answer.raw = response.content
+                    if compiled is not None:
+                        if not isinstance(compiled.rows, CoreRows):  # CoreRows' statements were seen above
+                            answer.statements += [DRIVER_STATEMENT] * (compiled.rows.statements - driver)
+                        answer.path = _path(stats, compiled.stats)
+                    else:
+                        answer.path = "general"
+                    answer.statements += [AUDIT_COPY] * (copies[0] - copied)
+                    return answer
+
+                for call in setup:
+                    registered = await client.post(call.path, content=call.body, headers=_headers(call))
+                    if registered.status_code != 200 or b'"errors"' in registered.content:
+                        raise RuntimeError(f"the APQ registration was refused: {registered.text[:500]}")
+                for name, call in calls.items():
+                    answers[name] = await send(call)
+                    if compiled is not None and answers[name].path == "compiled":
+                        driver_rows, compiled.rows = compiled.rows, rows_for(hub.db, "core")
+                        try:
+                            answers[f"{name} (core rows)"] = await send(call)
+                        finally:
+                            compiled.rows = driver_rows
         finally:
             stop_listening()
     return answers

@@ -3,6 +3,10 @@
 `÷R` is a row's requests/s divided by the floor R's (the driver floor) for the same data shape and
 concurrency, measured in the same run: 1 person against the 1-person floor, 100 people against the
 100-people floor. The mutation has no floor, so no ratio.
+
+`SQL/req` is what one request sends on its own (the in-process probe); `load SQL/req` what the
+served hub sent per request during the scenario (its own counters, warm-up included): fewer when
+requests share an audit append (group commit).
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ class Row:
     client_cpu_us: float
     peak_by_process: dict[str, float] = field(default_factory=dict)
     ratio: float | None = None
+    sql_under_load: float | None = None  # statements / requests on the served hub (one worker, hub shape)
 
     @property
     def is_floor(self) -> bool:
@@ -70,6 +75,7 @@ def table(rows: Sequence[Row]) -> str:
         "p95 ms",
         "p99 ms",
         "SQL/req",
+        "load SQL/req",
         "RSS start/peak/end MB",
         "÷R",
         "failed",
@@ -83,6 +89,7 @@ def table(rows: Sequence[Row]) -> str:
             _fmt(row.p95_ms, 2),
             _fmt(row.p99_ms, 2),
             _fmt(row.sql_per_request, 1),
+            _fmt(row.sql_under_load, 1),
             f"{row.rss_start_mb:.0f} / {row.rss_peak_mb:.0f} / {row.rss_end_mb:.0f}",
             _fmt(row.ratio, 2),
             str(row.failures),

@@ -1,8 +1,13 @@
 """One bench run: seed, probe, start the servers, drive each scenario at each concurrency, report.
 
 Every server is a separate process; this process is only the load generator (and, before the
-load, the in-process probes). Scenarios run one at a time, each floor next to the hub figure it is
+load, the in-process probes). Scenarios run one at a time, each floor next to the hub figures it is
 the floor of, so ratios compare figures measured minutes apart on the same machine.
+
+The general and the compiled rows are measured against the same hub process (RABT_COMPILED=1):
+plain query text takes the general path, an APQ hash the compiled path. Which path answered is
+checked, in the probe and, with one worker, on the served hub from its own counters around every
+measured scenario.
 """
 
 from __future__ import annotations
@@ -10,11 +15,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import logging
 import os
 import secrets
 import shutil
 import sqlite3
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +37,7 @@ from hub.bench import servers as processes
 from hub.bench.floor import compiled_sql, headline_queries
 from hub.bench.load import run_load
 from hub.bench.report import Row
-from hub.bench.scenarios import HEADLINE, PEOPLE, Scenario
+from hub.bench.scenarios import COMPILED, GENERAL, HEADLINE, MUTATION, PEOPLE, Scenario
 from hub.bench.servers import MemoryWatch, Server
 from hub.db import Database
 from hub.identity.models import PersonRow
@@ -57,6 +64,7 @@ class Options:
     client: str = "raw"
     sample: int = 1_000
     only: tuple[str, ...] = ()  # substrings of scenario names to run (empty: all)
+    compiled: str = "both"  # the hub's reads on the general path ("off"), the compiled path ("on") or both
     json_path: Path | None = None
     keep: bool = False
 
@@ -70,10 +78,12 @@ class BenchResult:
     same_sql: dict[str, bool]
     text: str
     memory_over_time: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    paths: dict[str, bool] = field(default_factory=dict)  # each row took the path it is named after
 
 
 def run(options: Options, say: Say = print) -> BenchResult:
     """Runs the bench (uvloop for the client when installed) and prints its report."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per probe request
     try:
         import uvloop
 
@@ -132,12 +142,28 @@ async def _post(server: Server, call: scenarios.Call) -> probe.Answer:
             content=call.body,
             headers={"content-type": "application/json", **dict(call.headers)},
         )
-        return probe.Answer(response.status_code, orjson.loads(response.content))
+        return probe.Answer(response.status_code, orjson.loads(response.content), raw=response.content)
+
+
+def _wanted(s: Scenario, options: Options) -> bool:
+    if options.only and not any(part in s.name for part in options.only):
+        return False
+    if s.path == COMPILED:
+        return options.compiled in ("on", "both")
+    if s.path == GENERAL and s.shape != MUTATION:
+        return options.compiled in ("off", "both")
+    return True
+
+
+def _yes(ok: bool) -> str:
+    return "yes" if ok else "NO"
 
 
 async def bench(options: Options, say: Say = print) -> BenchResult:
     if options.shape not in ("hub", "federated"):
         raise SystemExit("--shape is hub or federated")
+    if options.compiled not in ("on", "off", "both"):
+        raise SystemExit("--compiled is on, off or both")
     workdir = Path(tempfile.mkdtemp(prefix="rabt-bench-"))
     url = _database_url(options, workdir)
     backend = make_url(url).get_backend_name()
@@ -152,6 +178,10 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
         "RABT_SEED": str(options.seed),
         "RABT_TOKEN_SECRET": token_secret,
         "RABT_OTP_PEPPER": pepper,
+        # One hub answers both kinds of row: plain text takes the general path, an APQ hash the
+        # compiled path. Trusted-documents mode would send every request to the compiled path.
+        "RABT_COMPILED": "1",
+        "RABT_TRUSTED_DOCUMENTS": "0",
     }
     settings = dataclasses.replace(Settings.from_env(env), seed_people=0)
     try:
@@ -160,37 +190,67 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
         sample = scenarios.spread(ids, options.sample)
         label = "hub" if options.shape == "hub" else "gateway"
         every = scenarios.build(signer, sample, ids, label)
-        chosen = [s for s in every if not options.only or any(part in s.name for part in options.only)]
+        chosen = [s for s in every if _wanted(s, options)]
+        if options.shape == "federated" and options.compiled != "both":
+            say("note: --compiled applies to the hub shape; behind the gateway every read is plain text")
+        general = {s.shape: s for s in every if s.server == "hub" and s.path != COMPILED and s.shape != MUTATION}
+        fast = {s.shape: s for s in every if s.path == COMPILED}
 
-        say("probe: one request per scenario, in process (SQL statements, same data, same SQL)")
-        hub_calls = {s.shape: s.calls[0] for s in every if s.server == "hub"}
+        say("probe: one request per scenario, in process (SQL statements, path taken, same data, same SQL)")
+        hub_calls = {s.name: s.calls[0] for s in every if s.server == "hub"}  # the mutation last
         floor_calls = {s.shape: s.calls[0] for s in every if s.server == "floor"}
         await _forget_bench_writes(url)  # an interrupted run may have left some
         # The floors first: the hub's calls end with the mutation, which writes a report for a sampled person.
         driver = await probe.ask_floor(url, "driver", floor_calls)
         core = await probe.ask_floor(url, "core", floor_calls)
-        hub_answers = await probe.ask_hub(settings, token_secret, hub_calls)
+        setup = [call for s in every for call in s.setup]
+        hub_answers = await probe.ask_hub(settings, token_secret, hub_calls, setup)
         await _forget_bench_writes(url)
         same_data = {
-            f"{mode} floor = hub, {shape}": probe.same_data(hub_answers[shape], answers[shape])
+            f"{mode} floor = hub, {shape}": probe.same_data(hub_answers[general[shape].name], answers[shape])
             for shape in (HEADLINE, PEOPLE)
             for mode, answers in (("driver", driver), ("core", core))
         }
-        same_sql = _same_sql(url, hub_calls, hub_answers)
+        for shape, s in fast.items():
+            plain, hashed = hub_answers[general[shape].name], hub_answers[s.name]
+            same_data[f"compiled = general, {shape}"] = probe.same_data(plain, hashed) and plain.body == hashed.body
+        same_sql = _same_sql(url, {shape: (s.name, s.calls[0]) for shape, s in general.items()}, hub_answers)
+        same_sql |= _same_sql(
+            url,
+            {f"compiled, {shape}": (f"{s.name} (core rows)", s.calls[0]) for shape, s in fast.items()},
+            hub_answers,
+        )
+        paths: dict[str, bool] = {}
+        for s in every:
+            if s.path is not None:
+                taken = hub_answers[s.name].path
+                paths[f"probe: {s.name} took the {s.path} path"] = taken == s.path
+                if taken != s.path:
+                    say(f"probe: {s.name} was answered by the {taken!r} path")
+        for s in fast.values():
+            counted, as_text = hub_answers[s.name], hub_answers.get(f"{s.name} (core rows)")
+            paths[f"probe: {s.name}, statements counted at the driver = seen as text ({counted.count})"] = (
+                as_text is not None and counted.count == as_text.count
+            )
         answered = {"hub": hub_answers, "floor": driver, "floor-core": core}
-        sql = {s.name: float(answered[s.server][s.shape].count) for s in chosen}
-        for check, ok in {**same_data, **same_sql}.items():
-            say(f"probe: {check}: {'yes' if ok else 'NO'}")
+        sql = {s.name: float(answered[s.server][s.name if s.server == "hub" else s.shape].count) for s in chosen}
+        for check, ok in {**same_data, **same_sql, **paths}.items():
+            say(f"{'' if check.startswith('probe: ') else 'probe: '}{check}: {_yes(ok)}")
 
         servers: list[Server] = []
         with processes.stopping(servers):
             say(f"servers: starting the {options.shape} shape, the floor and the SQLAlchemy Core floor")
             logs = workdir / "logs"
             logs.mkdir()
+            hub_env = env
+            documents = scenarios.persisted_documents([s for s in chosen if s.path == COMPILED])
+            if documents and options.workers > 1:  # each uvicorn worker has its own APQ store
+                (workdir / "persisted.json").write_bytes(orjson.dumps(documents))
+                hub_env = {**env, "RABT_BENCH_PERSISTED": str(workdir / "persisted.json")}
             shape_servers = (
                 processes.start_federated(env, logs)
                 if options.shape == "federated"
-                else [processes.start_hub(env, logs, options.workers)]
+                else [processes.start_hub(hub_env, logs, options.workers)]
             )
             servers.extend(shape_servers)
             servers.append(processes.start_floor(env, logs, options.workers, "driver"))
@@ -198,12 +258,24 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
             by_role = {"hub": shape_servers, "floor": [servers[-2]], "floor-core": [servers[-1]]}
             front = {"hub": shape_servers[-1], "floor": servers[-2], "floor-core": servers[-1]}
 
-            # The served shape must answer as the floor does (the gateway too: values, not bytes).
+            # Apollo's protocol: the document and its hash once, then the hash alone.
+            for s in chosen:
+                for call in s.setup:
+                    registered = await _post(front["hub"], call)
+                    if registered.status != 200 or "errors" in registered.body:
+                        raise RuntimeError(f"{s.name}: the APQ registration was refused: {registered.raw[:500]!r}")
+            # The served shape must answer as the floor does (the gateway too: values, not bytes),
+            # and the compiled path byte for byte as the general path.
             for shape in (HEADLINE, PEOPLE):
-                hub_answer = await _post(front["hub"], hub_calls[shape])
+                hub_answer = await _post(front["hub"], general[shape].calls[0])
                 served = probe.same_data(hub_answer, await _post(front["floor"], floor_calls[shape]))
                 same_data[f"served {label} = floor, {shape}"] = served
-                say(f"probe: served {label} = floor, {shape}: {'yes' if served else 'NO'}")
+                say(f"probe: served {label} = floor, {shape}: {_yes(served)}")
+                if shape in fast and any(s.path == COMPILED for s in chosen):
+                    hashed = await _post(front["hub"], fast[shape].calls[0])
+                    same = hashed.status == 200 and hashed.raw == hub_answer.raw
+                    same_data[f"served compiled = general, {shape} (bytes)"] = same
+                    say(f"probe: served compiled = general, {shape} (bytes): {_yes(same)}")
             if options.shape == "federated":
                 for s in chosen:
                     if s.server == "hub":
@@ -211,12 +283,29 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
                         await _post(front["hub"], s.calls[0])
                         sql[s.name] = float(processes.subgraph_statements(shape_servers) - before)
             await _forget_bench_writes(url)
+            watch_paths = options.shape == "hub" and options.workers == 1
+            if options.shape == "hub" and not watch_paths:
+                say("note: with --workers > 1 the served hub's path counters are per worker: not checked")
 
             rows: list[Row] = []
             over_time: dict[str, list[tuple[float, float]]] = {}
             for concurrency in options.concurrency:
                 for s in chosen:
+                    for call in s.setup:  # cheap, and a scenario never depends on an earlier one
+                        await _post(front[s.server], call)
+                    watched = watch_paths and s.path is not None
+                    before = processes.compiled_counters(front["hub"]) if watched else None
                     row, samples = await _measure(s, concurrency, front[s.server], by_role[s.server], sql, options)
+                    if before is not None:
+                        await asyncio.sleep(0.3)  # requests the client gave up at the deadline finish
+                        after = processes.compiled_counters(front["hub"])
+                        ok, detail = _served_path(s, row, before, after, hub_answers[s.name])
+                        paths[f"served: {s.name} @ {concurrency} took the {s.path} path"] = ok
+                        if not ok:
+                            say(f"  {s.name} @ {concurrency}: {detail}")
+                        served_requests = after["requests"] - before["requests"]
+                        if served_requests > 0:
+                            row.sql_under_load = (after["statements"] - before["statements"]) / served_requests
                     rows.append(row)
                     over_time[f"{s.name} @ {concurrency}"] = samples
                     say(
@@ -245,14 +334,15 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
             "",
             report.table(rows),
             "",
-            *(f"{name}: {'yes' if ok else 'NO'}" for name, ok in {**same_data, **same_sql}.items()),
+            *(f"{name}: {_yes(ok)}" for name, ok in {**same_data, **same_sql}.items()),
+            *_path_lines(paths),
             "",
             *map(str, found),
         ]
         breakdown = report.processes(rows)
         if breakdown:
             parts += ["", breakdown]
-        result = BenchResult(rows, header, found, same_data, same_sql, "\n".join(parts), over_time)
+        result = BenchResult(rows, header, found, same_data, same_sql, "\n".join(parts), over_time, paths)
         say("")
         say(result.text)
         if options.json_path is not None:
@@ -267,16 +357,58 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
             say(f"kept {workdir}")
 
 
-def _same_sql(url: str, calls: dict[str, scenarios.Call], answers: dict[str, probe.Answer]) -> dict[str, bool]:
-    """The floor's statements are the loaders' statements, text for text (expanding IN rendered)."""
+def _same_sql(
+    url: str, calls: dict[str, tuple[str, scenarios.Call]], answers: dict[str, probe.Answer]
+) -> dict[str, bool]:
+    """The floor's statements are the loaders' statements, text for text (expanding IN rendered).
+    `calls`: check label -> (the answer's name, the call it answered)."""
     dialect = Database(url).engine.dialect  # only for its dialect; it never connects
     found = {}
-    for shape in (HEADLINE, PEOPLE):
-        variables = orjson.loads(calls[shape].body)["variables"]
+    for label, (name, call) in calls.items():
+        variables = orjson.loads(call.body)["variables"]
         keys = len(set(variables["ids"])) if "ids" in variables else 1
         floor = sorted(compiled_sql(query, dialect, keys) for query in headline_queries())
-        found[f"floor SQL = loaders' SQL, {shape}"] = probe.loader_selects(answers[shape].statements) == floor
+        answer = answers.get(name)  # no "(core rows)" answer when the compiled path stepped aside
+        found[f"floor SQL = loaders' SQL, {label}"] = (
+            answer is not None and probe.loader_selects(answer.statements) == floor
+        )
     return found
+
+
+def _served_path(
+    s: Scenario, row: Row, before: dict[str, Any], after: dict[str, Any], probed: probe.Answer
+) -> tuple[bool, str]:
+    """Did the served hub answer a scenario's requests on the path the row is named after? From
+    its compiled path's counters read before and after the scenario (warm-up included)."""
+    if not after.get("enabled"):
+        return False, "the served hub has no compiled path (RABT_COMPILED=0?)"
+    grown = Counter(after["stats"]) - Counter(before["stats"])
+    answered = grown.pop("compiled", 0)
+    fallbacks = dict(grown)
+    if s.path == GENERAL:
+        return answered == 0 and not fallbacks, f"{answered} compiled answers, fallbacks {fallbacks}"
+    driver = after["driver_statements"] - before["driver_statements"]
+    expected = probed.statements.count(probe.DRIVER_STATEMENT)
+    ok = not fallbacks and answered >= row.requests > 0 and driver == expected * answered
+    return ok, (
+        f"{answered} compiled answers for {row.requests} measured requests, fallbacks {fallbacks}, "
+        f"{driver} driver statements (expected {expected} each)"
+    )
+
+
+def _path_lines(paths: dict[str, bool]) -> list[str]:
+    """The path checks, the served ones folded into one line per path."""
+    lines = [f"{name.removeprefix('probe: ')}: {_yes(ok)}" for name, ok in paths.items() if name.startswith("probe: ")]
+    for path in (GENERAL, COMPILED):
+        served = {name: ok for name, ok in paths.items() if name.startswith("served: ") and f"the {path} path" in name}
+        if served:
+            missed = [name.removeprefix("served: ") for name, ok in served.items() if not ok]
+            verdict = "yes" if not missed else "NO: " + "; ".join(missed)
+            lines.append(
+                f"served hub, {path} rows answered on the {path} path "
+                f"({len(served)} scenario runs, the hub's own counters): {verdict}"
+            )
+    return lines
 
 
 async def _measure(
@@ -324,5 +456,6 @@ def _as_json(result: BenchResult, options: Options) -> dict[str, Any]:
         "checks": [dataclasses.asdict(check) for check in result.checks],
         "same_data": result.same_data,
         "same_sql": result.same_sql,
+        "paths": result.paths,
         "memory_over_time": result.memory_over_time,
     }

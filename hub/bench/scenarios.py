@@ -13,6 +13,11 @@ Callers (tokens are minted here with the secret the bench hands to the server pr
   only themself and their relations;
 - the mutation, civil defence's `reportIncident`, is sent by a civil defence officer for a
   different person each time (see `mutation_calls`).
+
+The two reads run twice, on the same hub process: as plain query text, which only the general
+path answers (strawberry, resolvers, DataLoaders), and as Apollo automatic persisted queries (the
+sha256 alone, after one registration), which the compiled path answers (hub/compiled). The
+mutation is sent as plain text: the compiled path plans only queries.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from pathlib import Path
 import orjson
 from graphql import FieldNode, OperationDefinitionNode, parse, print_ast
 
+from hub.compiled.bench import persisted_bodies
 from hub.principal import Principal, Role
 from hub.tokens import TokenSigner
 
@@ -48,6 +54,9 @@ HEADLINE = "headline"
 PEOPLE = "people"
 MUTATION = "mutation"
 
+GENERAL = "general"  # plain query text: the general path
+COMPILED = "compiled"  # APQ hash alone: the compiled path
+
 
 @dataclass(frozen=True)
 class Call:
@@ -65,6 +74,8 @@ class Scenario:
     server: str  # "hub" (the hub or the gateway), "floor" or "floor-core"
     calls: tuple[Call, ...]
     ok_marker: bytes | None = None  # a response body without it counts as refused (not as an error)
+    path: str | None = None  # GENERAL or COMPILED for the hub's rows; None for floors and the gateway
+    setup: tuple[Call, ...] = ()  # sent once before the load, unmeasured (the APQ registration)
 
 
 @cache
@@ -159,6 +170,24 @@ def mutation_calls(signer: TokenSigner, everyone: Sequence[str]) -> tuple[Call, 
     )
 
 
+def persisted(calls: Sequence[Call]) -> tuple[tuple[Call, ...], tuple[Call, ...]]:
+    """The same calls as Apollo's automatic persisted queries: (the registrations, one per distinct
+    document, sent once; the calls with the sha256 alone, sent under load)."""
+    registrations: dict[bytes, Call] = {}
+    hashes: list[Call] = []
+    for call in calls:
+        register, hash_only = persisted_bodies(call.body)
+        document = orjson.loads(call.body)["query"].encode()
+        registrations.setdefault(document, Call(call.path, register, call.headers))
+        hashes.append(Call(call.path, hash_only, call.headers))
+    return tuple(registrations.values()), tuple(hashes)
+
+
+def persisted_documents(scenarios: Sequence[Scenario]) -> list[str]:
+    """The documents the compiled scenarios register (what each hub worker must know)."""
+    return list(dict.fromkeys(orjson.loads(call.body)["query"] for s in scenarios for call in s.setup))
+
+
 def floor_person_calls(sample: Sequence[str]) -> tuple[Call, ...]:
     return tuple(Call("/person", orjson.dumps({"id": pid})) for pid in sample)
 
@@ -168,32 +197,45 @@ def floor_people_calls(sample: Sequence[str]) -> tuple[Call, ...]:
 
 
 def build(signer: TokenSigner, sample: Sequence[str], everyone: Sequence[str], hub_label: str) -> list[Scenario]:
-    """The scenarios in the order they run: each floor next to the hub figure it is the floor of."""
+    """The scenarios in the order they run: each floor next to the hub figures it is the floor of.
+
+    For the hub (`hub_label` "hub"), each read comes twice, general and compiled path; the runner
+    drops what `--compiled` leaves out. Behind the gateway every subgraph receives plain text from
+    Hive Gateway, so the compiled path has nothing to answer there: one row per read."""
+    person, people = headline_calls(signer, sample), people_calls(signer, sample)
+    person_marker, people_marker = b'"data":{"person":{', b'"data":{"people":['
+
+    def reads(shape: str, title: str, calls: tuple[Call, ...], marker: bytes) -> list[Scenario]:
+        if hub_label != "hub":
+            return [Scenario(f"{hub_label}: {title}", shape, "hub", calls, ok_marker=marker)]
+        registrations, hashes = persisted(calls)
+        return [
+            Scenario(f"hub ({GENERAL}): {title}", shape, "hub", calls, ok_marker=marker, path=GENERAL),
+            Scenario(
+                f"hub ({COMPILED}): {title}",
+                shape,
+                "hub",
+                hashes,
+                ok_marker=marker,
+                path=COMPILED,
+                setup=registrations,
+            ),
+        ]
+
     return [
         Scenario("R: 1 person, driver", HEADLINE, "floor", floor_person_calls(sample)),
         Scenario("R: 1 person, SQLAlchemy Core", HEADLINE, "floor-core", floor_person_calls(sample)),
-        Scenario(
-            f"{hub_label}: person (PersonStatus)",
-            HEADLINE,
-            "hub",
-            headline_calls(signer, sample),
-            ok_marker=b'"data":{"person":{',
-        ),
+        *reads(HEADLINE, "person (PersonStatus)", person, person_marker),
         Scenario(f"R: {BATCH} people, driver", PEOPLE, "floor", floor_people_calls(sample)),
         Scenario(f"R: {BATCH} people, SQLAlchemy Core", PEOPLE, "floor-core", floor_people_calls(sample)),
-        Scenario(
-            f"{hub_label}: people(ids:) x{BATCH}",
-            PEOPLE,
-            "hub",
-            people_calls(signer, sample),
-            ok_marker=b'"data":{"people":[',
-        ),
+        *reads(PEOPLE, f"people(ids:) x{BATCH}", people, people_marker),
         Scenario(
             f"{hub_label}: mutation reportIncident",
             MUTATION,
             "hub",
             mutation_calls(signer, everyone),
             ok_marker=b'"IncidentReported"',
+            path=GENERAL if hub_label == "hub" else None,
         ),
     ]
 

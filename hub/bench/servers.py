@@ -223,34 +223,12 @@ def subgraph_statements(servers: Sequence[Server]) -> int:
 # ---- app factories (uvicorn --factory) ----------------------------------------------------------------
 
 
-def hub_app() -> Any:
-    """The all-in-one hub exactly as `python -m hub serve` builds it, from the environment."""
-    from hub.app import create_app
-    from hub.settings import Settings
+def _bench_route(app: Any, path: str, report: Any) -> Any:
+    """`app` with GET `path` answering `report()` as JSON (the bench's counters), all else passed on."""
 
-    return create_app(Settings.from_env())
-
-
-def subgraph_app() -> Any:
-    """One subgraph (RABT_BENCH_SUBGRAPH) as `python -m hub subgraph` builds it, plus a counter of
-    the SQL statements it sends at GET /__bench/sql (one listener call per statement)."""
-
-    from hub.app import Hub, create_app
-    from hub.settings import Settings
-
-    settings = Settings.from_env()
-    hub = Hub.build(settings, subgraph=os.environ["RABT_BENCH_SUBGRAPH"])
-    app = create_app(settings, hub)
-    sent = [0]
-
-    def count(*_: Any) -> None:
-        sent[0] += 1
-
-    hub.db.on_statement(count)
-
-    async def counted(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"] == "/__bench/sql":
-            body = orjson.dumps({"statements": sent[0]})
+    async def routed(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == path:
+            body = orjson.dumps(report())
             await send(
                 {
                     "type": "http.response.start",
@@ -262,7 +240,100 @@ def subgraph_app() -> Any:
             return
         await app(scope, receive, send)
 
+    return routed
+
+
+def _register(endpoint: Any, documents: Sequence[str]) -> None:
+    """Registers APQ documents in this worker's store, as a registration request would."""
+    import asyncio
+    import concurrent.futures
+    import hashlib
+
+    async def register() -> None:
+        for document in documents:
+            digest = hashlib.sha256(document.encode()).hexdigest()
+            await endpoint.persisted.resolve(document, {"persistedQuery": {"version": 1, "sha256Hash": digest}})
+
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:  # uvicorn may call the factory inside its loop
+        thread.submit(asyncio.run, register()).result()
+
+
+def hub_app() -> Any:
+    """The all-in-one hub exactly as `python -m hub serve` builds it, from the environment, plus
+    GET /__bench/compiled, this worker's counters since it started:
+    - `stats`: which path answered (the compiled path's own `stats`: "compiled", "fallback: …");
+    - `statements`: every SQL statement sent (SQLAlchemy's events, the compiled path's driver
+      statements, the audit's COPY on PostgreSQL), of which `driver_statements` by the compiled path;
+    - `requests`: POST /graphql requests answered.
+
+    With RABT_BENCH_PERSISTED (a JSON list of documents) each worker registers them at start: every
+    uvicorn worker has its own APQ store, and the bench's one registration reaches one worker."""
+    from hub.app import Hub, create_app
+    from hub.bench.probe import count_audit_copies, endpoint_of
+    from hub.settings import Settings
+
+    settings = Settings.from_env()
+    hub = Hub.build(settings)
+    app = create_app(settings, hub)
+    endpoint = endpoint_of(app)
+    documents = os.environ.get("RABT_BENCH_PERSISTED")
+    if documents:
+        _register(endpoint, orjson.loads(Path(documents).read_bytes()))
+    compiled = endpoint.compiled
+    copies = count_audit_copies(endpoint, hub.db.is_sqlite)
+    seen, requests = [0], [0]
+
+    def count(*_: Any) -> None:
+        seen[0] += 1
+
+    hub.db.on_statement(count)
+
+    def report() -> dict[str, Any]:
+        driver = compiled.rows.statements if compiled is not None else 0
+        return {
+            "enabled": compiled is not None,
+            "pid": os.getpid(),
+            "stats": dict(compiled.stats) if compiled is not None else {},
+            "driver_statements": driver,
+            "statements": seen[0] + copies[0] + driver,
+            "requests": requests[0],
+        }
+
+    routed = _bench_route(app, "/__bench/compiled", report)
+
+    async def counted(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/graphql":
+            requests[0] += 1
+        await routed(scope, receive, send)
+
     return counted
+
+
+def compiled_counters(server: Server) -> dict[str, Any]:
+    """The hub's GET /__bench/compiled (see `hub_app`)."""
+    return httpx.get(f"http://127.0.0.1:{server.port}/__bench/compiled", timeout=5).json()  # type: ignore[no-any-return]
+
+
+def subgraph_app() -> Any:
+    """One subgraph (RABT_BENCH_SUBGRAPH) as `python -m hub subgraph` builds it, plus a counter of
+    the SQL statements it sends at GET /__bench/sql (one listener call per statement, and the audit
+    append's COPY on PostgreSQL, which goes past SQLAlchemy's events)."""
+
+    from hub.app import Hub, create_app
+    from hub.bench.probe import count_audit_copies, endpoint_of
+    from hub.settings import Settings
+
+    settings = Settings.from_env()
+    hub = Hub.build(settings, subgraph=os.environ["RABT_BENCH_SUBGRAPH"])
+    app = create_app(settings, hub)
+    copies = count_audit_copies(endpoint_of(app), hub.db.is_sqlite)
+    sent = [0]
+
+    def count(*_: Any) -> None:
+        sent[0] += 1
+
+    hub.db.on_statement(count)
+    return _bench_route(app, "/__bench/sql", lambda: {"statements": sent[0] + copies[0]})
 
 
 # ---- memory ---------------------------------------------------------------------------------------

@@ -4,8 +4,10 @@ targets are checked (and printed) by the bench itself."""
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,22 +19,34 @@ from sqlalchemy import select
 
 from hub.bench.floor import compiled_sql, create_floor_app, headline_queries
 from hub.bench.load import _parse
-from hub.bench.probe import loader_selects
-from hub.bench.scenarios import SERVICE, people_status, person_status
+from hub.bench.probe import ask_hub, loader_selects
+from hub.bench.scenarios import (
+    SERVICE,
+    Call,
+    headline_calls,
+    people_calls,
+    people_status,
+    persisted,
+    person_status,
+)
 from hub.identity.models import PersonRow
 from hub.identity.national_id import with_check_digit
+from hub.tokens import TokenSigner
 from tests.conftest import PERSONA, Api, individual
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = [
     "R: 1 person, driver",
     "R: 1 person, SQLAlchemy Core",
-    "hub: person (PersonStatus)",
+    "hub (general): person (PersonStatus)",
+    "hub (compiled): person (PersonStatus)",
     "R: 100 people, driver",
     "R: 100 people, SQLAlchemy Core",
-    "hub: people(ids:) x100",
+    "hub (general): people(ids:) x100",
+    "hub (compiled): people(ids:) x100",
     "hub: mutation reportIncident",
 ]
+COMPILED_ROWS = ["hub (compiled): person (PersonStatus)", "hub (compiled): people(ids:) x100"]
 
 
 def test_a_tiny_run_prints_every_scenario_with_positive_throughput(tmp_path: Path) -> None:
@@ -72,6 +86,17 @@ def test_a_tiny_run_prints_every_scenario_with_positive_throughput(tmp_path: Pat
         assert row["rss_peak_mb"] > 0, row
     assert all(result["same_data"].values()), result["same_data"]
     assert all(result["same_sql"].values()), result["same_sql"]
+    # The compiled rows: measured, answered by the compiled path with the general path's answer.
+    compiled = {row["scenario"]: row for row in rows if row["scenario"] in COMPILED_ROWS}
+    assert list(compiled) == COMPILED_ROWS
+    assert all(row["rps"] > 0 for row in compiled.values())
+    for shape in ("headline", "people"):
+        assert result["same_data"][f"compiled = general, {shape}"] is True
+        assert result["same_data"][f"served compiled = general, {shape} (bytes)"] is True
+        assert result["same_sql"][f"floor SQL = loaders' SQL, compiled, {shape}"] is True
+    assert result["paths"] and all(result["paths"].values()), result["paths"]
+    served = [name for name in result["paths"] if name.startswith("served: ")]
+    assert len(served) == 5, served  # every hub row, general and compiled, checked on the served hub
     table = done.stdout
     for name in SCENARIOS:
         assert name in table
@@ -149,6 +174,34 @@ async def test_the_floor_sends_the_statements_the_loaders_send(api: Api) -> None
             api.stop_counting(counter)
         floor = sorted(compiled_sql(query, dialect, keys) for query in headline_queries())
         assert loader_selects(counter.statements) == floor
+
+
+async def test_the_benchs_compiled_calls_answer_as_its_general_calls(api: Api) -> None:
+    """The compiled rows' requests (APQ: registered once, then the hash alone) are answered by the
+    compiled path, byte for byte as the general rows' requests (plain text) for the same IDs, with
+    as many statements counted; the plain ones by the general path (the bench's own probe says)."""
+    secret = uuid.uuid4().hex * 2
+    signer = TokenSigner(secret)
+    people = await _some_people(api, 100)
+    asked = [PERSONA["absconding_worker"], PERSONA["sponsor"], PERSONA["visitor"], *people[:3]]
+    calls: dict[str, Call] = {}
+    setup: list[Call] = []
+    for shape, plain in (("person", headline_calls(signer, asked)), ("people", people_calls(signer, people))):
+        registrations, hashes = persisted(plain)
+        assert len(registrations) == 1  # one document per scenario, registered once
+        setup += registrations
+        for index, (general, fast) in enumerate(zip(plain, hashes, strict=True)):
+            assert b'"query"' not in fast.body and b'"sha256Hash"' in fast.body
+            calls[f"{shape} {index} general"], calls[f"{shape} {index} compiled"] = general, fast
+    answers = await ask_hub(dataclasses.replace(api.hub.settings, seed_people=0), secret, calls, setup)
+    for name in calls:
+        if name.endswith(" general"):
+            general, fast = answers[name], answers[name.replace(" general", " compiled")]
+            assert general.path == "general" and fast.path == "compiled", (name, general.path, fast.path)
+            assert general.status == fast.status == 200
+            assert "errors" not in general.body and general.body["data"], general.body
+            assert fast.raw == general.raw, name
+            assert fast.count == general.count, (general.statements, fast.statements)
 
 
 def test_the_load_client_reads_sized_and_chunked_responses() -> None:
