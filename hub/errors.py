@@ -14,7 +14,6 @@ class Code(enum.StrEnum):
     BAD_REQUEST = "BAD_REQUEST"
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
-    OPERATION_NOT_FOUND = "OPERATION_NOT_FOUND"
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
     TOO_MANY_IDS = "TOO_MANY_IDS"
     UNAUTHENTICATED = "UNAUTHENTICATED"
@@ -39,9 +38,3 @@ class RabtError(GraphQLError):
     def __init__(self, code: Code, message: str, **extensions: Any) -> None:
         super().__init__(message, extensions={"code": code.value, **extensions})
         self.code = code
-
-
-def error_code(error: GraphQLError) -> str | None:
-    extensions = error.extensions or {}
-    code = extensions.get("code")
-    return code if isinstance(code, str) else None
