@@ -45,6 +45,16 @@ JSON = "application/json"
 MAX_BODY = 1 << 20
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A finished execution, from either path: the response body (serialised with orjson), the audit
+    batch the endpoint writes before responding, and the HTTP status."""
+
+    body: dict[str, Any]
+    audit: AuditBatch
+    status: int = 200
+
+
 @dataclass
 class ParsedRequest:
     query: str | None
@@ -111,37 +121,42 @@ class GraphQLEndpoint:
         # Bounded work in flight: past a few concurrent executions a worker only adds garbage and
         # context switches (wide queries collapsed under 32 concurrent requests without this).
         async with self.in_flight:
+            answer = None
             if self.compiled is not None and self.compiled.accepts(parsed.extensions):
                 answer = await self.compiled.answer(
                     query, document, parsed.variables, parsed.operation_name, principal, request_id
                 )
-                if answer is not None:  # None: the general path answers below
-                    await self.audit.write(answer.audit, principal, request_id, parsed.operation_name)
-                    return _response(answer.body, 200, media, {"x-request-id": request_id})
-            access = Access(principal, self.db, self.sources)
-            context = RequestContext(
-                db=self.db,
-                principal=principal,
-                access=access,
-                audit=AuditBatch(),
-                request_id=request_id,
-                operation_name=parsed.operation_name,
-                client_ip=request.client.host if request.client else None,
-                accounts=self.accounts,
-            )
-            result = await self.schema.execute(
-                query, variable_values=parsed.variables, context_value=context, operation_name=parsed.operation_name
-            )
-            body: dict[str, Any] = {}
-            if result.errors:
-                body["errors"] = sorted((format_error(error, request_id) for error in result.errors), key=error_order)
-            # Per the spec, `data` is present (maybe null) once execution started: an error with a path.
-            executed = result.data is not None or any(error.path for error in result.errors or ())
-            if executed:
-                body["data"] = result.data
-            await self.audit.write(context.audit, principal, request_id, parsed.operation_name)
-            status = 200 if executed or media == JSON else 400
-            return _response(body, status, media, {"x-request-id": request_id})
+            if answer is None:  # the general path
+                answer = await self._execute(query, parsed, principal, request, request_id, media)
+        # The audit append waits on the database's commit, not on this worker's CPU: holding a slot
+        # through it would idle the worker while requests queue.
+        await self.audit.write(answer.audit, principal, request_id, parsed.operation_name)
+        return _response(answer.body, answer.status, media, {"x-request-id": request_id})
+
+    async def _execute(
+        self, query: str, parsed: ParsedRequest, principal: Principal, request: Request, request_id: str, media: str
+    ) -> Answer:
+        context = RequestContext(
+            db=self.db,
+            principal=principal,
+            access=Access(principal, self.db, self.sources),
+            audit=AuditBatch(),
+            request_id=request_id,
+            operation_name=parsed.operation_name,
+            client_ip=request.client.host if request.client else None,
+            accounts=self.accounts,
+        )
+        result = await self.schema.execute(
+            query, variable_values=parsed.variables, context_value=context, operation_name=parsed.operation_name
+        )
+        body: dict[str, Any] = {}
+        if result.errors:
+            body["errors"] = sorted((format_error(error, request_id) for error in result.errors), key=error_order)
+        # Per the spec, `data` is present (maybe null) once execution started: an error with a path.
+        executed = result.data is not None or any(error.path for error in result.errors or ())
+        if executed:
+            body["data"] = result.data
+        return Answer(body, context.audit, 200 if executed or media == JSON else 400)
 
     def _principal(self, request: Request) -> Principal:
         authorization = request.headers.get("authorization")

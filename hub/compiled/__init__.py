@@ -37,13 +37,12 @@ from graphql.execution.collect_fields import FragmentDetails
 from graphql.execution.values import VariableValues, get_variable_values
 from strawberry.schema.schema import validate_document
 
-from hub.audit import AuditBatch
 from hub.compiled.executor import execute
 from hub.compiled.fetch import Rows, rows_for
 from hub.compiled.plan import Plan, SchemaModel, Unplannable, build_plan, switch_variables
 from hub.contract import RelationSource, Sector
 from hub.db import Database
-from hub.http import error_order, format_error
+from hub.http import Answer, error_order, format_error
 from hub.policy import Access
 from hub.principal import Principal
 
@@ -91,14 +90,6 @@ class _Document:
     problem: str | None  # why no operation of it can be planned (validation errors, …)
     fragments: dict[str, FragmentDetails]
     operations: dict[str | None, _Operation | str]  # operation name -> operation, or why not
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A finished answer: the response body (the dict hub.http serialises) and the audit batch."""
-
-    body: dict[str, Any]
-    audit: AuditBatch
 
 
 _NOT_BOOLEAN = object()
