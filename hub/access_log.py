@@ -11,7 +11,7 @@ import strawberry
 from sqlalchemy import select
 from strawberry.types.field import StrawberryField
 
-from hub.audit import AuditRow
+from hub.audit import AuditEntry, AuditRecord, AuditSubject, expand
 from hub.contract import Info, person_ref
 from hub.errors import Code, RabtError
 from hub.principal import Role
@@ -62,52 +62,53 @@ class Me:
     ) -> AccessLogPage:
         if not 1 <= first <= MAX_PAGE:
             raise RabtError(Code.BAD_USER_INPUT, f"first: between 1 and {MAX_PAGE}.", argument="first")
-        statement = select(
-            AuditRow.id,
-            AuditRow.at,
-            AuditRow.actor,
-            AuditRow.role,
-            AuditRow.acting_as,
-            AuditRow.sector,
-            AuditRow.fields,
-            AuditRow.action,
-            AuditRow.outcome,
-            AuditRow.purpose,
-            AuditRow.operation,
-        ).where(AuditRow.subject_id == self.person_id)
+        trail, index = AuditRecord.__table__, AuditSubject.__table__
+        position = _decode(after) if after is not None else None
+        statement = (
+            select(trail).join(index, index.c.audit_id == trail.c.id).where(index.c.subject_id == self.person_id)
+        )
         if not include_own:
-            statement = statement.where(AuditRow.acting_as != "self")
-        if after is not None:
-            statement = statement.where(AuditRow.id < _decode(after))
-        rows = await info.context.db.fetch(statement.order_by(AuditRow.id.desc()).limit(first + 1))
+            statement = statement.where(index.c.others)
+        if position is not None:
+            statement = statement.where(trail.c.id <= position[0])
+        # Every record found holds at least one entry to show: first + 1 of them (and the one the
+        # cursor points into) are enough to fill the page and know whether another follows.
+        records = await info.context.db.fetch(statement.order_by(trail.c.id.desc()).limit(first + 2))
+        shown: list[tuple[AuditEntry, int]] = []  # each entry, with its place among its record's
+        for record in records:
+            mine = [e for e in expand(record, self.person_id) if include_own or e.acting_as != "self"]
+            skip = position[1] if position is not None and record.id == position[0] else 0
+            shown.extend((entry, place) for place, entry in enumerate(mine, 1) if place > skip)
         entries = [
             AccessLogEntry(
-                at=row.at if row.at.tzinfo else row.at.replace(tzinfo=dt.UTC),
-                actor=row.actor,
-                role=row.role,
-                acting_as=row.acting_as,
-                sector=row.sector,
-                fields=row.fields.split(",") if row.fields else [],
-                action=row.action,
-                outcome=row.outcome,
-                purpose=row.purpose,
-                operation=row.operation,
+                at=entry.at,
+                actor=entry.actor,
+                role=entry.role,
+                acting_as=entry.acting_as,
+                sector=entry.sector,
+                fields=list(entry.fields),
+                action=entry.action,
+                outcome=entry.outcome,
+                purpose=entry.purpose,
+                operation=entry.operation,
             )
-            for row in rows[:first]
+            for entry, _ in shown[:first]
         ]
-        return AccessLogPage(entries=entries, next_cursor=_encode(rows[first - 1].id) if len(rows) > first else None)
+        last, place = shown[first - 1] if len(shown) > first else (None, 0)
+        return AccessLogPage(entries=entries, next_cursor=_encode(last.audit_id, place) if last else None)
 
 
-def _encode(row_id: int) -> str:
-    return base64.urlsafe_b64encode(f"audit:{row_id}".encode()).decode()
+def _encode(audit_id: int, place: int) -> str:
+    return base64.urlsafe_b64encode(f"audit:{audit_id}:{place}".encode()).decode()
 
 
-def _decode(cursor: str) -> int:
+def _decode(cursor: str) -> tuple[int, int]:
+    """The record a page ended in, and how many of its entries that page showed."""
     try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        kind, audit_id, place = base64.urlsafe_b64decode(cursor.encode()).decode().split(":")
         if kind != "audit":
             raise ValueError(kind)
-        return int(value)
+        return int(audit_id), int(place)
     except (ValueError, UnicodeDecodeError):
         raise RabtError(Code.BAD_USER_INPUT, "after: not a cursor this field returned.", argument="after") from None
 

@@ -130,9 +130,9 @@ def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await db.dispose()
         if report.intact:
-            print(f"audit chain intact: {report.rows:,} rows")
+            print(f"audit chain intact: {report.rows:,} records")
             return 0
-        print(f"audit chain BROKEN at row id {report.broken_at} (after {report.rows:,} good rows)")
+        print(f"audit chain BROKEN at record id {report.broken_at} (after {report.rows:,} good records)")
         return 1
 
     return asyncio.run(run())

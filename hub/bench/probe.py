@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from hub.http import GraphQLEndpoint
 
 DRIVER_STATEMENT = "(sent by the compiled path through the driver)"
-AUDIT_COPY = "COPY audit_log (asyncpg copy_records_to_table)"
+AUDIT_COPY = "COPY audit_trail or audit_subjects (asyncpg copy_records_to_table)"
 
 
 @dataclass
@@ -70,8 +70,9 @@ def endpoint_of(app: Starlette) -> GraphQLEndpoint:
 
 def count_audit_copies(endpoint: GraphQLEndpoint, is_sqlite: bool) -> list[int]:
     """Counts the COPY statements the audit writer sends on PostgreSQL, which SQLAlchemy's events do
-    not see: one per append transaction (`AuditWriter._append`; a group of batches under load, each
-    request's own batch when requests come one at a time). Returns the one-element counter."""
+    not see: two per append transaction (`AuditWriter._append`: the records, then their index rows;
+    a group of batches under load, each request's own batch when requests come one at a time).
+    Returns the one-element counter."""
     copies = [0]
     if is_sqlite:
         return copies
@@ -80,7 +81,7 @@ def count_audit_copies(endpoint: GraphQLEndpoint, is_sqlite: bool) -> list[int]:
 
     async def counted(rows: Any) -> None:
         await append(rows)
-        copies[0] += 1
+        copies[0] += 2
 
     audit._append = counted  # type: ignore[method-assign]
     return copies
@@ -171,7 +172,7 @@ def loader_selects(statements: Sequence[str]) -> list[str]:
     """The loaders' SELECTs among what the hub sent (`SELECT … WHERE key IN (…)`; not the audit's
     lock, chain read and insert), in a stable order."""
     return sorted(
-        s for s in statements if s.lstrip().upper().startswith("SELECT") and " IN (" in s and "audit_log" not in s
+        s for s in statements if s.lstrip().upper().startswith("SELECT") and " IN (" in s and "audit_" not in s
     )
 
 

@@ -1,5 +1,6 @@
-"""Every read of personal data leaves one audit row per person and sector, written once per request,
-chained by hashes so that an edited or deleted row is found."""
+"""Every read of personal data leaves one audit entry per person and sector, written once per request
+as one record, records chained by hashes so that an edited or deleted record is found; each person
+a record touched has an index row, checked against the record."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import uuid
 
 from sqlalchemy import select, text
 
-from hub.audit import AuditRow, verify_chain
+from hub.audit import AuditRecord, AuditSubject, recorded, verify_chain
 from tests.conftest import PERSONA, Api, individual, officer
 
 QUERY = """query($ids: [ID!]!) {
@@ -18,13 +19,9 @@ QUERY = """query($ids: [ID!]!) {
 }"""
 
 
-async def audit_rows(api: Api, request_id: str) -> list[tuple[str, str, str, str, str]]:
-    rows = await api.hub.db.fetch(
-        select(AuditRow.subject_id, AuditRow.sector, AuditRow.acting_as, AuditRow.fields, AuditRow.purpose)
-        .where(AuditRow.request_id == request_id)
-        .order_by(AuditRow.id)
-    )
-    return [tuple(row) for row in rows]
+async def audit_rows(api: Api, request_id: str) -> list[tuple[str, str, str, str, str | None]]:
+    entries = await recorded(api.hub.db, request_ids=[request_id])
+    return [(e.subject_id, e.sector, e.acting_as, ",".join(e.fields), e.purpose) for e in entries]
 
 
 async def test_each_person_and_sector_read_is_one_audit_row_naming_the_fields(api: Api) -> None:
@@ -63,12 +60,8 @@ async def test_a_mutation_is_audited_with_its_outcome(api: Api) -> None:
     # Her iqama ends this month and a report is open: refused either way, whatever today's date.
     code = response.json()["data"]["issueExitReentryVisa"]["code"]
     assert code in ("ABSCONDING_REPORT_OPEN", "IQAMA_TOO_SHORT")
-    rows = await api.hub.db.fetch(
-        select(AuditRow.subject_id, AuditRow.sector, AuditRow.acting_as, AuditRow.action, AuditRow.outcome).where(
-            AuditRow.request_id == request_id
-        )
-    )
-    assert [tuple(row) for row in rows] == [
+    entries = await recorded(api.hub.db, request_ids=[request_id])
+    assert [(e.subject_id, e.sector, e.acting_as, e.action, e.outcome) for e in entries] == [
         (PERSONA["absconding_worker"], "passports", "sponsor", "issueExitReentryVisa", code)
     ]
 
@@ -106,21 +99,59 @@ async def test_the_access_log_pages_with_a_cursor(api: Api) -> None:
     assert second["entries"] and second["entries"][0]["at"] <= first["entries"][-1]["at"]
 
 
+async def test_paging_one_entry_at_a_time_walks_the_same_log_as_one_page(api: Api) -> None:
+    subject = PERSONA["unpaid_violations"]
+    for _ in range(2):  # each request reads two sectors of hers: one record, two entries
+        await api.post(
+            "query($id: ID!) { person(id: $id) { nameEn traffic { violations { status } } } }",
+            {"id": subject},
+            as_=officer("traffic"),
+        )
+    page = """query($first: Int!, $after: String) {
+      me { accessLog(first: $first, after: $after) { entries { at sector fields actor } nextCursor } }
+    }"""
+    whole = (await api.query(page, {"first": 100}, as_=individual(subject)))["data"]["me"]["accessLog"]
+    walked, cursor = [], None
+    for _ in range(len(whole["entries"]) + 1):  # a cursor that never advanced would loop for ever
+        part = (await api.query(page, {"first": 1, "after": cursor}, as_=individual(subject)))["data"]["me"]
+        walked += part["accessLog"]["entries"]
+        cursor = part["accessLog"]["nextCursor"]
+        if cursor is None:
+            break
+    assert whole["nextCursor"] is None and len(whole["entries"]) >= 4
+    assert walked == whole["entries"]
+
+
 async def test_the_chain_verifies_and_an_edit_or_a_deletion_breaks_it(api: Api) -> None:
-    await api.post(QUERY, {"ids": [PERSONA["sponsor"]]}, as_=officer("passports"))
+    for _ in range(3):
+        await api.post(QUERY, {"ids": [PERSONA["sponsor"]]}, as_=officer("passports"))
     assert (await verify_chain(api.hub.db)).intact
+    trail, subjects = AuditRecord.__table__, AuditSubject.__table__
     async with api.hub.db.connect() as connection:
-        victim = (await connection.execute(text("SELECT min(id) + 1 FROM audit_log"))).scalar_one()
-        await connection.execute(text("UPDATE audit_log SET purpose = 'nothing to see' WHERE id = :id"), {"id": victim})
-    report = await verify_chain(api.hub.db)
-    assert not report.intact and report.broken_at == victim
-    async with api.hub.db.connect() as connection:
-        await connection.execute(text("DELETE FROM audit_log WHERE id = :id"), {"id": victim})
-    report = await verify_chain(api.hub.db)
-    assert not report.intact and report.broken_at == victim + 1
-    async with api.hub.db.connect() as connection:  # later tests append to a chain that holds again
-        await connection.execute(text("DELETE FROM audit_log"))
-    assert (await verify_chain(api.hub.db)).intact
+        victim = (await connection.execute(text("SELECT max(id) - 1 FROM audit_trail"))).scalar_one()
+    edits = [
+        ("UPDATE audit_trail SET purpose = 'nothing to see' WHERE id = :id", victim),
+        # An entry taken out of a record: the record's hash no longer matches.
+        ("UPDATE audit_trail SET entries = '[]' WHERE id = :id", victim),
+        # The index a person's log is read through, made to hide a read from them.
+        ("DELETE FROM audit_subjects WHERE audit_id = :id", victim),
+        ("UPDATE audit_subjects SET others = false WHERE audit_id = :id", victim),
+        # A record deleted: the next one's link breaks.
+        ("DELETE FROM audit_trail WHERE id = :id", victim + 1),
+    ]
+    for statement, broken_at in edits:
+        async with api.hub.db.connect() as connection:
+            saved = (await connection.execute(select(trail).where(trail.c.id == victim))).one()
+            index = (await connection.execute(select(subjects).where(subjects.c.audit_id == victim))).all()
+            await connection.execute(text(statement), {"id": victim})
+        report = await verify_chain(api.hub.db)
+        assert not report.intact and report.broken_at == broken_at, statement
+        async with api.hub.db.connect() as connection:  # put it back: the chain holds again
+            await connection.execute(text("DELETE FROM audit_trail WHERE id = :id"), {"id": victim})
+            await connection.execute(text("DELETE FROM audit_subjects WHERE audit_id = :id"), {"id": victim})
+            await connection.execute(trail.insert(), [saved._asdict()])
+            await connection.execute(subjects.insert(), [row._asdict() for row in index])
+        assert (await verify_chain(api.hub.db)).intact, statement
 
 
 def test_the_verify_command_says_whether_the_chain_holds(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -128,7 +159,7 @@ def test_the_verify_command_says_whether_the_chain_holds(tmp_path) -> None:  # t
     subprocess.run([sys.executable, "-m", "hub", "seed", "--people", "50"], env=env, check=True, capture_output=True)
     done = subprocess.run([sys.executable, "-m", "hub", "audit-verify"], env=env, capture_output=True, text=True)
     assert done.returncode == 0
-    assert "audit chain intact: 0 rows" in done.stdout
+    assert "audit chain intact: 0 records" in done.stdout
 
 
 async def test_merged_selections_through_a_shared_fragment_audit_each_persons_own_fields(api: Api) -> None:

@@ -23,13 +23,13 @@ from typing import Any
 import httpx
 import orjson
 import pytest_asyncio
-from sqlalchemy import select, text
+from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.audit import AuditRow, AuditWriter
+from hub.audit import AuditWriter, recorded
 from hub.compiled import CompiledPath
 from hub.http import GraphQLEndpoint
 from hub.identity.national_id import with_check_digit
@@ -239,14 +239,10 @@ async def test_the_compiled_path_answers_byte_for_byte_as_the_general_path(paths
         compiled_by_caller[kind] += outcome == "compiled"
         requests.append((general_id, compiled_id, context))
 
-    rows = await api.hub.db.fetch(
-        select(AuditRow.request_id, *(getattr(AuditRow, name) for name in AUDITED))
-        .where(AuditRow.request_id.in_([rid for pair in requests for rid in pair[:2]]))
-        .order_by(AuditRow.id)
-    )
+    entries = await recorded(api.hub.db, request_ids=[rid for pair in requests for rid in pair[:2]])
     by_request: dict[str, list[tuple[Any, ...]]] = {}
-    for row in rows:
-        by_request.setdefault(row[0], []).append(tuple(row[1:]))
+    for entry in entries:
+        by_request.setdefault(entry.request_id, []).append(tuple(getattr(entry, name) for name in AUDITED))
     audited = 0
     for general_id, compiled_id, context in requests:
         expected = by_request.get(general_id, [])
