@@ -35,6 +35,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.calendar import hijri_iso
+from hub.compiled.fetch import keep_session
 from hub.db import Database
 from hub.identity.models import PersonRow
 from hub.registry import sector_named
@@ -285,6 +286,7 @@ class AsyncpgFetcher(Fetcher):
             database=url.database,
             min_size=1,
             max_size=15,
+            reset=keep_session,  # as the compiled path's pool: a floor must not pay what the hub does not
         )
 
     async def stop(self) -> None:
