@@ -151,8 +151,6 @@ def create_app(settings: Settings, hub: Hub | None = None) -> Starlette:
         gc.set_threshold(50_000, 20, 100)
         yield
         await hub.accounts.aclose()
-        if compiled is not None:
-            await compiled.aclose()
         await hub.db.dispose()
 
     return Starlette(

@@ -1,4 +1,4 @@
-"""Engines and the two ways the hub touches a database: short reads, atomic writes."""
+"""Engines and the ways the hub touches a database: short reads, loaders' batches, atomic writes."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from typing import Any
 from sqlalchemy import Executable, Row, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from hub.loading import Loads
+from hub.rows import Rows, rows_for
 
 READ_POOL = 24
 """Read connections per process. A request runs one statement per loader at once; overflow
@@ -42,18 +45,42 @@ class Database:
             for engine in (self.engine, self.read_engine):
                 event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._listeners: list[Callable[..., None]] = []
+        self._rows: Rows | None = None
+
+    @property
+    def rows(self) -> Rows:
+        """The loaders' statements straight through the driver where the database allows it."""
+        if self._rows is None:
+            self._rows = rows_for(self)
+        return self._rows
+
+    async def read_keys(self, loads: Loads[Any, Any], keys: Sequence[Any]) -> Sequence[Sequence[Any]]:
+        """A loader's one statement for these keys (`Loads.for_keys`), its rows as `fetch` gives them."""
+        return await self.rows.read(loads, keys)
 
     def on_statement(self, listener: Callable[..., None]) -> Callable[[], None]:
-        """Calls `listener` before every statement either engine sends; returns what removes it."""
+        """Calls `listener` before every statement either engine or the driver path sends, with
+        SQLAlchemy's `before_cursor_execute` arguments; returns what removes it."""
         engines = [self.engine.sync_engine, self.read_engine.sync_engine]
         for engine in engines:
             event.listen(engine, "before_cursor_execute", listener)
+        self._listeners.append(listener)
 
         def remove() -> None:
             for engine in engines:
                 event.remove(engine, "before_cursor_execute", listener)
+            self._listeners.remove(listener)
 
         return remove
+
+    @property
+    def listening(self) -> bool:
+        return bool(self._listeners)
+
+    def sent_by_driver(self, statement: str, parameters: Sequence[Any]) -> None:
+        for listener in self._listeners:
+            listener(None, None, statement, parameters, None, False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -80,6 +107,8 @@ class Database:
             yield connection
 
     async def dispose(self) -> None:
+        if self._rows is not None:
+            await self._rows.aclose()
         await self.engine.dispose()
         await self.read_engine.dispose()
 

@@ -33,6 +33,12 @@ class Reads(Protocol):
     async def fetch(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Sequence[Row[Any]]: ...
 
 
+class KeyReads(Protocol):
+    """Where a loader's batch is read: its one statement for these keys (`Database.read_keys`)."""
+
+    async def read_keys(self, loads: Loads[Any, Any], keys: Sequence[Any]) -> Sequence[Sequence[Any]]: ...
+
+
 @cache
 def _converters(cls: type[Any]) -> Mapping[str, Callable[[Any], Any]]:
     """How each column value becomes a field value of `cls`: dates -> CalendarDate, text -> enum."""
@@ -102,7 +108,7 @@ class Loads(Generic[K, T]):
         """The one statement a batch sends: column 0 is the key, then `columns`."""
         return self.statement.where(self.table.c[self.key].in_(list(keys)))
 
-    def loader(self, reads: Reads) -> DataLoader[K, Any]:
+    def loader(self, reads: KeyReads) -> DataLoader[K, Any]:
         return _BatchLoader(self, reads)
 
 
@@ -131,7 +137,7 @@ def row_by(
 
 
 class _BatchLoader(DataLoader[Any, Any]):
-    def __init__(self, loads: Loads[Any, Any], reads: Reads) -> None:
+    def __init__(self, loads: Loads[Any, Any], reads: KeyReads) -> None:
         super().__init__()
         self._loads = loads
         self._reads = reads
@@ -141,7 +147,7 @@ class _BatchLoader(DataLoader[Any, Any]):
     async def batch_load_fn(self, keys: Sequence[Any]) -> list[Any]:
         groups: dict[Any, list[Any]] = {key: [] for key in keys}
         build, plan = self._loads.record, self._plan
-        for row in await self._reads.fetch(self._loads.keyed, {"keys": list(groups)}):
+        for row in await self._reads.read_keys(self._loads, list(groups)):
             values: dict[str, Any] = {}
             for position, name, converter in plan:
                 value = row[position]

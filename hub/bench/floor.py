@@ -35,10 +35,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.calendar import hijri_iso
-from hub.compiled.fetch import keep_session
 from hub.db import Database
 from hub.identity.models import PersonRow
 from hub.registry import sector_named
+from hub.rows import keep_session
 
 Row = Sequence[Any]
 

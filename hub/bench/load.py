@@ -20,7 +20,7 @@ import itertools
 import math
 import time
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from hub.bench.scenarios import Call
@@ -36,6 +36,7 @@ class LoadResult:
     refused: int = 0  # 2xx whose body lacks the scenario's success marker
     elapsed: float = 0.0
     client_cpu: float = 0.0  # seconds of this process's CPU during the measured window
+    cpu: dict[str, float] = field(default_factory=dict)  # seconds per meter (`run_load`'s) during the measured window
     latencies_ns: array = field(default_factory=lambda: array("q"))  # type: ignore[type-arg]
 
     @property
@@ -53,6 +54,10 @@ class LoadResult:
     @property
     def cpu_per_request_us(self) -> float:
         return self.client_cpu / self.requests * 1e6 if self.requests else float("nan")
+
+    def metered_per_request_us(self, meter: str) -> float | None:
+        """A meter's CPU per measured request, in µs; None without that meter or without requests."""
+        return self.cpu[meter] / self.requests * 1e6 if meter in self.cpu and self.requests else None
 
 
 def render(host: str, port: int, call: Call) -> bytes:
@@ -248,9 +253,12 @@ async def run_load(
     ok_marker: bytes | None = None,
     client: str = "raw",
     timeout: float = REQUEST_TIMEOUT,
+    meters: Mapping[str, Callable[[], float]] | None = None,
 ) -> LoadResult:
     """Drives http://host:port with `concurrency` workers: `warmup` seconds unrecorded, then at most
-    `duration` seconds and `max_requests` requests recorded."""
+    `duration` seconds and `max_requests` requests recorded. `meters` (name -> cumulative CPU seconds
+    of something, e.g. the server's processes) are read as the measured window opens and closes."""
+    meters = meters or {}
     run = _Run(LoadResult(concurrency=concurrency), max_requests=max_requests, ok_marker=ok_marker)
     if client == "raw":
         raws = itertools.cycle([render(host, port, call) for call in calls])
@@ -272,6 +280,8 @@ async def run_load(
     tasks = [asyncio.ensure_future(worker) for worker in workers]
     try:
         await asyncio.sleep(warmup)
+        # The meters outside the client's own CPU reading: walking /proc is this process's work, not the load's.
+        metered = {name: meter() for name, meter in meters.items()}
         cpu = time.process_time()
         run.measure_start = clock()
         run.deadline = run.measure_start + int(duration * 1e9)
@@ -287,6 +297,7 @@ async def run_load(
             ended = run.deadline
             run.stopping = True
         run.result.client_cpu = time.process_time() - cpu
+        run.result.cpu = {name: meter() - metered[name] for name, meter in meters.items()}
         run.result.elapsed = (ended - run.measure_start) / 1e9
         await asyncio.wait(tasks, timeout=timeout + 1)
     finally:

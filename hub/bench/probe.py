@@ -1,13 +1,10 @@
 """In-process checks that keep the figures honest, made once per scenario before the load:
 
-- SQL statements per request: the hub app is built in this process, a `before_cursor_execute`
-  listener on its engine counts what one request sends (the loaders' SELECTs, the audit write…).
-  Two kinds of statement go past SQLAlchemy's events and are counted where they are sent: the
-  compiled path's reads through asyncpg / sqlite3 (`CompiledPath.rows.statements`) and, on
-  PostgreSQL, the audit append's COPY (asyncpg's `copy_records_to_table`, one per append);
+- SQL statements per request: the hub app is built in this process, a `Database.on_statement`
+  listener counts what one request sends, as text (the loaders' SELECTs, whether through
+  SQLAlchemy or straight through the driver, the audit write…). On PostgreSQL the audit append's
+  COPY (asyncpg's `copy_records_to_table`, two per append) goes past it and is counted where sent;
 - which path answered each request (the compiled path's `stats`: "compiled", "fallback: …");
-- the compiled path's statement text, by sending its request again with `rows="core"` (through
-  `Database.fetch`, where the listener sees the text): the same SELECTs as the loaders';
 - the floor answers with the same data as the hub for the same IDs, and sends the same SQL text
   as the loaders.
 """
@@ -32,7 +29,6 @@ if TYPE_CHECKING:
 
     from hub.http import GraphQLEndpoint
 
-DRIVER_STATEMENT = "(sent by the compiled path through the driver)"
 AUDIT_COPY = "COPY audit_trail or audit_subjects (asyncpg copy_records_to_table)"
 
 
@@ -96,11 +92,8 @@ async def ask_hub(
     settings: Settings, secret: str, calls: Mapping[str, Call], setup: Sequence[Call] = ()
 ) -> dict[str, Answer]:
     """Each call sent once to a hub built in this process, with the statements it caused and the
-    path that answered it. `setup` is sent first, uncounted (APQ registrations). For every call the
-    compiled path answered there is also `"<name> (core rows)"`: the same call again with the
-    compiled path reading through `Database.fetch`, so its statements are there as text."""
+    path that answered it. `setup` is sent first, uncounted (APQ registrations)."""
     from hub.app import Hub, create_app
-    from hub.compiled.fetch import CoreRows, rows_for
 
     hub = Hub.build(settings)
     hub.signer = TokenSigner(secret)  # the secret the bench's server processes were given
@@ -122,14 +115,11 @@ async def ask_hub(
                 async def send(call: Call) -> Answer:
                     seen.clear()
                     copied = copies[0]
-                    driver = compiled.rows.statements if compiled is not None else 0
                     stats = Counter(compiled.stats) if compiled is not None else Counter()
                     response = await client.post(call.path, content=call.body, headers=_headers(call))
                     answer = Answer(response.status_code, orjson.loads(response.content), list(seen))
                     answer.raw = response.content
                     if compiled is not None:
-                        if not isinstance(compiled.rows, CoreRows):  # CoreRows' statements were seen above
-                            answer.statements += [DRIVER_STATEMENT] * (compiled.rows.statements - driver)
                         answer.path = _path(stats, compiled.stats)
                     else:
                         answer.path = "general"
@@ -142,12 +132,6 @@ async def ask_hub(
                         raise RuntimeError(f"the APQ registration was refused: {registered.text[:500]}")
                 for name, call in calls.items():
                     answers[name] = await send(call)
-                    if compiled is not None and answers[name].path == "compiled":
-                        driver_rows, compiled.rows = compiled.rows, rows_for(hub.db, "core")
-                        try:
-                            answers[f"{name} (core rows)"] = await send(call)
-                        finally:
-                            compiled.rows = driver_rows
         finally:
             stop_listening()
     return answers

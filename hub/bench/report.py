@@ -4,6 +4,17 @@
 concurrency, measured in the same run: 1 person against the 1-person floor, 100 people against the
 100-people floor. The mutation has no floor, so no ratio.
 
+`CPU µs/req srv+db` is the CPU time (user + system, from /proc) the server's processes (every
+uvicorn worker; in the federated shape the subgraphs and the gateway) and the database's spent per
+measured request, in µs: `412 + 180`, or the server's alone where the database has no processes of
+its own to read (SQLite works inside the server process, so its share is in the server's figure; a
+PostgreSQL elsewhere cannot be read). The database's figure is every PostgreSQL process on this
+machine, its background workers and other clients' sessions included. `÷R CPU` is the floor R's
+server + database CPU per request divided by the row's, paired as `÷R` is: like `÷R`, below 1 is
+costlier than R. On a shared 2-core machine requests/s moves with whatever else runs, while the CPU
+a request costs moves much less, so `÷R CPU` is the steadier of the two ratios. The load client's
+own CPU is not in it: the settings line reports that separately.
+
 `SQL/req` is what one request sends on its own (the in-process probe); `load SQL/req` what the
 served hub sent per request during the scenario (its own counters, warm-up included): fewer when
 requests share an audit append (group commit).
@@ -44,26 +55,41 @@ class Row:
     requests: int
     failures: int  # errors + refusals
     client_cpu_us: float
+    server_cpu_us: float | None  # per request, the server's processes
+    db_cpu_us: float | None  # per request, PostgreSQL's processes (None: no database meter)
     peak_by_process: dict[str, float] = field(default_factory=dict)
     ratio: float | None = None
+    cpu_ratio: float | None = None
     sql_under_load: float | None = None  # statements / requests on the served hub (one worker, hub shape)
 
     @property
     def is_floor(self) -> bool:
         return self.server != "hub"
 
+    @property
+    def cpu_us(self) -> float | None:
+        """Server + database CPU per request."""
+        return None if self.server_cpu_us is None else self.server_cpu_us + (self.db_cpu_us or 0.0)
+
 
 def add_ratios(rows: Sequence[Row]) -> None:
-    floors = {(row.shape, row.concurrency): row.rps for row in rows if row.server == "floor"}
+    floors = {(row.shape, row.concurrency): row for row in rows if row.server == "floor"}
     for row in rows:
-        floor = floors.get((row.shape, row.concurrency))
-        row.ratio = row.rps / floor if floor and row.shape != MUTATION else None
+        floor = floors.get((row.shape, row.concurrency)) if row.shape != MUTATION else None
+        row.ratio = row.rps / floor.rps if floor and floor.rps else None
+        row.cpu_ratio = floor.cpu_us / row.cpu_us if floor and floor.cpu_us and row.cpu_us else None
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     return f"{value:,.{digits}f}"
+
+
+def _cpu(row: Row) -> str:
+    if row.db_cpu_us is None:
+        return _fmt(row.server_cpu_us, 0)
+    return f"{_fmt(row.server_cpu_us, 0)} + {_fmt(row.db_cpu_us, 0)}"
 
 
 def table(rows: Sequence[Row]) -> str:
@@ -76,8 +102,10 @@ def table(rows: Sequence[Row]) -> str:
         "p99 ms",
         "SQL/req",
         "load SQL/req",
+        "CPU µs/req srv+db",
         "RSS start/peak/end MB",
         "÷R",
+        "÷R CPU",
         "failed",
     )
     body = [
@@ -90,8 +118,10 @@ def table(rows: Sequence[Row]) -> str:
             _fmt(row.p99_ms, 2),
             _fmt(row.sql_per_request, 1),
             _fmt(row.sql_under_load, 1),
+            _cpu(row),
             f"{row.rss_start_mb:.0f} / {row.rss_peak_mb:.0f} / {row.rss_end_mb:.0f}",
             _fmt(row.ratio, 2),
+            _fmt(row.cpu_ratio, 2),
             str(row.failures),
         )
         for row in rows

@@ -9,6 +9,9 @@ started the way tests/federation/test_gateway.py starts them.
 Memory: RSS from /proc/<pid>/status. Before each scenario every server process's peak (VmHWM) is
 reset by writing 5 to /proc/<pid>/clear_refs, so VmHWM read after it is that scenario's peak; the
 RSS is also sampled twice a second, for the record of memory over time.
+
+CPU: user + system time from /proc/<pid>/stat (every thread of a process), for the server
+processes and, on a PostgreSQL on this machine, for the database's processes.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -295,7 +298,7 @@ def hub_app() -> Any:
             "pid": os.getpid(),
             "stats": dict(compiled.stats) if compiled is not None else {},
             "driver_statements": driver,
-            "statements": seen[0] + copies[0] + driver,
+            "statements": seen[0] + copies[0],  # the driver path's statements are seen too
             "requests": requests[0],
         }
 
@@ -421,3 +424,57 @@ class MemoryWatch:
         else:  # no clear_refs: the sampled maximum is all we know
             memory.peak_by_process = {name: _status_kb(pid, "VmRSS:") / 1024 for name, pid in self.processes}
             memory.peak_mb = sampled
+
+
+# ---- CPU ------------------------------------------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_ticks(pid: int) -> int:
+    """utime + stime (fields 14 and 15 of /proc/<pid>/stat) of a process and all its threads; 0 once it has exited."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    fields = stat.rsplit(")", 1)[1].split()  # from field 3 on: field 2, the name in parentheses, may hold anything
+    return int(fields[11]) + int(fields[12])
+
+
+def cpu_seconds(pids: Iterable[int]) -> float:
+    """CPU seconds the processes have used so far; a process that has exited counts 0."""
+    return sum(_cpu_ticks(pid) for pid in pids) / CLOCK_TICKS
+
+
+def postgres_pids() -> list[int]:
+    """The PostgreSQL server's processes on this machine: the postmaster (its name) and its backends and
+    background workers (their titles, "postgres: …"). They belong to the postgres user, but their
+    /proc/<pid>/stat is world-readable."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            name = (entry / "comm").read_text().rstrip("\n")
+        except OSError:
+            continue
+        if name == "postgres" or _cmdline(int(entry.name)).startswith(b"postgres:"):
+            found.append(int(entry.name))
+    return found
+
+
+class ChangingProcessesCpu:
+    """A meter of the CPU seconds of a set of processes that changes while it is read (a database
+    server's backends come and go with the clients' connections): each read lists them again.
+
+    A process that started since the last read counts whole; one that has exited keeps its last
+    reading, so the total never falls, and what it used after that reading is lost."""
+
+    def __init__(self, list_pids: Callable[[], Iterable[int]]) -> None:
+        self._list_pids = list_pids
+        self._ticks: dict[int, int] = {}
+
+    def __call__(self) -> float:
+        for pid in self._list_pids():
+            self._ticks[pid] = max(self._ticks.get(pid, 0), _cpu_ticks(pid))
+        return sum(self._ticks.values()) / CLOCK_TICKS

@@ -38,13 +38,13 @@ from graphql.execution.values import VariableValues, get_variable_values
 from strawberry.schema.schema import validate_document
 
 from hub.compiled.executor import execute
-from hub.compiled.fetch import Rows, rows_for
 from hub.compiled.plan import Plan, SchemaModel, Unplannable, build_plan, switch_variables
 from hub.contract import RelationSource, Sector
 from hub.db import Database
 from hub.http import Answer, error_order, format_error
 from hub.policy import Access
 from hub.principal import Principal
+from hub.rows import Rows
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -105,7 +105,6 @@ class CompiledPath:
         *,
         trusted_documents: bool = False,
         capacity: int = 1_000,
-        rows: str = "driver",
     ) -> None:
         self.graphql = schema._schema
         self.db = db
@@ -117,7 +116,7 @@ class CompiledPath:
             self.model = None  # a schema without Person (a sector subgraph): nothing to plan
         self.documents: LRU[str, _Document] = LRU(capacity)
         self.plans: LRU[tuple[Any, ...], Plan | Unplannable] = LRU(capacity)
-        self.rows: Rows = rows_for(db, rows)
+        self.rows: Rows = db.rows  # the general path's loaders read through the same (the bench swaps it)
         self.stats: Counter[str] = Counter()
 
     def accepts(self, extensions: Mapping[str, Any] | None) -> bool:
@@ -222,7 +221,3 @@ class CompiledPath:
             return "no such operation"
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         return _Operation(operation, switch_variables(operation, fragments))
-
-    async def aclose(self) -> None:
-        """Closes the connections the driver mode holds (the app's lifespan calls it)."""
-        await self.rows.aclose()

@@ -23,13 +23,13 @@ from graphql import GraphQLError, located_error
 from graphql.execution.values import VariableValues, get_argument_values
 
 from hub.audit import AuditBatch, AuditKey
-from hub.compiled.fetch import Batch, Row, Rows, Session
 from hub.compiled.plan import PERSON, TYPENAME, Plan, RootField, Unplannable, language_argument
 from hub.identity.loaders import person_by_id
 from hub.identity.national_id import InvalidId, normalize_id
 from hub.identity.queries import MAX_IDS
 from hub.policy import IDENTITY, Access, ActingAs, forbidden
 from hub.principal import Role
+from hub.rows import Batch, Row, Rows, Session
 
 _EMPTY: tuple[Row, ...] = ()
 

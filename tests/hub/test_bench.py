@@ -29,6 +29,7 @@ from hub.bench.scenarios import (
     persisted,
     person_status,
 )
+from hub.bench.servers import ChangingProcessesCpu, cpu_seconds
 from hub.identity.models import PersonRow
 from hub.identity.national_id import with_check_digit
 from hub.tokens import TokenSigner
@@ -84,6 +85,10 @@ def test_a_tiny_run_prints_every_scenario_with_positive_throughput(tmp_path: Pat
         assert row["failures"] == 0, row
         assert row["sql_per_request"] > 0, row
         assert row["rss_peak_mb"] > 0, row
+        assert row["server_cpu_us"] > 0, row
+        assert row["db_cpu_us"] is None, row  # SQLite: the database works inside the server process
+    # The hub's rows are costlier than the bare floor's, so R's CPU over theirs is a fraction.
+    assert all(0 < row["cpu_ratio"] < 1 for row in rows if row["scenario"].startswith("hub (general)")), rows
     assert all(result["same_data"].values()), result["same_data"]
     assert all(result["same_sql"].values()), result["same_sql"]
     # The compiled rows: measured, answered by the compiled path with the general path's answer.
@@ -100,7 +105,17 @@ def test_a_tiny_run_prints_every_scenario_with_positive_throughput(tmp_path: Pat
     table = done.stdout
     for name in SCENARIOS:
         assert name in table
-    for column in ("rps", "p50 ms", "p95 ms", "p99 ms", "SQL/req", "RSS start/peak/end MB", "÷R"):
+    for column in (
+        "rps",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "SQL/req",
+        "RSS start/peak/end MB",
+        "÷R",
+        "CPU µs/req srv+db",
+        "÷R CPU",
+    ):
         assert column in table
     assert "machine: nproc" in table
 
@@ -215,3 +230,30 @@ def test_the_load_client_reads_sized_and_chunked_responses() -> None:
     )
     assert _parse(chunked) == (200, b'{"a":1}', True)
     assert not chunked
+
+
+BURNER = """
+import pathlib, sys, time
+pathlib.Path("/proc/self/comm").write_text("a) b (c")  # the name /proc/<pid>/stat shows in parentheses
+end = time.process_time() + 0.3
+while time.process_time() < end:
+    pass
+print("burnt", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_the_cpu_meters_read_a_process_and_keep_what_it_used_after_it_exits() -> None:
+    child = subprocess.Popen([sys.executable, "-c", BURNER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert child.stdin is not None and child.stdout is not None
+    try:
+        meter = ChangingProcessesCpu(lambda: [child.pid])
+        assert child.stdout.readline() == "burnt\n"
+        used = meter()
+        assert used >= 0.25, used
+        assert cpu_seconds([child.pid]) >= used
+    finally:
+        child.stdin.close()
+        child.wait(timeout=10)
+    assert cpu_seconds([child.pid]) == 0  # gone
+    assert meter() == used  # the meter keeps its last reading

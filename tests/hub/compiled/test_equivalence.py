@@ -85,7 +85,6 @@ async def paths(api: Api) -> Any:
     )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rabt.test") as client:
         yield Paths(api, client, compiled)
-    await compiled.aclose()
 
 
 # ---- IDs and callers -------------------------------------------------------------------------------

@@ -11,11 +11,11 @@ from sqlalchemy import text
 
 from hub.app import create_app
 from hub.compiled import CompiledPath
-from hub.compiled.fetch import Compiled
 from hub.identity.loaders import person_by_id
 from hub.limits import parse_document
 from hub.operations import shipped_operations
 from hub.principal import Principal, Role
+from hub.rows import Compiled
 from hub.settings import Settings
 from tests.conftest import PERSONA, Api
 
@@ -83,16 +83,13 @@ async def test_one_statement_per_loader_whatever_the_number_of_people(api: Api) 
     residents = [row[0] for row in await api.hub.db.fetch(text("SELECT person_id FROM passports_iqamas ORDER BY 1"))]
     hub = api.hub
     compiled = CompiledPath(hub.schema, hub.db, hub.relation_sources(), hub.sectors)
-    try:
-        counts = []
-        for ids in (residents[:1], residents[:100]):
-            before = compiled.rows.statements
-            answer = await _answer(compiled, ids)
-            assert answer is not None and "errors" not in answer.body
-            assert len(answer.body["data"]["people"]) == len(ids)
-            counts.append(compiled.rows.statements - before)
-    finally:
-        await compiled.aclose()
+    counts = []
+    for ids in (residents[:1], residents[:100]):
+        before = compiled.rows.statements
+        answer = await _answer(compiled, ids)
+        assert answer is not None and "errors" not in answer.body
+        assert len(answer.body["data"]["people"]) == len(ids)
+        counts.append(compiled.rows.statements - before)
     assert counts == [4, 4]  # identity, then iqamas, visas and absconding reports
 
 
@@ -114,4 +111,3 @@ async def test_the_statements_are_the_loaders_own_text(api: Api) -> None:
     plan, _ = compiled.plan_for(PEOPLE, parse_document(PEOPLE), {"ids": ids}, None)
     for loads in (person_by_id, *plan.loads):
         assert Compiled(loads, len(ids), hub.db.engine.dialect).sql in sent, loads.table.name
-    await compiled.aclose()
