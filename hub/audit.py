@@ -23,6 +23,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from hub.db import Database
 from hub.principal import Principal
+from hub.rows import AsyncpgRows
 
 GENESIS = "0" * 64
 _LOCK_KEY = 0x5241_4254  # "RABT": PostgreSQL advisory lock that serialises chain appends
@@ -233,6 +234,31 @@ class AuditWriter:
                         written.set_result(None)
 
     async def _append(self, pending: list[_Pending]) -> None:
+        rows = self._db.rows
+        if isinstance(rows, AsyncpgRows):
+            await self._append_with_asyncpg(await rows.pool(), pending)
+        else:
+            await self._append_with_sqlalchemy(pending)
+
+    async def _append_with_asyncpg(self, pool: Any, pending: list[_Pending]) -> None:
+        """PostgreSQL, on a connection of the driver path's pool: no SQLAlchemy layer (measured ~4 %
+        of a compiled request's CPU), the records and index rows by COPY (4 ms for 400 rows against
+        17.5 ms through executemany). Every statement is shown to the statement listeners."""
+        sent = self._db.sent_by_driver if self._db.listening else _unheard
+        async with pool.acquire() as connection, connection.transaction():
+            sent(_LOCK, (_LOCK_KEY,))
+            await connection.execute(_LOCK, _LOCK_KEY)
+            sent(_TIP, ())
+            last = await connection.fetchrow(_TIP)
+            records, subjects = _chained(pending, last)
+            sent(_COPY_RECORDS, ())
+            await connection.copy_records_to_table(
+                AuditRecord.__tablename__, records=[tuple(r[name] for name in COPIED) for r in records], columns=COPIED
+            )
+            sent(_COPY_SUBJECTS, ())
+            await connection.copy_records_to_table(AuditSubject.__tablename__, records=subjects, columns=INDEXED)
+
+    async def _append_with_sqlalchemy(self, pending: list[_Pending]) -> None:
         table = AuditRecord.__table__
         async with self._db.connect() as connection:
             if not self._db.is_sqlite:
@@ -240,30 +266,38 @@ class AuditWriter:
             last = (
                 await connection.execute(select(table.c.id, table.c.hash).order_by(table.c.id.desc()).limit(1))
             ).first()
-            next_id, previous = (last.id + 1, last.hash) if last else (1, GENESIS)
-            records, subjects = [], []
-            for item in pending:
-                record = item.values
-                record["id"] = next_id
-                record["prev_hash"] = previous
-                record["hash"] = previous = row_hash(previous, record)
-                records.append(record)
-                subjects.extend((subject, next_id, others) for subject, others in item.others.items())
-                next_id += 1
-            if self._db.is_sqlite:
-                await connection.execute(table.insert(), records)
-                await connection.execute(
-                    AuditSubject.__table__.insert(), [dict(zip(INDEXED, row, strict=True)) for row in subjects]
-                )
-            else:
-                # COPY: measured 4 ms for 400 rows against 17.5 ms through executemany.
-                raw = (await connection.get_raw_connection()).driver_connection
-                await raw.copy_records_to_table(  # type: ignore[union-attr]
-                    table.name, records=[tuple(r[name] for name in COPIED) for r in records], columns=COPIED
-                )
-                await raw.copy_records_to_table(  # type: ignore[union-attr]
-                    AuditSubject.__tablename__, records=subjects, columns=INDEXED
-                )
+            records, subjects = _chained(pending, last)
+            await connection.execute(table.insert(), records)
+            await connection.execute(
+                AuditSubject.__table__.insert(), [dict(zip(INDEXED, row, strict=True)) for row in subjects]
+            )
+
+
+_LOCK = "SELECT pg_advisory_xact_lock($1)"  # serialises appends across processes until commit
+_TIP = f"SELECT id, hash FROM {AuditRecord.__tablename__} ORDER BY id DESC LIMIT 1"
+_COPY_RECORDS = f"COPY {AuditRecord.__tablename__} ({', '.join(COPIED)}) FROM STDIN"  # as the listeners see it
+_COPY_SUBJECTS = f"COPY {AuditSubject.__tablename__} ({', '.join(INDEXED)}) FROM STDIN"
+
+
+def _unheard(_statement: str, _parameters: Sequence[Any]) -> None:
+    return None
+
+
+def _chained(pending: list[_Pending], last: Any) -> tuple[list[dict[str, Any]], list[tuple[str, int, bool]]]:
+    """The pending records linked after the chain's tip (`last`: its id and hash, or None), with
+    their ids, and the index rows that go with them."""
+    next_id, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    records: list[dict[str, Any]] = []
+    subjects: list[tuple[str, int, bool]] = []
+    for item in pending:
+        record = item.values
+        record["id"] = next_id
+        record["prev_hash"] = previous
+        record["hash"] = previous = row_hash(previous, record)
+        records.append(record)
+        subjects.extend((subject, next_id, others) for subject, others in item.others.items())
+        next_id += 1
+    return records, subjects
 
 
 @dataclass

@@ -2,8 +2,7 @@
 
 - SQL statements per request: the hub app is built in this process, a `Database.on_statement`
   listener counts what one request sends, as text (the loaders' SELECTs, whether through
-  SQLAlchemy or straight through the driver, the audit write…). On PostgreSQL the audit append's
-  COPY (asyncpg's `copy_records_to_table`, two per append) goes past it and is counted where sent;
+  SQLAlchemy or straight through the driver, the audit append's lock, tip and COPYs…);
 - which path answered each request (the compiled path's `stats`: "compiled", "fallback: …");
 - the floor answers with the same data as the hub for the same IDs, and sends the same SQL text
   as the loaders.
@@ -28,8 +27,6 @@ if TYPE_CHECKING:
     from starlette.applications import Starlette
 
     from hub.http import GraphQLEndpoint
-
-AUDIT_COPY = "COPY audit_trail or audit_subjects (asyncpg copy_records_to_table)"
 
 
 @dataclass
@@ -64,25 +61,6 @@ def endpoint_of(app: Starlette) -> GraphQLEndpoint:
     raise RuntimeError("no GraphQLEndpoint behind the app's routes: has hub.app.create_app changed?")
 
 
-def count_audit_copies(endpoint: GraphQLEndpoint, is_sqlite: bool) -> list[int]:
-    """Counts the COPY statements the audit writer sends on PostgreSQL, which SQLAlchemy's events do
-    not see: two per append transaction (`AuditWriter._append`: the records, then their index rows;
-    a group of batches under load, each request's own batch when requests come one at a time).
-    Returns the one-element counter."""
-    copies = [0]
-    if is_sqlite:
-        return copies
-    audit = endpoint.audit
-    append = audit._append
-
-    async def counted(rows: Any) -> None:
-        await append(rows)
-        copies[0] += 2
-
-    audit._append = counted  # type: ignore[method-assign]
-    return copies
-
-
 def _path(before: Counter[str], after: Counter[str]) -> str:
     grown = after - before
     return next(iter(grown), "general")
@@ -100,7 +78,6 @@ async def ask_hub(
     app = create_app(settings, hub)
     endpoint = endpoint_of(app)
     compiled = endpoint.compiled
-    copies = count_audit_copies(endpoint, hub.db.is_sqlite)
     seen: list[str] = []
 
     def listen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
@@ -114,7 +91,6 @@ async def ask_hub(
 
                 async def send(call: Call) -> Answer:
                     seen.clear()
-                    copied = copies[0]
                     stats = Counter(compiled.stats) if compiled is not None else Counter()
                     response = await client.post(call.path, content=call.body, headers=_headers(call))
                     answer = Answer(response.status_code, orjson.loads(response.content), list(seen))
@@ -123,7 +99,6 @@ async def ask_hub(
                         answer.path = _path(stats, compiled.stats)
                     else:
                         answer.path = "general"
-                    answer.statements += [AUDIT_COPY] * (copies[0] - copied)
                     return answer
 
                 for call in setup:

@@ -265,14 +265,14 @@ def hub_app() -> Any:
     """The all-in-one hub exactly as `python -m hub serve` builds it, from the environment, plus
     GET /__bench/compiled, this worker's counters since it started:
     - `stats`: which path answered (the compiled path's own `stats`: "compiled", "fallback: …");
-    - `statements`: every SQL statement sent (SQLAlchemy's events, the compiled path's driver
-      statements, the audit's COPY on PostgreSQL), of which `driver_statements` by the compiled path;
+    - `statements`: every SQL statement sent (`Database.on_statement`: through SQLAlchemy or straight
+      through the driver), of which `driver_statements` the loaders' through the driver;
     - `requests`: POST /graphql requests answered.
 
     With RABT_BENCH_PERSISTED (a JSON list of documents) each worker registers them at start: every
     uvicorn worker has its own APQ store, and the bench's one registration reaches one worker."""
     from hub.app import Hub, create_app
-    from hub.bench.probe import count_audit_copies, endpoint_of
+    from hub.bench.probe import endpoint_of
     from hub.settings import Settings
 
     settings = Settings.from_env()
@@ -283,7 +283,6 @@ def hub_app() -> Any:
     if documents:
         _register(endpoint, orjson.loads(Path(documents).read_bytes()))
     compiled = endpoint.compiled
-    copies = count_audit_copies(endpoint, hub.db.is_sqlite)
     seen, requests = [0], [0]
 
     def count(*_: Any) -> None:
@@ -298,7 +297,7 @@ def hub_app() -> Any:
             "pid": os.getpid(),
             "stats": dict(compiled.stats) if compiled is not None else {},
             "driver_statements": driver,
-            "statements": seen[0] + copies[0],  # the driver path's statements are seen too
+            "statements": seen[0],  # what the driver path and the audit send through asyncpg included
             "requests": requests[0],
         }
 
@@ -319,24 +318,22 @@ def compiled_counters(server: Server) -> dict[str, Any]:
 
 def subgraph_app() -> Any:
     """One subgraph (RABT_BENCH_SUBGRAPH) as `python -m hub subgraph` builds it, plus a counter of
-    the SQL statements it sends at GET /__bench/sql (one listener call per statement, and the audit
-    append's COPY on PostgreSQL, which goes past SQLAlchemy's events)."""
+    the SQL statements it sends at GET /__bench/sql (one `Database.on_statement` call per statement,
+    those sent straight through asyncpg included)."""
 
     from hub.app import Hub, create_app
-    from hub.bench.probe import count_audit_copies, endpoint_of
     from hub.settings import Settings
 
     settings = Settings.from_env()
     hub = Hub.build(settings, subgraph=os.environ["RABT_BENCH_SUBGRAPH"])
     app = create_app(settings, hub)
-    copies = count_audit_copies(endpoint_of(app), hub.db.is_sqlite)
     sent = [0]
 
     def count(*_: Any) -> None:
         sent[0] += 1
 
     hub.db.on_statement(count)
-    return _bench_route(app, "/__bench/sql", lambda: {"statements": sent[0] + copies[0]})
+    return _bench_route(app, "/__bench/sql", lambda: {"statements": sent[0]})
 
 
 # ---- memory ---------------------------------------------------------------------------------------
