@@ -141,7 +141,7 @@ def people_calls(signer: TokenSigner, sample: Sequence[str]) -> tuple[Call, ...]
 
 
 def mutation_calls(signer: TokenSigner, everyone: Sequence[str]) -> tuple[Call, ...]:
-    """`reportIncident` really writes (an incident report, then the audit row) and stays
+    """`reportIncident` really writes (an incident report, then the audit record) and stays
     repeatable: a person may have at most 3 unclosed reports, so the calls rotate over the whole
     population (10,000 people give 30,000 writes before refusals start, far more than a run sends)
     and the bench deletes the reports it wrote after each run. The cheap alternatives do not

@@ -1,4 +1,4 @@
-"""The compiled path answers byte for byte as the general path, and writes the same audit rows.
+"""The compiled path answers byte for byte as the general path, and writes the same audit entries.
 
 A seeded generator writes documents over the schema (aliases, inline and named fragments,
 `__typename`, @skip/@include with literals and variables with and without defaults); each is run
@@ -6,7 +6,7 @@ for one of several callers (self, sponsor, guardian, a sector officer, a scoped 
 analyst, anonymous) with IDs chosen to meet every branch (known, related, unrelated, unknown but
 valid, Eastern Arabic digits, duplicates, invalid, more than 100), once through the general path
 (plain `query`) and once persisted (APQ), on the same seeded database. The response bytes, status
-and media type must be identical, and so must the audit rows' contents. The counts of cases that
+and media type must be identical, and so must the audit entries' contents. The counts of cases that
 took the compiled path and of each fallback reason are printed (`-s`) and checked.
 """
 
@@ -245,7 +245,7 @@ async def test_the_compiled_path_answers_byte_for_byte_as_the_general_path(paths
     audited = 0
     for general_id, compiled_id, context in requests:
         expected = by_request.get(general_id, [])
-        assert by_request.get(compiled_id, []) == expected, f"audit rows differ for {context}"
+        assert by_request.get(compiled_id, []) == expected, f"audit entries differ for {context}"
         audited += bool(expected)
 
     elapsed = time.perf_counter() - started
@@ -253,7 +253,7 @@ async def test_the_compiled_path_answers_byte_for_byte_as_the_general_path(paths
     fallbacks = {reason: count for reason, count in sorted(outcomes.items()) if reason != "compiled"}
     print(
         f"\n[{api.backend}] {CASES} cases in {elapsed:.1f}s: {took_fast} compiled ({took_fast / CASES:.0%}), "
-        f"{CASES - took_fast} general; {audited} cases wrote audit rows, all identical"
+        f"{CASES - took_fast} general; {audited} cases wrote audit entries, all identical"
         f"\n  compiled answers: {dict(shapes)}"
         f"\n  compiled by caller: {dict(sorted((k, f'{compiled_by_caller[k]}/{n}') for k, n in callers.items()))}"
         f"\n  general path, by reason: {fallbacks}"
