@@ -102,12 +102,13 @@ def create_app(settings: Settings, hub: Hub | None = None) -> Starlette:
         if settings.compiled
         else None
     )
+    audit = AuditWriter(hub.db)
     endpoint = GraphQLEndpoint(
         schema=hub.schema,
         db=hub.db,
         access_sources=hub.relation_sources(),
         signer=hub.signer,
-        audit=AuditWriter(hub.db),
+        audit=audit,
         persisted=PersistedQueries(trusted=trusted_documents() if settings.trusted_documents else None),
         graphiql=page,
         accounts=hub.accounts,
@@ -151,6 +152,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> Starlette:
         gc.set_threshold(50_000, 20, 100)
         yield
         await hub.accounts.aclose()
+        await audit.aclose()
         await hub.db.dispose()
 
     return Starlette(

@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-from collections.abc import Mapping, Sequence
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -23,7 +24,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from hub.db import Database
 from hub.principal import Principal
-from hub.rows import AsyncpgRows
+from hub.rows import AsyncpgRows, Sqlite3Rows
 
 GENESIS = "0" * 64
 _LOCK_KEY = 0x5241_4254  # "RABT": PostgreSQL advisory lock that serialises chain appends
@@ -187,8 +188,9 @@ class AuditWriter:
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._waiting: list[tuple[list[dict[str, Any]], asyncio.Future[None]]] = []
+        self._waiting: list[tuple[_Pending, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
+        self._sqlite: _SqliteAppender | None = None
 
     async def write(self, batch: AuditBatch, principal: Principal, request_id: str, operation: str | None) -> int:
         if not batch.entries:
@@ -237,8 +239,18 @@ class AuditWriter:
         rows = self._db.rows
         if isinstance(rows, AsyncpgRows):
             await self._append_with_asyncpg(await rows.pool(), pending)
+        elif isinstance(rows, Sqlite3Rows):
+            if self._sqlite is None:
+                self._sqlite = _SqliteAppender(self._db, rows.path)
+            await self._sqlite.append(pending)
         else:
             await self._append_with_sqlalchemy(pending)
+
+    async def aclose(self) -> None:
+        """Closes what the writer holds outside the hub's pools (the app's lifespan calls it)."""
+        if self._sqlite is not None:
+            appender, self._sqlite = self._sqlite, None
+            await asyncio.to_thread(appender.close)
 
     async def _append_with_asyncpg(self, pool: Any, pending: list[_Pending]) -> None:
         """PostgreSQL, on a connection of the driver path's pool: no SQLAlchemy layer (measured ~4 %
@@ -277,6 +289,69 @@ _LOCK = "SELECT pg_advisory_xact_lock($1)"  # serialises appends across processe
 _TIP = f"SELECT id, hash FROM {AuditRecord.__tablename__} ORDER BY id DESC LIMIT 1"
 _COPY_RECORDS = f"COPY {AuditRecord.__tablename__} ({', '.join(COPIED)}) FROM STDIN"  # as the listeners see it
 _COPY_SUBJECTS = f"COPY {AuditSubject.__tablename__} ({', '.join(INDEXED)}) FROM STDIN"
+
+
+class _SqliteAppender:
+    """SQLite file: each append in one hop to a worker thread, on a connection of the writer's own,
+    with the stdlib driver. Through aiosqlite and SQLAlchemy an append was five hops to aiosqlite's
+    thread (begin, tip, two inserts, commit). Never on the event loop itself: a mutation's open
+    transaction holds SQLite's write lock across awaits, and waiting for it there would stop the
+    loop that must finish that mutation."""
+
+    def __init__(self, db: Database, path: str) -> None:
+        self._db = db
+        self._path = path
+        self._connection: sqlite3.Connection | None = None
+        dialect = db.engine.dialect
+        self._inserts = [
+            _positional_insert(table, dialect) for table in (AuditRecord.__table__, AuditSubject.__table__)
+        ]
+
+    async def append(self, pending: list[_Pending]) -> None:
+        if self._db.listening:  # on the loop, as the other statements are reported
+            self._db.sent_by_driver(_TIP, ())
+            for sql, _, _ in self._inserts:
+                self._db.sent_by_driver(sql, ())
+        await asyncio.to_thread(self._append, pending)
+
+    def _append(self, pending: list[_Pending]) -> None:
+        if self._connection is None:
+            self._connection = sqlite3.connect(self._path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._connection.execute("PRAGMA synchronous=NORMAL")  # as the hub's other connections (WAL)
+        connection = self._connection
+        connection.execute("BEGIN IMMEDIATE")  # the write lock first: the tip cannot move under us
+        try:
+            records, subjects = _chained(pending, connection.execute(_TIP).fetchone())
+            by_name = [records, [dict(zip(INDEXED, row, strict=True)) for row in subjects]]
+            for (sql, columns, convert), rows in zip(self._inserts, by_name, strict=True):
+                connection.executemany(sql, [[convert(name, row[name]) for name in columns] for row in rows])
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+def _positional_insert(table: Any, dialect: Any) -> tuple[str, list[str], Callable[[str, Any], Any]]:
+    """An INSERT's SQL text as SQLAlchemy sends it to SQLite, its parameters' column order, and a
+    converter of values to what SQLAlchemy would bind (datetimes as SQLite text)."""
+    compiled = table.insert().compile(dialect=dialect)
+    columns = list(compiled.positiontup or ())
+    processors = {
+        column.name: processor
+        for column in table.columns
+        if (processor := column.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    }
+
+    def convert(name: str, value: Any) -> Any:
+        processor = processors.get(name)
+        return processor(value) if processor is not None and value is not None else value
+
+    return str(compiled), columns, convert
 
 
 def _unheard(_statement: str, _parameters: Sequence[Any]) -> None:
