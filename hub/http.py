@@ -8,7 +8,6 @@ per request after execution.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import uuid
@@ -28,6 +27,7 @@ from hub.context import RequestContext
 from hub.contract import RelationSource
 from hub.db import Database
 from hub.errors import Code, RabtError
+from hub.in_flight import InFlight
 from hub.limits import check_limits, parse_document
 from hub.persisted import PersistedQueries, PersistedQueryError
 from hub.policy import Access
@@ -93,7 +93,7 @@ class GraphQLEndpoint:
         self.graphiql = graphiql
         self.accounts = accounts
         self.compiled = compiled  # persisted operations answered from a plan; None: always the general path
-        self.in_flight = asyncio.Semaphore(max_in_flight)
+        self.in_flight = InFlight(max_in_flight)
 
     async def __call__(self, request: Request) -> Response:
         request_id = _request_id(request.headers.get("x-request-id"))
@@ -109,7 +109,7 @@ class GraphQLEndpoint:
             document = parse_document(query)
             if request.method == "GET" and _is_mutation(document, parsed.operation_name):
                 raise RequestRefused(405, Code.METHOD_NOT_ALLOWED, "Mutations must be sent with POST.")
-            check_limits(self.schema._schema, document, parsed.operation_name, parsed.variables)
+            cost = check_limits(self.schema._schema, document, parsed.operation_name, parsed.variables)
         except (GraphQLSyntaxError, RabtError) as error:  # refused before execution: no `data`
             status = 200 if media == JSON else 400
             return _response({"errors": [format_error(error, request_id)]}, status, media)
@@ -118,9 +118,9 @@ class GraphQLEndpoint:
             return _response({"errors": [_error(refused.message, refused.code)]}, refused.status, media, headers)
         except PersistedQueryError as error:
             return _response({"errors": [_error(str(error), error.code)]}, 200, media)
-        # Bounded work in flight: past a few concurrent executions a worker only adds garbage and
-        # context switches (wide queries collapsed under 32 concurrent requests without this).
-        async with self.in_flight:
+        # Bounded work in flight, weighed by cost (hub.in_flight): past a few concurrent executions
+        # a worker only adds garbage and context switches.
+        async with self.in_flight.running(cost):
             answer = None
             if self.compiled is not None and self.compiled.accepts(parsed.extensions):
                 answer = await self.compiled.answer(

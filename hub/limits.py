@@ -122,8 +122,9 @@ class _Walk:
 
 def check_limits(
     schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any] | None
-) -> None:
+) -> int:
     """Refuses a document over any limit; lets through what validation will judge (unknown names).
+    Returns the operation's cost, which also weighs it against the work allowed in flight.
 
     A document that passed is remembered with the sizes of the list variables it was sent with
     (the only thing of the variables the walk reads): front ends send the same few documents, and
@@ -132,20 +133,22 @@ def check_limits(
     key = (id(schema), id(document), operation_name, sizes)
     passed = _PASSED.get(key)
     if passed is not None and passed[0] is schema and passed[1] is document:  # ids are reused once freed
-        return
-    _check(schema, document, operation_name, variables)
+        return passed[2]
+    cost = _check(schema, document, operation_name, variables)
     if len(_PASSED) >= PASSED_CAPACITY:
         del _PASSED[next(iter(_PASSED))]
-    _PASSED[key] = (schema, document)
+    _PASSED[key] = (schema, document, cost)
+    return cost
 
 
 PASSED_CAPACITY = 4_096
-_PASSED: dict[tuple[int, int, str | None, tuple[tuple[str, int], ...]], tuple[GraphQLSchema, DocumentNode]] = {}
+_PASSED: dict[tuple[int, int, str | None, tuple[tuple[str, int], ...]], tuple[GraphQLSchema, DocumentNode, int]] = {}
 
 
 def _check(
     schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any] | None
-) -> None:
+) -> int:
+    highest = 0
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     walk = _Walk(schema, fragments, variables or {})
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
@@ -160,3 +163,5 @@ def _check(
             raise RabtError(Code.TOO_MANY_ALIASES, f"{walk.aliases} aliases; at most {MAX_ALIASES}.")
         if cost > MAX_COST:
             raise RabtError(Code.QUERY_TOO_COMPLEX, f"The query would cost {cost:,}; at most {MAX_COST:,}.", cost=cost)
+        highest = max(highest, cost)
+    return highest
