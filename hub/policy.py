@@ -113,14 +113,24 @@ class Access:
             return decision if decision in allow else None
         return None
 
-    async def _decide(self, subject_id: str, sector: str) -> ActingAs | None:
+    def grant_by_role(self, subject_id: str, sector: str) -> ActingAs | None:
+        """`grant` for a caller who is not an individual: decided by the role alone, reading
+        nothing, so a wide answer needs no coroutine per (person, sector)."""
         principal = self.principal
         if principal.role is Role.OFFICER:
             return ActingAs.OFFICER if sector in (principal.sector, IDENTITY) else None
         if principal.role is Role.SERVICE:
             return ActingAs.SERVICE if sector in principal.scopes else None
-        if principal.role is not Role.INDIVIDUAL or principal.person_id is None:
-            return None  # anonymous callers and analysts never read a person
+        if principal.role is Role.INDIVIDUAL:
+            raise ValueError("an individual's access depends on their relations: use grant()")
+        return None  # anonymous callers and analysts never read a person
+
+    async def _decide(self, subject_id: str, sector: str) -> ActingAs | None:
+        principal = self.principal
+        if principal.role is not Role.INDIVIDUAL:
+            return self.grant_by_role(subject_id, sector)
+        if principal.person_id is None:
+            return None
         if subject_id == principal.person_id:
             return ActingAs.SELF
         if self._relations is None:

@@ -37,8 +37,10 @@ _EMPTY: tuple[Row, ...] = ()
 async def _grants(access: Access, wanted: Sequence[tuple[str, str]]) -> list[ActingAs | None]:
     """`Access.grant` for each (person, sector). An individual's decisions read relations through a
     DataLoader: asked together (as graphql-core asks a list's items) they share one batch. Other
-    callers' decisions read nothing, so they are asked in turn (no task per decision)."""
-    if access.principal.role is Role.INDIVIDUAL and len(wanted) > 1:
+    callers' decisions read nothing (`Access.grant_by_role`)."""
+    if access.principal.role is not Role.INDIVIDUAL:
+        return [access.grant_by_role(subject, sector) for subject, sector in wanted]
+    if len(wanted) > 1:
         return list(await asyncio.gather(*(access.grant(subject, sector) for subject, sector in wanted)))
     return [await access.grant(subject, sector) for subject, sector in wanted]
 
