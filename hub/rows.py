@@ -29,7 +29,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import URL, Dialect
 
 from hub.loading import Loads
 
@@ -176,21 +176,7 @@ class AsyncpgRows(_DriverRows):
                 self._starting = asyncio.Lock()
             async with self._starting:
                 if self._pool is None:
-                    import asyncpg
-
-                    url = self.db.url
-                    self._pool = await asyncpg.create_pool(
-                        host=url.host,
-                        port=url.port or 5432,
-                        user=url.username,
-                        password=url.password,
-                        database=url.database,
-                        # On loopback, no TLS attempt first (asyncpg's default); elsewhere its default.
-                        ssl=False if url.host in ("127.0.0.1", "localhost", "::1") else None,
-                        min_size=1,
-                        max_size=POOL_SIZE,
-                        reset=keep_session,
-                    )
+                    self._pool = await read_pool(self.db.url)
         return self._pool
 
     async def read(self, loads: Loads[Any, Any], keys: Sequence[Any]) -> Sequence[Row]:
@@ -211,6 +197,24 @@ class AsyncpgRows(_DriverRows):
         if self._pool is not None:
             pool, self._pool = self._pool, None
             await pool.close()
+
+
+async def read_pool(url: URL) -> Any:
+    """A fixed asyncpg pool for reads (and the audit's appends) at a SQLAlchemy URL."""
+    import asyncpg
+
+    return await asyncpg.create_pool(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        database=url.database,
+        # On loopback, no TLS attempt first (asyncpg's default); elsewhere its default.
+        ssl=False if url.host in ("127.0.0.1", "localhost", "::1") else None,
+        min_size=1,
+        max_size=POOL_SIZE,
+        reset=keep_session,
+    )
 
 
 async def keep_session(_connection: Any) -> None:

@@ -38,7 +38,7 @@ from hub.calendar import hijri_iso
 from hub.db import Database
 from hub.identity.models import PersonRow
 from hub.registry import sector_named
-from hub.rows import keep_session
+from hub.rows import read_pool
 
 Row = Sequence[Any]
 
@@ -274,20 +274,7 @@ class AsyncpgFetcher(Fetcher):
         self.pool: Any = None
 
     async def start(self) -> None:
-        import asyncpg
-
-        url = self.url
-        # As many connections as SQLAlchemy's default pool may open (5 + 10 overflow).
-        self.pool = await asyncpg.create_pool(
-            host=url.host,
-            port=url.port or 5432,
-            user=url.username,
-            password=url.password,
-            database=url.database,
-            min_size=1,
-            max_size=15,
-            reset=keep_session,  # as the compiled path's pool: a floor must not pay what the hub does not
-        )
+        self.pool = await read_pool(self.url)  # the hub's own: a floor must not pay what the hub does not
 
     async def stop(self) -> None:
         await self.pool.close()
