@@ -130,7 +130,7 @@ def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await db.dispose()
         if report.intact:
-            print(f"audit chain intact: {report.rows:,} records")
+            print(f"audit chain intact: {report.rows:,} record{'' if report.rows == 1 else 's'}")
             return 0
         print(f"audit chain BROKEN at record id {report.broken_at} (after {report.rows:,} good records)")
         return 1
