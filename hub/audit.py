@@ -15,7 +15,6 @@ import hashlib
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 import orjson
@@ -79,13 +78,9 @@ def row_hash(prev_hash: str, values: Mapping[str, Any]) -> str:
 
 
 def _canonical(value: Any) -> Any:
-    return _utc_text(value) if isinstance(value, dt.datetime) else value
-
-
-@lru_cache(maxsize=1024)
-def _utc_text(value: dt.datetime) -> str:
-    # Cached: requests of one group often share a timestamp's formatting work.
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value
 
 
 @dataclass(frozen=True)
