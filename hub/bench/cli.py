@@ -19,6 +19,16 @@ def _concurrency(text: str) -> tuple[int, ...]:
     return levels
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("a positive integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("a positive integer")
+    return value
+
+
 def _run(args: argparse.Namespace, _settings: Settings) -> int:
     from hub.bench.runner import Options, run
 
@@ -41,6 +51,7 @@ def _run(args: argparse.Namespace, _settings: Settings) -> int:
             compiled=args.compiled,
             json_path=Path(args.json) if args.json else None,
             keep=args.keep,
+            rounds=args.rounds,
         )
     )
     failed = any(not check.passed for check in result.checks)
@@ -81,6 +92,12 @@ def add_parser(commands: Any) -> None:
         "--concurrency", type=_concurrency, default=(16,), help="concurrent requests, or a list: 4,32 (default 16)"
     )
     bench.add_argument("--duration", type=float, default=10.0, help="measured seconds per scenario (default 10)")
+    bench.add_argument(
+        "--rounds",
+        type=_positive,
+        default=1,
+        help="run each level's scenarios this many times in turn; also prints the median ratios (default 1)",
+    )
     bench.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds before each (default 1)")
     bench.add_argument("--workers", type=int, default=1, help="uvicorn workers of the hub and the floors")
     bench.add_argument("--max-requests", type=int, default=200_000, help="measured requests per scenario, at most")

@@ -1,8 +1,10 @@
 """The bench's table and the issue's targets, checked from the measured rows.
 
 `÷R` is a row's requests/s divided by the floor R's (the driver floor) for the same data shape and
-concurrency, measured in the same run: 1 person against the 1-person floor, 100 people against the
-100-people floor. The mutation has no floor, so no ratio.
+concurrency, measured in the same run and round: 1 person against the 1-person floor, 100 people
+against the 100-people floor. The mutation has no floor, so no ratio. `--rounds N` runs each
+level's scenarios N times in turn; `medians` then prints each ratio's median over the rounds and
+its range, and the scaling check compares median requests/s.
 
 `CPU µs/req srv+db` is the CPU time (user + system, from /proc) the server's processes (every
 uvicorn worker; in the federated shape the subgraphs and the gateway) and the database's spent per
@@ -11,9 +13,10 @@ its own to read (SQLite works inside the server process, so its share is in the 
 PostgreSQL elsewhere cannot be read). The database's figure is every PostgreSQL process on this
 machine, its background workers and other clients' sessions included. `÷R CPU` is the floor R's
 server + database CPU per request divided by the row's, paired as `÷R` is: like `÷R`, below 1 is
-costlier than R. On a shared 2-core machine requests/s moves with whatever else runs, while the CPU
-a request costs moves much less, so `÷R CPU` is the steadier of the two ratios. The load client's
-own CPU is not in it: the settings line reports that separately.
+costlier than R. On a shared 2-core machine requests/s moves with whatever else runs; the CPU a
+request costs moves too (measured: up to 40 % between identical runs), usually less. Rounds and
+medians are the answer to both. The load client's own CPU is not in it: the settings line reports
+that separately.
 
 `SQL/req` is what one request sends on its own (the in-process probe); `load SQL/req` what the
 served hub sent per request during the scenario (its own counters, warm-up included): fewer when
@@ -25,6 +28,7 @@ from __future__ import annotations
 import math
 import os
 import platform
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +65,7 @@ class Row:
     ratio: float | None = None
     cpu_ratio: float | None = None
     sql_under_load: float | None = None  # statements / requests on the served hub (one worker, hub shape)
+    round: int = 1  # which run of its concurrency level's scenarios (`--rounds`)
 
     @property
     def is_floor(self) -> bool:
@@ -73,9 +78,9 @@ class Row:
 
 
 def add_ratios(rows: Sequence[Row]) -> None:
-    floors = {(row.shape, row.concurrency): row for row in rows if row.server == "floor"}
+    floors = {(row.shape, row.concurrency, row.round): row for row in rows if row.server == "floor"}
     for row in rows:
-        floor = floors.get((row.shape, row.concurrency)) if row.shape != MUTATION else None
+        floor = floors.get((row.shape, row.concurrency, row.round)) if row.shape != MUTATION else None
         row.ratio = row.rps / floor.rps if floor and floor.rps else None
         row.cpu_ratio = floor.cpu_us / row.cpu_us if floor and floor.cpu_us and row.cpu_us else None
 
@@ -108,9 +113,10 @@ def table(rows: Sequence[Row]) -> str:
         "÷R CPU",
         "failed",
     )
+    rounds = max((row.round for row in rows), default=1) > 1
     body = [
         (
-            row.scenario,
+            f"{row.scenario} #{row.round}" if rounds else row.scenario,
             str(row.concurrency),
             _fmt(row.rps),
             _fmt(row.p50_ms, 2),
@@ -126,12 +132,39 @@ def table(rows: Sequence[Row]) -> str:
         )
         for row in rows
     ]
+    return _render(headers, body)
+
+
+def medians(rows: Sequence[Row]) -> str:
+    """Per scenario and concurrency, the median over the rounds (`--rounds`) of requests/s and of
+    the ratios, each round's ratio taken against R measured in the same round; and their range."""
+    headers = ("scenario (median of rounds)", "conc", "rounds", "rps", "÷R", "÷R min–max", "÷R CPU", "÷R CPU min–max")
+    body = []
+    for name, level in dict.fromkeys((row.scenario, row.concurrency) for row in rows):
+        runs = [row for row in rows if row.scenario == name and row.concurrency == level]
+        ratios = [row.ratio for row in runs if row.ratio is not None]
+        cpu = [row.cpu_ratio for row in runs if row.cpu_ratio is not None]
+        body.append(
+            (
+                name,
+                str(level),
+                str(len(runs)),
+                _fmt(statistics.median(row.rps for row in runs)),
+                _fmt(statistics.median(ratios) if ratios else None, 2),
+                f"{min(ratios):.2f}–{max(ratios):.2f}" if ratios else "—",
+                _fmt(statistics.median(cpu) if cpu else None, 2),
+                f"{min(cpu):.2f}–{max(cpu):.2f}" if cpu else "—",
+            )
+        )
+    return _render(headers, body)
+
+
+def _render(headers: Sequence[str], body: Sequence[Sequence[str]]) -> str:
     widths = [max(len(line[index]) for line in (headers, *body)) for index in range(len(headers))]
-    left = {0}
 
     def line(cells: Sequence[str]) -> str:
         return "  ".join(
-            cell.ljust(width) if index in left else cell.rjust(width)
+            cell.ljust(width) if index == 0 else cell.rjust(width)
             for index, (cell, width) in enumerate(zip(cells, widths, strict=True))
         ).rstrip()
 
@@ -174,14 +207,18 @@ def checks(rows: Sequence[Row]) -> list[Check]:
     if len(levels) > 1:
         low, high = levels[0], levels[-1]
         for name in dict.fromkeys(row.scenario for row in served):
-            by = {row.concurrency: row for row in served if row.scenario == name}
-            if low in by and high in by and by[low].rps > 0:
-                kept = by[high].rps / by[low].rps
+            rps = {
+                level: statistics.median(row.rps for row in served if row.scenario == name and row.concurrency == level)
+                for level in (low, high)
+                if any(row.scenario == name and row.concurrency == level for row in served)
+            }
+            if low in rps and high in rps and rps[low] > 0:
+                kept = rps[high] / rps[low]
                 found.append(
                     Check(
                         f"throughput at {high} ≥ {SCALING_TARGET:.0%} of at {low}",
                         kept >= SCALING_TARGET,
-                        f"{name}: {by[high].rps:,.1f} / {by[low].rps:,.1f} rps = {kept:.2f}",
+                        f"{name}: {rps[high]:,.1f} / {rps[low]:,.1f} rps = {kept:.2f}",
                     )
                 )
     if served:

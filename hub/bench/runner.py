@@ -68,6 +68,7 @@ class Options:
     compiled: str = "both"  # the hub's reads on the general path ("off"), the compiled path ("on") or both
     json_path: Path | None = None
     keep: bool = False
+    rounds: int = 1  # each concurrency level's scenarios run this many times in turn
 
 
 @dataclass
@@ -285,7 +286,8 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
 
             rows: list[Row] = []
             over_time: dict[str, list[tuple[float, float]]] = {}
-            for concurrency in options.concurrency:
+            levels = [(c, n) for c in options.concurrency for n in range(1, options.rounds + 1)]
+            for concurrency, round_ in levels:
                 for s in chosen:
                     for call in s.setup:  # cheap, and a scenario never depends on an earlier one
                         await _post(front[s.server], call)
@@ -304,8 +306,9 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
                         served_requests = after["requests"] - before["requests"]
                         if served_requests > 0:
                             row.sql_under_load = (after["statements"] - before["statements"]) / served_requests
+                    row.round = round_
                     rows.append(row)
-                    over_time[f"{s.name} @ {concurrency}"] = samples
+                    over_time[f"{s.name} @ {concurrency}" + (f" #{round_}" if options.rounds > 1 else "")] = samples
                     say(
                         f"  {s.name} @ {concurrency}: {row.rps:,.1f} rps, p50 {row.p50_ms:.2f} ms, "
                         f"RSS {row.rss_peak_mb:.0f} MB" + (f", {row.failures} failed" if row.failures else "")
@@ -332,6 +335,7 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
             "",
             report.table(rows),
             "",
+            *([report.medians(rows), ""] if options.rounds > 1 else []),
             *(f"{name}: {_yes(ok)}" for name, ok in {**same_data, **same_sql}.items()),
             *_path_lines(paths),
             "",

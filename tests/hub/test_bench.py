@@ -20,6 +20,7 @@ from sqlalchemy import select
 from hub.bench.floor import compiled_sql, create_floor_app, headline_queries
 from hub.bench.load import _parse
 from hub.bench.probe import ask_hub, loader_selects
+from hub.bench.report import Row, add_ratios, medians, table
 from hub.bench.scenarios import (
     SERVICE,
     Call,
@@ -257,3 +258,45 @@ def test_the_cpu_meters_read_a_process_and_keep_what_it_used_after_it_exits() ->
         child.wait(timeout=10)
     assert cpu_seconds([child.pid]) == 0  # gone
     assert meter() == used  # the meter keeps its last reading
+
+
+def _row(scenario: str, server: str, rps: float, cpu_us: float, round_: int) -> Row:
+    return Row(
+        scenario=scenario,
+        shape="headline",
+        server=server,
+        concurrency=16,
+        rps=rps,
+        p50_ms=1.0,
+        p95_ms=1.0,
+        p99_ms=1.0,
+        sql_per_request=6.0,
+        rss_start_mb=70.0,
+        rss_peak_mb=70.0,
+        rss_end_mb=70.0,
+        rss_settled_mb=70.0,
+        requests=100,
+        failures=0,
+        client_cpu_us=100.0,
+        server_cpu_us=cpu_us,
+        db_cpu_us=None,
+        round=round_,
+    )
+
+
+def test_each_rounds_ratio_is_taken_against_that_rounds_floor_and_the_medians_say_so() -> None:
+    rows = [
+        _row("R", "floor", 1_000.0, 100.0, 1),
+        _row("hub", "hub", 500.0, 200.0, 1),
+        _row("R", "floor", 2_000.0, 100.0, 2),
+        _row("hub", "hub", 800.0, 400.0, 2),
+        _row("R", "floor", 1_000.0, 100.0, 3),
+        _row("hub", "hub", 700.0, 125.0, 3),
+    ]
+    add_ratios(rows)
+    assert [row.ratio for row in rows if row.server == "hub"] == [0.5, 0.4, 0.7]
+    assert [row.cpu_ratio for row in rows if row.server == "hub"] == [0.5, 0.25, 0.8]
+    printed = medians(rows)
+    hub_line = next(line for line in printed.splitlines() if line.startswith("hub "))
+    assert hub_line.split() == ["hub", "16", "3", "700.0", "0.50", "0.40–0.70", "0.50", "0.25–0.80"]
+    assert "hub #2" in table(rows)
