@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from hub.loading import Loads
-from hub.rows import Rows, rows_for
+from hub.rows import LOOPBACK_HOSTS, Rows, rows_for
 
 READ_POOL = 24
 """Read connections per process. A request runs one statement per loader at once; overflow
@@ -34,7 +34,7 @@ class Database:
         if self.is_sqlite and self.url.database and self.url.database != ":memory:":
             Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
         options: dict[str, Any] = {}
-        if self.url.get_backend_name() == "postgresql" and self.url.host in ("127.0.0.1", "localhost", "::1"):
+        if self.url.get_backend_name() == "postgresql" and self.url.host in LOOPBACK_HOSTS:
             # asyncpg tries TLS first by default; on loopback that is a wasted handshake per connection.
             options["connect_args"] = {"ssl": False} if "ssl" not in self.url.query else {}
         self.engine: AsyncEngine = create_async_engine(url, **options)

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 Row = Sequence[Any]
 Batch = tuple[Loads[Any, Any], Sequence[Any]]
 POOL_SIZE = 15  # as many as SQLAlchemy's default pool may open (5 + 10 overflow)
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 class Session:
@@ -210,7 +211,7 @@ async def read_pool(url: URL) -> Any:
         password=url.password,
         database=url.database,
         # On loopback, no TLS attempt first (asyncpg's default); elsewhere its default.
-        ssl=False if url.host in ("127.0.0.1", "localhost", "::1") else None,
+        ssl=False if url.host in LOOPBACK_HOSTS else None,
         min_size=1,
         max_size=POOL_SIZE,
         reset=keep_session,

@@ -42,12 +42,13 @@ from hub.bench.servers import MemoryWatch, Server
 from hub.db import Database
 from hub.identity.models import PersonRow
 from hub.registry import enabled_sectors, sector_named
+from hub.rows import LOOPBACK_HOSTS
 from hub.seed import seed
 from hub.settings import Settings
 from hub.tokens import TokenSigner
 
 Say = Callable[[str], None]
-LOCAL_HOSTS = (None, "127.0.0.1", "localhost", "::1")  # no host: a Unix socket
+LOCAL_HOSTS = (None, *LOOPBACK_HOSTS)  # no host: a Unix socket
 
 
 @dataclass(frozen=True)

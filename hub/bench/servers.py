@@ -80,17 +80,28 @@ def _cmdline(pid: int) -> bytes:
         return b""
 
 
+def _pids() -> Iterator[int]:
+    """Every process on this machine, by /proc."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            yield int(entry.name)
+
+
+def _stat(pid: int) -> list[str] | None:
+    """/proc/<pid>/stat from field 3 on (field 2, the name in parentheses, may hold anything);
+    None once the process has exited."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
 def _descendants(root: int) -> list[int]:
     parents: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        parents.setdefault(ppid, []).append(int(entry.name))
+    for pid in _pids():
+        fields = _stat(pid)
+        if fields is not None:
+            parents.setdefault(int(fields[1]), []).append(pid)
     found, todo = [], [root]
     while todo:
         for child in parents.get(todo.pop(), []):
@@ -430,12 +441,8 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 def _cpu_ticks(pid: int) -> int:
     """utime + stime (fields 14 and 15 of /proc/<pid>/stat) of a process and all its threads; 0 once it has exited."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0
-    fields = stat.rsplit(")", 1)[1].split()  # from field 3 on: field 2, the name in parentheses, may hold anything
-    return int(fields[11]) + int(fields[12])
+    fields = _stat(pid)
+    return 0 if fields is None else int(fields[11]) + int(fields[12])
 
 
 def cpu_seconds(pids: Iterable[int]) -> float:
@@ -448,15 +455,13 @@ def postgres_pids() -> list[int]:
     background workers (their titles, "postgres: …"). They belong to the postgres user, but their
     /proc/<pid>/stat is world-readable."""
     found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for pid in _pids():
         try:
-            name = (entry / "comm").read_text().rstrip("\n")
+            name = Path(f"/proc/{pid}/comm").read_text().rstrip("\n")
         except OSError:
             continue
-        if name == "postgres" or _cmdline(int(entry.name)).startswith(b"postgres:"):
-            found.append(int(entry.name))
+        if name == "postgres" or _cmdline(pid).startswith(b"postgres:"):
+            found.append(pid)
     return found
 
 
