@@ -13,12 +13,16 @@ import asyncio
 import datetime as dt
 import hashlib
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, String, Text, select, text
+from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, String, Text, select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from hub.db import Database
@@ -26,7 +30,6 @@ from hub.principal import Principal
 from hub.rows import AsyncpgRows, Sqlite3Rows
 
 GENESIS = "0" * 64
-_LOCK_KEY = 0x5241_4254  # "RABT": PostgreSQL advisory lock that serialises chain appends
 
 
 class AuditBase(DeclarativeBase):
@@ -178,16 +181,23 @@ class AuditBatch:
 
 class AuditWriter:
     """Appends requests' batches to the chain, group-committed: while one append is being written,
-    the batches that arrive meanwhile wait and go together in the next transaction, so the chain's
-    serial section (lock, last hash, insert) is paid once per group instead of once per request.
-    Each request still returns only after its own rows are committed. Appends are serialised (one
-    writer task in this process, an advisory lock across processes on PostgreSQL)."""
+    the batches that arrive meanwhile wait and go together in the next append, so the chain's
+    serial section is paid once per group instead of once per request. Each request still returns
+    only after its own rows are committed. In this process one writer task appends at a time.
+
+    Across processes (uvicorn workers, subgraphs) on PostgreSQL, appends are optimistic: a group is
+    linked after the tip this process last wrote, and written in one statement. A record's id is its
+    position in the chain and the table's key, so if another process appended meanwhile, the insert
+    collides on that key and nothing is written; the writer reads the new tip and links the group
+    again. An advisory lock, a tip read and a transaction per append cost five more round trips
+    (measured: 250 µs of the hub's CPU and 130 µs of the database's per headline request)."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
         self._waiting: list[tuple[_Pending, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
         self._sqlite: _SqliteAppender | None = None
+        self._tip: tuple[int, str] | None = None  # the last record this process wrote: (id, hash)
 
     async def write(self, batch: AuditBatch, principal: Principal, request_id: str, operation: str | None) -> int:
         if not batch.entries:
@@ -234,14 +244,36 @@ class AuditWriter:
 
     async def _append(self, pending: list[_Pending]) -> None:
         rows = self._db.rows
-        if isinstance(rows, AsyncpgRows):
-            await self._append_with_asyncpg(await rows.pool(), pending)
-        elif isinstance(rows, Sqlite3Rows):
+        if isinstance(rows, Sqlite3Rows):
             if self._sqlite is None:
                 self._sqlite = _SqliteAppender(self._db, rows.path)
             await self._sqlite.append(pending)
+        elif isinstance(rows, AsyncpgRows):
+            import asyncpg
+
+            await self._append_after_tip(
+                pending, partial(_AsyncpgChain.on, self._db, rows), asyncpg.UniqueViolationError
+            )
         else:
-            await self._append_with_sqlalchemy(pending)
+            await self._append_after_tip(pending, partial(_CoreChain.on, self._db), IntegrityError)
+
+    async def _append_after_tip(
+        self,
+        pending: list[_Pending],
+        chain: Callable[[], AbstractAsyncContextManager[_Chain]],
+        collision: type[Exception],
+    ) -> None:
+        for _ in range(_ATTEMPTS):
+            async with chain() as appending:
+                tip, self._tip = self._tip or await appending.tip(), None  # unknown until this append is written
+                records, subjects = _chained(pending, tip)
+                try:
+                    await appending.insert(records, subjects)
+                except collision:
+                    continue  # another process appended first: link after its records instead
+            self._tip = (records[-1]["id"], records[-1]["hash"])
+            return
+        raise RuntimeError(f"audit: {_ATTEMPTS} appends in a row collided with other processes' appends")
 
     async def aclose(self) -> None:
         """Closes what the writer holds outside the hub's pools (the app's lifespan calls it)."""
@@ -249,43 +281,87 @@ class AuditWriter:
             appender, self._sqlite = self._sqlite, None
             await asyncio.to_thread(appender.close)
 
-    async def _append_with_asyncpg(self, pool: Any, pending: list[_Pending]) -> None:
-        """PostgreSQL, on a connection of the driver path's pool: no SQLAlchemy layer (measured ~4 %
-        of a compiled request's CPU), the records and index rows by COPY (4 ms for 400 rows against
-        17.5 ms through executemany). Every statement is shown to the statement listeners."""
-        sent = self._db.sent_by_driver if self._db.listening else _unheard
-        async with pool.acquire() as connection, connection.transaction():
-            sent(_LOCK, (_LOCK_KEY,))
-            await connection.execute(_LOCK, _LOCK_KEY)
-            sent(_TIP, ())
-            last = await connection.fetchrow(_TIP)
-            records, subjects = _chained(pending, last)
-            sent(_COPY_RECORDS, ())
-            await connection.copy_records_to_table(
-                AuditRecord.__tablename__, records=[tuple(r[name] for name in COPIED) for r in records], columns=COPIED
-            )
-            sent(_COPY_SUBJECTS, ())
-            await connection.copy_records_to_table(AuditSubject.__tablename__, records=subjects, columns=INDEXED)
 
-    async def _append_with_sqlalchemy(self, pending: list[_Pending]) -> None:
-        table = AuditRecord.__table__
-        async with self._db.connect() as connection:
-            if not self._db.is_sqlite:
-                await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
-            last = (
-                await connection.execute(select(table.c.id, table.c.hash).order_by(table.c.id.desc()).limit(1))
-            ).first()
-            records, subjects = _chained(pending, last)
-            await connection.execute(table.insert(), records)
-            await connection.execute(
-                AuditSubject.__table__.insert(), [dict(zip(INDEXED, row, strict=True)) for row in subjects]
-            )
-
-
-_LOCK = "SELECT pg_advisory_xact_lock($1)"  # serialises appends across processes until commit
+_ATTEMPTS = 20  # each collision means another process's append went in: the chain moves on regardless
 _TIP = f"SELECT id, hash FROM {AuditRecord.__tablename__} ORDER BY id DESC LIMIT 1"
-_COPY_RECORDS = f"COPY {AuditRecord.__tablename__} ({', '.join(COPIED)}) FROM STDIN"  # as the listeners see it
-_COPY_SUBJECTS = f"COPY {AuditSubject.__tablename__} ({', '.join(INDEXED)}) FROM STDIN"
+
+
+def _append_statement() -> str:
+    """Records and index rows in one statement (one implicit transaction, one round trip), passed
+    as two JSON texts: orjson writes them in C, where array parameters cost asyncpg a Python-level
+    check per element."""
+    trail, subjects = AuditRecord.__table__, AuditSubject.__table__
+    indexed = ", ".join(
+        f"(row->>{position})::{subjects.c[name].type.compile(dialect=postgresql.dialect())}"
+        for position, name in enumerate(INDEXED)
+    )
+    return (
+        f"WITH trail AS (INSERT INTO {trail.name} ({', '.join(COPIED)}) "
+        f"SELECT {', '.join(COPIED)} FROM json_populate_recordset(NULL::{trail.name}, $1::json)) "
+        f"INSERT INTO {subjects.name} ({', '.join(INDEXED)}) SELECT {indexed} FROM json_array_elements($2::json) AS row"
+    )
+
+
+_APPEND = _append_statement()
+
+
+class _Chain:
+    """Where one attempt at an append reads the chain's tip and inserts its rows."""
+
+    async def tip(self) -> tuple[int, str]:
+        raise NotImplementedError
+
+    async def insert(self, records: list[dict[str, Any]], subjects: list[tuple[str, int, bool]]) -> None:
+        raise NotImplementedError
+
+
+class _AsyncpgChain(_Chain):
+    """PostgreSQL on a connection of the driver path's pool: no SQLAlchemy layer (measured ~4 % of
+    a compiled request's CPU). Every statement is shown to the statement listeners."""
+
+    def __init__(self, db: Database, connection: Any) -> None:
+        self._sent = db.sent_by_driver if db.listening else _unheard
+        self._connection = connection
+
+    @classmethod
+    @asynccontextmanager
+    async def on(cls, db: Database, rows: AsyncpgRows) -> AsyncIterator[_Chain]:
+        async with (await rows.pool()).acquire() as connection:
+            yield cls(db, connection)
+
+    async def tip(self) -> tuple[int, str]:
+        self._sent(_TIP, ())
+        last = await self._connection.fetchrow(_TIP)
+        return (last[0], last[1]) if last else (0, GENESIS)
+
+    async def insert(self, records: list[dict[str, Any]], subjects: list[tuple[str, int, bool]]) -> None:
+        self._sent(_APPEND, ())
+        await self._connection.execute(_APPEND, orjson.dumps(records).decode(), orjson.dumps(subjects).decode())
+
+
+class _CoreChain(_Chain):
+    """Any other database URL, through SQLAlchemy: each attempt in a transaction of its own."""
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    @classmethod
+    @asynccontextmanager
+    async def on(cls, db: Database) -> AsyncIterator[_Chain]:
+        async with db.connect() as connection:
+            yield cls(connection)
+
+    async def tip(self) -> tuple[int, str]:
+        table = AuditRecord.__table__
+        statement = select(table.c.id, table.c.hash).order_by(table.c.id.desc()).limit(1)
+        last = (await self._connection.execute(statement)).first()
+        return (last[0], last[1]) if last else (0, GENESIS)
+
+    async def insert(self, records: list[dict[str, Any]], subjects: list[tuple[str, int, bool]]) -> None:
+        await self._connection.execute(AuditRecord.__table__.insert(), records)
+        await self._connection.execute(
+            AuditSubject.__table__.insert(), [dict(zip(INDEXED, row, strict=True)) for row in subjects]
+        )
 
 
 class _SqliteAppender:

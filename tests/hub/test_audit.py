@@ -11,7 +11,8 @@ import uuid
 
 from sqlalchemy import select, text
 
-from hub.audit import AuditRecord, AuditSubject, recorded, verify_chain
+from hub.audit import AuditBatch, AuditRecord, AuditSubject, AuditWriter, recorded, verify_chain
+from hub.db import Database
 from tests.conftest import PERSONA, Api, individual, officer
 
 QUERY = """query($ids: [ID!]!) {
@@ -190,3 +191,38 @@ async def test_concurrent_requests_share_appends_and_the_chain_still_holds(api: 
     for request_id in request_ids:  # every request's own rows, each written once
         assert len(await audit_rows(api, request_id)) == 2
     assert (await verify_chain(api.hub.db)).intact
+
+
+async def test_writers_in_separate_processes_never_fork_the_chain(api: Api) -> None:
+    """Each writer here has its own pools, as each uvicorn worker or subgraph process does. A writer
+    links its records after the tip it last wrote; when another wrote since, the insert collides on
+    the record's id, nothing is written, and it links them again after the new tip."""
+    url = api.hub.db.url.render_as_string(hide_password=False)
+    databases = [Database(url) for _ in range(3)]
+    writers = [AuditWriter(db) for db in databases]
+    reader = officer("passports")
+
+    async def write(writer: AuditWriter, subject: str) -> str:
+        batch = AuditBatch()
+        batch.note(subject, "passports", "officer", {"iqama"})
+        request_id = uuid.uuid4().hex
+        await writer.write(batch, reader, request_id, "Test")
+        return request_id
+
+    try:
+        first, second = writers[0], writers[1]
+        stale = await write(first, PERSONA["sponsor"])  # `first` now knows the tip as its own record
+        newer = await write(second, PERSONA["visitor"])
+        after = await write(first, PERSONA["visitor"])  # its known tip is stale: collides, then relinks
+        ids = {e.request_id: e.audit_id for e in await recorded(api.hub.db, request_ids=[stale, newer, after])}
+        assert ids[after] == ids[newer] + 1 and ids[newer] == ids[stale] + 1
+
+        subjects = [PERSONA["absconding_worker"], PERSONA["sponsor"], PERSONA["visitor"]]
+        request_ids = await asyncio.gather(*(write(writer, subjects[n % 3]) for n in range(30) for writer in writers))
+        written = await recorded(api.hub.db, request_ids=request_ids)
+        assert sorted(e.request_id for e in written) == sorted(request_ids)  # each once, none lost
+        assert (await verify_chain(api.hub.db)).intact
+    finally:
+        for writer, db in zip(writers, databases, strict=True):
+            await writer.aclose()
+            await db.dispose()
