@@ -106,6 +106,30 @@ class Database:
         async with self.engine.begin() as connection:
             yield connection
 
+    async def create_if_missing(self) -> bool:
+        """Creates a PostgreSQL database that does not exist yet (through the server's `postgres`
+        database, as `createdb` does); True when it did. A new operator's first `seed` or `bench`
+        should not end in a stack trace for want of one `createdb`."""
+        if self.url.get_backend_name() != "postgresql":
+            return False
+        from sqlalchemy.exc import DBAPIError
+
+        try:
+            await self.ping()
+            return False
+        except DBAPIError as error:
+            if "does not exist" not in str(error.orig) or not self.url.database:
+                raise
+        await self.read_engine.dispose()  # forget the failed attempt's pool
+        server = Database(self.url.set(database="postgres").render_as_string(hide_password=False))
+        try:
+            name = self.url.database.replace('"', '""')
+            async with server.read_engine.connect() as connection:  # CREATE DATABASE cannot run in a transaction
+                await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        finally:
+            await server.dispose()
+        return True
+
     async def dispose(self) -> None:
         if self._rows is not None:
             await self._rows.aclose()

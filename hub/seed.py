@@ -27,6 +27,7 @@ def metadatas(sectors: Sequence[Sector]) -> list[MetaData]:
 
 
 async def create_tables(db: Database, sectors: Sequence[Sector]) -> None:
+    await db.create_if_missing()
     async with db.connect() as connection:
         for metadata in metadatas(sectors):
             await connection.run_sync(metadata.create_all)
