@@ -9,8 +9,8 @@ per request after execution.
 from __future__ import annotations
 
 import logging
+import os
 import re
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -182,7 +182,8 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 def _request_id(given: str | None) -> str:
     """The caller's request id when it is a plain token (it ends up in logs and the audit), else a new one."""
-    return given if given is not None and _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    # 128 random bits as uuid4 has, without building a UUID object (a visible share of a compiled request)
+    return given if given is not None and _REQUEST_ID.fullmatch(given) else os.urandom(16).hex()
 
 
 def _wants_html(request: Request) -> bool:
