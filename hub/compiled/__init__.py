@@ -34,11 +34,12 @@ from graphql import (
     specified_rules,
 )
 from graphql.execution.collect_fields import FragmentDetails
-from graphql.execution.values import VariableValues, get_variable_values
+from graphql.execution.values import VariableValues
 from strawberry.schema.schema import validate_document
 
 from hub.compiled.executor import execute
 from hub.compiled.plan import Plan, SchemaModel, Unplannable, build_plan, switch_variables
+from hub.compiled.variables import Variables
 from hub.contract import RelationSource, Sector
 from hub.db import Database
 from hub.http import Answer, error_order, format_error
@@ -82,6 +83,7 @@ class LRU(Generic[K, V]):
 class _Operation:
     node: OperationDefinitionNode
     switches: tuple[str, ...]
+    variables: Variables
 
 
 @dataclass
@@ -176,7 +178,7 @@ class CompiledPath:
                 known.operations[operation_name] = operation
         if isinstance(operation, str):
             raise Unplannable(operation)
-        coerced = get_variable_values(self.graphql, operation.node.variable_definitions or (), variables or {})
+        coerced = operation.variables.coerce(variables or {})
         if isinstance(coerced, list):
             raise Unplannable("variables")
         switches = tuple(coerced.coerced.get(name, _NOT_BOOLEAN) for name in operation.switches)
@@ -220,4 +222,5 @@ class CompiledPath:
         if operation is None:
             return "no such operation"
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-        return _Operation(operation, switch_variables(operation, fragments))
+        variables = Variables(self.graphql, operation.variable_definitions or ())
+        return _Operation(operation, switch_variables(operation, fragments), variables)
