@@ -157,7 +157,7 @@ class AuditKey(NamedTuple):
 class AuditBatch:
     """Every (subject, sector, acting-as, action) touched in this request, with the fields involved."""
 
-    entries: dict[AuditKey, set[str]] = field(default_factory=dict)
+    entries: dict[AuditKey, frozenset[str]] = field(default_factory=dict)
 
     def note(
         self,
@@ -170,10 +170,7 @@ class AuditBatch:
     ) -> None:
         key = AuditKey(subject_id, sector, acting_as, action, outcome)
         known = self.entries.get(key)
-        if known is None:
-            self.entries[key] = set(fields)
-        else:
-            known.update(fields)
+        self.entries[key] = frozenset(fields) if known is None else known | fields
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -113,9 +113,9 @@ class Access:
             return decision if decision in allow else None
         return None
 
-    def grant_by_role(self, subject_id: str, sector: str) -> ActingAs | None:
-        """`grant` for a caller who is not an individual: decided by the role alone, reading
-        nothing, so a wide answer needs no coroutine per (person, sector)."""
+    def grant_by_role(self, sector: str) -> ActingAs | None:
+        """`grant` for a caller who is not an individual: decided by the role and the sector alone,
+        whoever the person, reading nothing, so a wide answer needs one decision per sector."""
         principal = self.principal
         if principal.role is Role.OFFICER:
             return ActingAs.OFFICER if sector in (principal.sector, IDENTITY) else None
@@ -128,7 +128,7 @@ class Access:
     async def _decide(self, subject_id: str, sector: str) -> ActingAs | None:
         principal = self.principal
         if principal.role is not Role.INDIVIDUAL:
-            return self.grant_by_role(subject_id, sector)
+            return self.grant_by_role(sector)
         if principal.person_id is None:
             return None
         if subject_id == principal.person_id:

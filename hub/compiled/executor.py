@@ -37,9 +37,10 @@ _EMPTY: tuple[Row, ...] = ()
 async def _grants(access: Access, wanted: Sequence[tuple[str, str]]) -> list[ActingAs | None]:
     """`Access.grant` for each (person, sector). An individual's decisions read relations through a
     DataLoader: asked together (as graphql-core asks a list's items) they share one batch. Other
-    callers' decisions read nothing (`Access.grant_by_role`)."""
+    callers' decisions read nothing and depend on the sector alone (`Access.grant_by_role`)."""
     if access.principal.role is not Role.INDIVIDUAL:
-        return [access.grant_by_role(subject, sector) for subject, sector in wanted]
+        by_sector = {sector: access.grant_by_role(sector) for sector in {sector for _, sector in wanted}}
+        return [by_sector[sector] for _, sector in wanted]
     if len(wanted) > 1:
         return list(await asyncio.gather(*(access.grant(subject, sector) for subject, sector in wanted)))
     return [await access.grant(subject, sector) for subject, sector in wanted]
@@ -156,7 +157,7 @@ async def _execute(
     # 6. the response and the audit notes
     errors: list[GraphQLError] = []
     audit = AuditBatch()
-    notes: dict[tuple[str, str, str], set[str] | frozenset[str]] = {}
+    notes: dict[AuditKey, frozenset[str]] = {}
     data: dict[str, Any] = {}
     by_root = iter(asked)
     for root in plan.roots:
@@ -169,8 +170,7 @@ async def _execute(
             data[root.key] = assemble(ids[0], [root.key])
         else:
             data[root.key] = [assemble(subject, [root.key, index]) for index, subject in enumerate(ids)]
-    # The entries AuditBatch.note makes of these notes (the batch is new, the keys are distinct).
-    audit.entries = {AuditKey(*key): set(fields) for key, fields in notes.items()}
+    audit.entries = notes  # what AuditBatch.note would have made of the same notes
     return data, errors, audit
 
 
@@ -186,7 +186,7 @@ class _Assembler:
         grouped: list[dict[Any, list[Row]]],
         args: list[Any],
         errors: list[GraphQLError],
-        notes: dict[tuple[str, str, str], set[str] | frozenset[str]],
+        notes: dict[AuditKey, frozenset[str]],
     ) -> None:
         plan = root.person
         assert plan is not None
@@ -196,13 +196,10 @@ class _Assembler:
         self.namespaces = [(namespace, grants[namespace.sector]) for namespace in plan.namespaces]
 
     def note(self, subject: str, sector: str, acting_as: ActingAs, fields: frozenset[str]) -> None:
-        # AuditBatch.note's union of field names, keyed by plain tuples (cheap to hash) until the end.
-        key = (subject, sector, _VALUE[acting_as])
+        # AuditBatch.note's union of field names; a plain tuple is an AuditKey's equal, and cheaper to make.
+        key: AuditKey = (subject, sector, _VALUE[acting_as], "read", "ok")  # type: ignore[assignment]
         known = self.notes.get(key)
-        if known is None:
-            self.notes[key] = fields
-        else:
-            self.notes[key] = known | fields
+        self.notes[key] = fields if known is None else known | fields
 
     def __call__(self, subject: str, path: list[Any]) -> dict[str, Any] | None:
         acting_as = self.identity[subject]
