@@ -199,10 +199,11 @@ class AuditWriter:
     async def write(self, batch: AuditBatch, principal: Principal, request_id: str, operation: str | None) -> int:
         if not batch.entries:
             return 0
-        entries = sorted(
+        entries = [
             [subject, sector, acting_as, sorted(fields), action, outcome]
             for (subject, sector, acting_as, action, outcome), fields in batch.entries.items()
-        )
+        ]
+        entries.sort()
         record = _Pending(
             dict(
                 at=dt.datetime.now(dt.UTC),
