@@ -10,7 +10,7 @@ from graphql import FieldNode, FragmentDefinitionNode, FragmentSpreadNode, Inlin
 
 from hub.audit import AuditBatch
 from hub.db import Database
-from hub.loading import Loads
+from hub.loading import KeyReads, Loads
 from hub.policy import Access
 from hub.principal import Principal
 
@@ -23,6 +23,7 @@ T = TypeVar("T")
 @dataclass
 class RequestContext:
     db: Database
+    reads: KeyReads  # where this request's loaders read (hub.rows.RequestReads)
     principal: Principal
     access: Access
     audit: AuditBatch
@@ -41,7 +42,7 @@ class RequestContext:
         """
         loader = self._loaders.get(loads)
         if loader is None:
-            loader = self._loaders[loads] = loads.loader(self.db)
+            loader = self._loaders[loads] = loads.loader(self.reads)
         return await loader.load(key)  # type: ignore[no-any-return]
 
     def selected_fields(self, info: Any) -> frozenset[str]:

@@ -11,7 +11,6 @@ from sqlalchemy import Executable, Row, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from hub.loading import Loads
 from hub.rows import LOOPBACK_HOSTS, Rows, rows_for
 
 READ_POOL = 24
@@ -54,10 +53,6 @@ class Database:
         if self._rows is None:
             self._rows = rows_for(self)
         return self._rows
-
-    async def read_keys(self, loads: Loads[Any, Any], keys: Sequence[Any]) -> Sequence[Sequence[Any]]:
-        """A loader's one statement for these keys (`Loads.for_keys`), its rows as `fetch` gives them."""
-        return await self.rows.read(loads, keys)
 
     def on_statement(self, listener: Callable[..., None]) -> Callable[[], None]:
         """Calls `listener` before every statement either engine or the driver path sends, with

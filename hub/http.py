@@ -32,6 +32,7 @@ from hub.limits import check_limits, parse_document
 from hub.persisted import PersistedQueries, PersistedQueryError
 from hub.policy import Access
 from hub.principal import ANONYMOUS, Principal, Role
+from hub.rows import RequestReads
 from hub.schema import RabtSchema
 from hub.tokens import InvalidToken, TokenSigner
 
@@ -136,8 +137,10 @@ class GraphQLEndpoint:
     async def _execute(
         self, query: str, parsed: ParsedRequest, principal: Principal, request: Request, request_id: str, media: str
     ) -> Answer:
+        reads = RequestReads(self.db.rows)
         context = RequestContext(
             db=self.db,
+            reads=reads,
             principal=principal,
             access=Access(principal, self.db, self.sources),
             audit=AuditBatch(),
@@ -146,9 +149,12 @@ class GraphQLEndpoint:
             client_ip=request.client.host if request.client else None,
             accounts=self.accounts,
         )
-        result = await self.schema.execute(
-            query, variable_values=parsed.variables, context_value=context, operation_name=parsed.operation_name
-        )
+        try:
+            result = await self.schema.execute(
+                query, variable_values=parsed.variables, context_value=context, operation_name=parsed.operation_name
+            )
+        finally:
+            await reads.close()
         body: dict[str, Any] = {}
         if result.errors:
             body["errors"] = sorted((format_error(error, request_id) for error in result.errors), key=error_order)

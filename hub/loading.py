@@ -34,7 +34,7 @@ class Reads(Protocol):
 
 
 class KeyReads(Protocol):
-    """Where a loader's batch is read: its one statement for these keys (`Database.read_keys`)."""
+    """Where a loader's batch is read: its one statement for these keys (`hub.rows.RequestReads`)."""
 
     async def read_keys(self, loads: Loads[Any, Any], keys: Sequence[Any]) -> Sequence[Sequence[Any]]: ...
 

@@ -1,16 +1,15 @@
 """Where the loaders' rows come from: their own statements (`Loads.for_keys`), for both paths.
 
-- `Rows.read(loads, keys)`: one statement on a connection of its own, safe to run concurrently —
-  the general path's DataLoaders dispatch several batches in one tick (`Database.read_keys`).
-- `Rows.session()`: one request's statements in phases (the identity rows, then the sectors'), as
-  the compiled path sends them.
+- `Rows.session()`: one request's statements: the compiled path's in phases (the identity rows,
+  then the sectors'); the general path's one batch at a time as its DataLoaders dispatch them, in
+  turn (`RequestReads`).
 
 Three ways to send them, the same SQL text each way:
 - `CoreRows`: through the hub's `Database.fetch` (SQLAlchemy Core, an AUTOCOMMIT connection per
   statement). Correct on every database; the reference, and what an unusual URL gets.
 - `AsyncpgRows` (PostgreSQL): the statement compiled once per (loader, number of keys) to the text
-  SQLAlchemy sends, then sent with asyncpg. A compiled-path session holds one connection from its
-  first statement to its last, the statements in turn (never two at once on a connection). The
+  SQLAlchemy sends, then sent with asyncpg. A session holds one connection from its first
+  statement to its last, the statements in turn (never two at once on a connection). The
   connections come from a fixed asyncpg pool: taking them from SQLAlchemy's pool (5 + 10
   overflow) under 16 concurrent requests opened and closed overflow connections all the time.
   Measured through SQLAlchemy Core, the same six statements ran at 0.16 of the driver's rate.
@@ -59,9 +58,6 @@ class Rows:
         self.db = db
         self.statements = 0
 
-    async def read(self, loads: Loads[Any, Any], keys: Sequence[Any]) -> Sequence[Row]:
-        raise NotImplementedError
-
     def session(self) -> Session:
         raise NotImplementedError
 
@@ -73,15 +69,15 @@ class CoreRows(Rows, Session):
     def session(self) -> Session:
         return self
 
-    async def read(self, loads: Loads[Any, Any], keys: Sequence[Any]) -> Sequence[Row]:
+    async def _read(self, loads: Loads[Any, Any], keys: Sequence[Any]) -> Sequence[Row]:
         self.statements += 1
         return await self.db.fetch(loads.keyed, {"keys": list(keys)})
 
     async def fetch(self, batches: Sequence[Batch]) -> list[Sequence[Row]]:
         if len(batches) == 1:
-            return [await self.read(*batches[0])]
+            return [await self._read(*batches[0])]
         # Each on its own connection (Database.fetch checks one out per statement).
-        return list(await asyncio.gather(*(self.read(loads, keys) for loads, keys in batches)))
+        return list(await asyncio.gather(*(self._read(loads, keys) for loads, keys in batches)))
 
 
 class NotPlain(Exception):
@@ -180,17 +176,6 @@ class AsyncpgRows(_DriverRows):
                     self._pool = await read_pool(self.db.url)
         return self._pool
 
-    async def read(self, loads: Loads[Any, Any], keys: Sequence[Any]) -> Sequence[Row]:
-        compiled = self.compiled([(loads, keys)])
-        if compiled is None:
-            return await self.core.read(loads, keys)
-        (statement,) = compiled
-        arguments = statement.arguments(keys)
-        self._sent(statement, arguments)
-        pool = self._pool or await self.pool()
-        async with pool.acquire() as connection:
-            return statement.convert(await connection.fetch(statement.sql, *arguments))
-
     def session(self) -> Session:
         return _AsyncpgSession(self)
 
@@ -262,9 +247,6 @@ class Sqlite3Rows(_DriverRows, Session):
     def session(self) -> Session:
         return self  # synchronous on the event loop: statements never interleave
 
-    async def read(self, loads: Loads[Any, Any], keys: Sequence[Any]) -> Sequence[Row]:
-        return (await self.fetch([(loads, keys)]))[0]
-
     async def fetch(self, batches: Sequence[Batch]) -> list[Sequence[Row]]:
         compiled = self.compiled(batches)
         if compiled is None:
@@ -284,6 +266,42 @@ class Sqlite3Rows(_DriverRows, Session):
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+class RequestReads:
+    """One general-path request's loader batches, sent through one session (`Rows.session()`):
+    on PostgreSQL one connection from the first statement to the end of the request, one statement
+    at a time. The request's DataLoaders dispatch several batches in the same tick; each on a
+    pooled connection of its own cost a pool checkout and return per statement, where the compiled
+    path and the floor R take one per request. `close()` when the request is done."""
+
+    __slots__ = ("_closed", "_rows", "_session", "_turn")
+
+    def __init__(self, rows: Rows) -> None:
+        self._rows = rows
+        self._session = rows.session()
+        self._turn = asyncio.Lock()  # a connection runs one statement at a time
+        self._closed = False
+
+    async def read_keys(self, loads: Loads[Any, Any], keys: Sequence[Any]) -> Sequence[Row]:
+        async with self._turn:
+            if not self._closed:
+                (found,) = await self._session.fetch([(loads, keys)])
+                return found
+        # A batch dispatched after the request ended: graphql-core stops waiting for the rest of
+        # a selection once an error nulls it, and those resolvers run on. A session of its own,
+        # so nothing is left holding a connection.
+        session = self._rows.session()
+        try:
+            (found,) = await session.fetch([(loads, keys)])
+            return found
+        finally:
+            await session.close()
+
+    async def close(self) -> None:
+        async with self._turn:  # never while a statement runs on the connection
+            self._closed = True
+            await self._session.close()
 
 
 def rows_for(db: Database, mode: str = "driver") -> Rows:
