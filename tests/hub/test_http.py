@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+from hub.limits import _VALIDATED
 from tests.conftest import PERSONA, Api, officer
 
 
@@ -217,3 +218,15 @@ async def test_a_database_that_went_away_is_a_json_internal_error_not_a_stack_tr
     assert response.status_code == 500
     assert response.json()["errors"][0]["extensions"]["code"] == "INTERNAL_ERROR"
     assert "Traceback" not in response.text
+
+
+async def test_a_document_is_validated_once_and_its_errors_given_again(sqlite_api: Api) -> None:
+    """`ValidatedDocuments` keys the validation by the parsed node strawberry's ParserCache returns
+    for the same text, so the second request finds the first one's verdict."""
+    query = "{ __typename nobody }"
+    first = await sqlite_api.query(query)
+    cached = [entry for entry in _VALIDATED.values() if entry[3] and "nobody" in entry[3][0].message]
+    assert len(cached) == 1
+    second = await sqlite_api.query(query)
+    assert first == second and first["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert [entry for entry in _VALIDATED.values() if entry[3] and "nobody" in entry[3][0].message] == cached
