@@ -76,14 +76,15 @@ INDEXED = ("subject_id", "audit_id", "others")
 
 
 def row_hash(prev_hash: str, values: Mapping[str, Any]) -> str:
-    payload = orjson.dumps([prev_hash, *(_canonical(values[name]) for name in CHAINED)])
+    """The hash over the previous one and the chained columns, `at` as UTC text."""
+    payload = orjson.dumps([prev_hash, utc_text(values["at"]), *[values[name] for name in CHAINED[1:]]])
     return hashlib.sha256(payload).hexdigest()
 
 
-def _canonical(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return value
+def utc_text(value: dt.datetime) -> str:
+    """`value` as "%Y-%m-%dT%H:%M:%S.%fZ" in UTC, the chain's format since its first record;
+    isoformat writes it several times faster than strftime."""
+    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 @dataclass(frozen=True)

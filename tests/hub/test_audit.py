@@ -5,13 +5,14 @@ a record touched has an index row, checked against the record."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import subprocess
 import sys
 import uuid
 
 from sqlalchemy import select, text
 
-from hub.audit import AuditBatch, AuditRecord, AuditSubject, AuditWriter, recorded, verify_chain
+from hub.audit import AuditBatch, AuditRecord, AuditSubject, AuditWriter, recorded, utc_text, verify_chain
 from hub.db import Database
 from tests.conftest import PERSONA, Api, individual, officer
 
@@ -226,3 +227,13 @@ async def test_writers_in_separate_processes_never_fork_the_chain(api: Api) -> N
         for writer, db in zip(writers, databases, strict=True):
             await writer.aclose()
             await db.dispose()
+
+
+def test_record_times_are_hashed_in_the_chains_first_format() -> None:
+    """Records already chained were hashed with this text of their time: any other spelling would
+    break every existing chain."""
+    zones = [dt.UTC, dt.timezone(dt.timedelta(hours=3)), dt.timezone(dt.timedelta(hours=-5, minutes=-30))]
+    for zone in zones:
+        for micro in (0, 7, 999_999):
+            moment = dt.datetime(2026, 12, 1, 23, 59, 58, micro, tzinfo=zone)
+            assert utc_text(moment) == moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
