@@ -221,8 +221,9 @@ class AuditWriter:
         self._waiting.append((record, written))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_groups())
-        # shield: a client that goes away must not cancel the append other requests share.
-        await asyncio.shield(written)
+        # A client that goes away cancels only this future: the append is the writer task's, and
+        # the writer skips futures already done.
+        await written
         return len(entries)
 
     async def _write_groups(self) -> None:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import uuid
 
+import pytest
 from sqlalchemy import select, text
 
 from hub.audit import AuditBatch, AuditRecord, AuditSubject, AuditWriter, recorded, utc_text, verify_chain
@@ -237,3 +238,26 @@ def test_record_times_are_hashed_in_the_chains_first_format() -> None:
         for micro in (0, 7, 999_999):
             moment = dt.datetime(2026, 12, 1, 23, 59, 58, micro, tzinfo=zone)
             assert utc_text(moment) == moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+async def test_a_client_that_goes_away_leaves_the_shared_append_whole(api: Api) -> None:
+    writer = AuditWriter(api.hub.db)
+    request_ids = [uuid.uuid4().hex, uuid.uuid4().hex]
+
+    async def write(request_id: str) -> int:
+        batch = AuditBatch()
+        batch.note(PERSONA["sponsor"], "passports", "officer", {"iqama"})
+        return await writer.write(batch, officer("passports"), request_id, "Test")
+
+    try:
+        gone, staying = (asyncio.create_task(write(request_id)) for request_id in request_ids)
+        await asyncio.sleep(0)  # both records queued for the same append
+        gone.cancel()
+        assert await staying == 1
+        with pytest.raises(asyncio.CancelledError):
+            await gone
+        written = await recorded(api.hub.db, request_ids=request_ids)
+        assert sorted(entry.request_id for entry in written) == sorted(request_ids)  # the record of the one gone too
+        assert (await verify_chain(api.hub.db)).intact
+    finally:
+        await writer.aclose()
