@@ -52,6 +52,7 @@ def _run(args: argparse.Namespace, _settings: Settings) -> int:
             json_path=Path(args.json) if args.json else None,
             keep=args.keep,
             rounds=args.rounds,
+            calls=args.calls,
         )
     )
     failed = any(not check.passed for check in result.checks)
@@ -122,5 +123,13 @@ def add_parser(commands: Any) -> None:
     )
     bench.add_argument("--json", default=None, metavar="PATH", help="also write every figure (and RSS over time)")
     bench.add_argument("--keep", action="store_true", help="keep the temp dir (SQLite file, server logs)")
+    bench.add_argument(
+        "--calls",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also count Python calls per request (cProfile, in process, N requests a scenario): exact "
+        "where times on a shared machine are not",
+    )
     bench.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     bench.set_defaults(run=_run)

@@ -11,13 +11,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
 
+from hub.bench.calls import calls_per_request
 from hub.bench.floor import Fetcher, create_floor_app
 from hub.bench.scenarios import Call
 from hub.settings import Settings
@@ -38,6 +39,7 @@ class Answer:
     statements: list[str] = field(default_factory=list)
     path: str = ""  # the hub's answers: "general", "compiled" or "fallback: <reason>"
     raw: bytes = b""
+    calls: float | None = None  # Python calls per request, when counted (hub.bench.calls)
 
     @property
     def count(self) -> int:
@@ -67,10 +69,16 @@ def _path(before: Counter[str], after: Counter[str]) -> str:
 
 
 async def ask_hub(
-    settings: Settings, secret: str, calls: Mapping[str, Call], setup: Sequence[Call] = ()
+    settings: Settings,
+    secret: str,
+    calls: Mapping[str, Call],
+    setup: Sequence[Call] = (),
+    counted: Collection[str] = (),
+    count: int = 0,
 ) -> dict[str, Answer]:
     """Each call sent once to a hub built in this process, with the statements it caused and the
-    path that answered it. `setup` is sent first, uncounted (APQ registrations)."""
+    path that answered it. `setup` is sent first, uncounted (APQ registrations). The calls named in
+    `counted` are then sent `count` more times, their Python calls counted (`hub.bench.calls`)."""
     from hub.app import Hub, create_app
 
     hub = Hub.build(settings)
@@ -109,11 +117,14 @@ async def ask_hub(
                     answers[name] = await send(call)
         finally:
             stop_listening()
+        for name in counted if count else ():
+            answers[name].calls = await calls_per_request(app, calls[name], count)
     return answers
 
 
-async def ask_floor(url: str, mode: str, calls: Mapping[str, Call]) -> dict[str, Answer]:
-    """Each call sent once to a floor app built in this process (its statement count from its counter)."""
+async def ask_floor(url: str, mode: str, calls: Mapping[str, Call], count: int = 0) -> dict[str, Answer]:
+    """Each call sent once to a floor app built in this process (its statement count from its
+    counter); with `count`, each then `count` more times, its Python calls counted."""
     app = create_floor_app(url, mode)
     answers: dict[str, Answer] = {}
     transport = httpx.ASGITransport(app=app)
@@ -124,6 +135,8 @@ async def ask_floor(url: str, mode: str, calls: Mapping[str, Call]) -> dict[str,
             answer = Answer(response.status_code, orjson.loads(response.content))
             answer.statements = ["(floor)"] * (Fetcher.statements - before)
             answers[name] = answer
+        for name, call in calls.items() if count else ():
+            answers[name].calls = await calls_per_request(app, call, count)
     return answers
 
 

@@ -22,7 +22,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +70,7 @@ class Options:
     json_path: Path | None = None
     keep: bool = False
     rounds: int = 1  # each concurrency level's scenarios run this many times in turn
+    calls: int = 0  # count Python calls per request over this many in-process requests (0: don't)
 
 
 @dataclass
@@ -82,6 +83,7 @@ class BenchResult:
     text: str
     memory_over_time: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     paths: dict[str, bool] = field(default_factory=dict)  # each row took the path it is named after
+    calls: dict[str, float] = field(default_factory=dict)  # Python calls per request (--calls)
 
 
 def run(options: Options, say: Say = print) -> BenchResult:
@@ -204,10 +206,13 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
         floor_calls = {s.shape: s.calls[0] for s in every if s.server == "floor"}
         await _forget_bench_writes(url)  # an interrupted run may have left some
         # The floors first: the hub's calls end with the mutation, which writes a report for a sampled person.
-        driver = await probe.ask_floor(url, "driver", floor_calls)
-        core = await probe.ask_floor(url, "core", floor_calls)
+        if options.calls:
+            say(f"probe: counting Python calls over {options.calls} requests a scenario, one at a time (cProfile)")
+        driver = await probe.ask_floor(url, "driver", floor_calls, options.calls)
+        core = await probe.ask_floor(url, "core", floor_calls, options.calls)
         setup = [call for s in every for call in s.setup]
-        hub_answers = await probe.ask_hub(settings, token_secret, hub_calls, setup)
+        counted = [s.name for s in chosen if s.server == "hub" and s.shape != MUTATION]
+        hub_answers = await probe.ask_hub(settings, token_secret, hub_calls, setup, counted, options.calls)
         await _forget_bench_writes(url)
         same_data = {
             f"{mode} floor = hub, {shape}": probe.same_data(hub_answers[general[shape].name], answers[shape])
@@ -232,6 +237,7 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
                     say(f"probe: {s.name} was answered by the {taken!r} path")
         answered = {"hub": hub_answers, "floor": driver, "floor-core": core}
         sql = {s.name: float(answered[s.server][s.name if s.server == "hub" else s.shape].count) for s in chosen}
+        calls = _calls(chosen, answered)
         for check, ok in {**same_data, **same_sql, **paths}.items():
             say(f"{'' if check.startswith('probe: ') else 'probe: '}{check}: {_yes(ok)}")
 
@@ -337,6 +343,7 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
             report.table(rows),
             "",
             *([report.medians(rows), ""] if options.rounds > 1 else []),
+            *([_calls_table(calls), ""] if calls else []),
             *(f"{name}: {_yes(ok)}" for name, ok in {**same_data, **same_sql}.items()),
             *_path_lines(paths),
             "",
@@ -345,7 +352,7 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
         breakdown = report.processes(rows)
         if breakdown:
             parts += ["", breakdown]
-        result = BenchResult(rows, header, found, same_data, same_sql, "\n".join(parts), over_time, paths)
+        result = BenchResult(rows, header, found, same_data, same_sql, "\n".join(parts), over_time, paths, calls)
         say("")
         say(result.text)
         if options.json_path is not None:
@@ -475,6 +482,24 @@ async def _measure(
     return row, memory.samples
 
 
+def _calls(chosen: Sequence[Scenario], answered: Mapping[str, Mapping[str, probe.Answer]]) -> dict[str, float]:
+    """Each chosen scenario's Python calls per request, where they were counted."""
+    found: dict[str, float] = {}
+    for s in chosen:
+        answer = answered[s.server].get(s.name if s.server == "hub" else s.shape)
+        if answer is not None and answer.calls is not None:
+            found[s.name] = answer.calls
+    return found
+
+
+def _calls_table(calls: Mapping[str, float]) -> str:
+    title = "Python calls per request (in process, one at a time)"
+    width = max(len(title), *(len(name) for name in calls))
+    lines = [f"{title:{width}}  {'calls':>9}", "-" * (width + 11)]
+    lines += [f"{name:{width}}  {count:9,.0f}" for name, count in calls.items()]
+    return "\n".join(lines)
+
+
 def _as_json(result: BenchResult, options: Options) -> dict[str, Any]:
     return {
         "machine": result.machine,
@@ -485,4 +510,5 @@ def _as_json(result: BenchResult, options: Options) -> dict[str, Any]:
         "same_sql": result.same_sql,
         "paths": result.paths,
         "memory_over_time": result.memory_over_time,
+        "calls": result.calls,
     }

@@ -68,6 +68,8 @@ def test_a_tiny_run_prints_every_scenario_with_positive_throughput(tmp_path: Pat
             "2",
             "--sample",
             "100",
+            "--calls",
+            "3",
             "--json",
             str(figures),
         ],
@@ -92,6 +94,12 @@ def test_a_tiny_run_prints_every_scenario_with_positive_throughput(tmp_path: Pat
     assert all(0 < row["cpu_ratio"] < 1 for row in rows if row["scenario"].startswith("hub (general)")), rows
     assert all(result["same_data"].values()), result["same_data"]
     assert all(result["same_sql"].values()), result["same_sql"]
+    # Python calls per request (--calls): every read counted; the floor does least, the general path most.
+    calls = result["calls"]
+    assert sorted(calls) == sorted(name for name in SCENARIOS if "mutation" not in name)
+    for r, general, compiled in (SCENARIOS[0:4:2] + SCENARIOS[3:4], SCENARIOS[4:8:2] + SCENARIOS[7:8]):
+        assert 0 < calls[r] < calls[compiled] < calls[general], calls
+    assert "Python calls per request (in process" in done.stdout
     # The compiled rows: measured, answered by the compiled path with the general path's answer.
     compiled = {row["scenario"]: row for row in rows if row["scenario"] in COMPILED_ROWS}
     assert list(compiled) == COMPILED_ROWS
