@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from sqlalchemy import MetaData, String, Table
-from sqlalchemy.orm import MappedColumn, mapped_column
+from sqlalchemy import MetaData, String, Table, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute, MappedColumn, mapped_column
 from strawberry.types.field import StrawberryField
 
 from hub.calendar import arabic_digits
@@ -49,6 +50,7 @@ __all__ = [
     "arabic_digits",
     "ascii_digits",
     "loaded",
+    "new_key",
     "parse_person_id",
     "person_key",
     "person_ref",
@@ -94,6 +96,21 @@ def parse_person_id(text: str, argument: str = "id") -> str:
         return normalize_id(text)
     except InvalidId as error:
         raise RabtError(Code.INVALID_ID, f"{argument}: {error}.", argument=argument) from None
+
+
+async def new_key(session: AsyncSession, column: InstrumentedAttribute[str], draw: Callable[[], str]) -> str:
+    """A new identifier for `column` (a primary key a mutation issues: a report's reference, a
+    visa's number), drawn by `draw` until one is not taken. Drawn at random alone, a new identifier
+    meets one already issued by the birthday bound: the bench's ~10,000 civil-defence reports a day
+    (10^8 references) gave one INTERNAL_ERROR in ~10,000 mutations."""
+    for _ in range(KEY_DRAWS):
+        key = draw()
+        if await session.scalar(select(column).where(column == key)) is None:
+            return key
+    raise RabtError(Code.INTERNAL_ERROR, f"No free {column.key} after {KEY_DRAWS} draws; try again.")
+
+
+KEY_DRAWS = 8
 
 
 async def require_known_person(info: Info, person_id: str) -> None:

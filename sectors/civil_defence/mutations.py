@@ -10,7 +10,7 @@ import strawberry
 from sqlalchemy import func, select
 from strawberry.types.field import StrawberryField
 
-from hub.contract import ActingAs, Code, Info, RabtError, Refusal, parse_person_id, record, refusals
+from hub.contract import ActingAs, Code, Info, RabtError, Refusal, new_key, parse_person_id, record, refusals
 from sectors.civil_defence.models import IncidentReportRow
 from sectors.civil_defence.types import IncidentKind, IncidentReport
 
@@ -76,7 +76,9 @@ async def report_incident(info: Info, input: ReportIncidentInput) -> ReportIncid
         if (unclosed or 0) >= MAX_OPEN_REPORTS:
             return _refusal("TOO_MANY_OPEN_REPORTS")
         values: dict[str, Any] = dict(
-            reference=f"CD-{today:%Y%m%d}-{secrets.randbelow(10**8):08d}",
+            reference=await new_key(
+                session, IncidentReportRow.reference, lambda: f"CD-{today:%Y%m%d}-{secrets.randbelow(10**8):08d}"
+            ),
             person_id=person_id,
             kind=input.kind.value,
             city=city,

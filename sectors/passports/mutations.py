@@ -11,7 +11,7 @@ import strawberry
 from sqlalchemy import func, select
 from strawberry.types.field import StrawberryField
 
-from hub.contract import ActingAs, Code, Info, RabtError, Refusal, parse_person_id, record, refusals
+from hub.contract import ActingAs, Code, Info, RabtError, Refusal, new_key, parse_person_id, record, refusals
 from sectors.passports.models import AbscondingReportRow, IqamaRow, VisaRow
 from sectors.passports.types import Visa
 
@@ -94,7 +94,7 @@ async def issue_exit_reentry_visa(info: Info, input: IssueExitReentryVisaInput) 
         if unused:
             return _refusal("VISA_ALREADY_ISSUED")
         row = VisaRow(
-            number=f"6{secrets.randbelow(10**9):09d}",
+            number=await new_key(session, VisaRow.number, lambda: f"6{secrets.randbelow(10**9):09d}"),
             person_id=person_id,
             sponsor_id=iqama.sponsor_id,
             kind=input.kind.value,

@@ -7,11 +7,12 @@ import pytest
 from graphql import GraphQLObjectType, get_named_type
 from sqlalchemy import select
 
-from hub.contract import Sector
+from hub.contract import Code, RabtError, Sector, new_key
 from hub.identity.models import PersonRow
 from hub.loading import LOADS
 from hub.principal import Principal, Role
 from hub.registry import installed_sectors
+from sectors.civil_defence.models import IncidentReportRow
 from tests.conftest import Api
 from tests.sectors.seeding import seeded_rows
 
@@ -68,3 +69,16 @@ async def test_one_statement_per_declared_loader_whatever_the_number_of_people(a
         assert "errors" not in result, result["errors"]
         counted.append(sum(f"{sector.name}_" in statement for statement in counter.statements))
     assert counted == [declarations, declarations]
+
+
+async def test_a_new_key_is_drawn_again_while_it_is_taken(api: Api) -> None:
+    """`new_key` never hands back an identifier already issued: a random draw that meets one is
+    drawn again, and a run of draws that only meets taken ones is refused, never inserted."""
+    async with api.hub.db.transaction() as session:
+        taken = await session.scalar(select(IncidentReportRow.reference).limit(1))
+        assert taken is not None
+        draws = iter([taken, taken, "CD-20261201-00000000"])
+        assert await new_key(session, IncidentReportRow.reference, lambda: next(draws)) == "CD-20261201-00000000"
+        with pytest.raises(RabtError) as refused:
+            await new_key(session, IncidentReportRow.reference, lambda: taken)
+        assert refused.value.code is Code.INTERNAL_ERROR
