@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import func, select
 from strawberry.types.field import StrawberryField
 
-from hub.contract import ActingAs, Code, Info, RabtError, Refusal, new_key, parse_person_id, record, refusals
+from hub.contract import ActingAs, Code, Info, RabtError, Refusal, insert_new, parse_person_id, record, refusals
 from sectors.civil_defence.models import IncidentReportRow
 from sectors.civil_defence.types import IncidentKind, IncidentReport
 
@@ -75,19 +75,21 @@ async def report_incident(info: Info, input: ReportIncidentInput) -> ReportIncid
         )
         if (unclosed or 0) >= MAX_OPEN_REPORTS:
             return _refusal("TOO_MANY_OPEN_REPORTS")
-        values: dict[str, Any] = dict(
-            reference=await new_key(
-                session, IncidentReportRow.reference, lambda: f"CD-{today:%Y%m%d}-{secrets.randbelow(10**8):08d}"
+        values = await insert_new(
+            session,
+            IncidentReportRow,
+            dict(
+                person_id=person_id,
+                kind=input.kind.value,
+                city=city,
+                district=district,
+                description=description,
+                reported_on=today,
+                status="open",
             ),
-            person_id=person_id,
-            kind=input.kind.value,
-            city=city,
-            district=district,
-            description=description,
-            reported_on=today,
-            status="open",
+            "reference",
+            lambda: f"CD-{today:%Y%m%d}-{secrets.randbelow(10**8):08d}",
         )
-        session.add(IncidentReportRow(**values))
     context.forget_loaded()
     return IncidentReported(report=record(IncidentReport, values))
 

@@ -11,7 +11,7 @@ import strawberry
 from sqlalchemy import func, select
 from strawberry.types.field import StrawberryField
 
-from hub.contract import ActingAs, Code, Info, RabtError, Refusal, new_key, parse_person_id, record, refusals
+from hub.contract import ActingAs, Code, Info, RabtError, Refusal, insert_new, parse_person_id, record, refusals
 from sectors.passports.models import AbscondingReportRow, IqamaRow, VisaRow
 from sectors.passports.types import Visa
 
@@ -93,20 +93,24 @@ async def issue_exit_reentry_visa(info: Info, input: IssueExitReentryVisaInput) 
         )
         if unused:
             return _refusal("VISA_ALREADY_ISSUED")
-        row = VisaRow(
-            number=await new_key(session, VisaRow.number, lambda: f"6{secrets.randbelow(10**9):09d}"),
-            person_id=person_id,
-            sponsor_id=iqama.sponsor_id,
-            kind=input.kind.value,
-            status="issued",
-            issued_on=today,
-            valid_from=today,
-            valid_until=today + dt.timedelta(days=input.days),
-            allowed_days=input.days,
+        values = await insert_new(
+            session,
+            VisaRow,
+            dict(
+                person_id=person_id,
+                sponsor_id=iqama.sponsor_id,
+                kind=input.kind.value,
+                status="issued",
+                issued_on=today,
+                valid_from=today,
+                valid_until=today + dt.timedelta(days=input.days),
+                allowed_days=input.days,
+            ),
+            "number",
+            lambda: f"6{secrets.randbelow(10**9):09d}",
         )
-        session.add(row)
     context.forget_loaded()
-    return ExitReentryVisaIssued(visa=record(Visa, vars(row)))
+    return ExitReentryVisaIssued(visa=record(Visa, values))
 
 
 def fields() -> dict[str, StrawberryField]:

@@ -7,7 +7,7 @@ import pytest
 from graphql import GraphQLObjectType, get_named_type
 from sqlalchemy import select
 
-from hub.contract import Code, RabtError, Sector, new_key
+from hub.contract import Code, RabtError, Sector, insert_new
 from hub.identity.models import PersonRow
 from hub.loading import LOADS
 from hub.principal import Principal, Role
@@ -72,13 +72,27 @@ async def test_one_statement_per_declared_loader_whatever_the_number_of_people(a
 
 
 async def test_a_new_key_is_drawn_again_while_it_is_taken(api: Api) -> None:
-    """`new_key` never hands back an identifier already issued: a random draw that meets one is
-    drawn again, and a run of draws that only meets taken ones is refused, never inserted."""
+    """`insert_new` never overwrites or fails on an identifier already issued: a random draw that
+    meets one is drawn again, and a run of draws that only meets taken ones is refused, with
+    nothing written."""
     async with api.hub.db.transaction() as session:
-        taken = await session.scalar(select(IncidentReportRow.reference).limit(1))
-        assert taken is not None
+        existing = (await session.execute(select(IncidentReportRow).limit(1))).scalar_one()
+        taken = existing.reference
+        values = {
+            "person_id": existing.person_id,
+            "kind": "FIRE",
+            "city": "Riyadh",
+            "district": "Al Olaya",
+            "description": "contract test",
+            "reported_on": existing.reported_on,
+            "status": "open",
+        }
         draws = iter([taken, taken, "CD-20261201-00000000"])
-        assert await new_key(session, IncidentReportRow.reference, lambda: next(draws)) == "CD-20261201-00000000"
+        written = await insert_new(session, IncidentReportRow, values, "reference", lambda: next(draws))
+        assert written == {**values, "reference": "CD-20261201-00000000"}
         with pytest.raises(RabtError) as refused:
-            await new_key(session, IncidentReportRow.reference, lambda: taken)
+            await insert_new(session, IncidentReportRow, values, "reference", lambda: taken)
         assert refused.value.code is Code.INTERNAL_ERROR
+        same = select(IncidentReportRow.description).where(IncidentReportRow.reference == taken)
+        assert (await session.execute(same)).all() == [(existing.description,)]  # the issued one untouched
+        await session.rollback()
