@@ -331,8 +331,7 @@ class _AsyncpgChain(_Chain):
 
     async def tip(self) -> tuple[int, str]:
         self._sent(_TIP, ())
-        last = await self._connection.fetchrow(_TIP)
-        return (last[0], last[1]) if last else (0, GENESIS)
+        return _tip(await self._connection.fetchrow(_TIP))
 
     async def insert(self, records: list[dict[str, Any]], subjects: list[tuple[str, int, bool]]) -> None:
         self._sent(_APPEND, ())
@@ -354,8 +353,7 @@ class _CoreChain(_Chain):
     async def tip(self) -> tuple[int, str]:
         table = AuditRecord.__table__
         statement = select(table.c.id, table.c.hash).order_by(table.c.id.desc()).limit(1)
-        last = (await self._connection.execute(statement)).first()
-        return (last[0], last[1]) if last else (0, GENESIS)
+        return _tip((await self._connection.execute(statement)).first())
 
     async def insert(self, records: list[dict[str, Any]], subjects: list[tuple[str, int, bool]]) -> None:
         await self._connection.execute(AuditRecord.__table__.insert(), records)
@@ -394,7 +392,7 @@ class _SqliteAppender:
         connection = self._connection
         connection.execute("BEGIN IMMEDIATE")  # the write lock first: the tip cannot move under us
         try:
-            records, subjects = _chained(pending, connection.execute(_TIP).fetchone())
+            records, subjects = _chained(pending, _tip(connection.execute(_TIP).fetchone()))
             by_name = [records, [dict(zip(INDEXED, row, strict=True)) for row in subjects]]
             for (sql, columns, convert), rows in zip(self._inserts, by_name, strict=True):
                 connection.executemany(sql, [[convert(name, row[name]) for name in columns] for row in rows])
@@ -431,10 +429,15 @@ def _unheard(_statement: str, _parameters: Sequence[Any]) -> None:
     return None
 
 
-def _chained(pending: list[_Pending], last: Any) -> tuple[list[dict[str, Any]], list[tuple[str, int, bool]]]:
-    """The pending records linked after the chain's tip (`last`: its id and hash, or None), with
+def _tip(last: Any) -> tuple[int, str]:
+    """The chain's tip from its last record's (id, hash) row, or before the first record."""
+    return (last[0], last[1]) if last else (0, GENESIS)
+
+
+def _chained(pending: list[_Pending], tip: tuple[int, str]) -> tuple[list[dict[str, Any]], list[tuple[str, int, bool]]]:
+    """The pending records linked after the chain's `tip` (the last record's id and hash), with
     their ids, and the index rows that go with them."""
-    next_id, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    next_id, previous = tip[0] + 1, tip[1]
     records: list[dict[str, Any]] = []
     subjects: list[tuple[str, int, bool]] = []
     for item in pending:
