@@ -236,8 +236,9 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
                 if taken != s.path:
                     say(f"probe: {s.name} was answered by the {taken!r} path")
         answered = {"hub": hub_answers, "floor": driver, "floor-core": core}
-        sql = {s.name: float(answered[s.server][s.name if s.server == "hub" else s.shape].count) for s in chosen}
-        calls = _calls(chosen, answered)
+        probed = {s.name: answered[s.server][s.name if s.server == "hub" else s.shape] for s in chosen}
+        sql = {name: float(answer.count) for name, answer in probed.items()}
+        calls = {name: answer.calls for name, answer in probed.items() if answer.calls is not None}
         for check, ok in {**same_data, **same_sql, **paths}.items():
             say(f"{'' if check.startswith('probe: ') else 'probe: '}{check}: {_yes(ok)}")
 
@@ -480,16 +481,6 @@ async def _measure(
         peak_by_process=memory.peak_by_process,
     )
     return row, memory.samples
-
-
-def _calls(chosen: Sequence[Scenario], answered: Mapping[str, Mapping[str, probe.Answer]]) -> dict[str, float]:
-    """Each chosen scenario's Python calls per request, where they were counted."""
-    found: dict[str, float] = {}
-    for s in chosen:
-        answer = answered[s.server].get(s.name if s.server == "hub" else s.shape)
-        if answer is not None and answer.calls is not None:
-            found[s.name] = answer.calls
-    return found
 
 
 def _calls_table(calls: Mapping[str, float]) -> str:
