@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from hub.rows import LOOPBACK_HOSTS, Rows, rows_for
 
+INVALID_CATALOG_NAME = "3D000"  # PostgreSQL's SQLSTATE for "database ... does not exist"
 READ_POOL = 24
 """Read connections per process. A request runs one statement per loader at once; overflow
 connections are closed on return and reopened (measured: a fifth of the headline query's time
@@ -113,7 +114,7 @@ class Database:
             await self.ping()
             return False
         except DBAPIError as error:
-            if "does not exist" not in str(error.orig) or not self.url.database:
+            if getattr(error.orig, "sqlstate", None) != INVALID_CATALOG_NAME or not self.url.database:
                 raise
         await self.read_engine.dispose()  # forget the failed attempt's pool
         server = Database(self.url.set(database="postgres").render_as_string(hide_password=False))
