@@ -10,10 +10,20 @@ import subprocess
 import sys
 import uuid
 
+import orjson
 import pytest
 from sqlalchemy import select, text
 
-from hub.audit import AuditBatch, AuditRecord, AuditSubject, AuditWriter, recorded, utc_text, verify_chain
+from hub.audit import (
+    AuditBatch,
+    AuditRecord,
+    AuditSubject,
+    AuditWriter,
+    recorded,
+    row_hash,
+    utc_text,
+    verify_chain,
+)
 from hub.db import Database
 from tests.conftest import PERSONA, Api, individual, officer
 
@@ -39,6 +49,61 @@ async def test_each_person_and_sector_read_is_one_audit_row_naming_the_fields(ap
         + [(person, "passports", "officer", "iqama,visas", "testing") for person in ids]
     )
     assert sorted(rows) == expected  # 3 people × 2 sectors read = 6 rows, no more
+
+
+async def test_people_read_alike_share_one_group_of_the_record(api: Api) -> None:
+    """A 100-person answer stores its accesses once with 100 IDs, not 400 rows of the same."""
+    ids = [PERSONA["absconding_worker"], PERSONA["visitor"], PERSONA["sponsor"]]
+    request_id = uuid.uuid4().hex
+    await api.post(QUERY, {"ids": ids}, as_=officer("passports"), headers={"x-request-id": request_id})
+    trail = AuditRecord.__table__
+    async with api.hub.db.connect() as connection:
+        stored = (
+            await connection.execute(select(trail.c.entries).where(trail.c.request_id == request_id))
+        ).scalar_one()
+    assert orjson.loads(stored) == [
+        [
+            sorted(ids),
+            [
+                ["identity", "officer", ["kind", "nameEn"], "read", "ok"],
+                ["passports", "officer", ["iqama", "visas"], "read", "ok"],
+            ],
+        ]
+    ]
+
+
+async def test_records_stored_in_the_long_form_still_read_and_verify(api: Api) -> None:
+    """Records written before entries were grouped hold one row per (person, sector): appended here
+    as an older hub process would have, then read, chained after and verified."""
+    subject, request_id = PERSONA["sponsor"], uuid.uuid4().hex
+    long_form = [
+        [subject, "identity", "officer", ["nameEn"], "read", "ok"],
+        [subject, "passports", "officer", ["iqama"], "read", "ok"],
+    ]
+    trail, index = AuditRecord.__table__, AuditSubject.__table__
+    async with api.hub.db.connect() as connection:
+        last = (await connection.execute(select(trail.c.id, trail.c.hash).order_by(trail.c.id.desc()).limit(1))).one()
+        values = {
+            "at": dt.datetime.now(dt.UTC),
+            "request_id": request_id,
+            "operation": "BeforeGrouping",
+            "actor": "officer:older-hub",
+            "role": "officer",
+            "purpose": "testing",
+            "entries": orjson.dumps(long_form).decode(),
+        }
+        values |= {"id": last.id + 1, "prev_hash": last.hash, "hash": row_hash(last.hash, values)}
+        await connection.execute(trail.insert(), [values])
+        await connection.execute(index.insert(), [{"subject_id": subject, "audit_id": last.id + 1, "others": True}])
+    written = await recorded(api.hub.db, request_ids=[request_id])
+    assert [(e.subject_id, e.sector, e.fields) for e in written] == [
+        (subject, "identity", ("nameEn",)),
+        (subject, "passports", ("iqama",)),
+    ]
+    after = uuid.uuid4().hex  # this hub's writer last wrote the record before: it relinks after the long one
+    await api.post(QUERY, {"ids": [subject]}, as_=officer("passports"), headers={"x-request-id": after})
+    assert len(await audit_rows(api, after)) == 2
+    assert (await verify_chain(api.hub.db)).intact
 
 
 async def test_a_refused_read_is_not_recorded_as_a_read(api: Api) -> None:
