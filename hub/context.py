@@ -67,6 +67,19 @@ class RequestContext:
         """After a write: later reads in the same request must see it."""
         self._loaders.clear()
 
+    def finish(self) -> AuditBatch:
+        """The request is answered: its audit batch, taken out, and the rows its loaders read let
+        go. graphql-core 3.3's execution context refers to itself (its `async_helpers` hold its own
+        bound methods), so it lives until the collector's next full pass, and this context with it:
+        everything still held here would wait as long (measured: ~2,500 objects a 100-person answer,
+        RSS +13 MB over 90 s of them on one worker). A resolver still running after the answer
+        notes into a fresh batch, never written: what it read was not in the answer."""
+        audit, self.audit = self.audit, AuditBatch()
+        self.access.forget()
+        self._loaders.clear()
+        self._selections.clear()
+        return audit
+
 
 def collect_field_names(
     selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode], into: set[str]

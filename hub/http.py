@@ -155,6 +155,7 @@ class GraphQLEndpoint:
             )
         finally:
             await reads.close()
+            audit = context.finish()
         body: dict[str, Any] = {}
         if result.errors:
             body["errors"] = sorted((format_error(error, request_id) for error in result.errors), key=error_order)
@@ -162,7 +163,7 @@ class GraphQLEndpoint:
         executed = result.data is not None or any(error.path for error in result.errors or ())
         if executed:
             body["data"] = result.data
-        return Answer(body, context.audit, 200 if executed or media == JSON else 400)
+        return Answer(body, audit, 200 if executed or media == JSON else 400)
 
     def _principal(self, request: Request) -> Principal:
         authorization = request.headers.get("authorization")

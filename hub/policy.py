@@ -98,6 +98,12 @@ class Access:
         self._written[(subject_id, sector)] = decision
         return decision
 
+    def forget(self) -> None:
+        """Lets go of the decisions made so far (`RequestContext.finish`); asked again, it decides again."""
+        self._relations = None
+        self._decided.clear()
+        self._written.clear()
+
     def write_grant(self, subject_id: str, sector: str) -> ActingAs | None:
         """The capacity in which this request was allowed to write, for the audit (None: refused)."""
         return self._written.get((subject_id, sector))

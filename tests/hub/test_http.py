@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import hashlib
 import re
+from collections import Counter
 
+from hub.audit import AuditKey
+from hub.identity.records import IdentityRecord
 from hub.limits import _VALIDATED
+from sectors.passports.types import Iqama, Visa
 from tests.conftest import PERSONA, Api, officer
 
 
@@ -230,3 +236,27 @@ async def test_a_document_is_validated_once_and_its_errors_given_again(sqlite_ap
     second = await sqlite_api.query(query)
     assert first == second and first["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     assert [entry for entry in _VALIDATED.values() if entry[3] and "nobody" in entry[3][0].message] == cached
+
+
+async def test_what_a_request_read_is_freed_once_it_is_answered(api: Api) -> None:
+    """graphql-core 3.3's execution context refers to itself, so it waits for the cyclic
+    collector's next full pass, and so does whatever it reaches: the request's context. Rows,
+    loader futures and audit notes must not wait with it (RSS grew ~0.15 MB/s under 100-person
+    queries while they did)."""
+    query = "query($ids: [ID!]!) { people(ids: $ids) { nameEn passports { iqama { status } visas { number } } } }"
+    ids = [PERSONA["absconding_worker"], PERSONA["visitor"], PERSONA["sponsor"]]
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)  # what the collector would free is kept in gc.garbage to look at
+    try:
+        response = await api.post(query, {"ids": ids}, as_=officer("passports"))
+        gc.collect()
+        waited = Counter(
+            type(found).__qualname__
+            for found in gc.garbage
+            if isinstance(found, (IdentityRecord, Visa, Iqama, AuditKey, asyncio.Future))
+        )
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert len(response.json()["data"]["people"]) == len(ids)
+    assert waited == Counter()
