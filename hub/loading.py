@@ -8,7 +8,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
@@ -104,6 +104,13 @@ class Loads(Generic[K, T]):
             self, "keyed", statement.where(self.table.c[self.key].in_(bindparam("keys", expanding=True)))
         )
 
+    @cached_property
+    def fields(self) -> tuple[tuple[int, str, Callable[[Any], Any] | None], ...]:
+        """Each of `columns` as (its place in a row, after the key; its name; its converter or None):
+        the same for every batch, so worked out once, not for each request's loader."""
+        convert = _converters(self.record)
+        return tuple((index + 1, name, convert.get(name)) for index, name in enumerate(self.columns))
+
     def for_keys(self, keys: Sequence[Any]) -> Select[Any]:
         """The one statement a batch sends: column 0 is the key, then `columns`."""
         return self.statement.where(self.table.c[self.key].in_(list(keys)))
@@ -141,15 +148,13 @@ class _BatchLoader(DataLoader[Any, Any]):
         super().__init__()
         self._loads = loads
         self._reads = reads
-        convert = _converters(loads.record)
-        self._plan = [(index + 1, name, convert.get(name)) for index, name in enumerate(loads.columns)]
 
     async def batch_load_fn(self, keys: Sequence[Any]) -> list[Any]:
         groups: dict[Any, list[Any]] = {key: [] for key in keys}
-        build, plan = self._loads.record, self._plan
+        build, fields = self._loads.record, self._loads.fields
         for row in await self._reads.read_keys(self._loads, list(groups)):
             values: dict[str, Any] = {}
-            for position, name, converter in plan:
+            for position, name, converter in fields:
                 value = row[position]
                 values[name] = converter(value) if converter is not None and value is not None else value
             groups[row[0]].append(build(**values))
