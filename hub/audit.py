@@ -116,14 +116,15 @@ class AuditEntry:
     outcome: str
 
 
-Access = tuple[str, str, Sequence[str], str, str]  # sector, acting_as, fields, action, outcome
+# How a request touched one person: sector, acting_as, fields, action, outcome.
+Accessed = tuple[str, str, Sequence[str], str, str]
 
 
-def grouped(entries: Mapping[AuditKey, frozenset[str]]) -> list[tuple[list[str], tuple[Access, ...]]]:
+def grouped(entries: Mapping[AuditKey, frozenset[str]]) -> list[tuple[list[str], tuple[Accessed, ...]]]:
     """A request's entries as stored: `[[subject_id, ...], [access, ...]]` for each set of people
     touched in the same way, the groups in order of their first subject, everything sorted."""
     in_order: dict[frozenset[str], tuple[str, ...]] = {}  # a plan's field sets are a few, shared by every person
-    accesses: dict[str, list[Access]] = {}
+    accesses: dict[str, list[Accessed]] = {}
     for (subject, sector, acting_as, action, outcome), fields in entries.items():
         names = in_order.get(fields)
         if names is None:
@@ -133,7 +134,7 @@ def grouped(entries: Mapping[AuditKey, frozenset[str]]) -> list[tuple[list[str],
             accesses[subject] = [(sector, acting_as, names, action, outcome)]
         else:
             found.append((sector, acting_as, names, action, outcome))
-    groups: dict[tuple[Access, ...], list[str]] = {}
+    groups: dict[tuple[Accessed, ...], list[str]] = {}
     for subject in sorted(accesses):
         alike = tuple(sorted(accesses[subject]))
         subjects = groups.get(alike)
@@ -144,9 +145,9 @@ def grouped(entries: Mapping[AuditKey, frozenset[str]]) -> list[tuple[list[str],
     return [(subjects, alike) for alike, subjects in groups.items()]
 
 
-def stored_entries(text: str) -> list[tuple[str, Access]]:
+def stored_entries(text: str) -> list[tuple[str, Accessed]]:
     """A record's `entries` column as (subject, access) pairs, sorted: either stored form."""
-    pairs: list[tuple[str, Access]] = []
+    pairs: list[tuple[str, Accessed]] = []
     for item in orjson.loads(text):
         if isinstance(item[0], str):  # the long form: [subject_id, sector, acting_as, fields, action, outcome]
             pairs.append((item[0], tuple(item[1:])))  # type: ignore[arg-type]
