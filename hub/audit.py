@@ -145,17 +145,20 @@ def grouped(entries: Mapping[AuditKey, frozenset[str]]) -> list[tuple[list[str],
     return [(subjects, alike) for alike, subjects in groups.items()]
 
 
+def stored_groups(text: str) -> list[tuple[list[str], list[Accessed]]]:
+    """A record's `entries` column as groups, whichever form it was stored in: a long-form row
+    `[subject_id, sector, acting_as, fields, action, outcome]` is a group of one."""
+    return [
+        ([item[0]], [tuple(item[1:])]) if isinstance(item[0], str) else (item[0], [tuple(access) for access in item[1]])
+        for item in orjson.loads(text)
+    ]
+
+
 def stored_entries(text: str) -> list[tuple[str, Accessed]]:
     """A record's `entries` column as (subject, access) pairs, sorted: either stored form."""
-    pairs: list[tuple[str, Accessed]] = []
-    for item in orjson.loads(text):
-        if isinstance(item[0], str):  # the long form: [subject_id, sector, acting_as, fields, action, outcome]
-            pairs.append((item[0], tuple(item[1:])))  # type: ignore[arg-type]
-        else:
-            subjects, accesses = item
-            pairs.extend((subject, tuple(access)) for subject in subjects for access in accesses)  # type: ignore[misc]
-    pairs.sort()
-    return pairs
+    return sorted(
+        (subject, access) for subjects, accesses in stored_groups(text) for subject in subjects for access in accesses
+    )
 
 
 def expand(record: Any, subject_id: str | None = None) -> list[AuditEntry]:
@@ -537,26 +540,19 @@ async def verify_chain(db: Database, batch_size: int = 5_000) -> ChainReport:
                 values["at"] = at.replace(tzinfo=dt.UTC)
             if values["prev_hash"] != previous or row_hash(previous, values) != values["hash"]:
                 return ChainReport(count, record.id)
-            if indexed.pop(record.id, set()) != _indexed(values["entries"]):
+            if indexed.pop(record.id, set()) != set(_others(stored_groups(values["entries"])).items()):
                 return ChainReport(count, record.id)
             previous, count, after = values["hash"], count + 1, record.id
         if indexed:  # index rows that point between records, at no record
             return ChainReport(count, min(indexed))
 
 
-def _others(groups: Sequence[Sequence[Any]]) -> dict[str, bool]:
-    """Each subject of the grouped entries, and whether someone else than that person was involved."""
+def _others(groups: Sequence[tuple[Sequence[str], Sequence[Sequence[Any]]]]) -> dict[str, bool]:
+    """Each subject of the grouped entries, and whether someone else than that person was involved
+    (in any of the subject's groups: the long form has one per access)."""
     others: dict[str, bool] = {}
     for subjects, accesses in groups:
         someone_else = any(acting_as != "self" for _, acting_as, *_ in accesses)
         for subject in subjects:
-            others[subject] = someone_else
+            others[subject] = others.get(subject, False) or someone_else
     return others
-
-
-def _indexed(entries: str) -> set[tuple[str, bool]]:
-    """The index rows a record's stored entries call for (either stored form)."""
-    others: dict[str, bool] = {}
-    for subject, (_, acting_as, *_) in stored_entries(entries):
-        others[subject] = others.get(subject, False) or acting_as != "self"
-    return set(others.items())
