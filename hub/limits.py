@@ -16,10 +16,10 @@ visas, violations, …). Introspection (`__schema`, `__type`) is not counted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from graphql import (
     DocumentNode,
@@ -58,28 +58,47 @@ def schema_extensions() -> list[Callable[[], SchemaExtension]]:
     return [lambda: ParserCache(maxsize=1_000), ValidatedDocuments]
 
 
+V = TypeVar("V")
+
+
+class PerDocument(Generic[V]):
+    """A bounded cache, first in first out, of what was computed for a parsed document against a
+    schema, found by those very objects: hashing a DocumentNode walks its whole tree on every call.
+    An entry keeps both and matches only them (`is`): an id alone can be reused once its object is
+    freed. `rest` is the key's hashable remainder."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.entries: dict[tuple[int, int, Hashable], tuple[GraphQLSchema, DocumentNode, V]] = {}
+
+    def get(self, schema: GraphQLSchema, document: DocumentNode, rest: Hashable, compute: Callable[[], V]) -> V:
+        key = (id(schema), id(document), rest)
+        found = self.entries.get(key)
+        if found is not None and found[0] is schema and found[1] is document:
+            return found[2]
+        value = compute()
+        if len(self.entries) >= self.capacity:
+            del self.entries[next(iter(self.entries))]
+        self.entries[key] = (schema, document, value)
+        return value
+
+
 class ValidatedDocuments(ValidationCache):
     """strawberry's ValidationCache, keyed by the parsed document's identity instead of its hash.
     Its lru_cache hashes the DocumentNode, and graphql-core's nodes hash their whole tree on every
     call: ~300 Python calls of the headline query's 4,100 (cProfile). ParserCache hands back the
-    same node for the same text, so the node itself is the key, held in the entry and compared
-    with `is` (an id alone could be reused once a node is freed)."""
+    same node for the same text, so the node itself is the key (`PerDocument`)."""
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         schema, document, rules = context.schema._schema, context.graphql_document, context.validation_rules
-        key = id(document)
-        found = _VALIDATED.get(key)
-        if found is None or found[0] is not schema or found[1] is not document or found[2] != rules:
-            if len(_VALIDATED) >= VALIDATED_CAPACITY:
-                del _VALIDATED[next(iter(_VALIDATED))]
-            found = _VALIDATED[key] = (schema, document, rules, validate_document(schema, document, rules))
-        context.pre_execution_errors = found[3]
+        context.pre_execution_errors = _VALIDATED.get(
+            schema, document, rules, lambda: validate_document(schema, document, rules)
+        )
         yield
 
 
-VALIDATED_CAPACITY = 1_000
-_VALIDATED: dict[int, tuple[GraphQLSchema, DocumentNode | None, Any, list[GraphQLError]]] = {}
+_VALIDATED: PerDocument[list[GraphQLError]] = PerDocument(1_000)
 
 
 @lru_cache(maxsize=1_000)
@@ -156,19 +175,12 @@ def check_limits(
     (the only thing of the variables the walk reads): front ends send the same few documents, and
     walking the headline query again cost ~32 µs a request."""
     sizes = tuple((name, len(value)) for name, value in (variables or {}).items() if isinstance(value, list))
-    key = (id(schema), id(document), operation_name, sizes)
-    passed = _PASSED.get(key)
-    if passed is not None and passed[0] is schema and passed[1] is document:  # ids are reused once freed
-        return passed[2]
-    cost = _check(schema, document, operation_name, variables)
-    if len(_PASSED) >= PASSED_CAPACITY:
-        del _PASSED[next(iter(_PASSED))]
-    _PASSED[key] = (schema, document, cost)
-    return cost
+    return _PASSED.get(
+        schema, document, (operation_name, sizes), lambda: _check(schema, document, operation_name, variables)
+    )
 
 
-PASSED_CAPACITY = 4_096
-_PASSED: dict[tuple[int, int, str | None, tuple[tuple[str, int], ...]], tuple[GraphQLSchema, DocumentNode, int]] = {}
+_PASSED: PerDocument[int] = PerDocument(4_096)
 
 
 def _check(

@@ -231,11 +231,11 @@ async def test_a_document_is_validated_once_and_its_errors_given_again(sqlite_ap
     for the same text, so the second request finds the first one's verdict."""
     query = "{ __typename nobody }"
     first = await sqlite_api.query(query)
-    cached = [entry for entry in _VALIDATED.values() if entry[3] and "nobody" in entry[3][0].message]
+    cached = [entry for entry in _VALIDATED.entries.values() if entry[2] and "nobody" in entry[2][0].message]
     assert len(cached) == 1
     second = await sqlite_api.query(query)
     assert first == second and first["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
-    assert [entry for entry in _VALIDATED.values() if entry[3] and "nobody" in entry[3][0].message] == cached
+    assert [entry for entry in _VALIDATED.entries.values() if entry[2] and "nobody" in entry[2][0].message] == cached
 
 
 async def test_what_a_request_read_is_freed_once_it_is_answered(api: Api) -> None:
