@@ -16,8 +16,6 @@ from __future__ import annotations
 import asyncio
 import math
 from collections import deque
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 COST_PER_SLOT = 2_500  # a tenth of hub.limits.MAX_COST
 
@@ -34,14 +32,9 @@ class InFlight:
         """The slots a request of this cost takes."""
         return min(max(1, self.slots // 2), max(1, math.ceil(cost / COST_PER_SLOT)))
 
-    @asynccontextmanager
-    async def running(self, cost: int) -> AsyncIterator[None]:
-        weight = self.weight(cost)
-        await self._acquire(weight)
-        try:
-            yield
-        finally:
-            self._release(weight)
+    def running(self, cost: int) -> Running:
+        """`async with in_flight.running(cost):` holds the request's slots for the block."""
+        return Running(self, self.weight(cost))
 
     async def _acquire(self, weight: int) -> None:
         if not self._waiting and self.free >= weight:
@@ -71,3 +64,20 @@ class InFlight:
             waiting.popleft()
             self.free -= wanted
             turn.set_result(None)
+
+
+class Running:
+    """A request's hold on its slots. A class rather than `@asynccontextmanager`: every request
+    enters one, and the generator's steps cost more calls than these two methods."""
+
+    __slots__ = ("_in_flight", "_weight")
+
+    def __init__(self, in_flight: InFlight, weight: int) -> None:
+        self._in_flight = in_flight
+        self._weight = weight
+
+    async def __aenter__(self) -> None:
+        await self._in_flight._acquire(self._weight)
+
+    async def __aexit__(self, *_: object) -> None:
+        self._in_flight._release(self._weight)
