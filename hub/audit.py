@@ -31,7 +31,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from hub.db import Database
+from hub.db import Database, stored_utc
 from hub.principal import Principal
 from hub.rows import AsyncpgRows, Sqlite3Rows
 
@@ -163,7 +163,7 @@ def stored_entries(text: str) -> list[tuple[str, Accessed]]:
 
 def expand(record: Any, subject_id: str | None = None) -> list[AuditEntry]:
     """A stored record's entries (all, or one person's), each with the record's who and when."""
-    at = record.at if record.at.tzinfo else record.at.replace(tzinfo=dt.UTC)  # SQLite drops the zone
+    at = stored_utc(record.at)
     return [
         AuditEntry(
             record.id,
@@ -535,9 +535,7 @@ async def verify_chain(db: Database, batch_size: int = 5_000) -> ChainReport:
             indexed.setdefault(row.audit_id, set()).add((row.subject_id, bool(row.others)))
         for record in records:
             values = record._asdict()
-            at = values["at"]
-            if at.tzinfo is None:  # SQLite returns naive datetimes for what was stored as UTC
-                values["at"] = at.replace(tzinfo=dt.UTC)
+            values["at"] = stored_utc(values["at"])
             if values["prev_hash"] != previous or row_hash(previous, values) != values["hash"]:
                 return ChainReport(count, record.id)
             if indexed.pop(record.id, set()) != set(_others(stored_groups(values["entries"])).items()):

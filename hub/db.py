@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,6 +13,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from hub.rows import LOOPBACK_HOSTS, Rows, rows_for
+
+
+def stored_utc(value: dt.datetime) -> dt.datetime:
+    """A datetime stored as UTC, as read back: SQLite hands it back naive."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
 
 INVALID_CATALOG_NAME = "3D000"  # PostgreSQL's SQLSTATE for "database ... does not exist"
 READ_POOL = 24

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts.models import ONE_TIME_CODES, CodePurpose
 from hub.accounts.otp import CODE_TTL, MAX_ATTEMPTS, code_digest, code_matches, new_code
+from hub.db import stored_utc
 
 
 class CodeCheck(enum.Enum):
@@ -19,11 +20,6 @@ class CodeCheck(enum.Enum):
     INVALID = "CODE_INVALID"
     EXPIRED = "CODE_EXPIRED"
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
-
-
-def utc(value: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes for what was stored as UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 async def issue_code(
@@ -70,7 +66,7 @@ async def check_code(
     ).first()
     if live is None:
         return CodeCheck.INVALID
-    if utc(live.expires_at) <= now:
+    if stored_utc(live.expires_at) <= now:
         return CodeCheck.EXPIRED
     counted = (
         await session.execute(

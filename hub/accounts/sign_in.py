@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 from sqlalchemy import select, update
 
-from hub.accounts.codes import CodeCheck, check_code, issue_code, utc
+from hub.accounts.codes import CodeCheck, check_code, issue_code
 from hub.accounts.context import enforce_code_attempts, note, refused, services_of
 from hub.accounts.models import ACCOUNTS, REFRESH_TOKENS, AccountStatus, CodePurpose
 from hub.accounts.passwords import hash_password, needs_rehash, username_key, verify_password
@@ -27,6 +27,7 @@ from hub.accounts.types import (
     SignInResult,
 )
 from hub.contract import ActingAs, Info
+from hub.db import stored_utc
 from hub.identity.models import PersonRow
 
 _NOT_ACTIVE = {
@@ -142,7 +143,7 @@ async def refresh_session(info: Info, refresh_token: RefreshToken) -> SessionRes
             # A used token presented again: someone holds a copy. End every session of the account.
             await revoke_all(session, token.account_id, now)
             return refused(info, token.person_id, ActingAs.SELF, refusal("SESSION_INVALID"))
-        if utc(token.expires_at) <= now:
+        if stored_utc(token.expires_at) <= now:
             return refused(info, token.person_id, ActingAs.SELF, refusal("SESSION_EXPIRED"))
         if token.status != AccountStatus.ACTIVE.value:
             return refused(info, token.person_id, ActingAs.SELF, refusal(_NOT_ACTIVE[token.status]))
@@ -166,7 +167,8 @@ async def sign_out(info: Info, refresh_token: RefreshToken) -> SignedOut:
                 .where(REFRESH_TOKENS.c.token_hash == token_digest(refresh_token))
             )
         ).first()
-        revoked = token is not None and utc(token.expires_at) > now and await revoke_token(session, token.id, now)
+        live = token is not None and stored_utc(token.expires_at) > now
+        revoked = live and await revoke_token(session, token.id, now)
     if token is not None:
         note(info, token.person_id, ActingAs.SELF, "ok")
     return SignedOut(revoked=revoked)
