@@ -6,9 +6,10 @@ import contextlib
 import datetime as dt
 import gc
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import orjson
 from starlette.applications import Starlette
@@ -16,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from hub.accounts.services import AccountServices, build_account_services
 from hub.audit import AuditWriter
@@ -88,7 +90,7 @@ def graphiql_examples() -> list[tuple[str, str, str]]:
     ]
 
 
-def create_app(settings: Settings, hub: Hub | None = None) -> Starlette:
+def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
     hub = hub or Hub.build(settings)
     page = (
         graphiql_page(endpoint="/graphql", static_prefix="/static/graphiql", examples=graphiql_examples())
@@ -155,7 +157,8 @@ def create_app(settings: Settings, hub: Hub | None = None) -> Starlette:
         await audit.aclose()
         await hub.db.dispose()
 
-    return Starlette(
+    return HubApp(
+        graphql,
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
@@ -164,6 +167,38 @@ def create_app(settings: Settings, hub: Hub | None = None) -> Starlette:
         lifespan=lifespan,
         exception_handlers={Exception: _internal_error},
     )
+
+
+class HubApp(Starlette):
+    """Starlette, but GET and POST /graphql, the requests nearly every client sends, go straight to
+    their handler instead of through Starlette's middleware and router: measured 3-4.5 % fewer
+    instructions a compiled-path request (callgrind: ~1,475,000 before, 1,411,000-1,432,000 in two
+    runs after) and ~1 % on the general path, as each layer is a call on the way in and an await
+    frame that every database round trip suspends and resumes through. What those layers did for
+    this route is done here: an unhandled error is logged and answered by `_internal_error`, as
+    the app's `Exception` handler does for the other routes. Any other method (HEAD, a 405) and
+    any app under a root path take Starlette's way as before."""
+
+    def __init__(self, graphql: Callable[[Request], Awaitable[Response]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._graphql = graphql
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["path"] == "/graphql"
+            and scope["method"] in ("GET", "POST")
+            and not scope.get("root_path")
+        ):
+            scope["app"] = self
+            request = Request(scope, receive)
+            try:
+                response = await self._graphql(request)
+            except Exception as error:
+                response = await _internal_error(request, error)
+            await response(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 async def _internal_error(request: Request, error: Exception) -> Response:

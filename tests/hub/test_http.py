@@ -226,6 +226,42 @@ async def test_a_database_that_went_away_is_a_json_internal_error_not_a_stack_tr
     assert "Traceback" not in response.text
 
 
+async def test_graphql_answers_get_and_post_and_refuses_other_methods(sqlite_api: Api) -> None:
+    """GET and POST take the app's short way to the endpoint (hub.app.HubApp); the rest, Starlette's."""
+    client, typename = sqlite_api.client, {"data": {"__typename": "Query"}}
+    assert (await client.get("/graphql", params={"query": "{ __typename }"})).json() == typename
+    assert (await client.post("/graphql", json={"query": "{ __typename }"})).json() == typename
+    refused = await client.put("/graphql", json={"query": "{ __typename }"})
+    assert refused.status_code == 405 and "POST" in refused.headers["allow"]
+
+
+async def test_an_answer_whose_audit_cannot_be_written_is_withheld(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The audit is written before the answer leaves: when it fails, the caller gets a JSON internal
+    error and none of the data that was read."""
+    import httpx
+    from sqlalchemy import text
+
+    from hub.app import Hub, create_app
+    from hub.settings import Settings
+
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}", data_dir=tmp_path, seed_people=40)
+    hub = Hub.build(settings)
+    app = create_app(settings, hub)
+    query = {"query": "query($id: ID!) { person(id: $id) { nameEn } }", "variables": {"id": PERSONA["sponsor"]}}
+    headers = {"authorization": f"Bearer {hub.signer.issue(officer('passports'))}", "x-purpose": "testing"}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://rabt.test") as client:
+            answered = await client.post("/graphql", json=query, headers=headers)
+            async with hub.db.connect() as connection:
+                await connection.execute(text("DROP TABLE audit_subjects"))
+            withheld = await client.post("/graphql", json=query, headers=headers)
+    assert answered.status_code == 200 and answered.json()["data"]["person"]["nameEn"]
+    assert withheld.status_code == 500
+    (error,) = withheld.json()["errors"]
+    assert error["extensions"]["code"] == "INTERNAL_ERROR" and "data" not in withheld.json()
+
+
 async def test_a_document_is_validated_once_and_its_errors_given_again(sqlite_api: Api) -> None:
     """`ValidatedDocuments` keys the validation by the parsed node strawberry's ParserCache returns
     for the same text, so the second request finds the first one's verdict."""
