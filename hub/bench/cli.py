@@ -53,6 +53,7 @@ def _run(args: argparse.Namespace, _settings: Settings) -> int:
             keep=args.keep,
             rounds=args.rounds,
             calls=args.calls,
+            instructions=args.instructions,
         )
     )
     failed = any(not check.passed for check in result.checks)
@@ -130,6 +131,14 @@ def add_parser(commands: Any) -> None:
         metavar="N",
         help="also count Python calls per request (cProfile, in process, N requests a scenario): exact "
         "where times on a shared machine are not",
+    )
+    bench.add_argument(
+        "--instructions",
+        type=_positive,
+        default=0,
+        metavar="N",
+        help="instead of the load, count each read's instructions a request under valgrind's callgrind "
+        "(N requests a scenario, one at a time): the same count run to run, where requests/s wander",
     )
     bench.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     bench.set_defaults(run=_run)

@@ -32,7 +32,7 @@ import orjson
 from sqlalchemy import delete, select, text
 from sqlalchemy.engine import make_url
 
-from hub.bench import probe, report, scenarios
+from hub.bench import instructions, probe, report, scenarios
 from hub.bench import servers as processes
 from hub.bench.floor import compiled_sql, headline_queries
 from hub.bench.load import run_load
@@ -71,6 +71,7 @@ class Options:
     keep: bool = False
     rounds: int = 1  # each concurrency level's scenarios run this many times in turn
     calls: int = 0  # count Python calls per request over this many in-process requests (0: don't)
+    instructions: int = 0  # instead of the load: count instructions per request under callgrind (0: don't)
 
 
 @dataclass
@@ -84,6 +85,7 @@ class BenchResult:
     memory_over_time: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     paths: dict[str, bool] = field(default_factory=dict)  # each row took the path it is named after
     calls: dict[str, float] = field(default_factory=dict)  # Python calls per request (--calls)
+    instructions: dict[str, float] = field(default_factory=dict)  # instructions per request (--instructions)
 
 
 def run(options: Options, say: Say = print) -> BenchResult:
@@ -198,6 +200,8 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
         chosen = [s for s in every if _wanted(s, options)]
         if options.shape == "federated" and options.compiled != "both":
             say("note: --compiled applies to the hub shape; behind the gateway every read is plain text")
+        if options.instructions:
+            return await _instructions(chosen, env, every, database, options, say)
         general = {s.shape: s for s in every if s.server == "hub" and s.path != COMPILED and s.shape != MUTATION}
         fast = {s.shape: s for s in every if s.path == COMPILED}
 
@@ -481,6 +485,29 @@ async def _measure(
         peak_by_process=memory.peak_by_process,
     )
     return row, memory.samples
+
+
+async def _instructions(
+    chosen: Sequence[Scenario],
+    env: Mapping[str, str],
+    every: Sequence[Scenario],
+    database: str,
+    options: Options,
+    say: Say,
+) -> BenchResult:
+    """`--instructions N`: each read's instructions a request under callgrind, instead of the load."""
+    reads = [s for s in chosen if s.shape != MUTATION]
+    say(f"instructions: {len(reads)} scenarios, {options.instructions} requests each, under callgrind (slow)")
+    setup = [call for s in every for call in s.setup]
+    counted = await asyncio.to_thread(instructions.count, reads, env, setup, options.instructions, say)
+    header = report.machine(database)
+    text = "\n".join([header, "", instructions.table(counted)])
+    result = BenchResult([], header, [], {}, {}, text, instructions={c.scenario: c.instructions for c in counted})
+    say("")
+    say(result.text)
+    if options.json_path is not None:
+        options.json_path.write_bytes(orjson.dumps({"machine": header, "instructions": result.instructions}))
+    return result
 
 
 def _calls_table(calls: Mapping[str, float]) -> str:

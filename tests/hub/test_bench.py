@@ -15,9 +15,12 @@ from typing import Any
 
 import httpx
 import orjson
+import pytest
 from sqlalchemy import select
 
 from hub.bench.floor import compiled_sql, create_floor_app, headline_queries
+from hub.bench.instructions import Counted, collected
+from hub.bench.instructions import table as instruction_table
 from hub.bench.load import _parse
 from hub.bench.probe import ask_hub, loader_selects
 from hub.bench.report import Row, add_ratios, medians, table
@@ -308,3 +311,27 @@ def test_each_rounds_ratio_is_taken_against_that_rounds_floor_and_the_medians_sa
     hub_line = next(line for line in printed.splitlines() if line.startswith("hub "))
     assert hub_line.split() == ["hub", "16", "3", "700.0", "0.50", "0.40–0.70", "0.50", "0.25–0.80"]
     assert "hub #2" in table(rows)
+
+
+def test_instruction_counts_are_read_from_callgrind_and_set_against_their_floor() -> None:
+    """`--instructions`: the count is callgrind's last "Collected" line, and each row's share is
+    against the driver floor of its own shape."""
+    output = "==7== Callgrind, a call-graph generating cache profiler\n==7== Collected : 1234567\n"
+    assert collected(output) == 1_234_567
+    with pytest.raises(RuntimeError, match="no count"):
+        collected("==7== Callgrind\n")  # the child died before the end: no figure, not a zero
+    printed = instruction_table(
+        [
+            Counted("R: 1 person, driver", "headline", 1_000_000),
+            Counted("hub (compiled): person (PersonStatus)", "headline", 1_250_000),
+            Counted("R: 100 people, driver", "people", 4_000_000),
+            Counted("hub (compiled): people(ids:) x100", "people", 8_000_000),
+        ]
+    )
+    shares = {line.rsplit(None, 2)[0].strip(): line.split()[-1] for line in printed.splitlines()[4:]}
+    assert shares == {
+        "R: 1 person, driver": "1.00",
+        "hub (compiled): person (PersonStatus)": "0.80",
+        "R: 100 people, driver": "1.00",
+        "hub (compiled): people(ids:) x100": "0.50",
+    }
