@@ -101,6 +101,10 @@ def _call_json(call: Call) -> dict[str, Any]:
     return {"path": call.path, "body": call.body.decode(), "headers": [list(header) for header in call.headers]}
 
 
+def _call_from_json(item: dict[str, Any]) -> Call:
+    return Call(item["path"], item["body"].encode(), tuple((name, value) for name, value in item["headers"]))
+
+
 def _run_child(spec: Path, requests: int, env: Mapping[str, str]) -> int:
     done = subprocess.run(
         [
@@ -128,7 +132,7 @@ async def _child(spec: dict[str, Any], requests: int) -> None:
     hub process does, or a floor), sends the setup and the warm-up, then `requests` requests."""
     from hub.settings import Settings
 
-    call = Call(spec["call"]["path"], spec["call"]["body"].encode(), tuple(map(tuple, spec["call"]["headers"])))
+    call = _call_from_json(spec["call"])
     if spec["server"] == "hub":
         from hub.app import Hub, create_app
 
@@ -140,7 +144,7 @@ async def _child(spec: dict[str, Any], requests: int) -> None:
         app = create_floor_app(os.environ["RABT_DATABASE_URL"], "driver" if spec["server"] == "floor" else "core")
     async with app.router.lifespan_context(app):
         for item in spec["setup"]:
-            await asgi_post(app, Call(item["path"], item["body"].encode(), tuple(map(tuple, item["headers"]))))
+            await asgi_post(app, _call_from_json(item))
         for _ in range(WARMUP + requests):
             status, body = await asgi_post(app, call)
             if status != 200 or b'"errors"' in body:
