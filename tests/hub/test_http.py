@@ -7,10 +7,19 @@ import gc
 import hashlib
 import re
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
 
+import httpx
+from sqlalchemy import text
+
+from hub.app import Hub, create_app
 from hub.audit import AuditKey
 from hub.identity.records import IdentityRecord
 from hub.limits import _VALIDATED
+from hub.settings import Settings
 from sectors.passports.types import Iqama, Visa
 from tests.conftest import PERSONA, Api, officer
 
@@ -159,25 +168,27 @@ async def test_the_shipped_operations_are_within_the_limits_for_one_hundred_peop
         )
 
 
-async def test_production_mode_runs_only_the_trusted_documents(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import httpx
-
-    from hub.app import Hub, create_app
-    from hub.operations import trusted_documents
-    from hub.settings import Settings
-
+@asynccontextmanager
+async def _own_hub(tmp_path: Path, **settings_given: Any) -> AsyncIterator[tuple[Hub, httpx.AsyncClient]]:
+    """A started hub on a SQLite file of the test's own (for tests that change its settings or break
+    its database), and a client that receives the app's error responses rather than its exceptions."""
     settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}",
-        data_dir=tmp_path,
-        seed_people=0,
-        trusted_documents=True,
+        **{"database_url": f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}", "data_dir": tmp_path, "seed_people": 0}
+        | settings_given
     )
-    app = create_app(settings, Hub.build(settings))
+    hub = Hub.build(settings)
+    app = create_app(settings, hub)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://rabt.test") as client:
+            yield hub, client
+
+
+async def test_production_mode_runs_only_the_trusted_documents(tmp_path: Path) -> None:
+    from hub.operations import trusted_documents
+
     digest, document = next(iter(trusted_documents().items()))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rabt.test") as client,
-    ):
+    async with _own_hub(tmp_path, trusted_documents=True) as (_, client):
         refused = (await client.post("/graphql", json={"query": "{ __typename }"})).json()
         assert refused["errors"][0]["extensions"]["code"] == "TRUSTED_DOCUMENT_REQUIRED"
         unknown = {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}
@@ -205,22 +216,12 @@ async def test_a_request_id_that_is_not_a_plain_token_is_replaced(sqlite_api: Ap
     assert re.fullmatch(r"[0-9a-f]{32}", replaced.headers["x-request-id"])
 
 
-async def test_a_database_that_went_away_is_a_json_internal_error_not_a_stack_trace(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import httpx
-
-    from hub.app import Hub, create_app
-    from hub.settings import Settings
-
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}", data_dir=tmp_path, seed_people=0)
-    hub = Hub.build(settings)
-    app = create_app(settings, hub)
-    async with app.router.lifespan_context(app):
+async def test_a_database_that_went_away_is_a_json_internal_error_not_a_stack_trace(tmp_path: Path) -> None:
+    async with _own_hub(tmp_path) as (hub, client):
         await hub.db.dispose()
         (tmp_path / "rabt.db").unlink()
         (tmp_path / "rabt.db").mkdir()  # now no database can be opened there
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://rabt.test") as client:
-            response = await client.get("/healthz")
+        response = await client.get("/healthz")
     assert response.status_code == 500
     assert response.json()["errors"][0]["extensions"]["code"] == "INTERNAL_ERROR"
     assert "Traceback" not in response.text
@@ -235,27 +236,16 @@ async def test_graphql_answers_get_and_post_and_refuses_other_methods(sqlite_api
     assert refused.status_code == 405 and "POST" in refused.headers["allow"]
 
 
-async def test_an_answer_whose_audit_cannot_be_written_is_withheld(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_an_answer_whose_audit_cannot_be_written_is_withheld(tmp_path: Path) -> None:
     """The audit is written before the answer leaves: when it fails, the caller gets a JSON internal
     error and none of the data that was read."""
-    import httpx
-    from sqlalchemy import text
-
-    from hub.app import Hub, create_app
-    from hub.settings import Settings
-
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}", data_dir=tmp_path, seed_people=40)
-    hub = Hub.build(settings)
-    app = create_app(settings, hub)
     query = {"query": "query($id: ID!) { person(id: $id) { nameEn } }", "variables": {"id": PERSONA["sponsor"]}}
-    headers = {"authorization": f"Bearer {hub.signer.issue(officer('passports'))}", "x-purpose": "testing"}
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://rabt.test") as client:
-            answered = await client.post("/graphql", json=query, headers=headers)
-            async with hub.db.connect() as connection:
-                await connection.execute(text("DROP TABLE audit_subjects"))
-            withheld = await client.post("/graphql", json=query, headers=headers)
+    async with _own_hub(tmp_path, seed_people=40) as (hub, client):
+        headers = {"authorization": f"Bearer {hub.signer.issue(officer('passports'))}", "x-purpose": "testing"}
+        answered = await client.post("/graphql", json=query, headers=headers)
+        async with hub.db.connect() as connection:
+            await connection.execute(text("DROP TABLE audit_subjects"))
+        withheld = await client.post("/graphql", json=query, headers=headers)
     assert answered.status_code == 200 and answered.json()["data"]["person"]["nameEn"]
     assert withheld.status_code == 500
     (error,) = withheld.json()["errors"]
