@@ -38,6 +38,7 @@ _COLLECTED = re.compile(r"Collected : (\d+)")
 class Counted:
     scenario: str
     shape: str
+    server: str  # as `Scenario.server`: "floor" is the driver floor R of its shape
     instructions: float  # a request's
 
 
@@ -78,14 +79,14 @@ def count(
                 )
             )
             totals = [_run_child(spec, n, env) for n in (few, requests)]
-            counted.append(Counted(s.name, s.shape, (totals[1] - totals[0]) / (requests - few)))
+            counted.append(Counted(s.name, s.shape, s.server, (totals[1] - totals[0]) / (requests - few)))
             say(f"instructions: {s.name}: {counted[-1].instructions:,.0f} a request")
     return counted
 
 
 def table(counted: Sequence[Counted]) -> str:
     """The counts, with R's count over the row's (the share of the row's instructions the floor needs)."""
-    floors = {c.shape: c.instructions for c in counted if c.scenario.startswith("R: ") and "driver" in c.scenario}
+    floors = {c.shape: c.instructions for c in counted if c.server == "floor"}  # as hub.bench.report's ÷R
     width = max(len("scenario"), *(len(c.scenario) for c in counted))
     lines = ["instructions a request (callgrind, one request at a time)", ""]
     lines.append(f"{'scenario':<{width}}  {'count':>12}  {'R ÷ row':>7}")

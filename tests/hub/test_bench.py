@@ -315,22 +315,24 @@ def test_each_rounds_ratio_is_taken_against_that_rounds_floor_and_the_medians_sa
 
 def test_instruction_counts_are_read_from_callgrind_and_set_against_their_floor() -> None:
     """`--instructions`: the count is callgrind's last "Collected" line, and each row's share is
-    against the driver floor of its own shape."""
+    against the driver floor R of its own shape."""
     output = "==7== Callgrind, a call-graph generating cache profiler\n==7== Collected : 1234567\n"
     assert collected(output) == 1_234_567
     with pytest.raises(RuntimeError, match="no count"):
         collected("==7== Callgrind\n")  # the child died before the end: no figure, not a zero
     printed = instruction_table(
         [
-            Counted("R: 1 person, driver", "headline", 1_000_000),
-            Counted("hub (compiled): person (PersonStatus)", "headline", 1_250_000),
-            Counted("R: 100 people, driver", "people", 4_000_000),
-            Counted("hub (compiled): people(ids:) x100", "people", 8_000_000),
+            Counted("R: 1 person, driver", "headline", "floor", 1_000_000),
+            Counted("R: 1 person, SQLAlchemy Core", "headline", "floor-core", 5_000_000),
+            Counted("hub (compiled): person (PersonStatus)", "headline", "hub", 1_250_000),
+            Counted("R: 100 people, driver", "people", "floor", 4_000_000),
+            Counted("hub (compiled): people(ids:) x100", "people", "hub", 8_000_000),
         ]
     )
     shares = {line.rsplit(None, 2)[0].strip(): line.split()[-1] for line in printed.splitlines()[4:]}
     assert shares == {
         "R: 1 person, driver": "1.00",
+        "R: 1 person, SQLAlchemy Core": "0.20",  # set against the driver floor, not a floor of its own
         "hub (compiled): person (PersonStatus)": "0.80",
         "R: 100 people, driver": "1.00",
         "hub (compiled): people(ids:) x100": "0.50",
