@@ -27,6 +27,7 @@ from hub.context import RequestContext
 from hub.contract import RelationSource
 from hub.db import Database
 from hub.errors import Code, RabtError
+from hub.execution import execute
 from hub.in_flight import InFlight
 from hub.limits import check_limits, parse_document
 from hub.persisted import PersistedQueries, PersistedQueryError
@@ -128,14 +129,20 @@ class GraphQLEndpoint:
                     query, document, parsed.variables, parsed.operation_name, principal, request_id
                 )
             if answer is None:  # the general path
-                answer = await self._execute(query, parsed, principal, request, request_id, media)
+                answer = await self._execute(document, parsed, principal, request, request_id, media)
         # The audit append waits on the database's commit, not on this worker's CPU: holding a slot
         # through it would idle the worker while requests queue.
         await self.audit.write(answer.audit, principal, request_id, parsed.operation_name)
         return _response(answer.body, answer.status, media, {"x-request-id": request_id})
 
     async def _execute(
-        self, query: str, parsed: ParsedRequest, principal: Principal, request: Request, request_id: str, media: str
+        self,
+        document: DocumentNode,
+        parsed: ParsedRequest,
+        principal: Principal,
+        request: Request,
+        request_id: str,
+        media: str,
     ) -> Answer:
         reads = RequestReads(self.db.rows)
         context = RequestContext(
@@ -150,9 +157,7 @@ class GraphQLEndpoint:
             accounts=self.accounts,
         )
         try:
-            result = await self.schema.execute(
-                query, variable_values=parsed.variables, context_value=context, operation_name=parsed.operation_name
-            )
+            result = await execute(self.schema, document, parsed.variables, parsed.operation_name, context)
         finally:
             await reads.close()
             audit = context.finish()

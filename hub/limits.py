@@ -16,7 +16,7 @@ visas, violations, …). Introspection (`__schema`, `__type`) is not counted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
@@ -41,8 +41,6 @@ from graphql import (
     parse,
 )
 from graphql.error import GraphQLSyntaxError
-from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
-from strawberry.schema.schema import validate_document
 
 from hub.errors import Code, RabtError
 
@@ -51,11 +49,6 @@ MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_COST = 25_000
 DEFAULT_LIST_SIZE = 10
-
-
-def schema_extensions() -> list[Callable[[], SchemaExtension]]:
-    """Factories, never instances: an instance would be shared by concurrent requests."""
-    return [lambda: ParserCache(maxsize=1_000), ValidatedDocuments]
 
 
 V = TypeVar("V")
@@ -83,22 +76,20 @@ class PerDocument(Generic[V]):
         return value
 
 
-class ValidatedDocuments(ValidationCache):
-    """strawberry's ValidationCache, keyed by the parsed document's identity instead of its hash.
-    Its lru_cache hashes the DocumentNode, and graphql-core's nodes hash their whole tree on every
-    call: ~300 Python calls of the headline query's 4,100 (cProfile). ParserCache hands back the
-    same node for the same text, so the node itself is the key (`PerDocument`)."""
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        schema, document, rules = context.schema._schema, context.graphql_document, context.validation_rules
-        context.pre_execution_errors = _VALIDATED.get(
-            schema, document, rules, lambda: validate_document(schema, document, rules)
-        )
-        yield
-
-
 _VALIDATED: PerDocument[list[GraphQLError]] = PerDocument(1_000)
+
+
+def validated_once(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    rules: Hashable,
+    validate: Callable[[], list[GraphQLError]],
+) -> list[GraphQLError]:
+    """A parsed document's validation errors under these rules, worked out by `validate` once.
+    Keyed by the node itself (`PerDocument`): `parse_document` hands back the same node for the
+    same text, and hashing a DocumentNode walks its whole tree (~300 Python calls of the headline
+    query's 4,100, cProfile)."""
+    return _VALIDATED.get(schema, document, rules, validate)
 
 
 @lru_cache(maxsize=1_000)

@@ -7,12 +7,10 @@ serves (`get_fields`), so the in-process hub and each federation subgraph come f
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
 from strawberry.federation import Schema as FederationSchema
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
@@ -21,14 +19,11 @@ from hub import access_log
 from hub.accounts.mutations import mutation_fields as account_mutation_fields
 from hub.contract import Sector
 from hub.identity import queries as identity_queries
-from hub.limits import schema_extensions
 from hub.mutation_audit import AuditedMutation
 from hub.person import Person
 from hub.statistics import statistics_fields
 
 FEDERATION_VERSION = "2.9"  # both Apollo's and The Guild's composers accept it; strawberry defaults newer
-
-Extensions = Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]]
 
 
 def _object(name: str, fields: Mapping[str, StrawberryField], description: str) -> type[Any]:
@@ -57,8 +52,9 @@ def _audited(sector: Sector) -> Mapping[str, StrawberryField]:
 
 
 class _RabtSchemaMixin:
-    """Shows only the schema's own sectors' namespace fields on `Person`, and keeps the logs
-    free of expected errors (refusals, bad input), logging only the unexpected."""
+    """Shows only the schema's own sectors' namespace fields on `Person`. (Errors are logged by
+    the endpoint, `hub.http.format_error`, with the request's id: it runs documents through
+    graphql-core itself, `hub.execution`, never through `Schema.execute`.)"""
 
     _person_fields: frozenset[str]
 
@@ -66,15 +62,6 @@ class _RabtSchemaMixin:
         if type_definition.name == "Person":
             return [field for field in type_definition.fields if field.python_name in self._person_fields]
         return type_definition.fields
-
-    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
-        unexpected = [
-            error
-            for error in errors
-            if error.original_error is not None and not isinstance(error.original_error, GraphQLError)
-        ]
-        if unexpected:
-            super().process_errors(unexpected, execution_context)  # type: ignore[misc]
 
 
 class HubSchema(_RabtSchemaMixin, strawberry.Schema):
@@ -114,7 +101,6 @@ IDENTITY_SUBGRAPH = "identity"
 def build_schema(
     sectors: Sequence[Sector],
     *,
-    extensions: Extensions = (),
     hub_query: Mapping[str, StrawberryField] | None = None,
     hub_mutation: Mapping[str, StrawberryField] | None = None,
     identity: bool = True,
@@ -146,17 +132,15 @@ def build_schema(
         query=_object("Query", query, "Read Rabt: people and their records across sectors.") if query else None,
         mutation=_object("Mutation", mutation, "Change Rabt: every mutation is atomic.") if mutation else None,
         types=[Person],
-        extensions=extensions,
     )
 
 
 def schema_for(sectors: Sequence[Sector], subgraph: str | None) -> RabtSchema:
-    extensions = schema_extensions()
     if subgraph is None:
-        return build_schema(sectors, extensions=extensions, hub_mutation=account_mutation_fields())
+        return build_schema(sectors, hub_mutation=account_mutation_fields())
     if subgraph == IDENTITY_SUBGRAPH:
-        return build_schema([], extensions=extensions, federated=True, hub_mutation=account_mutation_fields())
+        return build_schema([], federated=True, hub_mutation=account_mutation_fields())
     served = [sector for sector in sectors if sector.name == subgraph]
     if not served:
         raise ValueError(f"no enabled sector or subgraph named {subgraph!r}")
-    return build_schema(served, extensions=extensions, identity=False, federated=True)
+    return build_schema(served, identity=False, federated=True)

@@ -29,19 +29,17 @@ from typing import Any, Generic, TypeVar
 from graphql import (
     DocumentNode,
     FragmentDefinitionNode,
-    GraphQLError,
     OperationDefinitionNode,
-    specified_rules,
 )
 from graphql.execution.collect_fields import FragmentDetails
 from graphql.execution.values import VariableValues
-from strawberry.schema.schema import validate_document
 
 from hub.compiled.executor import execute
 from hub.compiled.plan import Plan, SchemaModel, Unplannable, build_plan, switch_variables
 from hub.compiled.variables import Variables
 from hub.contract import RelationSource, Sector
 from hub.db import Database
+from hub.execution import validate
 from hub.http import Answer, error_order, format_error
 from hub.policy import Access
 from hub.principal import Principal
@@ -198,7 +196,7 @@ class CompiledPath:
 
     def _document(self, query: str, document: DocumentNode) -> _Document:
         digest = hashlib.sha256(query.encode()).hexdigest()
-        errors: list[GraphQLError] = validate_document(self.graphql, document, tuple(specified_rules))
+        errors = validate(self.graphql, document)
         fragments: dict[str, FragmentDetails] = {}
         problem = "validation" if errors else None
         for definition in document.definitions:

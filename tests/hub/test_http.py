@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import text
 
 from hub.app import Hub, create_app
@@ -252,9 +253,32 @@ async def test_an_answer_whose_audit_cannot_be_written_is_withheld(tmp_path: Pat
     assert error["extensions"]["code"] == "INTERNAL_ERROR" and "data" not in withheld.json()
 
 
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"query": "query A { __typename } query B { __typename }"}, "Must provide operation name"),
+        ({"query": "query A { __typename }", "operationName": "B"}, "Unknown operation named 'B'"),
+    ],
+)
+async def test_an_operation_that_cannot_be_chosen_is_a_request_error(
+    sqlite_api: Api, body: dict[str, str], message: str
+) -> None:
+    """Which operation of the document to run is the request's to say: when it cannot be told,
+    the answer is an error with a code and no `data` (a 500 with a stack trace in the log before)."""
+    plain = await sqlite_api.client.post("/graphql", json=body)
+    strict = await sqlite_api.client.post(
+        "/graphql", json=body, headers={"accept": "application/graphql-response+json"}
+    )
+    assert plain.status_code == 200 and strict.status_code == 400
+    for response in (plain, strict):
+        (error,) = response.json()["errors"]
+        assert message in error["message"] and error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+        assert "data" not in response.json()
+
+
 async def test_a_document_is_validated_once_and_its_errors_given_again(sqlite_api: Api) -> None:
-    """`ValidatedDocuments` keys the validation by the parsed node strawberry's ParserCache returns
-    for the same text, so the second request finds the first one's verdict."""
+    """The validation is keyed by the parsed node `parse_document` returns for the same text, so
+    the second request finds the first one's verdict."""
     query = "{ __typename nobody }"
     first = await sqlite_api.query(query)
     cached = [entry for entry in _VALIDATED.entries.values() if entry[2] and "nobody" in entry[2][0].message]
