@@ -31,6 +31,15 @@ class Relation(enum.StrEnum):
     SPONSOR = "sponsor"
 
 
+class Undecided(enum.Enum):
+    """`Access.granted`'s answer when the decision needs the caller's relations, read from the database."""
+
+    UNDECIDED = "undecided"
+
+
+UNDECIDED = Undecided.UNDECIDED
+
+
 class ActingAs(enum.StrEnum):
     SELF = "self"
     GUARDIAN = "guardian"
@@ -75,10 +84,27 @@ class Access:
 
     async def grant(self, subject_id: str, sector: str) -> ActingAs | None:
         """How the caller may read `sector` data of `subject_id`, or None when they may not."""
+        decision = self.granted(subject_id, sector)
+        if decision is UNDECIDED:
+            decision = self._decided[(subject_id, sector)] = await self._by_relations(subject_id, sector)
+        return decision
+
+    def granted(self, subject_id: str, sector: str) -> ActingAs | Undecided | None:
+        """`grant` where it needs no read: decided before in this request, or by the caller alone
+        (their role, or the person being the caller). `UNDECIDED` when it depends on relations.
+        A resolver that finds its decision here answers without a coroutine of its own."""
         key = (subject_id, sector)
         if key in self._decided:
             return self._decided[key]
-        decision = await self._decide(subject_id, sector)
+        principal = self.principal
+        if principal.role is not Role.INDIVIDUAL:
+            decision = self.grant_by_role(sector)
+        elif principal.person_id is None:
+            decision = None
+        elif subject_id == principal.person_id:
+            decision = ActingAs.SELF
+        else:
+            return UNDECIDED
         self._decided[key] = decision
         return decision
 
@@ -131,14 +157,10 @@ class Access:
             raise ValueError("an individual's access depends on their relations: use grant()")
         return None  # anonymous callers and analysts never read a person
 
-    async def _decide(self, subject_id: str, sector: str) -> ActingAs | None:
+    async def _by_relations(self, subject_id: str, sector: str) -> ActingAs | None:
+        """An individual's access to someone else's data: through a relation that opens it."""
         principal = self.principal
-        if principal.role is not Role.INDIVIDUAL:
-            return self.grant_by_role(sector)
-        if principal.person_id is None:
-            return None
-        if subject_id == principal.person_id:
-            return ActingAs.SELF
+        assert principal.person_id is not None  # `granted` decided the rest
         if self._relations is None:
             self._relations = _RelationsOfViewer(self._reads, principal.person_id, self._sources)
         relations = await self._relations.load(subject_id)

@@ -24,7 +24,7 @@ async def _visible_person(person_id: str, info: Info) -> PersonType | None:
     # The access check comes first: whether an ID exists is itself personal data.
     await info.context.access.require(person_id, IDENTITY)
     record = await info.context.load(person_by_id, person_id)
-    return None if record is None else Person(id=strawberry.ID(person_id))
+    return None if record is None else Person(id=strawberry.ID(person_id), identity=record)
 
 
 async def person(info: Info, id: strawberry.ID) -> PersonType | None:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import enum
-from typing import Self
+from collections.abc import Awaitable, Callable
+from typing import Any, Self, TypeVar
 
 import strawberry
 
 from hub.contract import CalendarDate, Info, Language
 from hub.identity.loaders import person_by_id
 from hub.identity.records import IdentityRecord
-from hub.policy import IDENTITY
+from hub.policy import IDENTITY, ActingAs
+
+T = TypeVar("T")
 
 
 @strawberry.enum(description="Whether a person is a citizen, a resident (iqama holder) or a visitor.")
@@ -24,6 +27,23 @@ class PersonKind(enum.Enum):
 class Sex(enum.Enum):
     MALE = "male"
     FEMALE = "female"
+
+
+def identity_field(person: PersonCore, info: Info, field: str, value: Callable[[IdentityRecord], T]) -> Any:
+    """`value` of the person's registry row, noted in the audit. At once when the field that found
+    the person handed its row over (`PersonCore.identity`: found after the identity check, whose
+    decision this request keeps), so graphql-core completes the field without a task of its own;
+    else a coroutine that checks and reads first (`identity_of`)."""
+    record = person.identity
+    grant = info.context.access.granted(person.id, IDENTITY) if record is not None else None
+    if record is None or not isinstance(grant, ActingAs):
+        return _value_after(identity_of(person.id, info, field), value)
+    info.context.audit.note(person.id, IDENTITY, grant.value, {field})
+    return value(record)
+
+
+async def _value_after(record: Awaitable[IdentityRecord], value: Callable[[IdentityRecord], T]) -> T:
+    return value(await record)
 
 
 async def identity_of(person_id: str, info: Info, field: str) -> IdentityRecord:
@@ -45,41 +65,47 @@ class PersonCore:
     id: strawberry.ID = strawberry.field(
         description="The 10-digit ID: national ID (starts with 1), iqama (2) or border number (3)."
     )
+    # The registry row, when the field that found the person read it after the identity check.
+    identity: strawberry.Private[IdentityRecord | None] = None
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> Self:
         """A federation gateway names a person by ID; fields load (and are checked) as usual."""
         return cls(id=id)
 
+    # Each field is a plain function that may hand graphql-core a coroutine (`identity_field`).
     @strawberry.field(description="Whether the person is a citizen, a resident or a visitor.")
-    async def kind(self, info: Info) -> PersonKind:
-        return PersonKind((await identity_of(self.id, info, "kind")).kind)
+    def kind(self, info: Info) -> PersonKind:
+        return identity_field(self, info, "kind", lambda record: PersonKind(record.kind))  # type: ignore[no-any-return]
 
     @strawberry.field(description="Full name in Arabic, as on the ID card or iqama.")
-    async def name_ar(self, info: Info) -> str:
-        return (await identity_of(self.id, info, "nameAr")).name_ar
+    def name_ar(self, info: Info) -> str:
+        return identity_field(self, info, "nameAr", lambda record: record.name_ar)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Full name in English (Latin letters), as on the passport.")
-    async def name_en(self, info: Info) -> str:
-        return (await identity_of(self.id, info, "nameEn")).name_en
+    def name_en(self, info: Info) -> str:
+        return identity_field(self, info, "nameEn", lambda record: record.name_en)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Full name in the language asked for.")
-    async def name(self, info: Info, language: Language = Language.EN) -> str:
-        record = await identity_of(self.id, info, "name")
-        return record.name_ar if language is Language.AR else record.name_en
+    def name(self, info: Info, language: Language = Language.EN) -> str:
+        return identity_field(  # type: ignore[no-any-return]
+            self, info, "name", lambda record: record.name_ar if language is Language.AR else record.name_en
+        )
 
     @strawberry.field(description="Sex as recorded in the civil registry.")
-    async def sex(self, info: Info) -> Sex:
-        return Sex((await identity_of(self.id, info, "sex")).sex)
+    def sex(self, info: Info) -> Sex:
+        return identity_field(self, info, "sex", lambda record: Sex(record.sex))  # type: ignore[no-any-return]
 
     @strawberry.field(description="Date of birth, Gregorian and Hijri.")
-    async def born_on(self, info: Info) -> CalendarDate:
-        return CalendarDate(gregorian=(await identity_of(self.id, info, "bornOn")).birth_on)
+    def born_on(self, info: Info) -> CalendarDate:
+        return identity_field(  # type: ignore[no-any-return]
+            self, info, "bornOn", lambda record: CalendarDate(gregorian=record.birth_on)
+        )
 
     @strawberry.field(description="Nationality, ISO 3166-1 alpha-3 (SAU for citizens).")
-    async def nationality(self, info: Info) -> str:
-        return (await identity_of(self.id, info, "nationality")).nationality
+    def nationality(self, info: Info) -> str:
+        return identity_field(self, info, "nationality", lambda record: record.nationality)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Registered mobile number (+9665XXXXXXXX); null for children without one.")
-    async def mobile(self, info: Info) -> str | None:
-        return (await identity_of(self.id, info, "mobile")).mobile
+    def mobile(self, info: Info) -> str | None:
+        return identity_field(self, info, "mobile", lambda record: record.mobile)  # type: ignore[no-any-return]
