@@ -45,6 +45,9 @@ log = logging.getLogger("rabt.http")
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 MAX_BODY = 1 << 20
+# Methods whose request is in the URL's query string and may only read. HEAD is GET without the
+# response's body (the server drops it), so it is answered as GET is.
+BY_URL = ("GET", "HEAD")
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,8 @@ class GraphQLEndpoint:
     async def __call__(self, request: Request) -> Response:
         request_id = _request_id(request.headers.get("x-request-id"))
         media = GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in request.headers.get("accept", "") else JSON
-        if request.method == "GET" and self.graphiql and not request.query_params and _wants_html(request):
+        by_url = request.method in BY_URL
+        if by_url and self.graphiql and not request.query_params and _wants_html(request):
             return HTMLResponse(self.graphiql)
         try:
             parsed = await _read(request)
@@ -109,7 +113,7 @@ class GraphQLEndpoint:
             if query is None:
                 raise RequestRefused(400, Code.BAD_REQUEST, "The request has no GraphQL document ('query').")
             document = parse_document(query)
-            if request.method == "GET" and _is_mutation(document, parsed.operation_name):
+            if by_url and _is_mutation(document, parsed.operation_name):
                 raise RequestRefused(405, Code.METHOD_NOT_ALLOWED, "Mutations must be sent with POST.")
             cost = check_limits(self.schema._schema, document, parsed.operation_name, parsed.variables)
         except (GraphQLSyntaxError, RabtError) as error:  # refused before execution: no `data`
@@ -203,7 +207,7 @@ def _wants_html(request: Request) -> bool:
 
 
 async def _read(request: Request) -> ParsedRequest:
-    if request.method == "GET":
+    if request.method in BY_URL:
         params = request.query_params
         return ParsedRequest(
             query=params.get("query"),

@@ -237,6 +237,18 @@ async def test_graphql_answers_get_and_post_and_refuses_other_methods(sqlite_api
     assert refused.status_code == 405 and "POST" in refused.headers["allow"]
 
 
+async def test_head_is_answered_as_get(sqlite_api: Api) -> None:
+    """HEAD is GET without the body: the same status and headers (it was a 415 "POST a JSON body"),
+    and a mutation is refused as over GET."""
+    client = sqlite_api.client
+    head = await client.head("/graphql", params={"query": "{ __typename }"})
+    get = await client.get("/graphql", params={"query": "{ __typename }"})
+    assert head.status_code == get.status_code == 200
+    assert head.headers["content-type"] == get.headers["content-type"] and head.headers["x-request-id"]
+    mutation = 'mutation { issueExitReentryVisa(input: {personId: "1", kind: SINGLE, days: 1}) { __typename } }'
+    assert (await client.head("/graphql", params={"query": mutation})).status_code == 405
+
+
 async def test_an_answer_whose_audit_cannot_be_written_is_withheld(tmp_path: Path) -> None:
     """The audit is written before the answer leaves: when it fails, the caller gets a JSON internal
     error and none of the data that was read."""
