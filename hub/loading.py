@@ -4,6 +4,7 @@ number of keys. Declarations, not code, so a planner can read what a field needs
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
@@ -145,9 +146,13 @@ def row_by(
 
 class _BatchLoader(DataLoader[Any, Any]):
     def __init__(self, loads: Loads[Any, Any], reads: KeyReads) -> None:
-        super().__init__()
+        super().__init__(loop=asyncio.get_running_loop())
         self._loads = loads
         self._reads = reads
+
+    @staticmethod
+    def get_cache_key(key: Any) -> Any:
+        return key
 
     async def batch_load_fn(self, keys: Sequence[Any]) -> list[Any]:
         groups: dict[Any, list[Any]] = {key: [] for key in keys}
