@@ -26,7 +26,6 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    GraphQLError,
     GraphQLList,
     GraphQLNamedType,
     GraphQLObjectType,
@@ -74,22 +73,6 @@ class PerDocument(Generic[V]):
             del self.entries[next(iter(self.entries))]
         self.entries[key] = (schema, document, value)
         return value
-
-
-_VALIDATED: PerDocument[list[GraphQLError]] = PerDocument(1_000)
-
-
-def validated_once(
-    schema: GraphQLSchema,
-    document: DocumentNode,
-    rules: Hashable,
-    validate: Callable[[], list[GraphQLError]],
-) -> list[GraphQLError]:
-    """A parsed document's validation errors under these rules, worked out by `validate` once.
-    Keyed by the node itself (`PerDocument`): `parse_document` hands back the same node for the
-    same text, and hashing a DocumentNode walks its whole tree (~300 Python calls of the headline
-    query's 4,100, cProfile)."""
-    return _VALIDATED.get(schema, document, rules, validate)
 
 
 @lru_cache(maxsize=1_000)

@@ -8,7 +8,7 @@ Order of work, as the general path does it:
 4. `Access.grant(person, sector)` for each known person and namespace selected; a refusal is that
    namespace null with the FORBIDDEN error the namespace resolver raises, at the same path;
 5. one statement per loader, for the persons whose sector was granted;
-6. the response in selection order, and the audit notes `identity_of` and the namespace resolver
+6. the response in selection order, and the audit notes `identity_field` and the namespace resolver
    make (identity: one field name per identity field read; a namespace: its direct sub-fields).
 """
 

@@ -18,8 +18,8 @@ from sqlalchemy import text
 
 from hub.app import Hub, create_app
 from hub.audit import AuditKey
+from hub.execution import _VALIDATED
 from hub.identity.records import IdentityRecord
-from hub.limits import _VALIDATED
 from hub.settings import Settings
 from sectors.passports.types import Iqama, Visa
 from tests.conftest import PERSONA, Api, officer
