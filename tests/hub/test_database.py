@@ -1,15 +1,20 @@
 """How the hub holds its PostgreSQL database: created on first use when missing, and one pooled
-connection per general-path request for its loaders."""
+connection per general-path request for its loaders, whose batches go together."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from typing import Any
 
+import asyncpg
+import pytest
 from sqlalchemy.engine import make_url
 
 from hub.db import Database
 from hub.identity.loaders import person_by_id
 from hub.rows import RequestReads
+from sectors.passports.loaders import iqama_by_person
 from tests.conftest import PERSONA, Api, _drop_postgres_database
 
 
@@ -41,3 +46,50 @@ async def test_a_requests_reads_share_one_connection_and_give_it_back(postgres_a
     late = await reads.read_keys(person_by_id, [PERSONA["sponsor"]])
     assert [row[0] for row in late] == [PERSONA["sponsor"]]
     assert pool.get_idle_size() == pool.get_size()
+
+
+async def test_loaders_that_queue_together_are_read_from_one_task_in_turn(postgres_api: Api) -> None:
+    """aiodataloader would start two tasks per batch; the request's reads send every batch queued
+    in the same turns of the loop from one task, each loader's keys in one statement."""
+    db = postgres_api.hub.db
+    reads = RequestReads(db.rows)
+    people, iqamas = person_by_id.loader(reads), iqama_by_person.loader(reads)
+    sent: list[str] = []
+    stop = db.on_statement(lambda _connection, _cursor, statement, *_: sent.append(statement))
+    before = asyncio.all_tasks()
+    try:
+        asked = [
+            people.load(PERSONA["sponsor"]),
+            iqamas.load(PERSONA["absconding_worker"]),
+            people.load(PERSONA["visitor"]),
+        ]
+        for _ in range(3):  # the queues are taken two turns after the first key, then the task starts
+            await asyncio.sleep(0)
+        started = asyncio.all_tasks() - before
+        sponsor, iqama, visitor = await asyncio.gather(*asked)
+    finally:
+        stop()
+        await reads.close()
+    assert len(started) == 1
+    assert [statement.split("\nFROM ")[1].split()[0] for statement in sent] == ["identity_people", "passports_iqamas"]
+    assert sent[0].count("$") == 2  # both people in one statement
+    assert (sponsor.id, visitor.id) == (PERSONA["sponsor"], PERSONA["visitor"])
+    assert iqama is not None and iqama.number == PERSONA["absconding_worker"]
+
+
+async def test_a_failing_batch_fails_only_its_own_keys(postgres_api: Api) -> None:
+    """Sent together, the batches still fail alone, as when each had a task of its own: the other
+    loader's fields get their rows, and the failed key is asked again next time (not cached)."""
+    reads = RequestReads(postgres_api.hub.db.rows)
+    people, iqamas = person_by_id.loader(reads), iqama_by_person.loader(reads)
+    bad: Any = 1_000_000_001  # an int where the column is text: asyncpg refuses the argument
+    try:
+        failed, found = await asyncio.gather(
+            people.load(bad), iqamas.load(PERSONA["absconding_worker"]), return_exceptions=True
+        )
+        assert isinstance(failed, asyncpg.DataError)
+        assert found is not None and found.number == PERSONA["absconding_worker"]
+        with pytest.raises(asyncpg.DataError):
+            await people.load(bad)
+    finally:
+        await reads.close()
