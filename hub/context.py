@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -34,8 +35,9 @@ class RequestContext:
     _loaders: dict[Loads[Any, Any], DataLoader[Any, Any]] = field(default_factory=dict)
     _selections: dict[tuple[int, ...], frozenset[str]] = field(default_factory=dict)
 
-    async def load(self, loads: Loads[Any, T], key: Any) -> T:
-        """`loads` for one key, batched with every other key asked for in the same tick.
+    def load(self, loads: Loads[Any, T], key: Any) -> asyncio.Future[T]:
+        """`loads` for one key, batched with every other key queued before the batch goes: the
+        key is queued now, the value comes when the future is awaited.
 
         Loaders live for one request only: aiodataloader binds to the running loop and never
         expires its cache, so a loader shared between requests would serve stale rows.
@@ -43,7 +45,7 @@ class RequestContext:
         loader = self._loaders.get(loads)
         if loader is None:
             loader = self._loaders[loads] = loads.loader(self.reads)
-        return await loader.load(key)  # type: ignore[no-any-return]
+        return loader.load(key)
 
     def selected_fields(self, info: Any) -> frozenset[str]:
         """The names of the fields selected under the current field (fragments expanded).

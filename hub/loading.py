@@ -210,8 +210,10 @@ class BatchLoader(DataLoader[Any, Any]):
 def loaded(loads: Loads[Any, Any], *, description: str, key_from: str = "person_id") -> StrawberryField:
     """A field whose value is `loads` for the key in the source object's `key_from` attribute."""
 
-    async def resolve(root: Any, info: strawberry.Info) -> Any:
-        return await info.context.load(loads, getattr(root, key_from))
+    # Not a coroutine: the key is queued when graphql-core calls the resolver, with its siblings'
+    # (`hub.execution` awaits a selection's fields one after another).
+    def resolve(root: Any, info: strawberry.Info) -> Any:
+        return info.context.load(loads, getattr(root, key_from))
 
     # Built at run time, so strawberry cannot read the return type from the source: set it.
     resolve.__annotations__ = {
