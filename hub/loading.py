@@ -19,6 +19,7 @@ from strawberry.types.base import StrawberryOptional
 from strawberry.types.enum import StrawberryEnumDefinition
 from strawberry.types.field import StrawberryField
 
+from hub.direct import DIRECT
 from hub.values import CalendarDate
 
 T = TypeVar("T")
@@ -210,8 +211,8 @@ class BatchLoader(DataLoader[Any, Any]):
 def loaded(loads: Loads[Any, Any], *, description: str, key_from: str = "person_id") -> StrawberryField:
     """A field whose value is `loads` for the key in the source object's `key_from` attribute."""
 
-    # Not a coroutine: the key is queued when graphql-core calls the resolver, with its siblings'
-    # (`hub.execution` awaits a selection's fields one after another).
+    # Called by graphql-core itself (`hub.direct`), and not a coroutine: the key is queued when
+    # the field is resolved, with its siblings' (`hub.execution` awaits a selection's fields in turn).
     def resolve(root: Any, info: strawberry.Info) -> Any:
         return info.context.load(loads, getattr(root, key_from))
 
@@ -221,4 +222,4 @@ def loaded(loads: Loads[Any, Any], *, description: str, key_from: str = "person_
         "info": strawberry.Info,
         "return": list[loads.record] if loads.many else loads.record | None,  # type: ignore[name-defined]
     }
-    return strawberry.field(resolver=resolve, description=description, metadata={LOADS: (loads, key_from)})
+    return strawberry.field(resolver=resolve, description=description, metadata={LOADS: (loads, key_from), **DIRECT})

@@ -13,6 +13,7 @@ import strawberry
 from strawberry.types.field import StrawberryField
 
 from hub.contract import Info, Sector
+from hub.direct import DIRECT
 from hub.identity.types import PersonCore
 from hub.policy import UNDECIDED, ActingAs, forbidden
 from hub.registry import installed_sectors
@@ -39,6 +40,7 @@ def _namespace_field(sector: Sector) -> StrawberryField:
     resolve.__annotations__ = {"root": Any, "info": Info, "return": sector.person_type | None}
     return strawberry.field(
         resolver=resolve,
+        metadata=DIRECT,
         name=sector.field_name,
         description=(
             f"{sector.title_en} ({sector.title_ar}): this person's records in that sector. "

@@ -18,6 +18,7 @@ from strawberry.types.field import StrawberryField
 from hub import access_log
 from hub.accounts.mutations import mutation_fields as account_mutation_fields
 from hub.contract import Sector
+from hub.direct import resolve_directly
 from hub.identity import queries as identity_queries
 from hub.mutation_audit import AuditedMutation
 from hub.person import Person
@@ -127,12 +128,14 @@ def build_schema(
     mutation = _merge(own_mutation + [(sector.name, _audited(sector)) for sector in sectors])
     person_fields = (_core_person_fields() if identity else {"id"}) | {f"_sector_{s.name}" for s in sectors}
     schema_class = SubgraphSchema if federated else HubSchema
-    return schema_class(
+    schema = schema_class(
         person_fields=frozenset(person_fields),
         query=_object("Query", query, "Read Rabt: people and their records across sectors.") if query else None,
         mutation=_object("Mutation", mutation, "Change Rabt: every mutation is atomic.") if mutation else None,
         types=[Person],
     )
+    resolve_directly(schema._schema)
+    return schema
 
 
 def schema_for(sectors: Sequence[Sector], subgraph: str | None) -> RabtSchema:

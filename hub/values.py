@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 import strawberry
 
 from hub.calendar import hijri_iso, hijri_long
+from hub.direct import DIRECT
 
 
 @strawberry.enum(description="A language a text can be returned in.")
@@ -25,7 +26,9 @@ class Language(enum.Enum):
 class CalendarDate:
     gregorian: dt.date = strawberry.field(description="The Gregorian date, ISO 8601 (YYYY-MM-DD).")
 
-    @strawberry.field(description="The Umm al-Qura Hijri date as YYYY-MM-DD; null outside 1343–1500 AH.")
+    @strawberry.field(
+        description="The Umm al-Qura Hijri date as YYYY-MM-DD; null outside 1343–1500 AH.", metadata=DIRECT
+    )
     def hijri(self) -> str | None:
         return hijri_iso(self.gregorian)
 

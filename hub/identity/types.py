@@ -9,6 +9,7 @@ from typing import Any, Self, TypeVar
 import strawberry
 
 from hub.contract import CalendarDate, Info, Language
+from hub.direct import DIRECT
 from hub.identity.loaders import person_by_id
 from hub.identity.records import IdentityRecord
 from hub.policy import IDENTITY, ActingAs
@@ -73,16 +74,17 @@ class PersonCore:
         """A federation gateway names a person by ID; fields load (and are checked) as usual."""
         return cls(id=id)
 
-    # Each field is a plain function that may hand graphql-core a coroutine (`identity_field`).
-    @strawberry.field(description="Whether the person is a citizen, a resident or a visitor.")
+    # Each field is a plain function, called by graphql-core itself (`hub.direct`), that may hand
+    # it a coroutine (`identity_field`).
+    @strawberry.field(description="Whether the person is a citizen, a resident or a visitor.", metadata=DIRECT)
     def kind(self, info: Info) -> PersonKind:
         return identity_field(self, info, "kind", lambda record: PersonKind(record.kind))  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Full name in Arabic, as on the ID card or iqama.")
+    @strawberry.field(description="Full name in Arabic, as on the ID card or iqama.", metadata=DIRECT)
     def name_ar(self, info: Info) -> str:
         return identity_field(self, info, "nameAr", lambda record: record.name_ar)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Full name in English (Latin letters), as on the passport.")
+    @strawberry.field(description="Full name in English (Latin letters), as on the passport.", metadata=DIRECT)
     def name_en(self, info: Info) -> str:
         return identity_field(self, info, "nameEn", lambda record: record.name_en)  # type: ignore[no-any-return]
 
@@ -92,20 +94,22 @@ class PersonCore:
             self, info, "name", lambda record: record.name_ar if language is Language.AR else record.name_en
         )
 
-    @strawberry.field(description="Sex as recorded in the civil registry.")
+    @strawberry.field(description="Sex as recorded in the civil registry.", metadata=DIRECT)
     def sex(self, info: Info) -> Sex:
         return identity_field(self, info, "sex", lambda record: Sex(record.sex))  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Date of birth, Gregorian and Hijri.")
+    @strawberry.field(description="Date of birth, Gregorian and Hijri.", metadata=DIRECT)
     def born_on(self, info: Info) -> CalendarDate:
         return identity_field(  # type: ignore[no-any-return]
             self, info, "bornOn", lambda record: CalendarDate(gregorian=record.birth_on)
         )
 
-    @strawberry.field(description="Nationality, ISO 3166-1 alpha-3 (SAU for citizens).")
+    @strawberry.field(description="Nationality, ISO 3166-1 alpha-3 (SAU for citizens).", metadata=DIRECT)
     def nationality(self, info: Info) -> str:
         return identity_field(self, info, "nationality", lambda record: record.nationality)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Registered mobile number (+9665XXXXXXXX); null for children without one.")
+    @strawberry.field(
+        description="Registered mobile number (+9665XXXXXXXX); null for children without one.", metadata=DIRECT
+    )
     def mobile(self, info: Info) -> str | None:
         return identity_field(self, info, "mobile", lambda record: record.mobile)  # type: ignore[no-any-return]
