@@ -39,7 +39,7 @@ class KeyReads(Protocol):
     """Where a request's loaders send their batches (`hub.rows.RequestReads`)."""
 
     def queue(self, loader: BatchLoader) -> None:
-        """`loader` has keys waiting: send its batch, with those of the loaders queued in the same tick."""
+        """`loader` has keys waiting: send its batch, with those of the loaders that queue meanwhile."""
 
     async def read_keys(self, loads: Loads[Any, Any], keys: Sequence[Any]) -> Sequence[Sequence[Any]]:
         """One batch alone: its one statement for these keys."""
