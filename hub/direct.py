@@ -19,8 +19,12 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from graphql import GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
+from graphql import GraphQLField, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
+
+DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
+"""The extension under which graphql-core's types and fields carry the strawberry definition."""
 
 DIRECT_KEY = "rabt.direct"
 DIRECT: Mapping[str, Any] = {DIRECT_KEY: True}
@@ -34,13 +38,19 @@ def resolve_directly(schema: GraphQLSchema) -> None:
         if not isinstance(named, GraphQLObjectType):
             continue
         for name, graphql_field in named.fields.items():
-            definition: StrawberryField | None = graphql_field.extensions.get("strawberry-definition")
+            definition = strawberry_of(graphql_field)
             if definition is None or not definition.metadata.get(DIRECT_KEY):
                 continue
             resolver = definition.base_resolver
             if resolver is None or definition.arguments or definition.permission_classes or definition.extensions:
                 raise TypeError(f"{named.name}.{name}: only a resolver without arguments, permissions or extensions")
             graphql_field.resolve = _called(resolver.wrapped_func, f"{named.name}.{name}")
+
+
+def strawberry_of(graphql_field: GraphQLField) -> StrawberryField | None:
+    """The strawberry field a graphql-core field was built from (None for graphql-core's own)."""
+    found = (graphql_field.extensions or {}).get(DEFINITION)
+    return found if isinstance(found, StrawberryField) else None
 
 
 def _called(function: Callable[..., Any], where: str) -> Callable[[Any, GraphQLResolveInfo], Any]:

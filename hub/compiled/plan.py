@@ -60,13 +60,12 @@ from hub.compiled.objects import (
 )
 from hub.context import collect_field_names as collect_audited_names  # the general path's own rule
 from hub.contract import Sector
+from hub.direct import DEFINITION, strawberry_of
 from hub.identity import queries as identity_queries
 from hub.identity.loaders import person_by_id
 from hub.identity.types import PersonCore
 from hub.loading import LOADS, Loads
 from hub.values import CalendarDate, Language
-
-DEFINITION = "strawberry-definition"
 
 
 class Unplannable(Exception):
@@ -164,7 +163,7 @@ class SchemaModel:
         self.namespaces: dict[str, _Namespace] = {}
         by_python = {f"_sector_{sector.name}": sector for sector in sectors}
         for name, definition in person.fields.items():
-            strawberry_field = _strawberry(definition)
+            strawberry_field = strawberry_of(definition)
             if strawberry_field is None:
                 continue
             python = strawberry_field.python_name
@@ -189,13 +188,8 @@ _IDENTITY = {"kind", "name_ar", "name_en", "name", "sex", "born_on", "nationalit
 """PersonCore's resolvers, each `identity_of(...)` then one column (or two, for `name`)."""
 
 
-def _strawberry(definition: GraphQLField) -> StrawberryField | None:
-    found = (definition.extensions or {}).get(DEFINITION)
-    return found if isinstance(found, StrawberryField) else None
-
-
 def _resolver(definition: GraphQLField) -> Any:
-    strawberry_field = _strawberry(definition)
+    strawberry_field = strawberry_of(definition)
     if strawberry_field is None or strawberry_field.base_resolver is None:
         return None
     return strawberry_field.base_resolver.wrapped_func
@@ -334,7 +328,7 @@ class _Planner:
                 entries.append((sub_key, Const(namespace.type.name)))
                 continue
             definition = namespace.type.fields[name]
-            strawberry_field = _strawberry(definition)
+            strawberry_field = strawberry_of(definition)
             declared = strawberry_field.metadata.get(LOADS) if strawberry_field is not None else None
             if strawberry_field is None or declared is None:
                 raise Unplannable(f"field: {namespace.type.name}.{name}")
@@ -384,7 +378,7 @@ class _Planner:
                 entries.append((key, Const(record_type.name)))
                 continue
             field_definition = record_type.fields[name]
-            strawberry_field = _strawberry(field_definition)
+            strawberry_field = strawberry_of(field_definition)
             if (
                 strawberry_field is None
                 or strawberry_field.base_resolver is not None
@@ -419,7 +413,7 @@ class _Planner:
                 fields.append((key, Const(calendar.name)))
                 continue
             resolver = _resolver(calendar.fields[name])
-            python = _strawberry(calendar.fields[name]).python_name  # type: ignore[union-attr]
+            python = strawberry_of(calendar.fields[name]).python_name  # type: ignore[union-attr]
             if python == "gregorian" and resolver is None:
                 scalar = get_named_type(calendar.fields[name].type)
                 assert isinstance(scalar, GraphQLScalarType)

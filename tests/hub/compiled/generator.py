@@ -22,18 +22,17 @@ from graphql import (
     get_named_type,
 )
 
+from hub.direct import strawberry_of
 from hub.loading import LOADS
-
-DEFINITION = "strawberry-definition"
 
 
 def _loaded(definition: GraphQLField) -> bool:
-    strawberry_field = (definition.extensions or {}).get(DEFINITION)
+    strawberry_field = strawberry_of(definition)
     return bool(strawberry_field is not None and strawberry_field.metadata.get(LOADS))
 
 
 def _resolved(definition: GraphQLField) -> bool:
-    strawberry_field = (definition.extensions or {}).get(DEFINITION)
+    strawberry_field = strawberry_of(definition)
     return bool(strawberry_field is not None and strawberry_field.base_resolver is not None)
 
 
