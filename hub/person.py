@@ -15,14 +15,13 @@ from strawberry.types.field import StrawberryField
 from hub.contract import Info, Sector
 from hub.direct import DIRECT
 from hub.identity.types import PersonCore
-from hub.policy import UNDECIDED, ActingAs, forbidden
+from hub.policy import UNDECIDED, ActingAs, required
 from hub.registry import installed_sectors
 
 
 def _namespace_field(sector: Sector) -> StrawberryField:
-    def opened(root: Any, info: Info, grant: ActingAs | None) -> Any:
-        if grant is None:
-            raise forbidden(sector.name)
+    def opened(root: Any, info: Info, decision: ActingAs | None) -> Any:
+        grant = required(decision, sector.name)
         context = info.context
         context.audit.note(root.id, sector.name, grant.value, context.selected_fields(info))
         return sector.person_type(person_id=root.id)

@@ -109,18 +109,13 @@ class Access:
         return decision
 
     async def require(self, subject_id: str, sector: str) -> ActingAs:
-        decision = await self.grant(subject_id, sector)
-        if decision is None:
-            raise forbidden(sector)
-        return decision
+        return required(await self.grant(subject_id, sector), sector)
 
     async def require_write(self, subject_id: str, sector: str, *, allow: frozenset[ActingAs]) -> ActingAs:
         """A write on `sector` records of `subject_id`: always an officer of that sector or a
         service scoped `<sector>:write`; an individual only in the capacities the mutation allows
         (e.g. a sponsor issuing their worker's exit/re-entry visa)."""
-        decision = await self._decide_write(subject_id, sector, allow)
-        if decision is None:
-            raise forbidden(sector)
+        decision = required(await self._decide_write(subject_id, sector, allow), sector)
         self._written[(subject_id, sector)] = decision
         return decision
 
@@ -169,6 +164,13 @@ class Access:
         if any(relation is Relation.SPONSOR and sector in (declared, IDENTITY) for relation, declared in relations):
             return ActingAs.SPONSOR
         return None
+
+
+def required(decision: ActingAs | None, sector: str) -> ActingAs:
+    """The capacity a decision grants, or the FORBIDDEN error when it grants none."""
+    if decision is None:
+        raise forbidden(sector)
+    return decision
 
 
 def forbidden(sector: str) -> RabtError:
