@@ -7,9 +7,9 @@ check its limits, so it hands that node straight to graphql-core instead of call
 validation-cache extensions the schema had until 2026-12), and builds per request an execution
 context, the extensions' runner and their context managers: 6 % of a headline request's
 instructions (callgrind, 16 concurrent: 3,860,000 before, 3,654,000 after). Resolvers still get
-strawberry's `Info` and their `info.context`: those come from the schema's own resolvers and
+their `info.context` as under `Schema.execute`: strawberry's resolvers (its `Info`) and
 strawberry's execution context class, which `FieldsInTurn` extends to await an object's fields
-one after another instead of in tasks.
+one after another instead of in tasks; fields marked `hub.direct.DIRECT` get graphql-core's info.
 
 graphql-core also answers what `Schema.execute` raised on: an ambiguous or unknown operation name
 is a request error here, where strawberry's `CannotGetOperationTypeError` was a 500.

@@ -31,7 +31,7 @@ def _namespace_field(sector: Sector) -> StrawberryField:
 
     def resolve(root: Any, info: Info) -> Any:
         # Not a coroutine when the decision needs no read (the caller's own data, an officer's,
-        # one decided before): graphql-core then completes the field without a task of its own.
+        # one decided before): graphql-core then completes the field at once, with nothing to await.
         grant = info.context.access.granted(root.id, sector.name)
         return after_relations(root, info) if grant is UNDECIDED else opened(root, info, grant)
 

@@ -33,8 +33,8 @@ class Sex(enum.Enum):
 def identity_field(person: PersonCore, info: Info, field: str, value: Callable[[IdentityRecord], T]) -> Any:
     """`value` of the person's registry row, noted in the audit. At once when the field that found
     the person handed its row over (`PersonCore.identity`: found after the identity check, whose
-    decision this request keeps), so graphql-core completes the field without a task of its own;
-    else a coroutine that checks and reads first (`identity_of`)."""
+    decision this request keeps), so graphql-core completes the field with nothing to await; else
+    a coroutine that checks and reads first (`identity_of`)."""
     record = person.identity
     grant = info.context.access.granted(person.id, IDENTITY) if record is not None else None
     if record is None or not isinstance(grant, ActingAs):
