@@ -54,6 +54,7 @@ def _run(args: argparse.Namespace, _settings: Settings) -> int:
             rounds=args.rounds,
             calls=args.calls,
             instructions=args.instructions,
+            unaudited=args.unaudited,
         )
     )
     failed = any(not check.passed for check in result.checks)
@@ -139,6 +140,12 @@ def add_parser(commands: Any) -> None:
         metavar="N",
         help="instead of the load, count each read's instructions a request under valgrind's callgrind "
         "(N requests a scenario, one at a time): the same count run to run, where requests/s wander",
+    )
+    bench.add_argument(
+        "--unaudited",
+        action="store_true",
+        help="also send the compiled reads to a second hub that appends no audit record: what the audit costs, "
+        "measured in the same run (a bench-only reference; the hub itself has no setting that skips the audit)",
     )
     bench.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     bench.set_defaults(run=_run)

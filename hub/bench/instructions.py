@@ -28,9 +28,10 @@ from typing import Any
 import orjson
 
 from hub.bench.calls import asgi_post
-from hub.bench.scenarios import Call, Scenario
+from hub.bench.scenarios import UNAUDITED, Call, Scenario
 
 WARMUP = 5
+HUBS = ("hub", UNAUDITED)
 _COLLECTED = re.compile(r"Collected : (\d+)")
 
 
@@ -74,7 +75,7 @@ def count(
                     {
                         "server": s.server,
                         "call": _call_json(s.calls[0]),
-                        "setup": [_call_json(call) for call in setup] if s.server == "hub" else [],
+                        "setup": [_call_json(call) for call in setup] if s.server in HUBS else [],
                     }
                 )
             )
@@ -134,11 +135,14 @@ async def _child(spec: dict[str, Any], requests: int) -> None:
     from hub.settings import Settings
 
     call = _call_from_json(spec["call"])
-    if spec["server"] == "hub":
+    if spec["server"] in HUBS:
         from hub.app import Hub, create_app
+        from hub.bench.servers import unaudited
 
         settings = Settings.from_env()
         app: Any = create_app(settings, Hub.build(settings))
+        if spec["server"] == UNAUDITED:
+            unaudited(app)
     else:
         from hub.bench.floor import create_floor_app
 

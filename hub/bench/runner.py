@@ -37,7 +37,7 @@ from hub.bench import servers as processes
 from hub.bench.floor import compiled_sql, headline_queries
 from hub.bench.load import run_load
 from hub.bench.report import Row
-from hub.bench.scenarios import COMPILED, GENERAL, HEADLINE, MUTATION, PEOPLE, Scenario
+from hub.bench.scenarios import COMPILED, GENERAL, HEADLINE, MUTATION, PEOPLE, UNAUDITED, Scenario
 from hub.bench.servers import MemoryWatch, Server
 from hub.db import Database
 from hub.identity.models import PersonRow
@@ -72,6 +72,7 @@ class Options:
     rounds: int = 1  # each concurrency level's scenarios run this many times in turn
     calls: int = 0  # count Python calls per request over this many in-process requests (0: don't)
     instructions: int = 0  # instead of the load: count instructions per request under callgrind (0: don't)
+    unaudited: bool = False  # also the compiled reads on the reference hub that appends no audit record
 
 
 @dataclass
@@ -196,14 +197,16 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
         signer = TokenSigner(token_secret)
         sample = scenarios.spread(ids, options.sample)
         label = "hub" if options.shape == "hub" else "gateway"
-        every = scenarios.build(signer, sample, ids, label)
+        every = scenarios.build(signer, sample, ids, label, unaudited=options.unaudited and options.shape == "hub")
         chosen = [s for s in every if _wanted(s, options)]
         if options.shape == "federated" and options.compiled != "both":
             say("note: --compiled applies to the hub shape; behind the gateway every read is plain text")
         if options.instructions:
             return await _instructions(chosen, env, every, database, options, say)
         general = {s.shape: s for s in every if s.server == "hub" and s.path != COMPILED and s.shape != MUTATION}
-        fast = {s.shape: s for s in every if s.path == COMPILED}
+        fast = {s.shape: s for s in every if s.path == COMPILED and s.server == "hub"}
+        # The reference rows ask the compiled rows' calls: in process, the compiled rows' answers stand for theirs.
+        probed_as = {s.name: fast[s.shape].name if s.server == UNAUDITED else s.name for s in every}
 
         say("probe: one request per scenario, in process (SQL statements, path taken, same data, same SQL)")
         hub_calls = {s.name: s.calls[0] for s in every if s.server == "hub"}  # the mutation last
@@ -235,13 +238,19 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
         paths: dict[str, bool] = {}
         for s in every:
             if s.path is not None:
-                taken = hub_answers[s.name].path
+                taken = hub_answers[probed_as[s.name]].path
                 paths[f"probe: {s.name} took the {s.path} path"] = taken == s.path
                 if taken != s.path:
                     say(f"probe: {s.name} was answered by the {taken!r} path")
         answered = {"hub": hub_answers, "floor": driver, "floor-core": core}
-        probed = {s.name: answered[s.server][s.name if s.server == "hub" else s.shape] for s in chosen}
+        probed = {
+            s.name: hub_answers[probed_as[s.name]] if s.server in ("hub", UNAUDITED) else answered[s.server][s.shape]
+            for s in chosen
+        }
         sql = {name: float(answer.count) for name, answer in probed.items()}
+        for s in chosen:
+            if s.server == UNAUDITED:  # what the compiled row sends but its audit append
+                sql[s.name] = float(len(probe.loader_selects(probed[s.name].statements)))
         calls = {name: answer.calls for name, answer in probed.items() if answer.calls is not None}
         for check, ok in {**same_data, **same_sql, **paths}.items():
             say(f"{'' if check.startswith('probe: ') else 'probe: '}{check}: {_yes(ok)}")
@@ -266,11 +275,15 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
             servers.append(processes.start_floor(env, logs, options.workers, "core"))
             by_role = {"hub": shape_servers, "floor": [servers[-2]], "floor-core": [servers[-1]]}
             front = {"hub": shape_servers[-1], "floor": servers[-2], "floor-core": servers[-1]}
+            if any(s.server == UNAUDITED for s in chosen):
+                say("servers: starting the reference hub that appends no audit record (--unaudited)")
+                servers.append(processes.start_hub(hub_env, logs, options.workers, unaudited=True))
+                by_role[UNAUDITED], front[UNAUDITED] = [servers[-1]], servers[-1]
 
             # Apollo's protocol: the document and its hash once, then the hash alone.
             for s in chosen:
                 for call in s.setup:
-                    registered = await _post(front["hub"], call)
+                    registered = await _post(front[s.server], call)
                     if registered.status != 200 or "errors" in registered.body:
                         raise RuntimeError(f"{s.name}: the APQ registration was refused: {registered.raw[:500]!r}")
             # The served shape must answer as the floor does (the gateway too: values, not bytes),
@@ -285,6 +298,12 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
                     same = hashed.status == 200 and hashed.raw == hub_answer.raw
                     same_data[f"served compiled = general, {shape} (bytes)"] = same
                     say(f"probe: served compiled = general, {shape} (bytes): {_yes(same)}")
+                reference = next((s for s in chosen if s.server == UNAUDITED and s.shape == shape), None)
+                if reference is not None:
+                    hashed = await _post(front[UNAUDITED], reference.calls[0])
+                    same = hashed.status == 200 and hashed.raw == hub_answer.raw
+                    same_data[f"served unaudited reference = general, {shape} (bytes)"] = same
+                    say(f"probe: served unaudited reference = general, {shape} (bytes): {_yes(same)}")
             if options.shape == "federated":
                 for s in chosen:
                     if s.server == "hub":
@@ -304,14 +323,14 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
                     for call in s.setup:  # cheap, and a scenario never depends on an earlier one
                         await _post(front[s.server], call)
                     watched = watch_paths and s.path is not None
-                    before = processes.compiled_counters(front["hub"]) if watched else None
+                    before = processes.compiled_counters(front[s.server]) if watched else None
                     row, samples = await _measure(
                         s, concurrency, front[s.server], by_role[s.server], sql, options, _database_cpu(url)
                     )
                     if before is not None:
                         await asyncio.sleep(0.3)  # requests the client gave up at the deadline finish
-                        after = processes.compiled_counters(front["hub"])
-                        ok, detail = _served_path(s, row, before, after, hub_answers[s.name])
+                        after = processes.compiled_counters(front[s.server])
+                        ok, detail = _served_path(s, row, before, after, hub_answers[probed_as[s.name]])
                         paths[f"served: {s.name} @ {concurrency} took the {s.path} path"] = ok
                         if not ok:
                             say(f"  {s.name} @ {concurrency}: {detail}")

@@ -56,6 +56,9 @@ MUTATION = "mutation"
 
 GENERAL = "general"  # plain query text: the general path
 COMPILED = "compiled"  # APQ hash alone: the compiled path
+UNAUDITED = "hub-unaudited"
+"""The server of the reference rows (`--unaudited`): a second hub process whose audit appends
+nothing (hub.bench.servers.unaudited_hub_app), asked the compiled rows' calls."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ class Call:
 class Scenario:
     name: str
     shape: str  # HEADLINE, PEOPLE or MUTATION: which floor R its ratio is taken against
-    server: str  # "hub" (the hub or the gateway), "floor" or "floor-core"
+    server: str  # "hub" (the hub or the gateway), "floor", "floor-core" or UNAUDITED
     calls: tuple[Call, ...]
     ok_marker: bytes | None = None  # a response body without it counts as refused (not as an error)
     path: str | None = None  # GENERAL or COMPILED for the hub's rows; None for floors and the gateway
@@ -196,12 +199,16 @@ def floor_people_calls(sample: Sequence[str]) -> tuple[Call, ...]:
     return tuple(Call("/people", orjson.dumps({"ids": ids})) for ids in batches(sample))
 
 
-def build(signer: TokenSigner, sample: Sequence[str], everyone: Sequence[str], hub_label: str) -> list[Scenario]:
+def build(
+    signer: TokenSigner, sample: Sequence[str], everyone: Sequence[str], hub_label: str, *, unaudited: bool = False
+) -> list[Scenario]:
     """The scenarios in the order they run: each floor next to the hub figures it is the floor of.
 
     For the hub (`hub_label` "hub"), each read comes twice, general and compiled path; the runner
-    drops what `--compiled` leaves out. Behind the gateway every subgraph receives plain text from
-    Hive Gateway, so the compiled path has nothing to answer there: one row per read."""
+    drops what `--compiled` leaves out. With `unaudited`, a third time: the compiled calls sent to
+    the reference hub that appends no audit record, so one run says what the append costs. Behind
+    the gateway every subgraph receives plain text from Hive Gateway, so the compiled path has
+    nothing to answer there: one row per read."""
     person, people = headline_calls(signer, sample), people_calls(signer, sample)
     person_marker, people_marker = b'"data":{"person":{', b'"data":{"people":['
 
@@ -219,6 +226,21 @@ def build(signer: TokenSigner, sample: Sequence[str], everyone: Sequence[str], h
                 ok_marker=marker,
                 path=COMPILED,
                 setup=registrations,
+            ),
+            *(
+                [
+                    Scenario(
+                        f"hub ({COMPILED}, no audit append): {title}",
+                        shape,
+                        UNAUDITED,
+                        hashes,
+                        ok_marker=marker,
+                        path=COMPILED,
+                        setup=registrations,
+                    )
+                ]
+                if unaudited
+                else []
             ),
         ]
 

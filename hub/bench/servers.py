@@ -32,6 +32,9 @@ from typing import Any
 import httpx
 import orjson
 
+from hub.audit import AuditBatch, AuditWriter
+from hub.principal import Principal
+
 ROOT = Path(__file__).resolve().parents[2]
 GRACE = 10.0
 
@@ -164,14 +167,17 @@ def uvicorn_command(factory: str, port: int, workers: int = 1) -> list[str]:
     ]
 
 
-def start_hub(env: Mapping[str, str], logs: Path, workers: int) -> Server:
+def start_hub(env: Mapping[str, str], logs: Path, workers: int, *, unaudited: bool = False) -> Server:
+    """The hub (`hub_app`), or with `unaudited` the bench's reference hub that appends no audit
+    record (`unaudited_hub_app`)."""
     port = free_port()
+    name = "hub-unaudited" if unaudited else "hub"
     return start(
-        "hub",
-        uvicorn_command("hub.bench.servers:hub_app", port, workers),
+        name,
+        uvicorn_command(f"hub.bench.servers:{'unaudited_hub_app' if unaudited else 'hub_app'}", port, workers),
         env,
         f"http://127.0.0.1:{port}/healthz",
-        logs / "hub.log",
+        logs / f"{name}.log",
     )
 
 
@@ -272,6 +278,29 @@ def _register(endpoint: Any, documents: Sequence[str]) -> None:
         thread.submit(asyncio.run, register()).result()
 
 
+class UnwrittenAudit(AuditWriter):
+    """The reference hub's audit (`unaudited_hub_app`): takes each request's batch and writes
+    nothing. The bench measures against it what the audit append costs a request; the hub itself
+    has no setting that skips the audit, and nothing outside this module builds one of these."""
+
+    async def write(self, batch: AuditBatch, principal: Principal, request_id: str, operation: str | None) -> int:
+        return len(batch.entries)
+
+
+def unaudited(app: Any) -> Any:
+    """A hub app (from `create_app`) whose endpoint appends no audit record: the bench's reference."""
+    from hub.bench.probe import endpoint_of
+
+    endpoint = endpoint_of(app)
+    endpoint.audit = UnwrittenAudit(endpoint.db)
+    return app
+
+
+def unaudited_hub_app() -> Any:
+    """`hub_app` with `UnwrittenAudit`: the same answers, the same statements but the audit's."""
+    return _hub_app(audited=False)
+
+
 def hub_app() -> Any:
     """The all-in-one hub exactly as `python -m hub serve` builds it, from the environment, plus
     GET /__bench/compiled, this worker's counters since it started:
@@ -282,6 +311,10 @@ def hub_app() -> Any:
 
     With RABT_BENCH_PERSISTED (a JSON list of documents) each worker registers them at start: every
     uvicorn worker has its own APQ store, and the bench's one registration reaches one worker."""
+    return _hub_app(audited=True)
+
+
+def _hub_app(*, audited: bool) -> Any:
     from hub.app import Hub, create_app
     from hub.bench.probe import endpoint_of
     from hub.settings import Settings
@@ -289,6 +322,8 @@ def hub_app() -> Any:
     settings = Settings.from_env()
     hub = Hub.build(settings)
     app = create_app(settings, hub)
+    if not audited:
+        unaudited(app)
     endpoint = endpoint_of(app)
     documents = os.environ.get("RABT_BENCH_PERSISTED")
     if documents:

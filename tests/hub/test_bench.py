@@ -18,11 +18,13 @@ import orjson
 import pytest
 from sqlalchemy import select
 
+from hub.app import create_app
+from hub.audit import AuditWriter, recorded
 from hub.bench.floor import compiled_sql, create_floor_app, headline_queries
 from hub.bench.instructions import Counted, collected
 from hub.bench.instructions import table as instruction_table
 from hub.bench.load import _parse
-from hub.bench.probe import ask_hub, loader_selects
+from hub.bench.probe import ask_hub, endpoint_of, loader_selects
 from hub.bench.report import Row, add_ratios, medians, table
 from hub.bench.scenarios import (
     SERVICE,
@@ -33,7 +35,7 @@ from hub.bench.scenarios import (
     persisted,
     person_status,
 )
-from hub.bench.servers import ChangingProcessesCpu, cpu_seconds
+from hub.bench.servers import ChangingProcessesCpu, UnwrittenAudit, cpu_seconds, unaudited
 from hub.identity.models import PersonRow
 from hub.identity.national_id import with_check_digit
 from hub.tokens import TokenSigner
@@ -51,6 +53,7 @@ SCENARIOS = [
     "hub (compiled): people(ids:) x100",
     "hub: mutation reportIncident",
 ]
+UNAUDITED_ROW = "hub (compiled, no audit append): person (PersonStatus)"
 COMPILED_ROWS = ["hub (compiled): person (PersonStatus)", "hub (compiled): people(ids:) x100"]
 
 
@@ -130,6 +133,33 @@ def test_a_tiny_run_prints_every_scenario_with_positive_throughput(tmp_path: Pat
     ):
         assert column in table
     assert "machine: nproc" in table
+
+
+def test_an_unaudited_run_sets_the_compiled_rows_beside_a_hub_that_appends_no_record(tmp_path: Path) -> None:
+    figures = tmp_path / "bench.json"
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "hub.bench", "--people", "300", "--duration", "0.5", "--warmup", "0.2"),
+            *("--concurrency", "2", "--sample", "50", "--compiled", "on", "--only", "person", "--unaudited"),
+            *("--json", str(figures)),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    result = orjson.loads(figures.read_bytes())
+    rows = {row["scenario"]: row for row in result["rows"]}
+    audited, reference = rows["hub (compiled): person (PersonStatus)"], rows[UNAUDITED_ROW]
+    assert reference["server"] == "hub-unaudited" and reference["failures"] == 0 and reference["ratio"] > 0
+    # The same loaders' statements, less the audit append's (SQLite: its tip read and two inserts).
+    assert reference["sql_per_request"] == audited["sql_per_request"] - 3, (audited, reference)
+    assert reference["sql_under_load"] < audited["sql_under_load"], (audited, reference)
+    assert result["same_data"]["served unaudited reference = general, headline (bytes)"] is True
+    assert result["paths"][f"probe: {UNAUDITED_ROW} took the compiled path"] is True
+    assert result["paths"][f"served: {UNAUDITED_ROW} @ 2 took the compiled path"] is True
 
 
 @asynccontextmanager
@@ -229,6 +259,27 @@ async def test_the_benchs_compiled_calls_answer_as_its_general_calls(api: Api) -
             assert "errors" not in general.body and general.body["data"], general.body
             assert fast.raw == general.raw, name
             assert fast.count == general.count, (general.statements, fast.statements)
+
+
+async def test_the_unaudited_reference_answers_as_the_hub_and_appends_no_audit_record(api: Api) -> None:
+    """`--unaudited` measures what the audit costs against a hub that differs in that alone: the
+    same bytes for the same request, and no record. The hub apps themselves always append."""
+    settings = dataclasses.replace(api.hub.settings, seed_people=0)
+    reference = unaudited(create_app(settings, api.hub))
+    assert type(endpoint_of(create_app(settings, api.hub)).audit) is AuditWriter
+    assert isinstance(endpoint_of(reference).audit, UnwrittenAudit)
+    person = PERSONA["absconding_worker"]
+    body = {"query": person_status(), "variables": {"id": person}, "operationName": "PersonStatus"}
+    audited_id, reference_id = f"bench-{uuid.uuid4().hex}", f"bench-{uuid.uuid4().hex}"
+    headers = api.headers(individual(person))
+    audited = await api.client.post("/graphql", json=body, headers={**headers, "x-request-id": audited_id})
+    # No lifespan: the reference shares this session's hub, whose database its shutdown would dispose.
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=reference), base_url="http://reference") as client:
+        answered = await client.post("/graphql", json=body, headers={**headers, "x-request-id": reference_id})
+    assert answered.status_code == audited.status_code == 200
+    assert '"errors"' not in audited.text and answered.content == audited.content
+    assert {entry.sector for entry in await recorded(api.hub.db, request_ids=[audited_id])} >= {"identity", "passports"}
+    assert await recorded(api.hub.db, request_ids=[reference_id]) == []
 
 
 def test_the_load_client_reads_sized_and_chunked_responses() -> None:
