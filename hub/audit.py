@@ -31,7 +31,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from hub.db import Database, stored_utc
+from hub.db import SQLITE_WRITER_PRAGMAS, Database, stored_utc
 from hub.principal import Principal
 from hub.rows import AsyncpgRows, Sqlite3Rows
 
@@ -439,7 +439,8 @@ class _SqliteAppender:
     def _append(self, pending: list[_Pending]) -> None:
         if self._connection is None:
             self._connection = sqlite3.connect(self._path, timeout=30, isolation_level=None, check_same_thread=False)
-            self._connection.execute("PRAGMA synchronous=NORMAL")  # as the hub's other connections (WAL)
+            for pragma in SQLITE_WRITER_PRAGMAS:  # as the hub's other connections (WAL)
+                self._connection.execute(pragma)
         connection = self._connection
         connection.execute("BEGIN IMMEDIATE")  # the write lock first: the tip cannot move under us
         try:

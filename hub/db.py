@@ -140,10 +140,22 @@ class Database:
         await self.read_engine.dispose()
 
 
+SQLITE_WRITER_PRAGMAS = (
+    "PRAGMA synchronous=NORMAL",
+    # A checkpoint every 4,000 pages of WAL (16 MB) instead of 1,000: an audit append for 100 people
+    # dirties ~100 pages of the per-person index, and a page written again before the checkpoint is
+    # copied back once. Measured: 1,900 -> 1,360-1,470 µs of CPU an append (scratch script).
+    "PRAGMA wal_autocheckpoint=4000",
+)
+"""What every connection that may write sets: the checkpoint threshold is per connection, and
+whichever connection commits past it checkpoints."""
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers proceed while the one writer commits; foreign keys are off by default.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    for pragma in SQLITE_WRITER_PRAGMAS:
+        cursor.execute(pragma)
     cursor.close()

@@ -11,11 +11,12 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
+from hub.audit import AuditBatch, AuditWriter
 from hub.db import Database
 from hub.identity.loaders import person_by_id
 from hub.rows import RequestReads
 from sectors.passports.loaders import iqama_by_person
-from tests.conftest import PERSONA, Api, _drop_postgres_database
+from tests.conftest import PERSONA, Api, _drop_postgres_database, individual
 
 
 async def test_a_missing_postgres_database_is_created_once(postgres_api: Api) -> None:
@@ -93,3 +94,23 @@ async def test_a_failing_batch_fails_only_its_own_keys(postgres_api: Api) -> Non
             await people.load(bad)
     finally:
         await reads.close()
+
+
+async def test_every_sqlite_connection_that_writes_checkpoints_at_the_same_threshold(sqlite_api: Api) -> None:
+    """SQLite checkpoints from whichever connection commits past its own threshold: the hub's
+    connections and the audit appender's must agree, or one would checkpoint at 1,000 pages."""
+    db = sqlite_api.hub.db
+    async with db.engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        cursor = await raw.driver_connection.execute("PRAGMA wal_autocheckpoint")
+        hub_threshold = (await cursor.fetchone())[0]
+    writer = AuditWriter(db)
+    batch = AuditBatch()
+    batch.note(PERSONA["absconding_worker"], "identity", "self", {"nameEn"})
+    try:
+        await writer.write(batch, individual("absconding_worker"), f"test-{uuid.uuid4().hex}", None)
+        assert writer._sqlite is not None and writer._sqlite._connection is not None
+        appender_threshold = writer._sqlite._connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+    finally:
+        await writer.aclose()
+    assert hub_threshold == appender_threshold == 4000
