@@ -4,6 +4,7 @@ connection per general-path request for its loaders, whose batches go together."
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import uuid
 from typing import Any
 
@@ -11,7 +12,7 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from hub.audit import AuditBatch, AuditWriter
+from hub.audit import AuditBatch, AuditWriter, recorded
 from hub.db import Database
 from hub.identity.loaders import person_by_id
 from hub.rows import RequestReads
@@ -96,21 +97,55 @@ async def test_a_failing_batch_fails_only_its_own_keys(postgres_api: Api) -> Non
         await reads.close()
 
 
-async def test_every_sqlite_connection_that_writes_checkpoints_at_the_same_threshold(sqlite_api: Api) -> None:
-    """SQLite checkpoints from whichever connection commits past its own threshold: the hub's
-    connections and the audit appender's must agree, or one would checkpoint at 1,000 pages."""
+async def test_sqlites_checkpoints_come_from_the_hubs_connections_never_from_the_loops_appends(
+    sqlite_api: Api,
+) -> None:
+    """The audit appends on the event loop never checkpoint (a checkpoint copies pages back and
+    syncs the file); the hub's connections and the appender's thread do, at one threshold."""
     db = sqlite_api.hub.db
     async with db.engine.connect() as connection:
         raw = await connection.get_raw_connection()
         cursor = await raw.driver_connection.execute("PRAGMA wal_autocheckpoint")
         hub_threshold = (await cursor.fetchone())[0]
     writer = AuditWriter(db)
-    batch = AuditBatch()
-    batch.note(PERSONA["absconding_worker"], "identity", "self", {"nameEn"})
     try:
-        await writer.write(batch, individual("absconding_worker"), f"test-{uuid.uuid4().hex}", None)
-        assert writer._sqlite is not None and writer._sqlite._connection is not None
-        appender_threshold = writer._sqlite._connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        await writer.write(_one_read(), individual("absconding_worker"), f"test-{uuid.uuid4().hex}", None)
+        appender = writer._sqlite
+        assert appender is not None and appender._on_loop is not None
+        on_loop = appender._on_loop.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        in_thread = appender._thread_connection().execute("PRAGMA wal_autocheckpoint").fetchone()[0]
     finally:
         await writer.aclose()
-    assert hub_threshold == appender_threshold == 4000
+    assert (hub_threshold, in_thread, on_loop) == (4000, 4000, 0)
+
+
+async def test_an_audit_append_waits_for_sqlites_write_lock_off_the_loop(sqlite_api: Api) -> None:
+    """A mutation's transaction holds SQLite's write lock across awaits: the append meanwhile
+    waits in a thread, the loop runs on, and the record is written once the lock is free."""
+    db = sqlite_api.hub.db
+    assert db.url.database
+    holder = sqlite3.connect(db.url.database, isolation_level=None)
+    writer = AuditWriter(db)
+    request_id = f"test-{uuid.uuid4().hex}"
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        appending = asyncio.create_task(writer.write(_one_read(), individual("absconding_worker"), request_id, None))
+        turns = 0
+        for _ in range(20):
+            await asyncio.sleep(0.01)
+            turns += 1
+        assert turns == 20 and not appending.done()
+        holder.execute("COMMIT")
+        assert await asyncio.wait_for(appending, 30) == 1
+    finally:
+        holder.close()
+        await writer.aclose()
+    assert [entry.subject_id for entry in await recorded(db, request_ids=[request_id])] == [
+        PERSONA["absconding_worker"]
+    ]
+
+
+def _one_read() -> AuditBatch:
+    batch = AuditBatch()
+    batch.note(PERSONA["absconding_worker"], "identity", "self", {"nameEn"})
+    return batch
