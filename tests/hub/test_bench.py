@@ -57,27 +57,13 @@ UNAUDITED_ROW = "hub (compiled, no audit append): person (PersonStatus)"
 COMPILED_ROWS = ["hub (compiled): person (PersonStatus)", "hub (compiled): people(ids:) x100"]
 
 
-def test_a_tiny_run_prints_every_scenario_with_positive_throughput(tmp_path: Path) -> None:
+def _tiny_bench(tmp_path: Path, *options: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """`python -m hub.bench` on 300 people for half a second a scenario: what it printed, and its JSON."""
     figures = tmp_path / "bench.json"
     done = subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "hub.bench",
-            "--people",
-            "300",
-            "--duration",
-            "0.5",
-            "--warmup",
-            "0.2",
-            "--concurrency",
-            "2",
-            "--sample",
-            "100",
-            "--calls",
-            "3",
-            "--json",
-            str(figures),
+            *(sys.executable, "-m", "hub.bench", "--people", "300", "--duration", "0.5", "--warmup", "0.2"),
+            *("--concurrency", "2", *options, "--json", str(figures)),
         ],
         cwd=ROOT,
         capture_output=True,
@@ -86,7 +72,11 @@ def test_a_tiny_run_prints_every_scenario_with_positive_throughput(tmp_path: Pat
         check=False,
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
-    result = orjson.loads(figures.read_bytes())
+    return done, orjson.loads(figures.read_bytes())
+
+
+def test_a_tiny_run_prints_every_scenario_with_positive_throughput(tmp_path: Path) -> None:
+    done, result = _tiny_bench(tmp_path, "--sample", "100", "--calls", "3")
     rows = result["rows"]
     assert [row["scenario"] for row in rows] == SCENARIOS
     for row in rows:
@@ -136,21 +126,7 @@ def test_a_tiny_run_prints_every_scenario_with_positive_throughput(tmp_path: Pat
 
 
 def test_an_unaudited_run_sets_the_compiled_rows_beside_a_hub_that_appends_no_record(tmp_path: Path) -> None:
-    figures = tmp_path / "bench.json"
-    done = subprocess.run(
-        [
-            *(sys.executable, "-m", "hub.bench", "--people", "300", "--duration", "0.5", "--warmup", "0.2"),
-            *("--concurrency", "2", "--sample", "50", "--compiled", "on", "--only", "person", "--unaudited"),
-            *("--json", str(figures)),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
-    result = orjson.loads(figures.read_bytes())
+    _, result = _tiny_bench(tmp_path, "--sample", "50", "--compiled", "on", "--only", "person", "--unaudited")
     rows = {row["scenario"]: row for row in result["rows"]}
     audited, reference = rows["hub (compiled): person (PersonStatus)"], rows[UNAUDITED_ROW]
     assert reference["server"] == "hub-unaudited" and reference["failures"] == 0 and reference["ratio"] > 0
