@@ -28,10 +28,9 @@ from typing import Any
 import orjson
 
 from hub.bench.calls import asgi_post
-from hub.bench.scenarios import UNAUDITED, Call, Scenario
+from hub.bench.scenarios import HUBS, UNAUDITED, Call, Scenario
 
 WARMUP = 5
-HUBS = ("hub", UNAUDITED)
 _COLLECTED = re.compile(r"Collected : (\d+)")
 
 

@@ -37,7 +37,7 @@ from hub.bench import servers as processes
 from hub.bench.floor import compiled_sql, headline_queries
 from hub.bench.load import run_load
 from hub.bench.report import Row
-from hub.bench.scenarios import COMPILED, GENERAL, HEADLINE, MUTATION, PEOPLE, UNAUDITED, Scenario
+from hub.bench.scenarios import COMPILED, GENERAL, HEADLINE, HUBS, MUTATION, PEOPLE, UNAUDITED, Scenario
 from hub.bench.servers import MemoryWatch, Server
 from hub.db import Database
 from hub.identity.models import PersonRow
@@ -49,6 +49,7 @@ from hub.tokens import TokenSigner
 
 Say = Callable[[str], None]
 LOCAL_HOSTS = (None, *LOOPBACK_HOSTS)  # no host: a Unix socket
+_SERVED_AS = {"hub": "compiled", UNAUDITED: "unaudited reference"}  # the compiled rows' served checks
 
 
 @dataclass(frozen=True)
@@ -244,8 +245,7 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
                     say(f"probe: {s.name} was answered by the {taken!r} path")
         answered = {"hub": hub_answers, "floor": driver, "floor-core": core}
         probed = {
-            s.name: hub_answers[probed_as[s.name]] if s.server in ("hub", UNAUDITED) else answered[s.server][s.shape]
-            for s in chosen
+            s.name: hub_answers[probed_as[s.name]] if s.server in HUBS else answered[s.server][s.shape] for s in chosen
         }
         sql = {name: float(answer.count) for name, answer in probed.items()}
         for s in chosen:
@@ -293,17 +293,14 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
                 served = probe.same_data(hub_answer, await _post(front["floor"], floor_calls[shape]))
                 same_data[f"served {label} = floor, {shape}"] = served
                 say(f"probe: served {label} = floor, {shape}: {_yes(served)}")
-                if shape in fast and fast[shape] in chosen:  # registered only when chosen
-                    hashed = await _post(front["hub"], fast[shape].calls[0])
-                    same = hashed.status == 200 and hashed.raw == hub_answer.raw
-                    same_data[f"served compiled = general, {shape} (bytes)"] = same
-                    say(f"probe: served compiled = general, {shape} (bytes): {_yes(same)}")
-                reference = next((s for s in chosen if s.server == UNAUDITED and s.shape == shape), None)
-                if reference is not None:
-                    hashed = await _post(front[UNAUDITED], reference.calls[0])
-                    same = hashed.status == 200 and hashed.raw == hub_answer.raw
-                    same_data[f"served unaudited reference = general, {shape} (bytes)"] = same
-                    say(f"probe: served unaudited reference = general, {shape} (bytes): {_yes(same)}")
+                # The compiled rows, on the hub and on the unaudited reference (registered only when chosen).
+                for s in chosen:
+                    if s.path == COMPILED and s.shape == shape:
+                        hashed = await _post(front[s.server], s.calls[0])
+                        same = hashed.status == 200 and hashed.raw == hub_answer.raw
+                        check = f"served {_SERVED_AS[s.server]} = general, {shape} (bytes)"
+                        same_data[check] = same
+                        say(f"probe: {check}: {_yes(same)}")
             if options.shape == "federated":
                 for s in chosen:
                     if s.server == "hub":

@@ -22,6 +22,7 @@ mutation is sent as plain text: the compiled path plans only queries.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 from collections.abc import Sequence
@@ -59,6 +60,7 @@ COMPILED = "compiled"  # APQ hash alone: the compiled path
 UNAUDITED = "hub-unaudited"
 """The server of the reference rows (`--unaudited`): a second hub process whose audit appends
 nothing (hub.bench.servers.unaudited_hub_app), asked the compiled rows' calls."""
+HUBS = ("hub", UNAUDITED)  # the servers that are hub processes
 
 
 @dataclass(frozen=True)
@@ -216,32 +218,14 @@ def build(
         if hub_label != "hub":
             return [Scenario(f"{hub_label}: {title}", shape, "hub", calls, ok_marker=marker)]
         registrations, hashes = persisted(calls)
+        compiled = Scenario(
+            f"hub ({COMPILED}): {title}", shape, "hub", hashes, ok_marker=marker, path=COMPILED, setup=registrations
+        )
+        reference = dataclasses.replace(compiled, name=f"hub ({COMPILED}, no audit append): {title}", server=UNAUDITED)
         return [
             Scenario(f"hub ({GENERAL}): {title}", shape, "hub", calls, ok_marker=marker, path=GENERAL),
-            Scenario(
-                f"hub ({COMPILED}): {title}",
-                shape,
-                "hub",
-                hashes,
-                ok_marker=marker,
-                path=COMPILED,
-                setup=registrations,
-            ),
-            *(
-                [
-                    Scenario(
-                        f"hub ({COMPILED}, no audit append): {title}",
-                        shape,
-                        UNAUDITED,
-                        hashes,
-                        ok_marker=marker,
-                        path=COMPILED,
-                        setup=registrations,
-                    )
-                ]
-                if unaudited
-                else []
-            ),
+            compiled,
+            *([reference] if unaudited else []),
         ]
 
     return [

@@ -33,6 +33,7 @@ import httpx
 import orjson
 
 from hub.audit import AuditBatch, AuditWriter
+from hub.bench.scenarios import UNAUDITED
 from hub.principal import Principal
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -171,7 +172,7 @@ def start_hub(env: Mapping[str, str], logs: Path, workers: int, *, unaudited: bo
     """The hub (`hub_app`), or with `unaudited` the bench's reference hub that appends no audit
     record (`unaudited_hub_app`)."""
     port = free_port()
-    name = "hub-unaudited" if unaudited else "hub"
+    name = UNAUDITED if unaudited else "hub"
     return start(
         name,
         uvicorn_command(f"hub.bench.servers:{'unaudited_hub_app' if unaudited else 'hub_app'}", port, workers),

@@ -1,5 +1,6 @@
-"""How the hub holds its PostgreSQL database: created on first use when missing, and one pooled
-connection per general-path request for its loaders, whose batches go together."""
+"""How the hub holds its databases. PostgreSQL: created on first use when missing, and one pooled
+connection per general-path request for its loaders, whose batches go together. SQLite: who
+checkpoints the WAL, and an audit append that waits for the write lock off the event loop."""
 
 from __future__ import annotations
 
