@@ -12,11 +12,12 @@ from sqlalchemy import MetaData, Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.accounts.models import AccountsBase
-from hub.audit import AuditBase
+from hub.audit.trail import AuditBase
 from hub.contract import Sector, SeedContext
-from hub.db import Database
+from hub.contract.calendar import riyadh_today
+from hub.contract.population import Population, generate
+from hub.data.db import Database
 from hub.identity.models import IdentityBase, PersonRow
-from hub.identity.population import Population, generate
 
 CHUNK = 5_000
 Progress = Callable[[str], None]
@@ -57,7 +58,7 @@ async def seed(
     await create_tables(db, sectors)
     if await is_seeded(db):
         return False
-    today = today or dt.date.today()
+    today = today or riyadh_today()
     started = time.perf_counter()
     population = generate(people, seed_value, today)
     progress(f"generated {len(population.people):,} people in {time.perf_counter() - started:.1f}s")

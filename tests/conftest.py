@@ -8,7 +8,6 @@ In CI (CI=true) an unreachable PostgreSQL fails the run; elsewhere its tests ski
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -22,16 +21,17 @@ import pytest
 import pytest_asyncio
 from sqlalchemy.engine import make_url
 
-from hub.app import Hub, create_app
-from hub.identity.population import PERSONAS
-from hub.principal import ANONYMOUS, Principal, Role
+from hub.contract.calendar import riyadh_today
+from hub.contract.population import PERSONAS
+from hub.contract.principal import ANONYMOUS, Principal, Role
 from hub.settings import Settings
+from hub.web.app import Hub, create_app
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 POSTGRES_URL = os.environ.get("RABT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("RABT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 TEST_PEOPLE = 1_500
-TODAY = dt.date.today()
+TODAY = riyadh_today()
 
 PERSONA = {persona.key: persona.id for persona in PERSONAS}
 

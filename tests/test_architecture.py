@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import grimp
+import pytest
+
 from hub.registry import BUILT_IN, installed_sectors
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,6 +22,102 @@ def test_import_rules_hold() -> None:
     done = subprocess.run([lint], cwd=ROOT, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 broken" in done.stdout
+
+
+def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    assert lint, "import-linter is a test dependency"
+    return subprocess.run([lint], cwd=root, capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize(
+    ("module", "forbidden"),
+    [
+        ("sectors/traffic/loaders.py", "hub.data.rows"),
+        ("sectors/passports/types.py", "hub.api.context"),
+        ("hub/contract/values.py", "hub.data.db"),
+        ("hub/data/db.py", "hub.audit.trail"),
+    ],
+)
+def test_an_import_past_the_rules_breaks_them(tmp_path: Path, module: str, forbidden: str) -> None:
+    """The rules are an allow-list: whatever a sector (or a lower layer) imports beyond what it
+    may, by any name, is refused."""
+    for part in ("hub", "sectors", "pyproject.toml"):
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__", "static"))
+        else:
+            shutil.copy(source, tmp_path / part)
+    target = tmp_path / module
+    target.write_text(f"import {forbidden}  # noqa\n" + target.read_text())
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode != 0, done.stdout
+    assert forbidden in done.stdout
+
+
+def _cycles(graph: grimp.ImportGraph, package: str) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan), imports inside functions
+    and under TYPE_CHECKING included."""
+    modules = sorted(m for m in graph.modules if m == package or m.startswith(f"{package}."))
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for imported in sorted(graph.find_modules_directly_imported_by(module)):
+            if not imported.startswith(package):
+                continue
+            if imported not in index:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in on_stack:
+                low[module] = min(low[module], index[imported])
+        if low[module] == index[module]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == module:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for module in modules:
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_the_hub_has_no_import_cycle() -> None:
+    graph = grimp.build_graph("hub", "sectors", "bench")
+    assert _cycles(graph, "hub") == []
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    graph = grimp.ImportGraph()
+    for module in ("hub", "hub.a", "hub.b", "hub.c"):
+        graph.add_module(module)
+    graph.add_import(importer="hub.a", imported="hub.b")
+    graph.add_import(importer="hub.b", imported="hub.a")
+    graph.add_import(importer="hub.b", imported="hub.c")
+    assert _cycles(graph, "hub") == [["hub.a", "hub.b"]]
 
 
 def test_every_built_in_sector_has_the_same_files() -> None:

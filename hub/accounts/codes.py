@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts.models import ONE_TIME_CODES, CodePurpose
 from hub.accounts.otp import CODE_TTL, MAX_ATTEMPTS, code_digest, code_matches, new_code
-from hub.db import stored_utc
+from hub.data.db import stored_utc
 
 
 class CodeCheck(enum.Enum):

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from redis.asyncio import Redis
 
-from hub.errors import Code, RabtError
+from hub.contract.errors import Code, RabtError
 
 
 class RateLimiter(Protocol):

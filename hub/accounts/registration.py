@@ -38,8 +38,8 @@ from hub.accounts.types import (
     VerifyPhoneResult,
 )
 from hub.contract import ActingAs, Code, Info, RabtError, Refusal, parse_person_id
+from hub.contract.principal import Role
 from hub.identity.models import PersonRow
-from hub.principal import Role
 
 
 async def register(info: Info, input: RegisterInput) -> RegisterResult:

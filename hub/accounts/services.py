@@ -1,7 +1,7 @@
 """What the accounts mutations need at run time, built once per hub from its settings.
 
 Resolvers reach it as `info.context.accounts`. Nothing here imports `hub.contract` or
-`hub.context`, so the request context can name `AccountServices` without an import cycle.
+`hub.api.context`, so the request context can name `AccountServices` without an import cycle.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from hub.access.tokens import TokenSigner
 from hub.accounts.ratelimit import AccountLimits, MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from hub.accounts.sms import OUTBOX_NAME, OutboxSms, SmsSender
-from hub.db import Database
-from hub.secrets_store import load_secrets
+from hub.data.db import Database
+from hub.data.secrets_store import load_secrets
 from hub.settings import Settings
-from hub.tokens import TokenSigner
 
 
 def utc_now() -> dt.datetime:

@@ -16,9 +16,9 @@ import jwt
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.access.tokens import TokenSigner
 from hub.accounts.models import REFRESH_TOKENS
-from hub.principal import Principal, Role
-from hub.tokens import TokenSigner
+from hub.contract.principal import Principal, Role
 
 REFRESH_TTL = dt.timedelta(days=30)
 

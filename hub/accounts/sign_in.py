@@ -27,7 +27,7 @@ from hub.accounts.types import (
     SignInResult,
 )
 from hub.contract import ActingAs, Info
-from hub.db import stored_utc
+from hub.data.db import stored_utc
 from hub.identity.models import PersonRow
 
 _NOT_ACTIVE = {

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from hub.contract.loading import row_by
 from hub.identity.models import PersonRow
 from hub.identity.records import IdentityRecord
-from hub.loading import row_by
 
 people = PersonRow.__table__
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Awaitable, Callable
-from typing import Any, Self, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
 import strawberry
 
-from hub.contract import CalendarDate, Info, Language
-from hub.direct import DIRECT
+from hub.access.gate import Gate
+from hub.contract import IDENTITY, ActingAs, CalendarDate, Language, Loads
+from hub.contract.direct import DIRECT
 from hub.identity.loaders import person_by_id
 from hub.identity.records import IdentityRecord
-from hub.policy import IDENTITY, ActingAs
 
 T = TypeVar("T")
 
@@ -30,16 +30,28 @@ class Sex(enum.Enum):
     FEMALE = "female"
 
 
+class IdentityContext(Protocol):
+    """What identity's fields use of the request context (the hub's `RequestContext`)."""
+
+    gate: Gate
+
+    def load(self, loads: Loads[Any, T], key: Any) -> Awaitable[T]: ...
+
+
+Info = strawberry.Info[IdentityContext, None]
+
+
 def identity_field(person: PersonCore, info: Info, field: str, value: Callable[[IdentityRecord], T]) -> Any:
     """`value` of the person's registry row, noted in the audit. At once when the field that found
     the person handed its row over (`PersonCore.identity`: found after the identity check, whose
     decision this request keeps), so graphql-core completes the field with nothing to await; else
     a coroutine that checks and reads first (`identity_of`)."""
     record = person.identity
-    grant = info.context.access.granted(person.id, IDENTITY) if record is not None else None
-    if record is None or not isinstance(grant, ActingAs):
+    gate = info.context.gate
+    decision = gate.decided(person.id, IDENTITY) if record is not None else None
+    if record is None or not isinstance(decision, ActingAs):
         return _value_after(identity_of(person.id, info, field), value)
-    info.context.audit.note(person.id, IDENTITY, grant.value, {field})
+    gate.open(person.id, IDENTITY, decision, {field})
     return value(record)
 
 
@@ -50,8 +62,8 @@ async def _value_after(record: Awaitable[IdentityRecord], value: Callable[[Ident
 async def identity_of(person_id: str, info: Info, field: str) -> IdentityRecord:
     """The person's registry row, after checking (once per request) that the caller may read it."""
     context = info.context
-    acting_as = await context.access.require(person_id, IDENTITY)
-    context.audit.note(person_id, IDENTITY, acting_as.value, {field})
+    gate = context.gate
+    gate.open(person_id, IDENTITY, await gate.decide(person_id, IDENTITY), {field})
     record = await context.load(person_by_id, person_id)
     if record is None:  # rows are never deleted; a dangling reference is a data error
         raise LookupError(f"no identity row for a referenced person ({len(person_id)} digits)")
@@ -60,7 +72,7 @@ async def identity_of(person_id: str, info: Info, field: str) -> IdentityRecord:
 
 @strawberry.type(name="PersonCore")
 class PersonCore:
-    """The fields of `Person` that the hub owns; hub.person adds one namespace field per sector.
+    """The fields of `Person` that the hub owns; hub.api.person adds one namespace field per sector.
     Never exposed under this name: only `Person`, its subclass, is in a schema."""
 
     id: strawberry.ID = strawberry.field(
@@ -74,7 +86,7 @@ class PersonCore:
         """A federation gateway names a person by ID; fields load (and are checked) as usual."""
         return cls(id=id)
 
-    # Each field is a plain function, called by graphql-core itself (`hub.direct`), that may hand
+    # Each field is a plain function, called by graphql-core itself (`hub.contract.direct`), that may hand
     # it a coroutine (`identity_field`).
     @strawberry.field(description="Whether the person is a citizen, a resident or a visitor.", metadata=DIRECT)
     def kind(self, info: Info) -> PersonKind:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Annotated, Any
 
@@ -19,7 +18,6 @@ from hub.contract import (
     parse_person_id,
     record,
     refusals,
-    require_known_person,
 )
 from sectors.civil_affairs.models import DeathRow, NationalAddressRow
 from sectors.civil_affairs.types import NationalAddress
@@ -114,10 +112,10 @@ async def update_national_address(info: Info, input: UpdateNationalAddressInput)
     person_id = parse_person_id(input.person_id, "input.personId")
     values = _address_values(input)
     context = info.context
-    await context.access.require_write(person_id, "civil_affairs", allow=frozenset({ActingAs.SELF, ActingAs.GUARDIAN}))
-    await require_known_person(info, person_id)
-    values["updated_on"] = dt.date.today()
-    async with context.db.transaction() as session:
+    await context.require_write(person_id, "civil_affairs", allow=frozenset({ActingAs.SELF, ActingAs.GUARDIAN}))
+    await context.require_known_person(person_id)
+    values["updated_on"] = context.today()
+    async with context.transaction() as session:
         died = await session.scalar(select(DeathRow.died_on).where(DeathRow.person_id == person_id))
         if died is not None:
             return _refusal("PERSON_DECEASED")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from typing import Annotated
 
@@ -66,9 +65,9 @@ async def report_incident(info: Info, input: ReportIncidentInput) -> ReportIncid
     district = _text(input.district, "input.district", DISTRICT_LIMIT)
     description = _text(input.description, "input.description", DESCRIPTION_LIMIT)
     context = info.context
-    await context.access.require_write(person_id, "civil_defence", allow=frozenset({ActingAs.SELF}))
-    today = dt.date.today()
-    async with context.db.transaction() as session:
+    await context.require_write(person_id, "civil_defence", allow=frozenset({ActingAs.SELF}))
+    today = context.today()
+    async with context.transaction() as session:
         # Reports still being handled count: a burst of false reports would tie up dispatch.
         unclosed = await session.scalar(
             select(func.count()).where(IncidentReportRow.person_id == person_id, IncidentReportRow.status.in_(UNCLOSED))

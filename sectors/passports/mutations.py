@@ -61,9 +61,9 @@ async def issue_exit_reentry_visa(info: Info, input: IssueExitReentryVisaInput) 
     if not 1 <= input.days <= 180:
         raise RabtError(Code.BAD_USER_INPUT, "input.days: between 1 and 180.", argument="input.days")
     context = info.context
-    await context.access.require_write(person_id, "passports", allow=frozenset({ActingAs.SPONSOR}))
-    today = dt.date.today()
-    async with context.db.transaction() as session:
+    await context.require_write(person_id, "passports", allow=frozenset({ActingAs.SPONSOR}))
+    today = context.today()
+    async with context.transaction() as session:
         iqama = (
             await session.execute(
                 select(IqamaRow.expires_on, IqamaRow.status, IqamaRow.sponsor_id)

@@ -75,9 +75,9 @@ async def object_to_traffic_violation(
     number = _violation_number(input.violation_number)
     reason = _reason(input.reason)
     context = info.context
-    await context.access.require_write(person_id, "traffic", allow=frozenset({ActingAs.SELF}))
-    today = dt.date.today()
-    async with context.db.transaction() as session:
+    await context.require_write(person_id, "traffic", allow=frozenset({ActingAs.SELF}))
+    today = context.today()
+    async with context.transaction() as session:
         # Matching the person too: a caller may not learn whether someone else's violation exists.
         violation = (
             await session.execute(

@@ -1,5 +1,5 @@
 """Starting and stopping the real processes of the federated shape: subgraphs and Hive Gateway,
-with the bench's own process helpers (`hub.bench.servers`)."""
+with the bench's own process helpers (`bench.servers`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from hub.bench.servers import ROOT, free_port, start
+from bench.servers import ROOT, free_port, start
 
 __all__ = ["ROOT", "free_port", "hub_command", "running"]
 

@@ -1,7 +1,7 @@
 """docker-compose.yml is generated, current, and says only what the code accepts.
 
 No Docker engine runs here, so the file is kept honest another way: every `command:` is parsed by
-the CLI parser the hub itself uses (or equals the Node command of hub.federation), every port is
+the CLI parser the hub itself uses (or equals the Node command of hub.api.federation), every port is
 the registry's, every dependency waits on a health check or a finished one-shot, and every
 RABT_* variable given to a container is one the code reads.
 """
@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 import yaml
 
+from hub.api.federation import GATEWAY_PORT, gateway_command, node_available, subgraphs
 from hub.cli import build_parser
-from hub.compose_file import (
+from hub.cli.compose_file import (
     APP_DIR,
     COMPOSE_FILE,
     add_parser,
@@ -26,7 +27,6 @@ from hub.compose_file import (
     in_image,
     service_name,
 )
-from hub.federation import GATEWAY_PORT, gateway_command, node_available, subgraphs
 from hub.registry import installed_sectors
 from hub.settings import Settings
 

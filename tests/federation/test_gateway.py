@@ -19,10 +19,10 @@ from typing import Any
 import httpx
 import pytest
 
-from hub.federation import FEDERATION_DIR, Subgraph, compose, gateway_command, node_available, subgraph_sdl
-from hub.principal import Principal, Role
+from hub.access.tokens import TokenSigner
+from hub.api.federation import FEDERATION_DIR, Subgraph, compose, gateway_command, node_available, subgraph_sdl
+from hub.contract.principal import Principal, Role
 from hub.registry import installed_sectors
-from hub.tokens import TokenSigner
 from tests.conftest import (
     IN_CI,
     PERSONA,
@@ -140,7 +140,7 @@ def comparable(answer: dict[str, Any]) -> dict[str, Any]:
     return {"data": answer.get("data"), "errors": errors}
 
 
-HEADLINE = Path(__file__).resolve().parents[2].joinpath("hub/operations/PersonStatus.graphql").read_text()
+HEADLINE = Path(__file__).resolve().parents[2].joinpath("hub/api/operations/PersonStatus.graphql").read_text()
 
 CASES: list[tuple[str, str, dict[str, Any] | None, Principal | None]] = [
     (

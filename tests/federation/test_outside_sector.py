@@ -23,10 +23,10 @@ from typing import Any
 import httpx
 import pytest
 
-from hub.identity.population import PERSONAS
-from hub.principal import Principal, Role
+from hub.access.tokens import TokenSigner
+from hub.contract.population import PERSONAS
+from hub.contract.principal import Principal, Role
 from hub.registry import installed_sectors
-from hub.tokens import TokenSigner
 from tests.federation.processes import ROOT, free_port, hub_command, running
 
 SOURCE = Path(__file__).resolve().parent / "outside_sector"
@@ -153,7 +153,7 @@ def test_only_the_subprocesses_see_the_outside_sector(site: Path) -> None:
 def test_the_hubs_schema_gives_person_a_hajj_field(site: Path) -> None:
     sdl = python(
         site,
-        "from hub.registry import installed_sectors\nfrom hub.schema import schema_for\n"
+        "from hub.registry import installed_sectors\nfrom hub.api.schema import schema_for\n"
         "print(schema_for(installed_sectors(), None).as_str())",
     )
     person = sdl[sdl.index('type Person @key(fields: "id")') :]
@@ -165,7 +165,8 @@ def test_the_hubs_schema_gives_person_a_hajj_field(site: Path) -> None:
 def test_hajj_is_a_subgraph_with_the_person_entity(site: Path) -> None:
     found = python_json(
         site,
-        "import json\nfrom hub.registry import installed_sectors\nfrom hub.federation import subgraph_sdl, subgraphs\n"
+        "import json\nfrom hub.registry import installed_sectors\n"
+        "from hub.api.federation import subgraph_sdl, subgraphs\n"
         "sectors = installed_sectors()\n"
         "ports = {g.name: g.port for g in subgraphs(sectors)}\n"
         "print(json.dumps({'ports': ports, 'sdl': subgraph_sdl(sectors, 'hajj')}))",
@@ -215,14 +216,15 @@ def test_the_hajj_subgraph_runs_and_answers_for_a_person(site: Path, tmp_path: P
 
 @pytest.mark.node
 def test_composition_with_the_hajj_subgraph_succeeds(site: Path) -> None:
-    from hub.federation import node_available
+    from hub.api.federation import node_available
 
     if not node_available():
         pytest.skip("Node.js federation peers missing (./dev test installs them)")
     supergraph = python(
         site,
         (
-            "from hub.registry import installed_sectors\nfrom hub.federation import compose, subgraph_sdl, subgraphs\n"
+            "from hub.registry import installed_sectors\n"
+            "from hub.api.federation import compose, subgraph_sdl, subgraphs\n"
             "sectors = installed_sectors()\n"
             "print(compose([(g, subgraph_sdl(sectors, g.name)) for g in subgraphs(sectors)]))"
         ),
@@ -237,8 +239,8 @@ from pathlib import Path
 
 import httpx
 
-from hub.app import Hub, create_app
-from hub.principal import Principal, Role
+from hub.web.app import Hub, create_app
+from hub.contract.principal import Principal, Role
 from hub.settings import Settings
 
 async def main(folder: str, people: str, person_id: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.principal import ANONYMOUS, Principal, Role
+from hub.contract.principal import ANONYMOUS, Principal, Role
 from tests.conftest import PERSONA, Api, individual, officer
 
 PARTS = ("identity", "passports", "traffic", "civilAffairs", "civilDefence")

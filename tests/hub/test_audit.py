@@ -14,7 +14,7 @@ import orjson
 import pytest
 from sqlalchemy import select, text
 
-from hub.audit import (
+from hub.audit.trail import (
     AuditBatch,
     AuditRecord,
     AuditSubject,
@@ -24,7 +24,7 @@ from hub.audit import (
     utc_text,
     verify_chain,
 )
-from hub.db import Database
+from hub.data.db import Database
 from tests.conftest import PERSONA, Api, individual, officer
 
 QUERY = """query($ids: [ID!]!) {
@@ -45,7 +45,7 @@ async def test_each_person_and_sector_read_is_one_audit_row_naming_the_fields(ap
 
     rows = await audit_rows(api, request_id)
     expected = sorted(
-        [(person, "identity", "officer", "kind,nameEn", "testing") for person in ids]
+        [(person, "identity", "officer", "id,kind,nameEn", "testing") for person in ids]
         + [(person, "passports", "officer", "iqama,visas", "testing") for person in ids]
     )
     assert sorted(rows) == expected  # 3 people × 2 sectors read = 6 rows, no more
@@ -65,7 +65,7 @@ async def test_people_read_alike_share_one_group_of_the_record(api: Api) -> None
         [
             sorted(ids),
             [
-                ["identity", "officer", ["kind", "nameEn"], "read", "ok"],
+                ["identity", "officer", ["id", "kind", "nameEn"], "read", "ok"],
                 ["passports", "officer", ["iqama", "visas"], "read", "ok"],
             ],
         ]

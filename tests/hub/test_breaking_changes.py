@@ -13,8 +13,8 @@ from pathlib import Path
 from graphql import GraphQLSchema, build_ast_schema, build_schema, find_breaking_changes, parse
 from graphql.language import ObjectTypeDefinitionNode
 
+from hub.api.schema import schema_for
 from hub.registry import installed_sectors
-from hub.schema import schema_for
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 BASELINE = SCHEMAS / "baseline.graphql"

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from hub.calendar import hijri_iso, hijri_long
+from hub.contract.calendar import hijri_iso, hijri_long
 
 
 def test_gregorian_dates_convert_to_umm_al_qura() -> None:

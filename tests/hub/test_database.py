@@ -13,10 +13,11 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from hub.audit import AuditBatch, AuditWriter, recorded
-from hub.db import Database
+from hub.audit.trail import AuditBatch, AuditWriter, recorded
+from hub.data.batches import BatchLoader
+from hub.data.db import Database
+from hub.data.rows import RequestReads
 from hub.identity.loaders import person_by_id
-from hub.rows import RequestReads
 from sectors.passports.loaders import iqama_by_person
 from tests.conftest import PERSONA, Api, _drop_postgres_database, individual
 
@@ -56,7 +57,7 @@ async def test_loaders_that_queue_together_are_read_from_one_task_in_turn(postgr
     in the same turns of the loop from one task, each loader's keys in one statement."""
     db = postgres_api.hub.db
     reads = RequestReads(db.rows)
-    people, iqamas = person_by_id.loader(reads), iqama_by_person.loader(reads)
+    people, iqamas = BatchLoader(person_by_id, reads), BatchLoader(iqama_by_person, reads)
     sent: list[str] = []
     stop = db.on_statement(lambda _connection, _cursor, statement, *_: sent.append(statement))
     before = asyncio.all_tasks()
@@ -84,7 +85,7 @@ async def test_a_failing_batch_fails_only_its_own_keys(postgres_api: Api) -> Non
     """Sent together, the batches still fail alone, as when each had a task of its own: the other
     loader's fields get their rows, and the failed key is asked again next time (not cached)."""
     reads = RequestReads(postgres_api.hub.db.rows)
-    people, iqamas = person_by_id.loader(reads), iqama_by_person.loader(reads)
+    people, iqamas = BatchLoader(person_by_id, reads), BatchLoader(iqama_by_person, reads)
     bad: Any = 1_000_000_001  # an int where the column is text: asyncpg refuses the argument
     try:
         failed, found = await asyncio.gather(

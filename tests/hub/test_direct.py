@@ -1,4 +1,4 @@
-"""Fields resolved by graphql-core calling their function itself (`hub.direct`)."""
+"""Fields resolved by graphql-core calling their function itself (`hub.contract.direct`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 import strawberry
 from graphql import graphql_sync
 
-from hub.direct import DIRECT, resolve_directly
+from hub.contract.direct import DIRECT, resolve_directly
 
 
 def test_a_direct_field_is_called_with_graphql_cores_info() -> None:

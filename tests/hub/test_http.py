@@ -16,11 +16,11 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from hub.app import Hub, create_app
-from hub.audit import AuditKey
-from hub.execution import _VALIDATED
+from hub.api.execution import _VALIDATED
+from hub.audit.trail import AuditKey
 from hub.identity.records import IdentityRecord
 from hub.settings import Settings
+from hub.web.app import Hub, create_app
 from sectors.passports.types import Iqama, Visa
 from tests.conftest import PERSONA, Api, officer
 
@@ -160,8 +160,8 @@ async def test_each_limit_has_its_own_code(sqlite_api: Api) -> None:
 
 
 async def test_the_shipped_operations_are_within_the_limits_for_one_hundred_people(sqlite_api: Api) -> None:
-    from hub.limits import check_limits, parse_document
-    from hub.operations import shipped_operations
+    from hub.api.limits import check_limits, parse_document
+    from hub.api.operations import shipped_operations
 
     for operation in shipped_operations():
         check_limits(
@@ -186,7 +186,7 @@ async def _own_hub(tmp_path: Path, **settings_given: Any) -> AsyncIterator[tuple
 
 
 async def test_production_mode_runs_only_the_trusted_documents(tmp_path: Path) -> None:
-    from hub.operations import trusted_documents
+    from hub.api.operations import trusted_documents
 
     digest, document = next(iter(trusted_documents().items()))
     async with _own_hub(tmp_path, trusted_documents=True) as (_, client):
@@ -229,7 +229,7 @@ async def test_a_database_that_went_away_is_a_json_internal_error_not_a_stack_tr
 
 
 async def test_graphql_answers_get_and_post_and_refuses_other_methods(sqlite_api: Api) -> None:
-    """GET and POST take the app's short way to the endpoint (hub.app.HubApp); the rest, Starlette's."""
+    """GET and POST take the app's short way to the endpoint (hub.web.app.HubApp); the rest, Starlette's."""
     client, typename = sqlite_api.client, {"data": {"__typename": "Query"}}
     assert (await client.get("/graphql", params={"query": "{ __typename }"})).json() == typename
     assert (await client.post("/graphql", json={"query": "{ __typename }"})).json() == typename

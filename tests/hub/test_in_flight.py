@@ -7,9 +7,9 @@ import asyncio
 
 import pytest
 
-from hub.in_flight import InFlight
+from hub.web.in_flight import InFlight
 
-HEADLINE, WIDE = 198, 19_701  # the costs hub.limits gives the headline query and people(ids:) x100
+HEADLINE, WIDE = 198, 19_701  # the costs hub.api.limits gives the headline query and people(ids:) x100
 
 
 def test_a_request_takes_slots_by_its_cost_at_least_one_at_most_half() -> None:

@@ -1,6 +1,6 @@
 import pytest
 
-from hub.identity.national_id import IdKind, InvalidId, id_kind, normalize_id, with_check_digit
+from hub.contract.national_id import IdKind, InvalidId, id_kind, normalize_id, with_check_digit
 
 
 @pytest.mark.parametrize("value", ["1000000008", "2000000006", "1234567897", "2345678904", "1111111116"])

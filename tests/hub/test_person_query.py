@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from hub.operations import shipped_operations
+from hub.api.operations import shipped_operations
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
 
 HEADLINE = next(op.document for op in shipped_operations() if op.name == "PersonStatus")
@@ -38,7 +38,7 @@ async def test_the_headline_query_answers_visa_iqama_and_reports_for_a_resident(
 async def test_the_headline_query_runs_in_a_handful_of_tasks(api: Api) -> None:
     """graphql-core starts a task for every field awaited beside a sibling (11 tasks on PostgreSQL
     with it, 9 on SQLite), aiodataloader two for every batch. The hub awaits an object's fields in
-    turn (`hub.execution.FieldsInTurn`) and sends the batches queued together from one task."""
+    turn (`hub.api.execution.FieldsInTurn`) and sends the batches queued together from one task."""
     asked, caller = {"id": PERSONA["absconding_worker"]}, individual("absconding_worker")
     await api.query(HEADLINE, asked, as_=caller)  # the token verified, the document parsed
     loop = asyncio.get_running_loop()

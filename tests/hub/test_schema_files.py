@@ -6,9 +6,9 @@ from pathlib import Path
 
 from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType, GraphQLUnionType
 
+from hub.api.schema import schema_for
+from hub.cli.sdl import python_files
 from hub.registry import installed_sectors
-from hub.schema import schema_for
-from hub.sdl import python_files
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hub.operations import shipped_operations
-from hub.principal import Principal, Role
+from hub.api.operations import shipped_operations
+from hub.contract.principal import Principal, Role
 from tests.conftest import Api, individual
 
 STATISTICS = next(op.document for op in shipped_operations() if op.name == "Statistics")

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from hub.principal import Principal, Role
-from hub.tokens import InvalidToken, TokenSigner
+from hub.access.tokens import InvalidToken, TokenSigner
+from hub.contract.principal import Principal, Role
 
 SECRET = "s" * 32
 

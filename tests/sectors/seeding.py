@@ -7,7 +7,7 @@ import random
 from typing import Any
 
 from hub.contract import Sector, SeedContext
-from hub.identity.population import generate
+from hub.contract.population import generate
 
 SEED_DAY = dt.date(2026, 3, 1)
 

@@ -8,9 +8,9 @@ from graphql import GraphQLObjectType, get_named_type
 from sqlalchemy import select
 
 from hub.contract import Code, RabtError, Sector, insert_new
+from hub.contract.loading import LOADS
+from hub.contract.principal import Principal, Role
 from hub.identity.models import PersonRow
-from hub.loading import LOADS
-from hub.principal import Principal, Role
 from hub.registry import installed_sectors
 from sectors.civil_defence.models import IncidentReportRow
 from tests.conftest import Api

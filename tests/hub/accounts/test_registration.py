@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from hub.accounts.models import AccountRow, OneTimeCodeRow, RefreshTokenRow
 from hub.accounts.phones import mask_mobile
-from hub.audit import recorded
+from hub.audit.trail import recorded
+from hub.contract.national_id import with_check_digit
+from hub.contract.principal import ANONYMOUS
 from hub.identity.models import PersonRow
-from hub.identity.national_id import with_check_digit
-from hub.principal import ANONYMOUS
 from tests.conftest import Api, individual, officer
 from tests.hub.accounts.flow import (
     ACTIVATE,

@@ -22,8 +22,8 @@ from graphql import (
     get_named_type,
 )
 
-from hub.direct import strawberry_of
-from hub.loading import LOADS
+from hub.contract.direct import strawberry_of
+from hub.contract.loading import LOADS
 
 
 def _loaded(definition: GraphQLField) -> bool:

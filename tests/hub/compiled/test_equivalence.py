@@ -29,12 +29,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.audit import AuditWriter, recorded
-from hub.compiled import CompiledPath
-from hub.http import GraphQLEndpoint
-from hub.identity.national_id import with_check_digit
-from hub.persisted import PersistedQueries
-from hub.principal import ANONYMOUS, Principal, Role
+from hub.api.compiled import CompiledPath
+from hub.api.persisted import PersistedQueries
+from hub.audit.trail import AuditWriter, recorded
+from hub.contract.national_id import with_check_digit
+from hub.contract.principal import ANONYMOUS, Principal, Role
+from hub.web.http import GraphQLEndpoint
 from tests.conftest import PERSONA, Api
 from tests.hub.compiled.generator import DocumentGenerator
 
@@ -280,7 +280,7 @@ async def test_the_shipped_operations_answer_alike_for_every_caller_and_for_one_
         ("PeopleStatus", {"ids": residents[:100]}),
         ("SponsorWorkers", {"id": PERSONA["sponsor"]}),  # `sponsored` has its own resolver: general path
     ]
-    from hub.operations import shipped_operations
+    from hub.api.operations import shipped_operations
 
     documents = {op.name: op.document for op in shipped_operations()}
     took: Counter[str] = Counter()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from hub.compiled import CompiledPath, Unplannable
-from hub.compiled.plan import PEOPLE, PERSON
-from hub.db import Database
+from hub.api.compiled import CompiledPath, Unplannable
+from hub.api.compiled.plan import PEOPLE, PERSON
+from hub.api.limits import parse_document
+from hub.api.operations import shipped_operations
+from hub.api.schema import schema_for
+from hub.data.db import Database
 from hub.identity.loaders import person_by_id
-from hub.limits import parse_document
-from hub.operations import shipped_operations
 from hub.registry import installed_sectors
-from hub.schema import schema_for
 
 OPERATIONS = {op.name: op.document for op in shipped_operations()}
 

@@ -9,14 +9,14 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
-from hub.app import create_app
-from hub.compiled import CompiledPath
+from hub.api.compiled import CompiledPath
+from hub.api.limits import parse_document
+from hub.api.operations import shipped_operations
+from hub.contract.principal import Principal, Role
+from hub.data.rows import Compiled
 from hub.identity.loaders import person_by_id
-from hub.limits import parse_document
-from hub.operations import shipped_operations
-from hub.principal import Principal, Role
-from hub.rows import Compiled
 from hub.settings import Settings
+from hub.web.app import create_app
 from tests.conftest import PERSONA, Api
 
 PEOPLE = next(op.document for op in shipped_operations() if op.name == "PeopleStatus")

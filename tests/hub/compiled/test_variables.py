@@ -9,9 +9,9 @@ import pytest
 from graphql import OperationDefinitionNode, get_variable_values, parse
 from graphql.execution.values import VariableValues
 
-from hub.compiled.variables import Variables
+from hub.api.compiled.variables import Variables
+from hub.api.schema import schema_for
 from hub.registry import installed_sectors
-from hub.schema import schema_for
 
 SCHEMA = schema_for(installed_sectors(), None)._schema
 

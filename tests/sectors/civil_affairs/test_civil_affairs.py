@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from hub.principal import Principal
+from hub.contract.principal import Principal
 from sectors.civil_affairs import SECTOR
 from sectors.civil_affairs.models import BirthRow, DeathRow, FamilyRegisterRow, NationalAddressRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from hub.contract.principal import Principal
 from hub.identity.models import PersonRow
-from hub.principal import Principal
 from sectors.civil_defence.models import IncidentReportRow, SafetyPermitRow
 from tests.conftest import PERSONA, Api, individual, officer
 from tests.sectors.seeding import descending

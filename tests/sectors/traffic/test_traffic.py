@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from hub.principal import Principal, Role
+from hub.contract.principal import Principal, Role
 from sectors.traffic import SECTOR
 from sectors.traffic.models import ViolationRow
 from sectors.traffic.types import PLATE_LETTERS

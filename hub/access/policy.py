@@ -1,0 +1,150 @@
+"""Who may read or write whose data, sector by sector. Deny is the default.
+
+Decisions are made per (subject, sector) — never per leaf field — and the relations they need
+(guardian, sponsor) are fetched in one batch per request through the sectors' RelationSources.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+from aiodataloader import DataLoader
+
+from hub.contract import IDENTITY, ActingAs, Code, RabtError, Reads, Relation, RelationSource
+from hub.contract.principal import Principal, Role
+
+
+class Undecided(enum.Enum):
+    """`Access.granted`'s answer when the decision needs the caller's relations, read from the database."""
+
+    UNDECIDED = "undecided"
+
+
+UNDECIDED = Undecided.UNDECIDED
+
+
+class _RelationsOfViewer(DataLoader[str, frozenset[tuple[Relation, str]]]):
+    """subject ID -> the (relation, declaring sector) pairs the viewer holds over that subject."""
+
+    def __init__(self, reads: Reads, viewer_id: str, sources: Sequence[tuple[str, RelationSource]]) -> None:
+        super().__init__()
+        self._reads = reads
+        self._viewer_id = viewer_id
+        self._sources = sources
+
+    async def batch_load_fn(self, subject_ids: Sequence[str]) -> list[frozenset[tuple[Relation, str]]]:
+        found: dict[str, set[tuple[Relation, str]]] = {subject: set() for subject in subject_ids}
+        for sector, source in self._sources:
+            for subject in await source.fetch(self._reads, self._viewer_id, list(found)):
+                if subject in found:
+                    found[subject].add((source.relation, sector))
+        return [frozenset(found[subject]) for subject in subject_ids]
+
+
+class Access:
+    """The per-request policy: decides, caches and explains every (subject, sector) read."""
+
+    def __init__(
+        self,
+        principal: Principal,
+        reads: Reads,
+        sources: Sequence[tuple[str, RelationSource]],
+    ) -> None:
+        self.principal = principal
+        self._reads = reads
+        self._sources = sources
+        self._relations: _RelationsOfViewer | None = None
+        self._decided: dict[tuple[str, str], ActingAs | None] = {}
+        self._written: dict[tuple[str, str], ActingAs] = {}
+
+    async def grant(self, subject_id: str, sector: str) -> ActingAs | None:
+        """How the caller may read `sector` data of `subject_id`, or None when they may not."""
+        decision = self.granted(subject_id, sector)
+        if decision is UNDECIDED:
+            decision = self._decided[(subject_id, sector)] = await self._by_relations(subject_id, sector)
+        return decision
+
+    def granted(self, subject_id: str, sector: str) -> ActingAs | Undecided | None:
+        """`grant` where it needs no read: decided before in this request, or by the caller alone
+        (their role, or the person being the caller). `UNDECIDED` when it depends on relations.
+        A resolver that finds its decision here answers without a coroutine of its own."""
+        key = (subject_id, sector)
+        if key in self._decided:
+            return self._decided[key]
+        principal = self.principal
+        if principal.role is not Role.INDIVIDUAL:
+            decision = self.grant_by_role(sector)
+        elif principal.person_id is None:
+            decision = None
+        elif subject_id == principal.person_id:
+            decision = ActingAs.SELF
+        else:
+            return UNDECIDED
+        self._decided[key] = decision
+        return decision
+
+    async def require_write(self, subject_id: str, sector: str, *, allow: frozenset[ActingAs]) -> ActingAs:
+        """A write on `sector` records of `subject_id`: always an officer of that sector or a
+        service scoped `<sector>:write`; an individual only in the capacities the mutation allows
+        (e.g. a sponsor issuing their worker's exit/re-entry visa)."""
+        decision = required(await self._decide_write(subject_id, sector, allow), sector)
+        self._written[(subject_id, sector)] = decision
+        return decision
+
+    def forget(self) -> None:
+        """Lets go of the decisions made so far (`RequestContext.finish`); asked again, it decides again."""
+        self._relations = None
+        self._decided.clear()
+        self._written.clear()
+
+    def write_grant(self, subject_id: str, sector: str) -> ActingAs | None:
+        """The capacity in which this request was allowed to write, for the audit (None: refused)."""
+        return self._written.get((subject_id, sector))
+
+    async def _decide_write(self, subject_id: str, sector: str, allow: frozenset[ActingAs]) -> ActingAs | None:
+        principal = self.principal
+        if principal.role is Role.OFFICER:
+            return ActingAs.OFFICER if principal.sector == sector else None
+        if principal.role is Role.SERVICE:
+            return ActingAs.SERVICE if f"{sector}:write" in principal.scopes else None
+        if principal.role is Role.INDIVIDUAL:
+            decision = await self.grant(subject_id, sector)
+            return decision if decision in allow else None
+        return None
+
+    def grant_by_role(self, sector: str) -> ActingAs | None:
+        """`grant` for a caller who is not an individual: decided by the role and the sector alone,
+        whoever the person, reading nothing, so a wide answer needs one decision per sector."""
+        principal = self.principal
+        if principal.role is Role.OFFICER:
+            return ActingAs.OFFICER if sector in (principal.sector, IDENTITY) else None
+        if principal.role is Role.SERVICE:
+            return ActingAs.SERVICE if sector in principal.scopes else None
+        if principal.role is Role.INDIVIDUAL:
+            raise ValueError("an individual's access depends on their relations: use grant()")
+        return None  # anonymous callers and analysts never read a person
+
+    async def _by_relations(self, subject_id: str, sector: str) -> ActingAs | None:
+        """An individual's access to someone else's data: through a relation that opens it."""
+        principal = self.principal
+        assert principal.person_id is not None  # `granted` decided the rest
+        if self._relations is None:
+            self._relations = _RelationsOfViewer(self._reads, principal.person_id, self._sources)
+        relations = await self._relations.load(subject_id)
+        if any(relation is Relation.GUARDIAN for relation, _ in relations):
+            return ActingAs.GUARDIAN
+        if any(relation is Relation.SPONSOR and sector in (declared, IDENTITY) for relation, declared in relations):
+            return ActingAs.SPONSOR
+        return None
+
+
+def required(decision: ActingAs | None, sector: str) -> ActingAs:
+    """The capacity a decision grants, or the FORBIDDEN error when it grants none."""
+    if decision is None:
+        raise forbidden(sector)
+    return decision
+
+
+def forbidden(sector: str) -> RabtError:
+    return RabtError(Code.FORBIDDEN, f"You may not read or change this person's {sector} data.", sector=sector)

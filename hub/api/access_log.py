@@ -1,0 +1,128 @@
+"""`me { accessLog }`: a person sees who read or changed their data, when, in which sector and why
+(as Estonia's Data Tracker shows its citizens)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from sqlalchemy import select
+from strawberry.types.field import StrawberryField
+
+from hub.audit.trail import AuditEntry, AuditRecord, AuditSubject, expand
+from hub.contract import Info, person_ref
+from hub.contract.errors import Code, RabtError
+from hub.contract.principal import Role
+
+if TYPE_CHECKING:
+    from hub.api.person import Person
+
+PersonType = Annotated["Person", strawberry.lazy("hub.api.person")]
+MAX_PAGE = 100
+
+
+@strawberry.type(description="One request that read or changed your data.")
+class AccessLogEntry:
+    at: dt.datetime = strawberry.field(description="When (UTC).")
+    actor: str = strawberry.field(description="Who: `individual:<ID>`, `officer:<ID>` or `service:<client>`.")
+    role: str = strawberry.field(description="The caller's role: individual, officer, analyst or service.")
+    acting_as: str = strawberry.field(description="In which capacity: self, guardian, sponsor, officer or service.")
+    sector: str = strawberry.field(description="Which part of your data: identity, passports, traffic, …")
+    fields: list[str] = strawberry.field(description="Which fields were read or written, sorted.")
+    action: str = strawberry.field(description="`read`, or the name of the mutation.")
+    outcome: str = strawberry.field(description="`ok`, or the code of the refusal.")
+    purpose: str | None = strawberry.field(description="The purpose the officer or service stated.")
+    operation: str | None = strawberry.field(description="The GraphQL operation name the caller sent.")
+
+
+@strawberry.type(description="A page of your access log, newest first.")
+class AccessLogPage:
+    entries: list[AccessLogEntry] = strawberry.field(description="Newest first.")
+    next_cursor: str | None = strawberry.field(description="Pass as `after` for the next page; null on the last.")
+
+
+@strawberry.type(description="The signed-in individual.")
+class Me:
+    person_id: strawberry.Private[str]
+
+    @strawberry.field(description="Your own record.")
+    def person(self) -> PersonType:
+        return person_ref(self.person_id)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description=(
+            f"Who accessed your data, newest first, at most {MAX_PAGE} a page. Your own reads are left out "
+            "unless `includeOwn` is true. Looking at this log is not itself logged."
+        )
+    )
+    async def access_log(
+        self, info: Info, first: int = 20, after: str | None = None, include_own: bool = False
+    ) -> AccessLogPage:
+        if not 1 <= first <= MAX_PAGE:
+            raise RabtError(Code.BAD_USER_INPUT, f"first: between 1 and {MAX_PAGE}.", argument="first")
+        trail, index = AuditRecord.__table__, AuditSubject.__table__
+        position = _decode(after) if after is not None else None
+        statement = (
+            select(trail).join(index, index.c.audit_id == trail.c.id).where(index.c.subject_id == self.person_id)
+        )
+        if not include_own:
+            statement = statement.where(index.c.others)
+        if position is not None:
+            statement = statement.where(trail.c.id <= position[0])
+        # Every record found holds at least one entry to show: first + 1 of them (and the one the
+        # cursor points into) are enough to fill the page and know whether another follows.
+        records = await info.context.db.fetch(statement.order_by(trail.c.id.desc()).limit(first + 2))
+        shown: list[tuple[AuditEntry, int]] = []  # each entry, with its place among its record's
+        for record in records:
+            mine = [e for e in expand(record, self.person_id) if include_own or e.acting_as != "self"]
+            skip = position[1] if position is not None and record.id == position[0] else 0
+            shown.extend((entry, place) for place, entry in enumerate(mine, 1) if place > skip)
+        entries = [
+            AccessLogEntry(
+                at=entry.at,
+                actor=entry.actor,
+                role=entry.role,
+                acting_as=entry.acting_as,
+                sector=entry.sector,
+                fields=list(entry.fields),
+                action=entry.action,
+                outcome=entry.outcome,
+                purpose=entry.purpose,
+                operation=entry.operation,
+            )
+            for entry, _ in shown[:first]
+        ]
+        last, place = shown[first - 1] if len(shown) > first else (None, 0)
+        return AccessLogPage(entries=entries, next_cursor=_encode(last.audit_id, place) if last else None)
+
+
+def _encode(audit_id: int, place: int) -> str:
+    return base64.urlsafe_b64encode(f"audit:{audit_id}:{place}".encode()).decode()
+
+
+def _decode(cursor: str) -> tuple[int, int]:
+    """The record a page ended in, and how many of its entries that page showed."""
+    try:
+        kind, audit_id, place = base64.urlsafe_b64decode(cursor.encode()).decode().split(":")
+        if kind != "audit":
+            raise ValueError(kind)
+        return int(audit_id), int(place)
+    except (ValueError, UnicodeDecodeError):
+        raise RabtError(Code.BAD_USER_INPUT, "after: not a cursor this field returned.", argument="after") from None
+
+
+def me(info: Info) -> Me | None:
+    principal = info.context.principal
+    if principal.role is not Role.INDIVIDUAL or principal.person_id is None:
+        return None
+    return Me(person_id=principal.person_id)
+
+
+def fields() -> dict[str, StrawberryField]:
+    return {
+        "me": strawberry.field(
+            resolver=me, description="The signed-in individual (null for anyone else): their record and access log."
+        )
+    }

@@ -1,0 +1,203 @@
+"""Running a plan: the same gates, the same statements and the same response as the general path,
+assembled without graphql-core's executor. The plan says which gates a document opens; the
+request's `Gate` decides and opens them, as it does for the general path's resolvers.
+
+Order of work:
+1. root arguments: `parse_person_id` on each ID (an invalid ID, or more than `MAX_IDS`, steps aside);
+2. the identity gate decided for each distinct person (the caller's relations in one batch);
+3. `person_by_id` for the persons the caller may see (an unknown ID is null, without error);
+4. each selected namespace's gate decided for each known person;
+5. one statement per loader, for the persons whose sector was granted;
+6. the response in selection order, each gate opened (a refusal is the field null with the
+   gate's error at the field's path).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from graphql import GraphQLError, located_error
+from graphql.execution.values import VariableValues, get_argument_values
+
+from hub.access.gate import Gate
+from hub.api.compiled.plan import PERSON, TYPENAME, Plan, RootField, Unplannable, language_argument
+from hub.api.people import FOUND, MAX_IDS
+from hub.contract import IDENTITY, ActingAs, RabtError
+from hub.contract.national_id import InvalidId, normalize_id
+from hub.data.rows import Batch, Row, Rows, Session
+from hub.identity.loaders import person_by_id
+
+_EMPTY: tuple[Row, ...] = ()
+
+
+_normalized = lru_cache(maxsize=1 << 14)(normalize_id)  # pure: the same text gives the same ID (or error)
+
+
+def _person_id(value: Any) -> str:
+    try:
+        return _normalized(value)
+    except (InvalidId, AttributeError, TypeError):
+        raise Unplannable("invalid ID") from None
+
+
+def _group(rows: Sequence[Row]) -> dict[Any, list[Row]]:
+    groups: dict[Any, list[Row]] = {}
+    for row in rows:
+        key = row[0]
+        found = groups.get(key)
+        if found is None:
+            groups[key] = [row]
+        else:
+            found.append(row)
+    return groups
+
+
+async def execute(
+    plan: Plan, variables: VariableValues, gate: Gate, rows: Rows
+) -> tuple[dict[str, Any], list[GraphQLError]]:
+    """The response's `data` and the errors (unsorted, unformatted); the reads are noted in the
+    gate's audit batch. Raises `Unplannable` whenever the answer might differ from the general path's."""
+    session = rows.session()
+    try:
+        return await _execute(plan, variables, gate, session)
+    finally:
+        await session.close()
+
+
+async def _execute(
+    plan: Plan, variables: VariableValues, gate: Gate, rows: Session
+) -> tuple[dict[str, Any], list[GraphQLError]]:
+    args: list[Any] = []
+    for slot in plan.slots:
+        if slot.variable:
+            try:
+                args.append(language_argument(get_argument_values(slot.definition, slot.node, variables)))
+            except GraphQLError:
+                raise Unplannable("argument value") from None
+        else:
+            args.append(slot.fixed)
+
+    # 1. root arguments
+    asked: list[tuple[RootField, list[str]]] = []
+    for root in plan.roots:
+        if root.kind == TYPENAME:
+            continue
+        try:
+            values = get_argument_values(root.definition, root.node, variables)  # type: ignore[arg-type]
+        except GraphQLError:
+            raise Unplannable("argument value") from None
+        if root.kind == PERSON:
+            asked.append((root, [_person_id(values["id"])]))
+        else:
+            ids = values["ids"]
+            if len(ids) > MAX_IDS:
+                raise Unplannable("too many IDs")
+            asked.append((root, [_person_id(value) for value in ids]))
+    subjects = list(dict.fromkeys(subject for _, ids in asked for subject in ids))
+
+    # 2.–3. who may be seen, and who exists
+    identity = dict(zip(subjects, await gate.decide_all([(s, IDENTITY) for s in subjects]), strict=True))
+    visible = [subject for subject in subjects if identity[subject] is not None]
+    records: dict[Any, Row] = {}
+    if visible:
+        (found,) = await rows.fetch([(person_by_id, visible)])
+        for row in found:
+            records.setdefault(row[0], row)
+
+    # 4. the sectors of the namespaces selected, for each known person
+    asking: dict[str, dict[str, None]] = {}  # sector -> persons, in first-asked order
+    for root, ids in asked:
+        assert root.person is not None
+        for namespace in root.person.namespaces:
+            persons = asking.setdefault(namespace.sector, {})
+            for subject in ids:
+                if subject in records:
+                    persons[subject] = None
+    grants: dict[str, dict[str, ActingAs | None]] = {}
+    for sector, persons in asking.items():
+        decided = await gate.decide_all([(subject, sector) for subject in persons])
+        grants[sector] = dict(zip(persons, decided, strict=True))
+
+    # 5. one statement per loader, for the persons whose sector was granted
+    keys: list[dict[str, None]] = [{} for _ in plan.loads]
+    for root, ids in asked:
+        assert root.person is not None
+        for namespace in root.person.namespaces:
+            granted = grants[namespace.sector]
+            chosen = [subject for subject in ids if granted.get(subject) is not None]
+            for loaded in namespace.loaded:
+                keys[loaded.loads_index].update(dict.fromkeys(chosen))
+    batches: list[Batch] = []
+    fetched_index: list[int] = []
+    for index, loads in enumerate(plan.loads):
+        if keys[index]:
+            batches.append((loads, list(keys[index])))
+            fetched_index.append(index)
+    grouped: list[dict[Any, list[Row]]] = [{} for _ in plan.loads]
+    if batches:
+        for index, found in zip(fetched_index, await rows.fetch(batches), strict=True):
+            grouped[index] = _group(found)
+
+    # 6. the response, each gate opened
+    errors: list[GraphQLError] = []
+    data: dict[str, Any] = {}
+    by_root = iter(asked)
+    for root in plan.roots:
+        if root.kind == TYPENAME:
+            data[root.key] = root.value
+            continue
+        _, ids = next(by_root)
+        assemble = _Assembler(root, gate, identity, records, grants, grouped, args, errors)
+        if root.kind == PERSON:
+            data[root.key] = assemble(ids[0], [root.key])
+        else:
+            data[root.key] = [assemble(subject, [root.key, index]) for index, subject in enumerate(ids)]
+    return data, errors
+
+
+class _Assembler:
+    """One root field's persons: their objects, each person's gates opened."""
+
+    def __init__(
+        self,
+        root: RootField,
+        gate: Gate,
+        identity: dict[str, ActingAs | None],
+        records: dict[Any, Row],
+        grants: dict[str, dict[str, ActingAs | None]],
+        grouped: list[dict[Any, list[Row]]],
+        args: list[Any],
+        errors: list[GraphQLError],
+    ) -> None:
+        plan = root.person
+        assert plan is not None
+        self.root, self.plan, self.gate, self.identity, self.records = root, plan, gate, identity, records
+        self.args, self.errors = args, errors
+        self.grouped = grouped
+        self.namespaces = [(namespace, grants[namespace.sector]) for namespace in plan.namespaces]
+
+    def __call__(self, subject: str, path: list[Any]) -> dict[str, Any] | None:
+        gate = self.gate
+        try:
+            acting_as = gate.open(subject, IDENTITY, self.identity[subject], FOUND)
+        except RabtError as refusal:
+            self.errors.append(located_error(refusal, [self.root.node], path))  # type: ignore[list-item]
+            return None
+        record = self.records.get(subject)
+        if record is None:
+            return None
+        args, grouped = self.args, self.grouped
+        extra: list[Any] = [subject]
+        for namespace, granted_by_person in self.namespaces:
+            try:
+                gate.open(subject, namespace.sector, granted_by_person[subject], namespace.audit_fields)
+            except RabtError as refusal:
+                self.errors.append(located_error(refusal, [namespace.node], [*path, namespace.key]))
+                extra.append(None)
+            else:
+                extra.append(namespace.build(subject, args, grouped))
+        if self.plan.identity_fields:
+            gate.open(subject, IDENTITY, acting_as, self.plan.identity_fields)
+        return self.plan.build(record, args, extra)

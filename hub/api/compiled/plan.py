@@ -1,0 +1,525 @@
+"""The planner: reads a persisted operation once and says what its answer needs and how it nests.
+
+A plan covers what front ends send most: root `person(id:)` and `people(ids:)` whose `Person`
+selection is `id`, `__typename`, the identity fields and sector namespaces whose fields are all
+declared loaders (`loaded()`, metadata `LOADS`) over records with plain leaf fields (scalars,
+enums, `CalendarDate { gregorian hijri hijriText }`). Anything else raises `Unplannable` with the
+reason, and the operation takes the general path: a field with its own resolver (`sponsored`,
+`familyRegister`, a `PersonRef` such as `sponsor`), an interface or union, a mutation, `me`,
+introspection, a response key selected twice with sub-selections (field merging), a directive other
+than @skip/@include.
+
+The plan reads the schema strawberry built, not a copy of it: fields are found through the
+`strawberry-definition` each graphql-core field carries, and fields are collected with
+graphql-core's own `collect_fields`, so @skip/@include, fragments and aliases group exactly as the
+executor groups them. A plan depends on the document, the operation and the values of the
+@skip/@include variables; access decisions are not in it (they depend on relations between the
+caller and each person, which are data) — the executor asks `Access.grant` per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    DirectiveNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLID,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    GraphQLSchema,
+    GraphQLString,
+    OperationDefinitionNode,
+    OperationType,
+    VariableNode,
+    get_named_type,
+    visit,
+)
+from graphql.execution.collect_fields import FieldDetails, FragmentDetails, collect_fields, collect_subfields
+from graphql.execution.values import VariableValues, get_argument_values
+from graphql.language import Visitor
+from strawberry.types.field import StrawberryField
+
+from hub.api import people as identity_queries
+from hub.api.compiled.objects import (
+    Builder,
+    Column,
+    Const,
+    DateObject,
+    Entry,
+    Extra,
+    LanguageChoice,
+    Loaded,
+    compile_object,
+)
+from hub.api.context import collect_field_names as collect_audited_names  # the general path's own rule
+from hub.contract import Sector
+from hub.contract.direct import DEFINITION, strawberry_of
+from hub.contract.loading import LOADS, Loads
+from hub.contract.values import CalendarDate, Language
+from hub.identity.loaders import person_by_id
+from hub.identity.types import PersonCore
+
+
+class Unplannable(Exception):
+    """The operation takes the general path; `reason` is short and stable (it names counters)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# ---- the plan ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NamespacePlan:
+    """`person { passports { … } }`: one access check per (person, sector), then loaded fields.
+    `build(person_id, args, grouped)` is the namespace's object from the loaders' grouped rows."""
+
+    key: str
+    sector: str
+    node: FieldNode
+    audit_fields: frozenset[str]  # what `RequestContext.selected_fields` notes for this field
+    loaded: tuple[Loaded, ...]
+    build: Builder
+
+
+@dataclass(frozen=True)
+class PersonPlan:
+    identity_fields: frozenset[str]  # the identity fields read (one audit note each, as `identity_of` makes)
+    namespaces: tuple[NamespacePlan, ...]  # `extra[1:]` of `build`; `extra[0]` is the person's ID
+    build: Builder  # over the identity row (`person_by_id`)
+
+
+PERSON, PEOPLE, TYPENAME = "person", "people", "__typename"
+
+
+@dataclass(frozen=True)
+class RootField:
+    kind: str  # PERSON, PEOPLE or TYPENAME
+    key: str
+    node: FieldNode | None = None
+    definition: GraphQLField | None = None
+    person: PersonPlan | None = None
+    value: Any = None  # TYPENAME: the root type's name
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A field argument the builders read (`language:`), resolved once per request."""
+
+    definition: GraphQLField
+    node: FieldNode
+    fixed: Any = None  # the value, when the argument uses no variable
+    variable: bool = False
+
+
+@dataclass(frozen=True)
+class Plan:
+    roots: tuple[RootField, ...]
+    loads: tuple[Loads[Any, Any], ...]  # each distinct loader once, in first-use order
+    loads_sector: tuple[str, ...]  # the sector whose access check guards each loader's rows
+    slots: tuple[Slot, ...]
+    sectors: tuple[str, ...] = field(default=())  # sectors checked at all
+
+
+# ---- the schema, read once -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Namespace:
+    sector: str
+    type: GraphQLObjectType
+
+
+class SchemaModel:
+    """Which fields of a strawberry schema the planner knows how to answer without resolvers."""
+
+    def __init__(self, schema: GraphQLSchema, sectors: Sequence[Sector]) -> None:
+        self.schema = schema
+        self.query = schema.query_type
+        self.roots: dict[str, str] = {}
+        if self.query is not None:
+            for name, definition in self.query.fields.items():
+                resolver = _resolver(definition)
+                if resolver is identity_queries.person:
+                    self.roots[name] = PERSON
+                elif resolver is identity_queries.people:
+                    self.roots[name] = PEOPLE
+        person = schema.get_type("Person")
+        if not isinstance(person, GraphQLObjectType):
+            raise Unplannable("no Person type")
+        self.person = person
+        core = {f.python_name: f for f in PersonCore.__strawberry_definition__.fields}  # type: ignore[attr-defined]
+        self.identity: dict[str, str] = {}  # GraphQL name -> python name of PersonCore's resolvers
+        self.namespaces: dict[str, _Namespace] = {}
+        by_python = {f"_sector_{sector.name}": sector for sector in sectors}
+        for name, definition in person.fields.items():
+            strawberry_field = strawberry_of(definition)
+            if strawberry_field is None:
+                continue
+            python = strawberry_field.python_name
+            if python in _IDENTITY and python in core and _same_resolver(strawberry_field, core[python]):
+                self.identity[name] = python
+            elif python == "id" and strawberry_field.base_resolver is None:
+                self.identity[name] = "id"
+            elif python in by_python and _is_namespace_resolver(strawberry_field):
+                sector = by_python[python]
+                target = get_named_type(definition.type)
+                if isinstance(target, GraphQLObjectType) and _origin(target) is sector.person_type:
+                    self.namespaces[name] = _Namespace(sector.name, target)
+        self.calendar_hijri, self.calendar_hijri_text = (
+            next(f.base_resolver.wrapped_func for f in _fields(CalendarDate) if f.python_name == name)  # type: ignore[union-attr]
+            for name in ("hijri", "hijri_text")
+        )
+        identity_columns = person_by_id.columns
+        self.identity_position = {name: identity_columns.index(name) + 1 for name in identity_columns}
+
+
+_IDENTITY = {"kind", "name_ar", "name_en", "name", "sex", "born_on", "nationality", "mobile"}
+"""PersonCore's resolvers, each `identity_of(...)` then one column (or two, for `name`)."""
+
+
+def _resolver(definition: GraphQLField) -> Any:
+    strawberry_field = strawberry_of(definition)
+    if strawberry_field is None or strawberry_field.base_resolver is None:
+        return None
+    return strawberry_field.base_resolver.wrapped_func
+
+
+def _same_resolver(a: StrawberryField, b: StrawberryField) -> bool:
+    return (
+        a.base_resolver is not None
+        and b.base_resolver is not None
+        and a.base_resolver.wrapped_func is b.base_resolver.wrapped_func
+        and not a.permission_classes
+        and not a.extensions
+    )
+
+
+def _is_namespace_resolver(strawberry_field: StrawberryField) -> bool:
+    resolver = strawberry_field.base_resolver
+    return (
+        resolver is not None
+        and getattr(resolver.wrapped_func, "__module__", None) == "hub.api.person"
+        and not strawberry_field.permission_classes
+        and not strawberry_field.extensions
+    )
+
+
+def _origin(type_: GraphQLObjectType) -> Any:
+    definition = (type_.extensions or {}).get(DEFINITION)
+    return getattr(definition, "origin", None)
+
+
+def _fields(cls: type[Any]) -> list[StrawberryField]:
+    return list(cls.__strawberry_definition__.fields)  # type: ignore[attr-defined]
+
+
+# ---- planning --------------------------------------------------------------------------------------
+
+
+class _Planner:
+    def __init__(
+        self,
+        model: SchemaModel,
+        operation: OperationDefinitionNode,
+        fragments: Mapping[str, FragmentDetails],
+        variables: VariableValues,
+    ) -> None:
+        self.model = model
+        self.operation = operation
+        self.fragments = dict(fragments)
+        self.definitions = {name: details.definition for name, details in fragments.items()}
+        self.variables = variables
+        self.loads: list[Loads[Any, Any]] = []
+        self.loads_sector: list[str] = []
+        self.slots: list[Slot] = []
+        self.sectors: list[str] = []
+
+    def plan(self) -> Plan:
+        model = self.model
+        if self.operation.operation is not OperationType.QUERY or model.query is None:
+            raise Unplannable(f"operation: {self.operation.operation.value}")
+        if self.operation.directives:
+            raise Unplannable("directive on the operation")
+        collected = collect_fields(model.schema, self.fragments, self.variables, model.query, self.operation)
+        if collected.new_defer_usages:
+            raise Unplannable("@defer")
+        roots: list[RootField] = []
+        for key, details in collected.grouped_field_set.items():
+            name = details[0].node.name.value
+            if name == "__typename":
+                roots.append(RootField(TYPENAME, key, value=model.query.name))
+                continue
+            kind = model.roots.get(name)
+            if kind is None:
+                raise Unplannable(f"root field: {name}")
+            if len(details) > 1:
+                raise Unplannable("field merging")
+            _only_skip_include(details[0].node.directives)
+            definition = model.query.fields[name]
+            person = self._person(details)
+            roots.append(RootField(kind, key, details[0].node, definition, person))
+        return Plan(tuple(roots), tuple(self.loads), tuple(self.loads_sector), tuple(self.slots), tuple(self.sectors))
+
+    def _sub(self, parent: GraphQLObjectType, details: list[FieldDetails]) -> dict[str, list[FieldDetails]]:
+        collected = collect_subfields(
+            self.model.schema, self.fragments, self.variables, self.operation, parent, details
+        )
+        if collected.new_defer_usages:
+            raise Unplannable("@defer")
+        for group in collected.grouped_field_set.values():
+            for detail in group:
+                _only_skip_include(detail.node.directives)
+        return collected.grouped_field_set
+
+    def _person(self, details: list[FieldDetails]) -> PersonPlan:
+        model = self.model
+        entries: list[tuple[str, Entry]] = []
+        identity: set[str] = set()
+        namespaces: list[NamespacePlan] = []
+        for key, group in self._sub(model.person, details).items():
+            node = group[0].node
+            name = node.name.value
+            if name == "__typename":
+                entries.append((key, Const(model.person.name)))
+            elif name in model.namespaces:
+                if len(group) > 1:
+                    raise Unplannable("field merging")
+                namespaces.append(self._namespace(key, node, group, model.namespaces[name]))
+                entries.append((key, Extra(len(namespaces))))
+            elif name in model.identity:
+                entries.append((key, self._identity(name, group)))
+                if model.identity[name] != "id":
+                    identity.add(name)
+            else:
+                raise Unplannable(f"field: Person.{name}")
+        return PersonPlan(frozenset(identity), tuple(namespaces), compile_object(entries, "person"))
+
+    def _identity(self, name: str, group: list[FieldDetails]) -> Entry:
+        model = self.model
+        python = model.identity[name]
+        definition = model.person.fields[name]
+        at = model.identity_position
+        if python == "id":
+            return Extra(0)
+        if python == "name":
+            return LanguageChoice(at["name_ar"], at["name_en"], self._slot(definition, group[0].node))
+        if python == "born_on":
+            return self._date(at["birth_on"], definition, group)
+        return _column(at[python], definition)  # kind, name_ar, name_en, sex, nationality, mobile
+
+    def _namespace(self, key: str, node: FieldNode, group: list[FieldDetails], namespace: _Namespace) -> NamespacePlan:
+        entries: list[tuple[str, Entry]] = []
+        loaded: list[Loaded] = []
+        for sub_key, sub_group in self._sub(namespace.type, group).items():
+            sub_node = sub_group[0].node
+            name = sub_node.name.value
+            if name == "__typename":
+                entries.append((sub_key, Const(namespace.type.name)))
+                continue
+            definition = namespace.type.fields[name]
+            strawberry_field = strawberry_of(definition)
+            declared = strawberry_field.metadata.get(LOADS) if strawberry_field is not None else None
+            if strawberry_field is None or declared is None:
+                raise Unplannable(f"field: {namespace.type.name}.{name}")
+            if strawberry_field.permission_classes or strawberry_field.extensions:
+                raise Unplannable(f"field extensions: {namespace.type.name}.{name}")
+            loads, key_from = declared
+            if key_from != "person_id":
+                raise Unplannable(f"loader keyed by {key_from}: {namespace.type.name}.{name}")
+            if len(sub_group) > 1:
+                raise Unplannable("field merging")
+            loaded.append(self._loaded(loads, definition, sub_group, namespace.sector))
+            entries.append((sub_key, loaded[-1]))
+        if namespace.sector not in self.sectors:
+            self.sectors.append(namespace.sector)
+        audited: set[str] = set()
+        collect_audited_names(node.selection_set, self.definitions, audited)  # type: ignore[arg-type]
+        return NamespacePlan(
+            key, namespace.sector, node, frozenset(audited), tuple(loaded), compile_object(entries, "namespace")
+        )
+
+    def _loaded(
+        self, loads: Loads[Any, Any], definition: GraphQLField, group: list[FieldDetails], sector: str
+    ) -> Loaded:
+        record_type = get_named_type(definition.type)
+        if not isinstance(record_type, GraphQLObjectType) or _origin(record_type) is not loads.record:
+            raise Unplannable(f"loaded type: {record_type}")
+        shape = definition.type
+        many = isinstance(shape, GraphQLNonNull) and isinstance(shape.of_type, GraphQLList)
+        if many != loads.many or (many and not isinstance(shape.of_type.of_type, GraphQLNonNull)):  # type: ignore[union-attr]
+            raise Unplannable(f"loaded shape: {record_type.name}")
+        if "__post_init__" in vars(loads.record):
+            raise Unplannable(f"record with __post_init__: {record_type.name}")
+        if loads in self.loads:
+            index = self.loads.index(loads)
+            if self.loads_sector[index] != sector:
+                raise Unplannable("one loader under two sectors")
+        else:
+            index = len(self.loads)
+            self.loads.append(loads)
+            self.loads_sector.append(sector)
+        columns = {name: position + 1 for position, name in enumerate(loads.columns)}
+        entries: list[tuple[str, Entry]] = []
+        for key, sub_group in self._sub(record_type, group).items():
+            node = sub_group[0].node
+            name = node.name.value
+            if name == "__typename":
+                entries.append((key, Const(record_type.name)))
+                continue
+            field_definition = record_type.fields[name]
+            strawberry_field = strawberry_of(field_definition)
+            if (
+                strawberry_field is None
+                or strawberry_field.base_resolver is not None
+                or strawberry_field.python_name not in columns
+                or strawberry_field.permission_classes
+                or strawberry_field.extensions
+            ):
+                raise Unplannable(f"field: {record_type.name}.{name}")
+            position = columns[strawberry_field.python_name]
+            target = get_named_type(field_definition.type)
+            if isinstance(target, GraphQLObjectType):
+                if _origin(target) is not CalendarDate:
+                    raise Unplannable(f"object field: {record_type.name}.{name}")
+                entries.append((key, self._date(position, field_definition, sub_group)))
+            else:
+                if len(sub_group) > 1 and any(d.node.selection_set for d in sub_group):
+                    raise Unplannable("field merging")
+                entries.append((key, _column(position, field_definition)))
+        return Loaded(index, loads.many, compile_object(entries, record_type.name))
+
+    def _date(self, position: int, definition: GraphQLField, group: list[FieldDetails]) -> DateObject:
+        if len(group) > 1:
+            raise Unplannable("field merging")
+        calendar = get_named_type(definition.type)
+        assert isinstance(calendar, GraphQLObjectType)
+        fields: list[tuple[str, Any]] = []
+        gregorian_serialize = None
+        for key, sub_group in self._sub(calendar, group).items():
+            node = sub_group[0].node
+            name = node.name.value
+            if name == "__typename":
+                fields.append((key, Const(calendar.name)))
+                continue
+            resolver = _resolver(calendar.fields[name])
+            python = strawberry_of(calendar.fields[name]).python_name  # type: ignore[union-attr]
+            if python == "gregorian" and resolver is None:
+                scalar = get_named_type(calendar.fields[name].type)
+                assert isinstance(scalar, GraphQLScalarType)
+                gregorian_serialize = scalar.serialize
+                fields.append((key, "gregorian"))
+            elif resolver is self.model.calendar_hijri:
+                fields.append((key, "hijri"))
+            elif resolver is self.model.calendar_hijri_text:
+                fields.append((key, ("hijriText", self._slot(calendar.fields[name], node))))
+            else:
+                raise Unplannable(f"field: {calendar.name}.{name}")
+        if gregorian_serialize is None:
+            scalar = get_named_type(calendar.fields["gregorian"].type)
+            assert isinstance(scalar, GraphQLScalarType)
+            gregorian_serialize = scalar.serialize
+        nullable = not isinstance(definition.type, GraphQLNonNull)
+        return DateObject(position, nullable, tuple(fields), gregorian_serialize)
+
+    def _slot(self, definition: GraphQLField, node: FieldNode) -> int:
+        uses_variable = _uses_variable(node)
+        fixed = None
+        if not uses_variable:
+            fixed = language_argument(get_argument_values(definition, node, None))
+        self.slots.append(Slot(definition, node, fixed, uses_variable))
+        return len(self.slots) - 1
+
+
+def _column(position: int, definition: GraphQLField) -> Column:
+    nullable = not isinstance(definition.type, GraphQLNonNull)
+    leaf = definition.type.of_type if isinstance(definition.type, GraphQLNonNull) else definition.type
+    if isinstance(leaf, GraphQLEnumType):
+        strawberry_enum = (leaf.extensions or {}).get(DEFINITION)
+        wrapped = getattr(strawberry_enum, "wrapped_cls", None)
+        if wrapped is None:
+            raise Unplannable(f"enum without a Python class: {leaf.name}")
+        # The loader's converter builds `wrapped(value)`; graphql-core then serialises the member.
+        names = {value: leaf.serialize(member) for value, member in wrapped._value2member_map_.items()}
+        return Column(position, nullable, enum=names)
+    if isinstance(leaf, GraphQLScalarType):
+        return Column(position, nullable, serialize=leaf.serialize, plain_string=leaf in (GraphQLString, GraphQLID))
+    raise Unplannable(f"leaf type: {leaf}")
+
+
+def _only_skip_include(directives: Sequence[DirectiveNode] | None) -> None:
+    for directive in directives or ():
+        if directive.name.value not in ("skip", "include"):
+            raise Unplannable(f"directive: @{directive.name.value}")
+
+
+def _uses_variable(node: FieldNode) -> bool:
+    found = False
+
+    class Finder(Visitor):
+        def enter_variable(self, *_: Any) -> None:
+            nonlocal found
+            found = True
+
+    for argument in node.arguments or ():
+        visit(argument, Finder())
+    return found
+
+
+def language_argument(values: Mapping[str, Any]) -> Language:
+    """The `language` argument as strawberry hands it to the resolver (a Language member)."""
+    value = values.get("language", Language.EN)
+    if isinstance(value, Language):
+        return value
+    try:
+        return Language(value)
+    except ValueError:
+        raise Unplannable("language argument") from None
+
+
+# ---- what a document offers ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Operation:
+    node: OperationDefinitionNode
+    switches: tuple[str, ...]  # variables that @skip/@include read: part of the plan's cache key
+
+
+def switch_variables(
+    operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]
+) -> tuple[str, ...]:
+    """The variables any @skip/@include of the operation (or of any fragment) reads, sorted."""
+    names: set[str] = set()
+
+    class Finder(Visitor):
+        def enter_directive(self, node: DirectiveNode, *_: Any) -> None:
+            if node.name.value in ("skip", "include"):
+                for argument in node.arguments or ():
+                    if isinstance(argument.value, VariableNode):
+                        names.add(argument.value.name.value)
+
+    visit(operation, Finder())
+    for fragment in fragments.values():
+        visit(fragment, Finder())
+    defined = {definition.variable.name.value for definition in operation.variable_definitions or ()}
+    return tuple(sorted(names & defined))
+
+
+def build_plan(
+    model: SchemaModel,
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDetails],
+    variables: VariableValues,
+) -> Plan:
+    return _Planner(model, operation, fragments, variables).plan()

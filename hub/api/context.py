@@ -1,0 +1,142 @@
+"""The typed per-request context every resolver receives as `info.context`.
+
+It satisfies the sectors' `hub.contract.SectorContext`; the hub's own resolvers use the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import strawberry
+from aiodataloader import DataLoader
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLResolveInfo,
+    InlineFragmentNode,
+    SelectionSetNode,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.access.gate import Gate
+from hub.access.policy import Access
+from hub.accounts.services import AccountServices
+from hub.audit.trail import AuditBatch
+from hub.contract import ActingAs, Code, RabtError
+from hub.contract.calendar import riyadh_today
+from hub.contract.loading import Loads
+from hub.contract.principal import Principal
+from hub.data.batches import BatchLoader, KeyReads
+from hub.data.db import Database
+from hub.identity.loaders import person_by_id
+
+T = TypeVar("T")
+
+
+@dataclass
+class RequestContext:
+    db: Database
+    reads: KeyReads  # where this request's loaders read (hub.data.rows.RequestReads)
+    principal: Principal
+    gate: Gate
+    request_id: str
+    operation_name: str | None = None
+    client_ip: str | None = None
+    accounts: AccountServices | None = None
+    clock: Callable[[], dt.date] = riyadh_today
+    _loaders: dict[Loads[Any, Any], DataLoader[Any, Any]] = field(default_factory=dict)
+    _selections: dict[tuple[int, ...], frozenset[str]] = field(default_factory=dict)
+
+    def load(self, loads: Loads[Any, T], key: Any) -> asyncio.Future[T]:
+        """`loads` for one key, batched with every other key queued before the batch goes: the
+        key is queued now, the value comes when the future is awaited.
+
+        Loaders live for one request only: aiodataloader binds to the running loop and never
+        expires its cache, so a loader shared between requests would serve stale rows.
+        """
+        loader = self._loaders.get(loads)
+        if loader is None:
+            loader = self._loaders[loads] = BatchLoader(loads, self.reads)
+        return loader.load(key)
+
+    def selected_fields(self, info: GraphQLResolveInfo) -> frozenset[str]:
+        """The names of the fields selected under the current field (fragments expanded), from
+        graphql-core's info (a `hub.contract.direct` field's).
+
+        Cached per field node: strawberry's `info.selected_fields` rebuilds the AST on every call,
+        which is measurable when a list of 100 people asks for the same selection.
+        """
+        # Keyed by every node of the merged field: a fragment's node can stand first in two
+        # different merges (`a: person { ...F }` and `b: person { ...F visas }`).
+        key = tuple(id(node) for node in info.field_nodes)
+        found = self._selections.get(key)
+        if found is None:
+            names: set[str] = set()
+            for field_node in info.field_nodes:
+                collect_field_names(field_node.selection_set, info.fragments, names)
+            found = self._selections[key] = frozenset(names)
+        return found
+
+    def forget_loaded(self) -> None:
+        """After a write: later reads in the same request must see it."""
+        self._loaders.clear()
+
+    @property
+    def access(self) -> Access:
+        return self.gate.access
+
+    @property
+    def audit(self) -> AuditBatch:
+        return self.gate.audit
+
+    def today(self) -> dt.date:
+        return self.clock()
+
+    def transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
+        return self.db.transaction()
+
+    async def require_write(self, person_id: str, sector: str, *, allow: frozenset[ActingAs]) -> ActingAs:
+        return await self.access.require_write(person_id, sector, allow=allow)
+
+    async def require_known_person(self, person_id: str) -> None:
+        if await self.load(person_by_id, person_id) is None:
+            raise RabtError(Code.NOT_FOUND, "No person with this ID is registered.", argument="personId")
+
+    def finish(self) -> AuditBatch:
+        """The request is answered: its audit batch, taken out, and the rows its loaders read let
+        go. graphql-core 3.3's execution context refers to itself (its `async_helpers` hold its own
+        bound methods), so it lives until the collector's next full pass, and this context with it:
+        everything still held here would wait as long (measured: ~2,500 objects a 100-person answer,
+        RSS +13 MB over 90 s of them on one worker). A resolver still running after the answer
+        notes into a fresh batch, never written: what it read was not in the answer."""
+        audit = self.gate.forget()
+        self._loaders.clear()
+        self._selections.clear()
+        return audit
+
+
+def collect_field_names(
+    selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode], into: set[str]
+) -> None:
+    if selection_set is None:
+        return
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            if selection.name.value != "__typename":
+                into.add(selection.name.value)
+        elif isinstance(selection, InlineFragmentNode):
+            collect_field_names(selection.selection_set, fragments, into)
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None:
+                collect_field_names(fragment.selection_set, fragments, into)
+
+
+HubInfo = strawberry.Info[RequestContext, None]
+"""The `info` of the hub's own resolvers."""

@@ -1,0 +1,64 @@
+"""Every sector mutation is audited like a read: whose record, by whom, in what capacity, and the
+outcome (ok, the refusal's code, or the error's code) — so a person also sees attempts that failed."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from strawberry.extensions import FieldExtension
+
+from hub.contract import Info, Refusal
+from hub.contract.errors import Code, RabtError
+from hub.contract.national_id import InvalidId, normalize_id
+
+DENIED = "denied"
+
+
+def _subject(arguments: dict[str, Any]) -> str | None:
+    """The person a mutation is about: its `input.personId` (the sector contract's convention)."""
+    text = getattr(arguments.get("input"), "person_id", None)
+    if not isinstance(text, str):
+        return None
+    try:
+        return normalize_id(text)
+    except InvalidId:
+        return None  # refused with INVALID_ID before any data was touched: nothing to record
+
+
+class AuditedMutation(FieldExtension):
+    def __init__(self, sector: str) -> None:
+        super().__init__()
+        self.sector = sector
+
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
+        raise NotImplementedError("mutations resolve asynchronously")
+
+    async def resolve_async(self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any) -> Any:
+        subject = _subject(kwargs)
+        outcome = "ok"
+        try:
+            result = await next_(source, info, **kwargs)
+        except RabtError as error:
+            outcome = error.code.value
+            raise
+        except Exception:
+            outcome = Code.INTERNAL_ERROR.value
+            raise
+        else:
+            if isinstance(result, Refusal):
+                outcome = result.code
+            return result
+        finally:
+            context = info.context
+            acting_as = context.access.write_grant(subject, self.sector) if subject else None
+            # Bad input refused before the access decision touched nothing of the person's.
+            if subject is not None and (acting_as is not None or outcome == Code.FORBIDDEN.value):
+                context.audit.note(
+                    subject,
+                    self.sector,
+                    acting_as.value if acting_as else DENIED,
+                    {info.field_name},
+                    action=info.field_name,
+                    outcome=outcome,
+                )

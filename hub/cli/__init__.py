@@ -1,0 +1,216 @@
+"""`python -m hub <command>`: one command line for operators."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from hub.cli import compose_file
+from hub.settings import Settings
+
+SCHEMAS = Path("schemas")
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from hub.contract.population import PERSONAS
+    from hub.web.app import create_app
+
+    url = f"http://{args.host}:{args.port}/graphql"
+    print(f"Rabt hub on {url} (GraphiQL in a browser; database {settings.database_url})")
+    print("Demo people to try (query PersonStatus with their ID):")
+    for persona in PERSONAS:
+        print(f"  {persona.id}  {persona.key}: {persona.story}")
+    print("Sign in as one of them:  ./dev hub token individual 1010000014   (prints a bearer token)")
+    if args.workers > 1:
+        if settings.database_url.startswith("sqlite"):
+            print("several workers need PostgreSQL (RABT_DATABASE_URL): SQLite has one writer", file=sys.stderr)
+            return 2
+        _seed(argparse.Namespace(reset=False, people=None, today=None), settings)  # once, before the workers
+        uvicorn.run(
+            "hub.web.app:app_from_env",
+            factory=True,
+            workers=args.workers,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            timeout_keep_alive=75,
+        )
+        return 0
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level, timeout_keep_alive=75)
+    return 0
+
+
+def _subgraph(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from hub.api.federation import subgraphs
+    from hub.registry import enabled_sectors
+    from hub.web.app import Hub, create_app
+
+    known = {subgraph.name: subgraph for subgraph in subgraphs(enabled_sectors(settings.sectors))}
+    if args.name not in known:
+        print(f"unknown subgraph {args.name!r}; one of: {', '.join(known)}", file=sys.stderr)
+        return 2
+    port = args.port or known[args.name].port
+    print(f"Rabt subgraph {args.name} on http://{args.host}:{port}/graphql (Apollo Federation v2)", flush=True)
+    app = create_app(settings, Hub.build(settings, subgraph=args.name))
+    # Keep-alive longer than the gateway's idle connections, or it meets sockets closed under it.
+    uvicorn.run(app, host=args.host, port=port, log_level=args.log_level, timeout_keep_alive=75)
+    return 0
+
+
+def _gateway(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
+    from hub.api.federation import FEDERATION_DIR, GATEWAY_PORT, gateway_command
+
+    supergraph = Path(args.supergraph).resolve()
+    env = {k: v for k, v in os.environ.items() if k not in ("HOST", "PORT", "CONFIG_PATH", "POLLING")}
+    env.update(
+        RABT_SUPERGRAPH=str(supergraph), RABT_GATEWAY_HOST=args.host, RABT_GATEWAY_PORT=str(args.port or GATEWAY_PORT)
+    )
+    command = gateway_command()
+    print(f"Hive Gateway on http://{args.host}:{args.port or GATEWAY_PORT}/graphql over {supergraph}", flush=True)
+    os.chdir(FEDERATION_DIR.parent)
+    os.execvpe(command[0], command, env)
+
+
+def _seed(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.data.db import Database
+    from hub.registry import enabled_sectors
+    from hub.seed import drop_tables, seed
+
+    async def run() -> bool:
+        db = Database(settings.database_url)
+        sectors = enabled_sectors(settings.sectors)
+        try:
+            if args.reset:
+                await drop_tables(db, sectors)
+            return await seed(
+                db,
+                sectors,
+                people=args.people or settings.seed_people,
+                seed_value=settings.seed,
+                today=dt.date.fromisoformat(args.today) if args.today else None,
+                progress=lambda line: print(f"seed: {line}", flush=True),
+            )
+        finally:
+            await db.dispose()
+
+    if not asyncio.run(run()):
+        print("seed: the database already holds people; nothing changed (use --reset to start again)")
+    return 0
+
+
+def _schema(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.cli.sdl import write_schemas
+
+    changed = write_schemas(Path(args.out), check=args.check, with_supergraph=not args.no_supergraph)
+    for path in changed:
+        print(f"{'stale' if args.check else 'wrote'} {path}")
+    return 1 if args.check and changed else 0
+
+
+def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.audit.trail import verify_chain
+    from hub.data.db import Database
+
+    async def run() -> int:
+        db = Database(settings.database_url)
+        try:
+            report = await verify_chain(db)
+        finally:
+            await db.dispose()
+        if report.intact:
+            print(f"audit chain intact: {report.rows:,} record{'' if report.rows == 1 else 's'}")
+            return 0
+        print(f"audit chain BROKEN at record id {report.broken_at} (after {report.rows:,} good records)")
+        return 1
+
+    return asyncio.run(run())
+
+
+def _token(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.access.tokens import TokenSigner
+    from hub.contract.principal import Principal, Role
+    from hub.data.secrets_store import load_secrets
+
+    role = Role(args.role)
+    principal = Principal(
+        role=role,
+        person_id=args.subject if role in (Role.INDIVIDUAL, Role.OFFICER) else None,
+        sector=args.sector,
+        scopes=frozenset(args.scope or ()),
+        client=args.subject if role is Role.SERVICE else None,
+    )
+    signer = TokenSigner(load_secrets(settings.data_dir)["RABT_TOKEN_SECRET"])
+    print(signer.issue(principal, ttl=dt.timedelta(hours=args.hours)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m hub", description="Rabt hub: serve, seed, schema, …")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the hub (seeds the embedded database on first start)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL only); one per core")
+    serve.set_defaults(run=_serve)
+
+    subgraph = commands.add_parser("subgraph", help="serve one Apollo Federation v2 subgraph: identity or a sector")
+    subgraph.add_argument("name")
+    subgraph.add_argument("--host", default="127.0.0.1")
+    subgraph.add_argument("--port", type=int, default=None, help="default: 4001 for identity, then one per sector")
+    subgraph.add_argument("--log-level", default="info")
+    subgraph.set_defaults(run=_subgraph)
+
+    gateway = commands.add_parser("gateway", help="run Hive Gateway (Node.js) over a composed supergraph")
+    gateway.add_argument("--supergraph", default=str(SCHEMAS / "supergraph.graphql"))
+    gateway.add_argument("--host", default="127.0.0.1")
+    gateway.add_argument("--port", type=int, default=None, help="default 4000")
+    gateway.set_defaults(run=_gateway)
+
+    seed = commands.add_parser("seed", help="create the tables and seed the demo data (once)")
+    seed.add_argument("--people", type=int, default=None, help="how many people (default RABT_SEED_PEOPLE or 10000)")
+    seed.add_argument("--reset", action="store_true", help="drop every table first")
+    seed.add_argument("--today", default=None, help="reference date, YYYY-MM-DD (default: today)")
+    seed.set_defaults(run=_seed)
+
+    schema = commands.add_parser("schema", help="write the SDL files under schemas/")
+    schema.add_argument("--out", default=str(SCHEMAS))
+    schema.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is stale")
+    schema.add_argument("--no-supergraph", action="store_true", help="skip composition (needs Node.js)")
+    schema.set_defaults(run=_schema)
+
+    audit = commands.add_parser("audit-verify", help="recompute the audit log's hash chain; exit 1 if broken")
+    audit.set_defaults(run=_audit_verify)
+
+    token = commands.add_parser("token", help="print a demo bearer token (signed with this hub's secret)")
+    token.add_argument("role", choices=["individual", "officer", "analyst", "service"])
+    token.add_argument("subject", nargs="?", default=None, help="the person's ID, or the service's client name")
+    token.add_argument("--sector", default=None, help="an officer's sector")
+    token.add_argument("--scope", action="append", help="a service's scope, e.g. traffic (repeatable)")
+    token.add_argument("--hours", type=float, default=8.0)
+    token.set_defaults(run=_token)
+
+    compose_file.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return int(args.run(args, Settings.from_env()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

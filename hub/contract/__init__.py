@@ -1,0 +1,50 @@
+"""The one door sectors use: everything a sector package may import from the hub lives here.
+
+A sector is a package under `sectors/` whose `__init__.py` exports one `Sector`. It owns its
+tables (its own `MetaData`), its loaders, its strawberry types and its seed; it refers to people
+only by ID (`person_key()` columns, `PersonRef` fields) and never imports another sector.
+
+This package imports nothing else of `hub`: every other part of the hub may import it.
+"""
+
+from hub.contract.access import IDENTITY, ActingAs, Relation, RelationSource
+from hub.contract.calendar import arabic_digits
+from hub.contract.context import Info, PersonRef, SectorContext, person_ref
+from hub.contract.errors import Code, RabtError
+from hub.contract.ids import ascii_digits, parse_person_id
+from hub.contract.loading import Loads, Reads, loaded, record, row_by, rows_by
+from hub.contract.sector import Sector, SeedContext, Statistic
+from hub.contract.tables import insert_new, person_key, sector_metadata
+from hub.contract.values import CalendarDate, Language, Refusal, refusals
+
+__all__ = [
+    "IDENTITY",
+    "ActingAs",
+    "CalendarDate",
+    "Code",
+    "Info",
+    "Language",
+    "Loads",
+    "PersonRef",
+    "RabtError",
+    "Reads",
+    "Refusal",
+    "Relation",
+    "RelationSource",
+    "Sector",
+    "SectorContext",
+    "SeedContext",
+    "Statistic",
+    "arabic_digits",
+    "ascii_digits",
+    "insert_new",
+    "loaded",
+    "parse_person_id",
+    "person_key",
+    "person_ref",
+    "record",
+    "refusals",
+    "row_by",
+    "rows_by",
+    "sector_metadata",
+]

@@ -1,0 +1,76 @@
+"""What a sector's resolvers receive: `info.context` as a typed protocol, and references to people.
+
+The hub's request context satisfies `SectorContext`; a sector sees nothing else of it, so the
+hub may change how it loads, writes and decides without a sector noticing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Annotated, Any, Protocol, TypeVar
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.contract.access import ActingAs
+from hub.contract.loading import Loads
+
+T = TypeVar("T")
+
+
+class SectorContext(Protocol):
+    """The request, as a sector's resolver may use it."""
+
+    def load(self, loads: Loads[Any, T], key: Any) -> Awaitable[T]:
+        """`loads` for one key, batched with the request's other keys (one statement per batch)."""
+        ...
+
+    def transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """One transaction on the sector's database for a mutation's reads and writes; it commits
+        when the block ends without an error and rolls back otherwise."""
+        ...
+
+    async def require_write(self, person_id: str, sector: str, *, allow: frozenset[ActingAs]) -> ActingAs:
+        """The capacity in which the caller may change `sector` records of `person_id`, or FORBIDDEN.
+        Officers of the sector and services scoped `<sector>:write` always may; an individual only in
+        the capacities `allow` names (e.g. a sponsor for their worker)."""
+        ...
+
+    async def require_known_person(self, person_id: str) -> None:
+        """NOT_FOUND unless the identity registry knows this ID (e.g. before an officer's write)."""
+        ...
+
+    def forget_loaded(self) -> None:
+        """After a write: later reads in the same request see it."""
+        ...
+
+    def today(self) -> dt.date:
+        """Today in Riyadh, the date every rule of the request is decided on."""
+        ...
+
+
+Info = strawberry.Info[SectorContext, None]
+"""The `info` of a sector's resolver."""
+
+PersonRef = Annotated["Person", strawberry.lazy("hub.api.person")]  # noqa: F821 (named by strawberry.lazy)
+"""Annotate a field that returns a person with this; build its value with `person_ref(id)`."""
+
+_person_type: list[Callable[[str], Any]] = []
+
+
+def provide_person_type(build: Callable[[str], Any]) -> None:
+    """The hub hands over how a `Person` is made once it has built the class (at import of
+    `hub.api.person`): the contract never imports the layers above it."""
+    _person_type[:] = [build]
+
+
+def person_ref(person_id: str | None) -> Any:
+    """The `Person` with this ID, for a field annotated `PersonRef` (its fields load lazily, and
+    each is decided for that person in their own right)."""
+    if person_id is None:
+        return None
+    if not _person_type:
+        raise RuntimeError("hub.api.person is not built yet: no Person to refer to")
+    return _person_type[0](person_id)

@@ -1,0 +1,57 @@
+"""Value types every part of Rabt returns: languages, dates in both calendars, refusals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Callable, Mapping
+
+import strawberry
+
+from hub.contract.calendar import hijri_iso, hijri_long
+from hub.contract.direct import DIRECT
+
+
+@strawberry.enum(description="A language a text can be returned in.")
+class Language(enum.Enum):
+    AR = "ar"
+    EN = "en"
+
+
+# Value types every subgraph returns are @shareable, as Federation v2 requires of a type that
+# several subgraphs resolve.
+@strawberry.federation.type(
+    shareable=True, description="A date in both calendars: Gregorian (ISO 8601) and Umm al-Qura Hijri."
+)
+class CalendarDate:
+    gregorian: dt.date = strawberry.field(description="The Gregorian date, ISO 8601 (YYYY-MM-DD).")
+
+    @strawberry.field(
+        description="The Umm al-Qura Hijri date as YYYY-MM-DD; null outside 1343–1500 AH.", metadata=DIRECT
+    )
+    def hijri(self) -> str | None:
+        return hijri_iso(self.gregorian)
+
+    @strawberry.field(description="The Hijri date written out, e.g. '15 Jumada al-Akhirah 1448 AH'.")
+    def hijri_text(self, language: Language = Language.EN) -> str | None:
+        return hijri_long(self.gregorian, language.value)
+
+
+@strawberry.federation.type(
+    shareable=True,
+    description="Why a mutation did not happen. Nothing was written. `code` is stable; `message` is for people.",
+)
+class Refusal:
+    code: str = strawberry.field(description="A stable, machine-readable reason, e.g. IQAMA_EXPIRED.")
+    message: str = strawberry.field(description="The reason in plain English.")
+    message_ar: str = strawberry.field(description="The reason in plain Arabic.")
+
+
+def refusals(messages: Mapping[str, tuple[str, str]]) -> Callable[[str], Refusal]:
+    """A mutation's refusals from one table of code -> (English, Arabic) message."""
+
+    def refuse(code: str) -> Refusal:
+        english, arabic = messages[code]
+        return Refusal(code=code, message=english, message_ar=arabic)
+
+    return refuse

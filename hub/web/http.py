@@ -1,0 +1,269 @@
+"""GraphQL over HTTP: the one endpoint front ends call, and GraphiQL for people with a browser.
+
+Written on Starlette directly rather than strawberry's ASGI view, so that every refusal has a
+stable `extensions.code`, errors come out in a stable order (sorted by path: graphql-core appends
+them in completion order), the body is serialised with orjson, and the audit batch is written once
+per request after execution.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from graphql import DocumentNode, OperationType
+from graphql.error import GraphQLSyntaxError
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from hub.access.gate import Gate
+from hub.access.policy import Access
+from hub.access.tokens import InvalidToken, TokenSigner
+from hub.accounts.services import AccountServices
+from hub.api.answers import Answer, error_order, format_error
+from hub.api.context import RequestContext
+from hub.api.execution import execute
+from hub.api.limits import check_limits, parse_document
+from hub.api.persisted import PersistedQueries, PersistedQueryError
+from hub.api.schema import RabtSchema
+from hub.audit.trail import AuditWriter
+from hub.contract import RelationSource
+from hub.contract.errors import Code, RabtError
+from hub.contract.principal import ANONYMOUS, Principal, Role
+from hub.data.db import Database
+from hub.data.rows import RequestReads
+from hub.web.in_flight import InFlight
+
+if TYPE_CHECKING:
+    from hub.api.compiled import CompiledPath
+
+log = logging.getLogger("rabt.http")
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+MAX_BODY = 1 << 20
+# Methods whose request is in the URL's query string and may only read. HEAD is GET without the
+# response's body (the server drops it), so it is answered as GET is.
+BY_URL = ("GET", "HEAD")
+
+
+@dataclass
+class ParsedRequest:
+    query: str | None
+    variables: dict[str, Any] | None
+    operation_name: str | None
+    extensions: dict[str, Any] | None
+
+
+class RequestRefused(Exception):
+    def __init__(self, status: int, code: Code, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+class GraphQLEndpoint:
+    def __init__(
+        self,
+        *,
+        schema: RabtSchema,
+        db: Database,
+        access_sources: Sequence[tuple[str, RelationSource]],
+        signer: TokenSigner,
+        audit: AuditWriter,
+        persisted: PersistedQueries,
+        graphiql: str | None,
+        accounts: AccountServices | None = None,
+        compiled: CompiledPath | None = None,
+        max_in_flight: int = 8,
+    ) -> None:
+        self.schema = schema
+        self.db = db
+        self.sources = access_sources
+        self.signer = signer
+        self.audit = audit
+        self.persisted = persisted
+        self.graphiql = graphiql
+        self.accounts = accounts
+        self.compiled = compiled  # persisted operations answered from a plan; None: always the general path
+        self.in_flight = InFlight(max_in_flight)
+
+    async def __call__(self, request: Request) -> Response:
+        request_id = _request_id(request.headers.get("x-request-id"))
+        media = GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in request.headers.get("accept", "") else JSON
+        by_url = request.method in BY_URL
+        if by_url and self.graphiql and not request.query_params and _wants_html(request):
+            return HTMLResponse(self.graphiql)
+        try:
+            parsed = await _read(request)
+            principal = self._principal(request)
+            query = await self.persisted.resolve(parsed.query, parsed.extensions)
+            if query is None:
+                raise RequestRefused(400, Code.BAD_REQUEST, "The request has no GraphQL document ('query').")
+            document = parse_document(query)
+            if by_url and _is_mutation(document, parsed.operation_name):
+                raise RequestRefused(405, Code.METHOD_NOT_ALLOWED, "Mutations must be sent with POST.")
+            cost = check_limits(self.schema._schema, document, parsed.operation_name, parsed.variables)
+        except (GraphQLSyntaxError, RabtError) as error:  # refused before execution: no `data`
+            status = 200 if media == JSON else 400
+            return _response({"errors": [format_error(error, request_id)]}, status, media)
+        except RequestRefused as refused:
+            headers = {"allow": "POST"} if refused.status == 405 else None
+            return _response({"errors": [_error(refused.message, refused.code)]}, refused.status, media, headers)
+        except PersistedQueryError as error:
+            return _response({"errors": [_error(str(error), error.code)]}, 200, media)
+        # Bounded work in flight, weighed by cost (hub.web.in_flight): past a few concurrent executions
+        # a worker only adds garbage and context switches.
+        async with self.in_flight.running(cost):
+            answer = None
+            if self.compiled is not None and self.compiled.accepts(parsed.extensions):
+                answer = await self.compiled.answer(
+                    query, document, parsed.variables, parsed.operation_name, principal, request_id
+                )
+            if answer is None:  # the general path
+                answer = await self._execute(document, parsed, principal, request, request_id, media)
+        # The audit append waits on the database's commit, not on this worker's CPU: holding a slot
+        # through it would idle the worker while requests queue.
+        await self.audit.write(answer.audit, principal, request_id, parsed.operation_name)
+        return _response(answer.body, answer.status, media, {"x-request-id": request_id})
+
+    async def _execute(
+        self,
+        document: DocumentNode,
+        parsed: ParsedRequest,
+        principal: Principal,
+        request: Request,
+        request_id: str,
+        media: str,
+    ) -> Answer:
+        reads = RequestReads(self.db.rows)
+        context = RequestContext(
+            db=self.db,
+            reads=reads,
+            principal=principal,
+            gate=Gate(Access(principal, self.db, self.sources)),
+            request_id=request_id,
+            operation_name=parsed.operation_name,
+            client_ip=request.client.host if request.client else None,
+            accounts=self.accounts,
+        )
+        try:
+            result = await execute(self.schema, document, parsed.variables, parsed.operation_name, context)
+        finally:
+            await reads.close()
+            audit = context.finish()
+        body: dict[str, Any] = {}
+        if result.errors:
+            body["errors"] = sorted((format_error(error, request_id) for error in result.errors), key=error_order)
+        # Per the spec, `data` is present (maybe null) once execution started: an error with a path.
+        executed = result.data is not None or any(error.path for error in result.errors or ())
+        if executed:
+            body["data"] = result.data
+        return Answer(body, audit, 200 if executed or media == JSON else 400)
+
+    def _principal(self, request: Request) -> Principal:
+        authorization = request.headers.get("authorization")
+        if not authorization:
+            return ANONYMOUS
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise RequestRefused(401, Code.UNAUTHENTICATED, "Authorization must be 'Bearer <token>'.")
+        purpose = request.headers.get("x-purpose") or None
+        try:
+            principal = self.signer.verify(token.strip(), purpose)
+        except InvalidToken:
+            raise RequestRefused(401, Code.UNAUTHENTICATED, "The token is invalid or expired; sign in again.") from None
+        if principal.role in (Role.OFFICER, Role.SERVICE) and not purpose:
+            raise RequestRefused(
+                400, Code.PURPOSE_REQUIRED, "Officers and services must state a purpose in the X-Purpose header."
+            )
+        return principal
+
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+def _request_id(given: str | None) -> str:
+    """The caller's request id when it is a plain token (it ends up in logs and the audit), else a new one."""
+    # 128 random bits as uuid4 has, without building a UUID object (a visible share of a compiled request)
+    return given if given is not None and _REQUEST_ID.fullmatch(given) else os.urandom(16).hex()
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
+async def _read(request: Request) -> ParsedRequest:
+    if request.method in BY_URL:
+        params = request.query_params
+        return ParsedRequest(
+            query=params.get("query"),
+            variables=_json_object(params.get("variables"), "variables"),
+            operation_name=params.get("operationName") or None,
+            extensions=_json_object(params.get("extensions"), "extensions"),
+        )
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != JSON:
+        raise RequestRefused(415, Code.BAD_REQUEST, "POST a JSON body with Content-Type: application/json.")
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise RequestRefused(413, Code.BAD_REQUEST, f"The body is larger than {MAX_BODY} bytes.")
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise RequestRefused(400, Code.BAD_REQUEST, "The body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise RequestRefused(400, Code.BAD_REQUEST, "The body must be a JSON object (batches are not accepted).")
+    query = body.get("query")
+    operation_name = body.get("operationName")
+    if query is not None and not isinstance(query, str):
+        raise RequestRefused(400, Code.BAD_REQUEST, "'query' must be a string.")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise RequestRefused(400, Code.BAD_REQUEST, "'operationName' must be a string.")
+    return ParsedRequest(
+        query=query,
+        variables=_object_or_none(body.get("variables"), "variables"),
+        operation_name=operation_name or None,
+        extensions=_object_or_none(body.get("extensions"), "extensions"),
+    )
+
+
+def _json_object(text: str | None, name: str) -> dict[str, Any] | None:
+    if not text:
+        return None
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        raise RequestRefused(400, Code.BAD_REQUEST, f"'{name}' is not valid JSON.") from None
+    return _object_or_none(value, name)
+
+
+def _object_or_none(value: Any, name: str) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise RequestRefused(400, Code.BAD_REQUEST, f"'{name}' must be a JSON object.")
+    return value
+
+
+def _is_mutation(document: DocumentNode, operation_name: str | None) -> bool:
+    for definition in document.definitions:
+        operation = getattr(definition, "operation", None)
+        if operation is None:
+            continue
+        name = definition.name.value if getattr(definition, "name", None) else None  # type: ignore[attr-defined]
+        if operation_name is None or name == operation_name:
+            return bool(operation is OperationType.MUTATION)
+    return False
+
+
+def _error(message: str, code: Code) -> dict[str, Any]:
+    return {"message": message, "extensions": {"code": code.value}}
+
+
+def _response(body: dict[str, Any], status: int, media: str, headers: Mapping[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type=media, headers=dict(headers or {}))
