@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import hashlib
 import os
 import statistics
@@ -135,10 +134,10 @@ async def compare_paths(settings: Any, requests: int = 400, concurrency: int = 1
     from hub.identity.models import PersonRow
     from hub.web.app import Hub, create_app
 
-    hub = Hub.build(dataclasses.replace(settings, compiled=True))
+    hub = Hub.build(settings.model_copy(update=dict(compiled=True)))
     apps = {
-        "on": create_app(dataclasses.replace(settings, compiled=True), hub),
-        "off": create_app(dataclasses.replace(settings, compiled=False), hub),
+        "on": create_app(settings.model_copy(update=dict(compiled=True)), hub),
+        "off": create_app(settings.model_copy(update=dict(compiled=False)), hub),
     }
     results: dict[str, dict[str, list[float]]] = {
         "headline": {"on": [], "off": []},

@@ -192,7 +192,7 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
         "RABT_COMPILED": "1",
         "RABT_TRUSTED_DOCUMENTS": "0",
     }
-    settings = dataclasses.replace(Settings.from_env(env), seed_people=0)
+    settings = Settings.from_env(env).model_copy(update=dict(seed_people=0))
     try:
         ids, database = await _prepare(url, options, say)
         signer = TokenSigner(token_secret)

@@ -1,45 +1,82 @@
-"""Configuration: read once from the environment, handed to the app factory."""
+"""Configuration: read once from the environment (`RABT_*`), typed, handed to the app factory."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("var")
+PREFIX = "RABT_"
 
 
-@dataclass(frozen=True)
-class Settings:
-    database_url: str = f"sqlite+aiosqlite:///{DEFAULT_DATA_DIR / 'rabt.db'}"
-    redis_url: str | None = None
-    data_dir: Path = DEFAULT_DATA_DIR
-    seed_people: int = 10_000
-    seed: int = 2026
-    # None: every installed sector; otherwise the names to enable, e.g. ("passports", "traffic").
-    sectors: tuple[str, ...] | None = None
-    # Executions at once per worker; more requests wait their turn (see hub/http.py).
-    max_in_flight: int = 8
-    graphiql: bool = True
-    # Production mode: run only the shipped operations (hub/operations), by hash or full text.
-    trusted_documents: bool = False
-    # Persisted operations answered from a cached plan (hub/compiled); RABT_COMPILED=0 turns it off.
-    compiled: bool = True
+class SettingsError(ValueError):
+    """A setting the hub cannot use: names the variable and what it expects."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the hub. Each field is read from `RABT_<NAME>` (docs/operations.md lists them)."""
+
+    model_config = SettingsConfigDict(env_prefix=PREFIX, frozen=True, extra="ignore")
+
+    mode: Literal["demo", "production"] = Field(
+        "demo", description="`production` refuses demo conveniences (persona tokens, fault switches)."
+    )
+    data_dir: Path = Field(DEFAULT_DATA_DIR, description="where the embedded demo keeps its database and secrets")
+    database_url: str = Field("", description="SQLAlchemy async URL; default: SQLite in the data directory")
+    redis_url: str | None = Field(None, description="Redis for limits shared by workers; none: in memory")
+    seed_people: int = Field(10_000, ge=0, description="people seeded on first start (0: do not seed)")
+    seed: int = Field(2026, description="the demo data's random seed")
+    sectors: Annotated[tuple[str, ...] | None, NoDecode] = Field(
+        None, description="comma-separated sectors to serve; none: every installed sector"
+    )
+    max_in_flight: int = Field(8, ge=1, description="slots of GraphQL execution per worker")
+    graphiql: bool = Field(True, description="serve GraphiQL at /graphql to browsers")
+    trusted_documents: bool = Field(False, description="run only the shipped operations (hub/api/operations)")
+    compiled: bool = Field(True, description="answer repeated persisted operations from a cached plan")
+
+    @field_validator("sectors", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            names = tuple(name.strip() for name in value.split(",") if name.strip())
+            return names or None
+        return value
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _embedded_database(self) -> Settings:
+        if not self.database_url:
+            object.__setattr__(self, "database_url", f"sqlite+aiosqlite:///{self.data_dir / 'rabt.db'}")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.mode == "production"
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
-        env = dict(os.environ if environ is None else environ)
-        data_dir = Path(env.get("RABT_DATA_DIR", str(DEFAULT_DATA_DIR)))
-        sectors = env.get("RABT_SECTORS")
-        return cls(
-            database_url=env.get("RABT_DATABASE_URL", f"sqlite+aiosqlite:///{data_dir / 'rabt.db'}"),
-            redis_url=env.get("RABT_REDIS_URL") or None,
-            data_dir=data_dir,
-            seed_people=int(env.get("RABT_SEED_PEOPLE", "10000")),
-            seed=int(env.get("RABT_SEED", "2026")),
-            sectors=tuple(s.strip() for s in sectors.split(",") if s.strip()) if sectors else None,
-            graphiql=env.get("RABT_GRAPHIQL", "1") != "0",
-            max_in_flight=int(env.get("RABT_MAX_IN_FLIGHT", "8")),
-            trusted_documents=env.get("RABT_TRUSTED_DOCUMENTS", "0") == "1",
-            compiled=env.get("RABT_COMPILED", "1") != "0",
-        )
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings in `environ` (default: the process environment); SettingsError names each
+        variable that does not hold what it should."""
+        env = os.environ if environ is None else environ
+        values = {name: env[f"{PREFIX}{name.upper()}"] for name in cls.model_fields if f"{PREFIX}{name.upper()}" in env}
+        try:
+            return cls.model_validate(values) if environ is not None else cls()
+        except ValidationError as error:
+            raise SettingsError(_explain(error)) from None
+
+
+def _explain(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors():
+        name = ".".join(str(part) for part in problem["loc"]) or "settings"
+        lines.append(f"{PREFIX}{name.upper()}: {problem['msg']} (got {problem.get('input')!r})")
+    return "; ".join(lines)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from hub.cli import compose_file
-from hub.settings import Settings
+from hub.settings import Settings, SettingsError
 
 SCHEMAS = Path("schemas")
 
@@ -209,7 +209,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
-    return int(args.run(args, Settings.from_env()))
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"rabt: {error}", file=sys.stderr)
+        return 2
+    return int(args.run(args, settings))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ targets are checked (and printed) by the bench itself."""
 
 from __future__ import annotations
 
-import dataclasses
 import subprocess
 import sys
 import uuid
@@ -226,7 +225,7 @@ async def test_the_benchs_compiled_calls_answer_as_its_general_calls(api: Api) -
         for index, (general, fast) in enumerate(zip(plain, hashes, strict=True)):
             assert b'"query"' not in fast.body and b'"sha256Hash"' in fast.body
             calls[f"{shape} {index} general"], calls[f"{shape} {index} compiled"] = general, fast
-    answers = await ask_hub(dataclasses.replace(api.hub.settings, seed_people=0), secret, calls, setup)
+    answers = await ask_hub(api.hub.settings.model_copy(update=dict(seed_people=0)), secret, calls, setup)
     for name in calls:
         if name.endswith(" general"):
             general, fast = answers[name], answers[name.replace(" general", " compiled")]
@@ -240,7 +239,7 @@ async def test_the_benchs_compiled_calls_answer_as_its_general_calls(api: Api) -
 async def test_the_unaudited_reference_answers_as_the_hub_and_appends_no_audit_record(api: Api) -> None:
     """`--unaudited` measures what the audit costs against a hub that differs in that alone: the
     same bytes for the same request, and no record. The hub apps themselves always append."""
-    settings = dataclasses.replace(api.hub.settings, seed_people=0)
+    settings = api.hub.settings.model_copy(update=dict(seed_people=0))
     reference = unaudited(create_app(settings, api.hub))
     assert type(endpoint_of(create_app(settings, api.hub)).audit) is AuditWriter
     assert isinstance(endpoint_of(reference).audit, UnwrittenAudit)

@@ -28,7 +28,7 @@ from hub.cli.compose_file import (
     service_name,
 )
 from hub.registry import installed_sectors
-from hub.settings import Settings
+from hub.settings import PREFIX, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKED_IN = ROOT / COMPOSE_FILE
@@ -133,7 +133,7 @@ def test_every_python_service_shares_one_database_and_gets_only_variables_the_co
     # tables for its access checks and writes the audit log; the code reads one RABT_DATABASE_URL.
     urls = {service["environment"]["RABT_DATABASE_URL"] for service in python_services(services).values()}
     assert len(urls) == 1 and "@postgres:5432/" in urls.pop()
-    read_by_code = set(
+    read_by_code = {f"{PREFIX}{name.upper()}" for name in Settings.model_fields} | set(
         re.findall(
             r"RABT_[A-Z_]+",
             "".join(

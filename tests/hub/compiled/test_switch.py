@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from typing import Any
 
@@ -56,8 +55,8 @@ async def test_persisted_documents_take_the_compiled_path_and_plain_text_does_no
         "variables": variables,
         "extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}},
     }
-    on = dataclasses.replace(api.hub.settings, compiled=True)
-    off = dataclasses.replace(api.hub.settings, compiled=False)
+    on = api.hub.settings.model_copy(update=dict(compiled=True))
+    off = api.hub.settings.model_copy(update=dict(compiled=False))
 
     compiled_calls, compiled_body = await _calls_of_compiled(api, on, persisted, monkeypatch)
     plain_calls, plain_body = await _calls_of_compiled(api, on, {"query": PEOPLE, "variables": variables}, monkeypatch)
@@ -69,7 +68,7 @@ async def test_persisted_documents_take_the_compiled_path_and_plain_text_does_no
 
 async def test_in_trusted_documents_mode_every_document_is_persisted(sqlite_api: Api, monkeypatch: Any) -> None:
     api = sqlite_api
-    trusted = dataclasses.replace(api.hub.settings, compiled=True, trusted_documents=True)
+    trusted = api.hub.settings.model_copy(update=dict(compiled=True, trusted_documents=True))
     calls, body = await _calls_of_compiled(api, trusted, {"query": PEOPLE, "variables": {"ids": []}}, monkeypatch)
     assert calls == 1
     assert body == b'{"data":{"people":[]}}'
