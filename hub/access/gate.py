@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Sequence
 from hub.access.policy import UNDECIDED, Access, Undecided, forbidden
 from hub.audit.trail import AuditBatch
 from hub.contract import ActingAs
+from hub.contract.access import sector_of
 from hub.contract.principal import Role
 
 
@@ -49,8 +50,8 @@ class Gate:
         """Opens `sector` of `subject_id` for `fields` on `decision`: FORBIDDEN when it grants
         nothing, else the read is noted for that person and the capacity returned."""
         if decision is None:
-            raise forbidden(sector)
-        self.audit.note(subject_id, sector, decision.value, fields)
+            raise forbidden(sector_of(sector))
+        self.audit.note(subject_id, sector_of(sector), decision.value, fields)
         return decision
 
     def opening(
@@ -70,7 +71,7 @@ class Gate:
         """The decision, or FORBIDDEN, with nothing noted (the caller notes what it then reads)."""
         decision = await self.access.grant(subject_id, sector)
         if decision is None:
-            raise forbidden(sector)
+            raise forbidden(sector_of(sector))
         return decision
 
     def forget(self) -> AuditBatch:

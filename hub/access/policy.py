@@ -6,13 +6,32 @@ Decisions are made per (subject, sector) — never per leaf field — and the re
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Container, Sequence
 
 from aiodataloader import DataLoader
 
 from hub.contract import IDENTITY, ActingAs, Code, RabtError, Reads, Relation, RelationSource
+from hub.contract.access import sector_of
+from hub.contract.calendar import riyadh_today
 from hub.contract.principal import Principal, Role
+
+
+class _Everything:
+    def __contains__(self, _: object) -> bool:
+        return True
+
+
+OPENS: dict[Relation, Callable[[str], Container[str]]] = {
+    Relation.GUARDIAN: lambda _declared: _Everything(),
+    # The sponsoring sector's records, and what recognises the person (ID, names): not the rest of
+    # identity (birth date, sex, mobile), nor other sectors (say, traffic violations).
+    Relation.SPONSOR: lambda declared: (declared, IDENTITY),
+    # The members' entries in the head's family register, and what recognises them.
+    Relation.FAMILY_HEAD: lambda declared: (f"{declared}:register", IDENTITY),
+}
+"""The field groups each relation opens, given the sector that declared it."""
 
 
 class Undecided(enum.Enum):
@@ -27,16 +46,19 @@ UNDECIDED = Undecided.UNDECIDED
 class _RelationsOfViewer(DataLoader[str, frozenset[tuple[Relation, str]]]):
     """subject ID -> the (relation, declaring sector) pairs the viewer holds over that subject."""
 
-    def __init__(self, reads: Reads, viewer_id: str, sources: Sequence[tuple[str, RelationSource]]) -> None:
+    def __init__(
+        self, reads: Reads, viewer_id: str, sources: Sequence[tuple[str, RelationSource]], today: dt.date
+    ) -> None:
         super().__init__()
         self._reads = reads
         self._viewer_id = viewer_id
         self._sources = sources
+        self._today = today
 
     async def batch_load_fn(self, subject_ids: Sequence[str]) -> list[frozenset[tuple[Relation, str]]]:
         found: dict[str, set[tuple[Relation, str]]] = {subject: set() for subject in subject_ids}
         for sector, source in self._sources:
-            for subject in await source.fetch(self._reads, self._viewer_id, list(found)):
+            for subject in await source.fetch(self._reads, self._viewer_id, list(found), self._today):
                 if subject in found:
                     found[subject].add((source.relation, sector))
         return [frozenset(found[subject]) for subject in subject_ids]
@@ -50,10 +72,12 @@ class Access:
         principal: Principal,
         reads: Reads,
         sources: Sequence[tuple[str, RelationSource]],
+        today: Callable[[], dt.date] = riyadh_today,
     ) -> None:
         self.principal = principal
         self._reads = reads
         self._sources = sources
+        self._today = today
         self._relations: _RelationsOfViewer | None = None
         self._decided: dict[tuple[str, str], ActingAs | None] = {}
         self._written: dict[tuple[str, str], ActingAs] = {}
@@ -118,9 +142,9 @@ class Access:
         whoever the person, reading nothing, so a wide answer needs one decision per sector."""
         principal = self.principal
         if principal.role is Role.OFFICER:
-            return ActingAs.OFFICER if sector in (principal.sector, IDENTITY) else None
+            return ActingAs.OFFICER if sector_of(sector) in (principal.sector, IDENTITY) else None
         if principal.role is Role.SERVICE:
-            return ActingAs.SERVICE if sector in principal.scopes else None
+            return ActingAs.SERVICE if sector_of(sector) in principal.scopes else None
         if principal.role is Role.INDIVIDUAL:
             raise ValueError("an individual's access depends on their relations: use grant()")
         return None  # anonymous callers and analysts never read a person
@@ -130,12 +154,11 @@ class Access:
         principal = self.principal
         assert principal.person_id is not None  # `granted` decided the rest
         if self._relations is None:
-            self._relations = _RelationsOfViewer(self._reads, principal.person_id, self._sources)
+            self._relations = _RelationsOfViewer(self._reads, principal.person_id, self._sources, self._today())
         relations = await self._relations.load(subject_id)
-        if any(relation is Relation.GUARDIAN for relation, _ in relations):
-            return ActingAs.GUARDIAN
-        if any(relation is Relation.SPONSOR and sector in (declared, IDENTITY) for relation, declared in relations):
-            return ActingAs.SPONSOR
+        for relation in (Relation.GUARDIAN, Relation.SPONSOR, Relation.FAMILY_HEAD):
+            if any(held is relation and sector in OPENS[relation](declared) for held, declared in relations):
+                return ActingAs(relation.value)
         return None
 
 

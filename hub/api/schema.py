@@ -20,6 +20,7 @@ from hub.api import access_log
 from hub.api import people as identity_queries
 from hub.api.person import Person
 from hub.api.statistics import statistics_fields
+from hub.api.subjects import gate_subjects
 from hub.audit.mutations import AuditedMutation
 from hub.contract import Sector
 from hub.contract.direct import resolve_directly
@@ -135,6 +136,7 @@ def build_schema(
         types=[Person],
     )
     resolve_directly(schema._schema)
+    gate_subjects(schema._schema)
     return schema
 
 

@@ -7,9 +7,9 @@ only by ID (`person_key()` columns, `PersonRef` fields) and never imports anothe
 This package imports nothing else of `hub`: every other part of the hub may import it.
 """
 
-from hub.contract.access import IDENTITY, ActingAs, Relation, RelationSource
+from hub.contract.access import IDENTITY, IDENTITY_DETAILS, ActingAs, Relation, RelationSource
 from hub.contract.calendar import arabic_digits
-from hub.contract.context import Info, PersonRef, SectorContext, person_ref
+from hub.contract.context import Info, PersonRef, SectorContext, of_person, person_ref
 from hub.contract.errors import Code, RabtError
 from hub.contract.ids import ascii_digits, parse_person_id
 from hub.contract.loading import Loads, Reads, loaded, record, row_by, rows_by
@@ -19,6 +19,7 @@ from hub.contract.values import CalendarDate, Language, Refusal, refusals
 
 __all__ = [
     "IDENTITY",
+    "IDENTITY_DETAILS",
     "ActingAs",
     "CalendarDate",
     "Code",
@@ -39,6 +40,7 @@ __all__ = [
     "ascii_digits",
     "insert_new",
     "loaded",
+    "of_person",
     "parse_person_id",
     "person_key",
     "person_ref",

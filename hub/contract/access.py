@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -9,16 +10,28 @@ from dataclasses import dataclass
 from hub.contract.loading import Reads
 
 IDENTITY = "identity"
-"""The hub's own 'sector': names, birth date, nationality, mobile."""
+"""The hub's own 'sector', the part that recognises a person: ID, names, kind, nationality."""
+
+IDENTITY_DETAILS = "identity:details"
+"""The rest of identity (birth date, sex, mobile): a field group decided on its own, since some
+relations (a sponsor) open only the part of identity that recognises the person."""
+
+
+def sector_of(group: str) -> str:
+    """The sector a field group belongs to (`identity:details` -> `identity`): the audit and the
+    scopes name sectors."""
+    return group.partition(":")[0]
 
 
 class Relation(enum.StrEnum):
     """Relations between people that open access. What each opens is decided by the hub's policy,
     not by sectors: a guardian reads everything of a minor child; a sponsor reads the sponsoring
-    sector's records of their workers and dependants and the name that recognises them."""
+    sector's records of their workers and what recognises them; the head of a family register
+    reads the members' entries in it and what recognises them."""
 
     GUARDIAN = "guardian"
     SPONSOR = "sponsor"
+    FAMILY_HEAD = "family_head"
 
 
 class ActingAs(enum.StrEnum):
@@ -27,6 +40,7 @@ class ActingAs(enum.StrEnum):
     SELF = "self"
     GUARDIAN = "guardian"
     SPONSOR = "sponsor"
+    FAMILY_HEAD = "family_head"
     OFFICER = "officer"
     SERVICE = "service"
 
@@ -35,9 +49,11 @@ class ActingAs(enum.StrEnum):
 class RelationSource:
     """A relation between people that a sector knows and the access policy uses.
 
-    `fetch(reads, viewer_id, subject_ids)` returns the subjects to whom the viewer stands in
-    `relation` (e.g. the viewer's minor children). It is called once per request batch.
+    `fetch(reads, viewer_id, subject_ids, today)` returns the subjects to whom the viewer stands in
+    `relation` on `today` (e.g. the viewer's minor children; the workers whose iqama, valid today,
+    names the viewer as sponsor). A relation grants only while it holds: status and validity as
+    of `today`, never "ever". It is called once per request batch.
     """
 
     relation: Relation
-    fetch: Callable[[Reads, str, Sequence[str]], Awaitable[set[str]]]
+    fetch: Callable[[Reads, str, Sequence[str], dt.date], Awaitable[set[str]]]

@@ -74,3 +74,27 @@ def person_ref(person_id: str | None) -> Any:
     if not _person_type:
         raise RuntimeError("hub.api.person is not built yet: no Person to refer to")
     return _person_type[0](person_id)
+
+
+SUBJECT = "__rabt_subject__"
+"""Where `of_person` records whose data a type's objects are: (field group, attribute)."""
+
+C = TypeVar("C", bound=type)
+
+
+def of_person(group: str, key: str = "person_id") -> Callable[[C], C]:
+    """Marks a sector type whose objects are the data of the person in attribute `key` — someone
+    other than the person whose namespace led to it (a sponsored worker's iqama, a member's entry
+    in a family register). The hub opens the gate of `group` for that person wherever a field
+    returns such an object: a list keeps the objects the caller may read, a single object is null
+    with FORBIDDEN otherwise, and every object kept is audited for its own person.
+
+    By convention a sector type's `person_id` attribute names whose data it is; a type reached
+    from a namespace that carries someone else's `person_id` must be marked (a test walks the
+    schema for that)."""
+
+    def mark(cls: C) -> C:
+        setattr(cls, SUBJECT, (group, key))
+        return cls
+
+    return mark

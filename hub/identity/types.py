@@ -9,7 +9,7 @@ from typing import Any, Protocol, Self, TypeVar
 import strawberry
 
 from hub.access.gate import Gate
-from hub.contract import IDENTITY, ActingAs, CalendarDate, Language, Loads
+from hub.contract import IDENTITY, IDENTITY_DETAILS, ActingAs, CalendarDate, Language, Loads
 from hub.contract.direct import DIRECT
 from hub.identity.loaders import person_by_id
 from hub.identity.records import IdentityRecord
@@ -41,17 +41,19 @@ class IdentityContext(Protocol):
 Info = strawberry.Info[IdentityContext, None]
 
 
-def identity_field(person: PersonCore, info: Info, field: str, value: Callable[[IdentityRecord], T]) -> Any:
+def identity_field(
+    person: PersonCore, info: Info, field: str, value: Callable[[IdentityRecord], T], group: str = IDENTITY
+) -> Any:
     """`value` of the person's registry row, noted in the audit. At once when the field that found
     the person handed its row over (`PersonCore.identity`: found after the identity check, whose
     decision this request keeps), so graphql-core completes the field with nothing to await; else
     a coroutine that checks and reads first (`identity_of`)."""
     record = person.identity
     gate = info.context.gate
-    decision = gate.decided(person.id, IDENTITY) if record is not None else None
+    decision = gate.decided(person.id, group) if record is not None else None
     if record is None or not isinstance(decision, ActingAs):
-        return _value_after(identity_of(person.id, info, field), value)
-    gate.open(person.id, IDENTITY, decision, {field})
+        return _value_after(identity_of(person.id, info, field, group), value)
+    gate.open(person.id, group, decision, {field})
     return value(record)
 
 
@@ -59,15 +61,24 @@ async def _value_after(record: Awaitable[IdentityRecord], value: Callable[[Ident
     return value(await record)
 
 
-async def identity_of(person_id: str, info: Info, field: str) -> IdentityRecord:
-    """The person's registry row, after checking (once per request) that the caller may read it."""
+async def identity_of(person_id: str, info: Info, field: str, group: str = IDENTITY) -> IdentityRecord:
+    """The person's registry row, after the gate of `group` opened for `field`."""
     context = info.context
     gate = context.gate
-    gate.open(person_id, IDENTITY, await gate.decide(person_id, IDENTITY), {field})
+    gate.open(person_id, group, await gate.decide(person_id, group), {field})
     record = await context.load(person_by_id, person_id)
     if record is None:  # rows are never deleted; a dangling reference is a data error
         raise LookupError(f"no identity row for a referenced person ({len(person_id)} digits)")
     return record
+
+
+DETAIL_FIELDS = frozenset({"sex", "bornOn", "mobile"})
+"""The fields of the `identity:details` group; the others recognise the person."""
+
+DETAILS = (
+    "Null, with a FORBIDDEN error, for a caller who may only recognise the person (a sponsor reads "
+    "their worker's ID and names, not their personal details)."
+)
 
 
 @strawberry.type(name="PersonCore")
@@ -106,14 +117,16 @@ class PersonCore:
             self, info, "name", lambda record: record.name_ar if language is Language.AR else record.name_en
         )
 
-    @strawberry.field(description="Sex as recorded in the civil registry.", metadata=DIRECT)
-    def sex(self, info: Info) -> Sex:
-        return identity_field(self, info, "sex", lambda record: Sex(record.sex))  # type: ignore[no-any-return]
-
-    @strawberry.field(description="Date of birth, Gregorian and Hijri.", metadata=DIRECT)
-    def born_on(self, info: Info) -> CalendarDate:
+    @strawberry.field(description=f"Sex as recorded in the civil registry. {DETAILS}", metadata=DIRECT)
+    def sex(self, info: Info) -> Sex | None:
         return identity_field(  # type: ignore[no-any-return]
-            self, info, "bornOn", lambda record: CalendarDate(gregorian=record.birth_on)
+            self, info, "sex", lambda record: Sex(record.sex), IDENTITY_DETAILS
+        )
+
+    @strawberry.field(description=f"Date of birth, Gregorian and Hijri. {DETAILS}", metadata=DIRECT)
+    def born_on(self, info: Info) -> CalendarDate | None:
+        return identity_field(  # type: ignore[no-any-return]
+            self, info, "bornOn", lambda record: CalendarDate(gregorian=record.birth_on), IDENTITY_DETAILS
         )
 
     @strawberry.field(description="Nationality, ISO 3166-1 alpha-3 (SAU for citizens).", metadata=DIRECT)
@@ -121,7 +134,10 @@ class PersonCore:
         return identity_field(self, info, "nationality", lambda record: record.nationality)  # type: ignore[no-any-return]
 
     @strawberry.field(
-        description="Registered mobile number (+9665XXXXXXXX); null for children without one.", metadata=DIRECT
+        description=f"Registered mobile number (+9665XXXXXXXX); null for children without one. {DETAILS}",
+        metadata=DIRECT,
     )
     def mobile(self, info: Info) -> str | None:
-        return identity_field(self, info, "mobile", lambda record: record.mobile)  # type: ignore[no-any-return]
+        return identity_field(  # type: ignore[no-any-return]
+            self, info, "mobile", lambda record: record.mobile, IDENTITY_DETAILS
+        )

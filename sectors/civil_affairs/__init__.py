@@ -6,7 +6,7 @@ from hub.contract import Sector, Statistic
 from sectors.civil_affairs import mutations, seed
 from sectors.civil_affairs.models import Base, BirthRow, IdCardRow, NationalAddressRow
 from sectors.civil_affairs.person import CivilAffairsOfPerson
-from sectors.civil_affairs.relations import GUARDIAN
+from sectors.civil_affairs.relations import FAMILY_HEAD, GUARDIAN
 
 SECTOR = Sector(
     name="civil_affairs",
@@ -17,7 +17,7 @@ SECTOR = Sector(
     person_type=CivilAffairsOfPerson,
     seed=seed.seed,
     mutation_fields=mutations.fields,
-    relations=(GUARDIAN,),
+    relations=(GUARDIAN, FAMILY_HEAD),
     statistics=(
         Statistic("id_cards", "National ID cards by status (every version counts).", IdCardRow.__table__, ("status",)),
         Statistic("births", "Birth records by country of birth.", BirthRow.__table__, ("country",)),

@@ -1,4 +1,5 @@
-"""The relation civil affairs knows: a parent is guardian of their minor children, by the birth records."""
+"""The relations civil affairs knows: a parent is guardian of their minor children (by the birth
+records); the head of a family register stands over its living members' entries."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import or_, select
 
 from hub.contract import Reads, Relation, RelationSource
-from sectors.civil_affairs.models import BirthRow
+from sectors.civil_affairs.models import BirthRow, DeathRow, FamilyMemberRow, FamilyRegisterRow
 
 ADULT_AGE = 18
 
@@ -20,14 +21,30 @@ def latest_adult_birth(today: dt.date) -> dt.date:
     return today.replace(year=today.year - ADULT_AGE)
 
 
-async def minor_children_among(reads: Reads, viewer_id: str, subject_ids: Sequence[str]) -> set[str]:
-    # Today's date is taken per call, never once at start-up: a child comes of age while the hub runs.
+async def minor_children_among(reads: Reads, viewer_id: str, subject_ids: Sequence[str], today: dt.date) -> set[str]:
     statement = select(BirthRow.person_id).where(
         BirthRow.person_id.in_(subject_ids),
         or_(BirthRow.father_id == viewer_id, BirthRow.mother_id == viewer_id),
-        BirthRow.born_on > latest_adult_birth(dt.date.today()),
+        BirthRow.born_on > latest_adult_birth(today),
     )
     return {row[0] for row in await reads.fetch(statement)}
 
 
 GUARDIAN = RelationSource(relation=Relation.GUARDIAN, fetch=minor_children_among)
+
+
+async def register_members_among(reads: Reads, viewer_id: str, subject_ids: Sequence[str], today: dt.date) -> set[str]:
+    statement = (
+        select(FamilyMemberRow.person_id)
+        .join(FamilyRegisterRow, FamilyRegisterRow.number == FamilyMemberRow.register_number)
+        .where(
+            FamilyRegisterRow.head_id == viewer_id,
+            FamilyMemberRow.person_id.in_(subject_ids),
+            FamilyMemberRow.added_on <= today,
+            FamilyMemberRow.person_id.not_in(select(DeathRow.person_id)),
+        )
+    )
+    return {row[0] for row in await reads.fetch(statement)}
+
+
+FAMILY_HEAD = RelationSource(relation=Relation.FAMILY_HEAD, fetch=register_members_among)

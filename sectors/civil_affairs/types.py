@@ -6,7 +6,7 @@ import enum
 
 import strawberry
 
-from hub.contract import CalendarDate, Info, PersonRef, person_ref
+from hub.contract import CalendarDate, Info, PersonRef, of_person, person_ref
 
 
 @strawberry.enum(description="The state of one version of a national ID card.")
@@ -34,6 +34,7 @@ class NationalIdCard:
     )
 
 
+@of_person("civil_affairs:register")
 @strawberry.type(description="A member of a family register and how they stand to its head.")
 class FamilyMember:
     relation: FamilyRelation = strawberry.field(description="Head, wife, son or daughter.")
@@ -59,7 +60,9 @@ class FamilyRegister:
     @strawberry.field(
         description=(
             "Everyone in the register: the head first, then wives, then sons and daughters together; "
-            "within each group in the order they were entered (children: eldest first), then by ID."
+            "within each group in the order they were entered (children: eldest first), then by ID. "
+            "Only the members whose entry the caller may read: their own, their minor children's, "
+            "every member's for the register's head, all for a civil affairs officer."
         )
     )
     async def members(self, info: Info) -> list[FamilyMember]:

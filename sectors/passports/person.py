@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import strawberry
 
-from hub.contract import Info, PersonRef, loaded, person_ref
+from hub.contract import Info, PersonRef, loaded, of_person, person_ref
 from sectors.passports import loaders
 from sectors.passports.types import Iqama
 
 
+@of_person("passports")
 @strawberry.type(description="Someone this person sponsors, and on what iqama.")
 class SponsoredPerson:
     iqama: Iqama = strawberry.field(description="The sponsored resident's iqama.")
@@ -36,7 +37,12 @@ class PassportsOfPerson:
         description="Absconding reports about this person, the latest filed first.",
     )
 
-    @strawberry.field(description="The residents this person sponsors (workers and dependants), by iqama number.")
+    @strawberry.field(
+        description=(
+            "The residents this person sponsors (workers and dependants), by iqama number: only those "
+            "whose passports records the caller may read in their own right."
+        )
+    )
     async def sponsored(self, info: Info) -> list[SponsoredPerson]:
         iqamas = await info.context.load(loaders.iqamas_by_sponsor, self.person_id)
         return [SponsoredPerson(iqama=iqama, person_id=iqama.number) for iqama in iqamas]

@@ -1,7 +1,14 @@
-"""The relation passports knows: a sponsor stands over the residents on their iqamas and their visitors."""
+"""The relation passports knows: a sponsor stands over the residents whose iqama names them, and over
+the visitors whose visit visa, in force today, names them as host.
+
+An iqama binds the sponsor it names until it is cancelled (final exit), expired or not, since the
+sponsor stays answerable for renewing it; a transfer of sponsorship names the new sponsor on the
+iqama, so the former one loses access at once. A visit visa outside its dates, or no longer
+issued, grants nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import select, union
@@ -10,11 +17,21 @@ from hub.contract import Reads, Relation, RelationSource
 from sectors.passports.models import IqamaRow, VisaRow
 
 
-async def sponsored_among(reads: Reads, viewer_id: str, subject_ids: Sequence[str]) -> set[str]:
+async def sponsored_among(reads: Reads, viewer_id: str, subject_ids: Sequence[str], today: dt.date) -> set[str]:
     statement = union(
-        select(IqamaRow.person_id).where(IqamaRow.sponsor_id == viewer_id, IqamaRow.person_id.in_(subject_ids)),
+        select(IqamaRow.person_id).where(
+            IqamaRow.sponsor_id == viewer_id,
+            IqamaRow.person_id.in_(subject_ids),
+            IqamaRow.status != "cancelled",
+            IqamaRow.issued_on <= today,
+        ),
         select(VisaRow.person_id).where(
-            VisaRow.sponsor_id == viewer_id, VisaRow.kind == "visit", VisaRow.person_id.in_(subject_ids)
+            VisaRow.sponsor_id == viewer_id,
+            VisaRow.kind == "visit",
+            VisaRow.person_id.in_(subject_ids),
+            VisaRow.status == "issued",
+            VisaRow.valid_from <= today,
+            VisaRow.valid_until >= today,
         ),
     )
     return {row[0] for row in await reads.fetch(statement)}

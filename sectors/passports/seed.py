@@ -76,7 +76,8 @@ async def seed(ctx: SeedContext) -> None:
                     sponsorship="work" if work else "family",
                     profession_ar=profession[0],
                     profession_en=profession[1],
-                    issued_on=expires_iqama - _days(365),
+                    # Iqamas run one or two years; none is issued after today.
+                    issued_on=expires_iqama - _days(365 if expires_iqama - _days(365) <= today else 730),
                     expires_on=expires_iqama,
                     status="valid" if expires_iqama >= today else "expired",
                 )
@@ -106,7 +107,7 @@ async def seed(ctx: SeedContext) -> None:
                         sponsor_id=person.sponsor_id,
                         kind=kind,
                         status="issued" if start + _days(days) >= today else rng.choice(("used", "expired")),
-                        issued_on=start - _days(3),
+                        issued_on=min(start - _days(3), today),
                         valid_from=start,
                         valid_until=start + _days(days),
                         allowed_days=days,

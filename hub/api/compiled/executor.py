@@ -24,10 +24,11 @@ from graphql.execution.values import VariableValues, get_argument_values
 from hub.access.gate import Gate
 from hub.api.compiled.plan import PERSON, TYPENAME, Plan, RootField, Unplannable, language_argument
 from hub.api.people import FOUND, MAX_IDS
-from hub.contract import IDENTITY, ActingAs, RabtError
+from hub.contract import IDENTITY, IDENTITY_DETAILS, ActingAs, RabtError
 from hub.contract.national_id import InvalidId, normalize_id
 from hub.data.rows import Batch, Row, Rows, Session
 from hub.identity.loaders import person_by_id
+from hub.identity.types import DETAIL_FIELDS
 
 _EMPTY: tuple[Row, ...] = ()
 
@@ -106,8 +107,10 @@ async def _execute(
         for row in found:
             records.setdefault(row[0], row)
 
-    # 4. the sectors of the namespaces selected, for each known person
+    # 4. the sectors of the namespaces selected, and identity's details, for each known person
     asking: dict[str, dict[str, None]] = {}  # sector -> persons, in first-asked order
+    if any(root.person is not None and root.person.identity_fields & DETAIL_FIELDS for root, _ in asked):
+        asking[IDENTITY_DETAILS] = dict.fromkeys(subject for subject in subjects if subject in records)
     for root, ids in asked:
         assert root.person is not None
         for namespace in root.person.namespaces:
@@ -119,6 +122,8 @@ async def _execute(
     for sector, persons in asking.items():
         decided = await gate.decide_all([(subject, sector) for subject in persons])
         grants[sector] = dict(zip(persons, decided, strict=True))
+    if None in grants.get(IDENTITY_DETAILS, {}).values():
+        raise Unplannable("identity details refused")  # the general path nulls those fields alone
 
     # 5. one statement per loader, for the persons whose sector was granted
     keys: list[dict[str, None]] = [{} for _ in plan.loads]
@@ -177,6 +182,9 @@ class _Assembler:
         self.args, self.errors = args, errors
         self.grouped = grouped
         self.namespaces = [(namespace, grants[namespace.sector]) for namespace in plan.namespaces]
+        self.recognise = plan.identity_fields - DETAIL_FIELDS
+        self.details = plan.identity_fields & DETAIL_FIELDS
+        self.details_granted = grants.get(IDENTITY_DETAILS, {})
 
     def __call__(self, subject: str, path: list[Any]) -> dict[str, Any] | None:
         gate = self.gate
@@ -198,6 +206,8 @@ class _Assembler:
                 extra.append(None)
             else:
                 extra.append(namespace.build(subject, args, grouped))
-        if self.plan.identity_fields:
-            gate.open(subject, IDENTITY, acting_as, self.plan.identity_fields)
+        if self.recognise:
+            gate.open(subject, IDENTITY, acting_as, self.recognise)
+        if self.details:
+            gate.open(subject, IDENTITY_DETAILS, self.details_granted[subject], self.details)
         return self.plan.build(record, args, extra)
