@@ -107,6 +107,7 @@ def build_schema(
     hub_mutation: Mapping[str, StrawberryField] | None = None,
     identity: bool = True,
     federated: bool = False,
+    statistics_key: bytes | None = None,
 ) -> RabtSchema:
     """A schema serving the identity registry (when `identity`) and the given sectors.
 
@@ -118,7 +119,7 @@ def build_schema(
         [
             ("identity", identity_queries.fields()),
             ("access log", access_log.fields()),
-            ("statistics", statistics_fields(sectors)),
+            ("statistics", statistics_fields(sectors, statistics_key)),
             ("hub", hub_query or {}),
         ]
         if identity
@@ -140,11 +141,13 @@ def build_schema(
     return schema
 
 
-def schema_for(sectors: Sequence[Sector], subgraph: str | None) -> RabtSchema:
+def schema_for(sectors: Sequence[Sector], subgraph: str | None, statistics_key: bytes | None = None) -> RabtSchema:
+    """The hub's schema, or a subgraph's; `statistics_key` keys the statistics' perturbation (a
+    schema built only to print its SDL needs none)."""
     if subgraph is None:
-        return build_schema(sectors, hub_mutation=account_mutation_fields())
+        return build_schema(sectors, hub_mutation=account_mutation_fields(), statistics_key=statistics_key)
     if subgraph == IDENTITY_SUBGRAPH:
-        return build_schema([], federated=True, hub_mutation=account_mutation_fields())
+        return build_schema([], federated=True, hub_mutation=account_mutation_fields(), statistics_key=statistics_key)
     served = [sector for sector in sectors if sector.name == subgraph]
     if not served:
         raise ValueError(f"no enabled sector or subgraph named {subgraph!r}")

@@ -1,53 +1,102 @@
-"""Aggregate statistics for analysts: counts only, and never a count small enough to single out a person."""
+"""Aggregate statistics for analysts: counts only, published so that no count singles out a person.
+
+Two attacks shape what is published:
+- differencing over time: a caller who can add records (file incident reports) adds k known ones
+  to a small group and subtracts k from the published count;
+- differencing totals, and presence: a row shown as "suppressed" says that a group is not empty.
+
+So each group's count is perturbed, then rounded to a multiple of 5 (as statistics offices
+publish), and only groups whose true and published counts both reach the threshold are listed:
+an empty group and a withheld one look the same (absent). The perturbation is drawn from a keyed
+hash of (statistic, group, true count): asking again gives the same answer (no averaging over
+repeated queries), and one more record gives a fresh draw. Every published count is off by up to
+7 from the true one, so k known additions leave the hidden part uncertain.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Sequence
 
 import strawberry
 from sqlalchemy import func, select
 from strawberry.types.field import StrawberryField
 
-from hub.contract import Info, Sector, Statistic
+from hub.api.context import HubInfo
+from hub.contract import Sector, Statistic
 from hub.contract.errors import Code, RabtError
-from hub.contract.principal import Role
+from hub.contract.principal import Principal, Role
 
 SMALLEST_COUNT = 10
-"""Counts below this are withheld (k-anonymity threshold used by many statistics offices)."""
+"""Groups under this many records, truly or as published, are not listed."""
+
+BASE = 5
+"""Published counts are multiples of this."""
+
+SPREAD = 5
+"""The perturbation added before rounding lies in [-SPREAD, SPREAD]."""
 
 
 @strawberry.type(description="One group of a statistic: its dimension values and how many records it holds.")
 class StatisticRow:
     group: list[str | None] = strawberry.field(description="The values of the statistic's dimensions, in order.")
     count: int | None = strawberry.field(
-        description=f"How many records; null when fewer than {SMALLEST_COUNT} (withheld to protect people)."
+        description=(
+            f"How many records, perturbed and rounded to a multiple of {BASE} so that no person can be "
+            "singled out; the same data always gives the same count."
+        )
     )
-    suppressed: bool = strawberry.field(description="True when the count was withheld.")
+    suppressed: bool = strawberry.field(
+        description="Always false: groups too small to publish are not listed at all.",
+        deprecation_reason="Withheld groups are no longer listed (an empty group and a withheld one look alike).",
+    )
 
 
-@strawberry.type(description="An aggregate over one sector's records, with small counts withheld.")
+@strawberry.type(description="An aggregate over one sector's records, with small groups withheld.")
 class StatisticResult:
     sector: str = strawberry.field(description="The sector it counts.")
     name: str = strawberry.field(description="The statistic's name.")
     description: str = strawberry.field(description="What it counts.")
     dimensions: list[str] = strawberry.field(description="What each value of `group` means.")
-    rows: list[StatisticRow] = strawberry.field(description="One row per group, ordered by the group's values.")
+    rows: list[StatisticRow] = strawberry.field(
+        description=(
+            f"One row per group with at least {SMALLEST_COUNT} records, ordered by the group's values; "
+            "smaller groups are absent, like empty ones."
+        )
+    )
 
 
-async def _compute(info: Info, sector: Sector, statistic: Statistic) -> StatisticResult:
+def published(key: bytes, statistic: str, group: Sequence[str | None], count: int) -> int | None:
+    """The count to publish for a group holding `count` records, or None to leave it out."""
+    if count < SMALLEST_COUNT:
+        return None
+    cell = "\x1f".join([statistic, *("\x00" if value is None else value for value in group), str(count)])
+    draw = int.from_bytes(hmac.new(key, cell.encode(), hashlib.sha256).digest()[:8], "big")
+    noise = draw % (2 * SPREAD + 1) - SPREAD
+    rounded = BASE * round((count + noise) / BASE)
+    return rounded if rounded >= SMALLEST_COUNT else None
+
+
+def may_read(principal: Principal, sector: str) -> bool:
+    """Analysts read every sector's statistics, officers their own sector's, services scoped
+    `statistics` every sector's."""
+    if principal.role is Role.ANALYST:
+        return True
+    if principal.role is Role.OFFICER:
+        return principal.sector == sector
+    return principal.role is Role.SERVICE and "statistics" in principal.scopes
+
+
+async def _compute(info: HubInfo, key: bytes, sector: Sector, statistic: Statistic) -> StatisticResult:
     columns = [statistic.table.c[name] for name in statistic.group_by]
     statement = select(*columns, func.count()).group_by(*columns).order_by(*columns)
     rows = []
     for row in await info.context.db.fetch(statement):
-        count = int(row[-1])
-        hidden = count < SMALLEST_COUNT
-        rows.append(
-            StatisticRow(
-                group=[None if v is None else str(v) for v in row[:-1]],
-                count=None if hidden else count,
-                suppressed=hidden,
-            )
-        )
+        group = [None if value is None else str(value) for value in row[:-1]]
+        count = published(key, f"{sector.name}.{statistic.name}", group, int(row[-1]))
+        if count is not None:
+            rows.append(StatisticRow(group=group, count=count, suppressed=False))
     return StatisticResult(
         sector=sector.name,
         name=statistic.name,
@@ -57,24 +106,29 @@ async def _compute(info: Info, sector: Sector, statistic: Statistic) -> Statisti
     )
 
 
-def statistics_fields(sectors: Sequence[Sector]) -> dict[str, StrawberryField]:
-    async def statistics(info: Info, sector: str | None = None) -> list[StatisticResult]:
+def statistics_fields(sectors: Sequence[Sector], key: bytes | None) -> dict[str, StrawberryField]:
+    """`key` keys the perturbation; a schema built without one (to print its SDL) refuses to answer."""
+
+    async def statistics(info: HubInfo, sector: str | None = None) -> list[StatisticResult]:
         principal = info.context.principal
-        if principal.role not in (Role.ANALYST, Role.OFFICER) and not (
-            principal.role is Role.SERVICE and "statistics" in principal.scopes
-        ):
-            raise RabtError(Code.FORBIDDEN, "Statistics are for analysts, officers and scoped services.")
-        chosen = [s for s in sectors if sector is None or s.name == sector]
-        if sector is not None and not chosen:
+        if sector is not None and sector not in {s.name for s in sectors}:
             raise RabtError(Code.BAD_USER_INPUT, f"sector: one of {[s.name for s in sectors]}.", argument="sector")
-        return [await _compute(info, s, statistic) for s in chosen for statistic in s.statistics]
+        chosen = [s for s in sectors if (sector is None or s.name == sector) and may_read(principal, s.name)]
+        if not chosen:
+            raise RabtError(
+                Code.FORBIDDEN, "Statistics are for analysts, officers (their own sector) and scoped services."
+            )
+        if key is None:
+            raise RabtError(Code.INTERNAL_ERROR, "Statistics are not configured in this schema.")
+        return [await _compute(info, key, s, statistic) for s in chosen for statistic in s.statistics]
 
     return {
         "statistics": strawberry.field(
             resolver=statistics,
             description=(
-                "Aggregate counts per sector for analysts (also officers and services scoped `statistics`). "
-                f"No person-level data; any count below {SMALLEST_COUNT} is withheld."
+                "Aggregate counts per sector for analysts (officers: their own sector; services scoped "
+                f"`statistics`). No person-level data: groups under {SMALLEST_COUNT} are not listed, and "
+                f"counts are perturbed and rounded to a multiple of {BASE}."
             ),
         )
     }

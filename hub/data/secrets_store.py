@@ -9,7 +9,7 @@ from pathlib import Path
 
 import orjson
 
-NAMES = ("RABT_TOKEN_SECRET", "RABT_OTP_PEPPER")
+NAMES = ("RABT_TOKEN_SECRET", "RABT_OTP_PEPPER", "RABT_STATISTICS_KEY")
 
 
 def load_secrets(data_dir: Path, environ: dict[str, str] | None = None) -> dict[str, str]:

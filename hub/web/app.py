@@ -66,7 +66,7 @@ class Hub:
             settings=settings,
             db=db,
             sectors=sectors,
-            schema=schema_for(sectors, subgraph),
+            schema=schema_for(sectors, subgraph, secrets["RABT_STATISTICS_KEY"].encode()),
             signer=signer,
             accounts=build_account_services(settings, db, signer),
         )
