@@ -182,6 +182,19 @@ CASES: list[tuple[str, str, dict[str, Any] | None, Principal | None]] = [
         Principal(Role.INDIVIDUAL, person_id=PERSONA["family_head"]),
     ),
     ("anonymous sees nothing", HEADLINE, {"id": PERSONA["sponsor"]}, None),
+    (
+        "a sponsor recognises the worker but reads no personal details",
+        "query($id: ID!) { person(id: $id) { id nameEn bornOn { gregorian } mobile passports { iqama { status } } } }",
+        {"id": PERSONA["absconding_worker"]},
+        Principal(Role.INDIVIDUAL, person_id=PERSONA["sponsor"]),
+    ),
+    (
+        "the head of a family reads the members' entries in his register",
+        "query($id: ID!) { person(id: $id) {"
+        " civilAffairs { familyRegister { members { relation person { id } } } } } }",
+        {"id": PERSONA["family_head"]},
+        Principal(Role.INDIVIDUAL, person_id=PERSONA["family_head"]),
+    ),
 ]
 
 
@@ -193,6 +206,18 @@ def test_the_gateway_answers_exactly_as_the_hub(
     through_gateway = shapes.ask(shapes.gateway_url, query, variables, as_)
     assert through_hub.get("data") is not None or through_hub.get("errors"), title
     assert comparable(through_gateway) == comparable(through_hub), title
+
+
+def test_through_the_gateway_the_identity_subgraph_withholds_details_from_a_sponsor(shapes: Shapes) -> None:
+    query = "query($id: ID!) { person(id: $id) { nameEn bornOn { gregorian } } }"
+    answer = shapes.ask(
+        shapes.gateway_url,
+        query,
+        {"id": PERSONA["absconding_worker"]},
+        Principal(Role.INDIVIDUAL, person_id=PERSONA["sponsor"]),
+    )
+    assert answer["data"]["person"]["nameEn"] and answer["data"]["person"]["bornOn"] is None
+    assert [(e["extensions"]["code"], e["path"]) for e in answer["errors"]] == [("FORBIDDEN", ["person", "bornOn"])]
 
 
 def test_the_supergraph_names_every_subgraph(shapes: Shapes) -> None:
