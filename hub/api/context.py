@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -28,7 +28,7 @@ from hub.access.gate import Gate
 from hub.access.policy import Access
 from hub.accounts.services import AccountServices
 from hub.audit.trail import AuditBatch
-from hub.contract import ActingAs, Code, RabtError
+from hub.contract import ActingAs, Blocker, Check, Code, RabtError, Rules
 from hub.contract.calendar import riyadh_today
 from hub.contract.loading import Loads
 from hub.contract.principal import Principal
@@ -50,6 +50,7 @@ class RequestContext:
     client_ip: str | None = None
     accounts: AccountServices | None = None
     clock: Callable[[], dt.date] = riyadh_today
+    checks: Mapping[str, Check] = field(default_factory=dict)  # every enabled sector's, by name
     _loaders: dict[Loads[Any, Any], DataLoader[Any, Any]] = field(default_factory=dict)
     _selections: dict[tuple[int, ...], frozenset[str]] = field(default_factory=dict)
 
@@ -104,6 +105,13 @@ class RequestContext:
     async def require_write(self, person_id: str, sector: str, *, allow: frozenset[ActingAs]) -> ActingAs:
         return await self.access.require_write(person_id, sector, allow=allow)
 
+    async def check(self, name: str, person_id: str) -> Blocker | None:
+        found = self.checks.get(name)
+        if found is None:
+            sector = name.partition(".")[0]
+            return Rules(sector, UNAVAILABLE)("SECTOR_UNAVAILABLE")
+        return found.blocker(await self.load(found.loads, person_id))
+
     async def require_known_person(self, person_id: str) -> None:
         if await self.load(person_by_id, person_id) is None:
             raise RabtError(Code.NOT_FOUND, "No person with this ID is registered.", argument="personId")
@@ -137,6 +145,16 @@ def collect_field_names(
             if fragment is not None:
                 collect_field_names(fragment.selection_set, fragments, into)
 
+
+UNAVAILABLE = {
+    "SECTOR_UNAVAILABLE": (
+        "This sector cannot answer a rule of this service now; try again later.",
+        "لا يمكن لهذه الجهة التحقق من أحد شروط الخدمة الآن؛ حاول لاحقاً.",
+        "Try again later.",
+        "أعد المحاولة لاحقاً.",
+    )
+}
+"""A check no enabled sector answers blocks: a rule is never taken as met without its answer."""
 
 HubInfo = strawberry.Info[RequestContext, None]
 """The `info` of the hub's own resolvers."""

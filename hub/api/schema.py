@@ -18,6 +18,7 @@ from strawberry.types.field import StrawberryField
 from hub.accounts.mutations import mutation_fields as account_mutation_fields
 from hub.api import access_log
 from hub.api import people as identity_queries
+from hub.api.eligibility import eligibility_fields
 from hub.api.person import Person
 from hub.api.statistics import statistics_fields
 from hub.api.subjects import gate_subjects
@@ -120,6 +121,7 @@ def build_schema(
             ("identity", identity_queries.fields()),
             ("access log", access_log.fields()),
             ("statistics", statistics_fields(sectors, statistics_key)),
+            ("eligibility", eligibility_fields(sectors)),
             ("hub", hub_query or {}),
         ]
         if identity

@@ -14,14 +14,17 @@ from hub.contract.errors import Code, RabtError
 from hub.contract.ids import ascii_digits, parse_person_id
 from hub.contract.loading import Loads, Reads, loaded, record, row_by, rows_by
 from hub.contract.sector import Sector, SeedContext, Statistic
+from hub.contract.services import Check, Rules, Service, blocked
 from hub.contract.tables import insert_new, person_key, sector_metadata
-from hub.contract.values import CalendarDate, Language, Refusal, refusals
+from hub.contract.values import Blocker, CalendarDate, Language, Refusal, refusals
 
 __all__ = [
     "IDENTITY",
     "IDENTITY_DETAILS",
     "ActingAs",
+    "Blocker",
     "CalendarDate",
+    "Check",
     "Code",
     "Info",
     "Language",
@@ -32,12 +35,15 @@ __all__ = [
     "Refusal",
     "Relation",
     "RelationSource",
+    "Rules",
     "Sector",
     "SectorContext",
     "SeedContext",
+    "Service",
     "Statistic",
     "arabic_digits",
     "ascii_digits",
+    "blocked",
     "insert_new",
     "loaded",
     "of_person",

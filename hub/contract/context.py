@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.contract.access import ActingAs
 from hub.contract.loading import Loads
+from hub.contract.values import Blocker
 
 T = TypeVar("T")
 
@@ -48,6 +49,11 @@ class SectorContext(Protocol):
 
     def today(self) -> dt.date:
         """Today in Riyadh, the date every rule of the request is decided on."""
+        ...
+
+    async def check(self, name: str, person_id: str) -> Blocker | None:
+        """Another sector's `Check` named `name` (e.g. `traffic.unpaid_violations`) for one person:
+        that sector's Blocker, or None. A check no enabled sector answers blocks, as unavailable."""
         ...
 
 

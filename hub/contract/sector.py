@@ -13,6 +13,7 @@ from strawberry.types.field import StrawberryField
 
 from hub.contract.access import RelationSource
 from hub.contract.population import Population
+from hub.contract.services import Check, Service
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ class Sector:
     mutation_fields: Callable[[], Mapping[str, StrawberryField]] = dict
     relations: Sequence[RelationSource] = ()
     statistics: Sequence[Statistic] = ()
+    services: Sequence[Service] = ()
+    checks: Sequence[Check] = ()
 
     def __post_init__(self) -> None:
         foreign = [table.name for table in self.metadata.sorted_tables if not table.name.startswith(f"{self.name}_")]

@@ -38,6 +38,18 @@ class CalendarDate:
 
 
 @strawberry.federation.type(
+    shareable=True, description="A rule that blocks a service now, explained by the sector that owns it."
+)
+class Blocker:
+    sector: str = strawberry.field(description="The sector whose rule this is (traffic for unpaid violations).")
+    code: str = strawberry.field(description="A stable, machine-readable reason, e.g. UNPAID_VIOLATIONS.")
+    message: str = strawberry.field(description="The reason in plain English.")
+    message_ar: str = strawberry.field(description="The reason in plain Arabic.")
+    resolve_by: str = strawberry.field(description="What clears it, in plain English.")
+    resolve_by_ar: str = strawberry.field(description="What clears it, in plain Arabic.")
+
+
+@strawberry.federation.type(
     shareable=True,
     description="Why a mutation did not happen. Nothing was written. `code` is stable; `message` is for people.",
 )
@@ -45,6 +57,13 @@ class Refusal:
     code: str = strawberry.field(description="A stable, machine-readable reason, e.g. IQAMA_EXPIRED.")
     message: str = strawberry.field(description="The reason in plain English.")
     message_ar: str = strawberry.field(description="The reason in plain Arabic.")
+    blockers: list[Blocker] = strawberry.field(
+        default_factory=list,
+        description=(
+            "For a service refused by its rules: every rule that blocks it, each from the sector that "
+            "owns it (the first is `code`); the same list `eligibility` gives. Empty otherwise."
+        ),
+    )
 
 
 def refusals(messages: Mapping[str, tuple[str, str]]) -> Callable[[str], Refusal]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from hub.api.operations import shipped_operations, trusted_documents
 from hub.api.persisted import PersistedQueries
 from hub.api.schema import RabtSchema, schema_for
 from hub.audit.trail import AuditWriter
-from hub.contract import RelationSource, Sector
+from hub.contract import Check, RelationSource, Sector
 from hub.contract.calendar import riyadh_today
 from hub.contract.population import PERSONAS
 from hub.data.db import Database
@@ -74,6 +74,11 @@ class Hub:
     def relation_sources(self) -> Sequence[tuple[str, RelationSource]]:
         return [(sector.name, source) for sector in self.sectors for source in sector.relations]
 
+    def checks(self) -> Mapping[str, Check]:
+        """Every enabled sector's checks by name: a subgraph answers other sectors' rules too, as it
+        decides their relations."""
+        return {check.name: check for sector in self.sectors for check in sector.checks}
+
 
 def graphiql_examples() -> list[tuple[str, str, str]]:
     persona = {p.key: p.id for p in PERSONAS}
@@ -120,6 +125,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
         accounts=hub.accounts,
         max_in_flight=settings.max_in_flight,
         compiled=compiled,
+        checks=hub.checks(),
     )
 
     async def graphql(request: Request) -> Response:

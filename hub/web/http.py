@@ -32,7 +32,7 @@ from hub.api.limits import check_limits, parse_document
 from hub.api.persisted import PersistedQueries, PersistedQueryError
 from hub.api.schema import RabtSchema
 from hub.audit.trail import AuditWriter
-from hub.contract import RelationSource
+from hub.contract import Check, RelationSource
 from hub.contract.errors import Code, RabtError
 from hub.contract.principal import ANONYMOUS, Principal, Role
 from hub.data.db import Database
@@ -80,6 +80,7 @@ class GraphQLEndpoint:
         accounts: AccountServices | None = None,
         compiled: CompiledPath | None = None,
         max_in_flight: int = 8,
+        checks: Mapping[str, Check] | None = None,
     ) -> None:
         self.schema = schema
         self.db = db
@@ -91,6 +92,7 @@ class GraphQLEndpoint:
         self.accounts = accounts
         self.compiled = compiled  # persisted operations answered from a plan; None: always the general path
         self.in_flight = InFlight(max_in_flight)
+        self.checks = checks or {}
 
     async def __call__(self, request: Request) -> Response:
         request_id = _request_id(request.headers.get("x-request-id"))
@@ -146,6 +148,7 @@ class GraphQLEndpoint:
             reads=reads,
             principal=principal,
             gate=Gate(Access(principal, self.db, self.sources)),
+            checks=self.checks,
             request_id=request_id,
             operation_name=parsed.operation_name,
             client_ip=request.client.host if request.client else None,

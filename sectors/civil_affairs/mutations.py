@@ -6,7 +6,7 @@ import re
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from strawberry.types.field import StrawberryField
 
 from hub.contract import (
@@ -15,12 +15,14 @@ from hub.contract import (
     Info,
     RabtError,
     Refusal,
+    blocked,
     parse_person_id,
     record,
     refusals,
 )
-from sectors.civil_affairs.models import DeathRow, NationalAddressRow
-from sectors.civil_affairs.types import NationalAddress
+from sectors.civil_affairs.models import DeathRow, IdCardRow, NationalAddressRow
+from sectors.civil_affairs.services import RENEW_ID_CARD
+from sectors.civil_affairs.types import NationalAddress, NationalIdCard
 
 TEXT_LIMIT = 60
 _ARABIC_LETTER = re.compile(r"[\u0621-\u064A]")
@@ -129,6 +131,56 @@ async def update_national_address(info: Info, input: UpdateNationalAddressInput)
     return NationalAddressUpdated(address=record(NationalAddress, values))
 
 
+@strawberry.input(description="Renew a citizen's national ID card.")
+class RenewIdCardInput:
+    person_id: strawberry.ID = strawberry.field(description="The citizen's national ID.")
+
+
+@strawberry.type(description="A new national ID card was issued; the old one is replaced.")
+class IdCardRenewed:
+    card: NationalIdCard = strawberry.field(description="The new card, valid for ten years.")
+
+
+RenewIdCardResult = Annotated[
+    IdCardRenewed | Refusal,
+    strawberry.union("RenewIdCardResult", description="The new card, or every rule that blocks it."),
+]
+
+CARD_TERM_YEARS = 10
+
+
+async def renew_id_card(info: Info, input: RenewIdCardInput) -> RenewIdCardResult:
+    person_id = parse_person_id(input.person_id, "input.personId")
+    context = info.context
+    await context.require_write(person_id, "civil_affairs", allow=RENEW_ID_CARD.allow)
+    blockers = await RENEW_ID_CARD.blockers(context, person_id)
+    if blockers:
+        return blocked(blockers)
+    today = context.today()
+    async with context.transaction() as session:
+        latest = (
+            await session.execute(
+                select(IdCardRow).where(IdCardRow.person_id == person_id).order_by(IdCardRow.version.desc()).limit(1)
+            )
+        ).scalar_one()
+        await session.execute(
+            update(IdCardRow)
+            .where(IdCardRow.person_id == person_id, IdCardRow.version == latest.version)
+            .values(status="replaced")
+        )
+        values: dict[str, Any] = dict(
+            person_id=person_id,
+            version=latest.version + 1,
+            issued_on=today,
+            expires_on=today.replace(year=today.year + CARD_TERM_YEARS, day=min(today.day, 28)),
+            status="valid",
+        )
+        # The card's version is part of the key: of two concurrent renewals one fails and rolls back.
+        await session.execute(insert(IdCardRow).values(values))
+    context.forget_loaded()
+    return IdCardRenewed(card=record(NationalIdCard, values))
+
+
 def fields() -> dict[str, StrawberryField]:
     return {
         "update_national_address": strawberry.mutation(
@@ -138,6 +190,14 @@ def fields() -> dict[str, StrawberryField]:
                 "for a minor child, or by a civil affairs officer. Every part is checked for its format "
                 "(BAD_USER_INPUT names the field); an ID the registry does not know is NOT_FOUND. "
                 "Refused (PERSON_DECEASED) for a person with a death record."
+            ),
+        ),
+        "renew_id_card": strawberry.mutation(
+            resolver=renew_id_card,
+            description=(
+                "Renew a national ID card for ten years: by the citizen, a parent for a minor, or a civil "
+                "affairs officer, from 180 days before it expires. Refused with every rule that blocks it "
+                "(as eligibility(service: RENEW_ID_CARD)); unpaid traffic violations suspend it."
             ),
         ),
     }

@@ -7,6 +7,7 @@ from sectors.passports import mutations, seed
 from sectors.passports.models import AbscondingReportRow, Base, IqamaRow, VisaRow
 from sectors.passports.person import PassportsOfPerson
 from sectors.passports.relations import SPONSOR
+from sectors.passports.services import ISSUE_EXIT_REENTRY_VISA, ISSUE_FINAL_EXIT_VISA, RENEW_IQAMA
 
 SECTOR = Sector(
     name="passports",
@@ -30,4 +31,5 @@ SECTOR = Sector(
             "absconding_reports", "Absconding (huroob) reports by status.", AbscondingReportRow.__table__, ("status",)
         ),
     ),
+    services=(ISSUE_EXIT_REENTRY_VISA, RENEW_IQAMA, ISSUE_FINAL_EXIT_VISA),
 )

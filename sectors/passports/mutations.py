@@ -5,15 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import func, select
+from sqlalchemy import Row, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.field import StrawberryField
 
-from hub.contract import ActingAs, Code, Info, RabtError, Refusal, insert_new, parse_person_id, record, refusals
-from sectors.passports.models import AbscondingReportRow, IqamaRow, VisaRow
-from sectors.passports.types import Visa
+from hub.contract import Code, Info, RabtError, Refusal, blocked, insert_new, parse_person_id, record, refusals
+from sectors.passports.models import IqamaRow, VisaRow
+from sectors.passports.services import ISSUE_EXIT_REENTRY_VISA, ISSUE_FINAL_EXIT_VISA, RENEW_IQAMA
+from sectors.passports.types import Iqama, Visa
 
 
 @strawberry.enum(description="Single or multiple exit/re-entry.")
@@ -41,19 +43,41 @@ IssueExitReentryVisaResult = Annotated[
 
 _refusal = refusals(
     {
-        "NOT_A_RESIDENT": ("This person holds no iqama.", "لا توجد إقامة لهذا الشخص."),
-        "IQAMA_NOT_VALID": ("The iqama is not valid; renew it first.", "الإقامة غير سارية، يجب تجديدها أولاً."),
         "IQAMA_TOO_SHORT": ("The iqama expires before the visa would end.", "تنتهي الإقامة قبل انتهاء التأشيرة."),
-        "ABSCONDING_REPORT_OPEN": (
-            "An absconding report is open for this person.",
-            "يوجد بلاغ تغيب مفتوح عن هذا الشخص.",
-        ),
-        "VISA_ALREADY_ISSUED": (
-            "An exit/re-entry visa is already issued and unused.",
-            "توجد تأشيرة خروج وعودة صادرة لم تستخدم.",
-        ),
     }
 )
+
+
+async def _current_iqama(session: AsyncSession, person_id: str) -> Row[Any]:
+    return (
+        await session.execute(
+            select(IqamaRow.number, IqamaRow.expires_on, IqamaRow.sponsor_id)
+            .where(IqamaRow.person_id == person_id)
+            .order_by(IqamaRow.issued_on.desc())
+            .limit(1)
+        )
+    ).one()
+
+
+async def _issue_visa(
+    session: AsyncSession, person_id: str, sponsor_id: str, kind: str, days: int, today: dt.date
+) -> dict[str, Any]:
+    return await insert_new(
+        session,
+        VisaRow,
+        dict(
+            person_id=person_id,
+            sponsor_id=sponsor_id,
+            kind=kind,
+            status="issued",
+            issued_on=today,
+            valid_from=today,
+            valid_until=today + dt.timedelta(days=days),
+            allowed_days=days,
+        ),
+        "number",
+        lambda: f"6{secrets.randbelow(10**9):09d}",
+    )
 
 
 async def issue_exit_reentry_visa(info: Info, input: IssueExitReentryVisaInput) -> IssueExitReentryVisaResult:
@@ -61,56 +85,89 @@ async def issue_exit_reentry_visa(info: Info, input: IssueExitReentryVisaInput) 
     if not 1 <= input.days <= 180:
         raise RabtError(Code.BAD_USER_INPUT, "input.days: between 1 and 180.", argument="input.days")
     context = info.context
-    await context.require_write(person_id, "passports", allow=frozenset({ActingAs.SPONSOR}))
+    await context.require_write(person_id, "passports", allow=ISSUE_EXIT_REENTRY_VISA.allow)
+    blockers = await ISSUE_EXIT_REENTRY_VISA.blockers(context, person_id)
+    if blockers:
+        return blocked(blockers)
     today = context.today()
     async with context.transaction() as session:
-        iqama = (
-            await session.execute(
-                select(IqamaRow.expires_on, IqamaRow.status, IqamaRow.sponsor_id)
-                .where(IqamaRow.person_id == person_id)
-                .order_by(IqamaRow.issued_on.desc())
-                .limit(1)
-            )
-        ).first()
-        if iqama is None:
-            return _refusal("NOT_A_RESIDENT")
-        if iqama.status != "valid" or iqama.expires_on < today:
-            return _refusal("IQAMA_NOT_VALID")
+        iqama = await _current_iqama(session, person_id)
         if iqama.expires_on < today + dt.timedelta(days=input.days):
             return _refusal("IQAMA_TOO_SHORT")
-        open_reports = await session.scalar(
-            select(func.count()).where(AbscondingReportRow.person_id == person_id, AbscondingReportRow.status == "open")
-        )
-        if open_reports:
-            return _refusal("ABSCONDING_REPORT_OPEN")
-        unused = await session.scalar(
-            select(func.count()).where(
-                VisaRow.person_id == person_id,
-                VisaRow.kind.in_([kind.value for kind in ExitReentryKind]),
-                VisaRow.status == "issued",
-                VisaRow.valid_until >= today,
-            )
-        )
-        if unused:
-            return _refusal("VISA_ALREADY_ISSUED")
-        values = await insert_new(
-            session,
-            VisaRow,
-            dict(
-                person_id=person_id,
-                sponsor_id=iqama.sponsor_id,
-                kind=input.kind.value,
-                status="issued",
-                issued_on=today,
-                valid_from=today,
-                valid_until=today + dt.timedelta(days=input.days),
-                allowed_days=input.days,
-            ),
-            "number",
-            lambda: f"6{secrets.randbelow(10**9):09d}",
-        )
+        values = await _issue_visa(session, person_id, iqama.sponsor_id, input.kind.value, input.days, today)
     context.forget_loaded()
     return ExitReentryVisaIssued(visa=record(Visa, values))
+
+
+@strawberry.input(description="Renew a resident's iqama for a year.")
+class RenewIqamaInput:
+    person_id: strawberry.ID = strawberry.field(description="The resident's iqama number.")
+
+
+@strawberry.type(description="The iqama was renewed.")
+class IqamaRenewed:
+    iqama: Iqama = strawberry.field(description="The iqama, valid for a year more.")
+
+
+RenewIqamaResult = Annotated[
+    IqamaRenewed | Refusal,
+    strawberry.union("RenewIqamaResult", description="The renewed iqama, or every rule that blocks it."),
+]
+
+
+async def renew_iqama(info: Info, input: RenewIqamaInput) -> RenewIqamaResult:
+    person_id = parse_person_id(input.person_id, "input.personId")
+    context = info.context
+    await context.require_write(person_id, "passports", allow=RENEW_IQAMA.allow)
+    blockers = await RENEW_IQAMA.blockers(context, person_id)
+    if blockers:
+        return blocked(blockers)
+    today = context.today()
+    async with context.transaction() as session:
+        iqama = await _current_iqama(session, person_id)
+        start = max(today, iqama.expires_on)
+        changes = {"expires_on": start + dt.timedelta(days=365), "status": "valid"}
+        # Conditional on what the rules saw: an iqama cancelled meanwhile stays cancelled.
+        await session.execute(
+            update(IqamaRow).where(IqamaRow.number == iqama.number, IqamaRow.status != "cancelled").values(changes)
+        )
+        row = (await session.execute(select(IqamaRow).where(IqamaRow.number == iqama.number))).scalar_one()
+        values = {column.key: getattr(row, column.key) for column in IqamaRow.__table__.columns}
+    context.forget_loaded()
+    return IqamaRenewed(iqama=record(Iqama, values))
+
+
+@strawberry.input(description="Issue a final exit visa for a resident leaving the Kingdom for good.")
+class IssueFinalExitVisaInput:
+    person_id: strawberry.ID = strawberry.field(description="The resident's iqama number.")
+
+
+@strawberry.type(description="The final exit visa was issued; it is valid for 60 days.")
+class FinalExitVisaIssued:
+    visa: Visa = strawberry.field(description="The new final exit visa.")
+
+
+IssueFinalExitVisaResult = Annotated[
+    FinalExitVisaIssued | Refusal,
+    strawberry.union("IssueFinalExitVisaResult", description="The visa, or every rule that blocks it."),
+]
+
+FINAL_EXIT_DAYS = 60
+
+
+async def issue_final_exit_visa(info: Info, input: IssueFinalExitVisaInput) -> IssueFinalExitVisaResult:
+    person_id = parse_person_id(input.person_id, "input.personId")
+    context = info.context
+    await context.require_write(person_id, "passports", allow=ISSUE_FINAL_EXIT_VISA.allow)
+    blockers = await ISSUE_FINAL_EXIT_VISA.blockers(context, person_id)
+    if blockers:
+        return blocked(blockers)
+    today = context.today()
+    async with context.transaction() as session:
+        iqama = await _current_iqama(session, person_id)
+        values = await _issue_visa(session, person_id, iqama.sponsor_id, "final_exit", FINAL_EXIT_DAYS, today)
+    context.forget_loaded()
+    return FinalExitVisaIssued(visa=record(Visa, values))
 
 
 def fields() -> dict[str, StrawberryField]:
@@ -119,8 +176,25 @@ def fields() -> dict[str, StrawberryField]:
             resolver=issue_exit_reentry_visa,
             description=(
                 "Issue an exit/re-entry visa for a resident: by their sponsor or a passports officer. "
-                "Refused when the iqama is not valid for the whole stay, an absconding report is open, "
-                "or an unused exit/re-entry visa exists."
+                "Refused with every rule that blocks it (as eligibility(service: ISSUE_EXIT_REENTRY_VISA): no "
+                "valid iqama or passport, an open absconding report, an unused exit/re-entry visa), or "
+                "IQAMA_TOO_SHORT when the iqama ends before the stay would."
+            ),
+        ),
+        "renew_iqama": strawberry.mutation(
+            resolver=renew_iqama,
+            description=(
+                "Renew an iqama for a year (from its expiry, or today once expired): by the sponsor or a "
+                "passports officer. Refused with every rule that blocks it (as eligibility(service: "
+                "RENEW_IQAMA)), traffic's unpaid violations included."
+            ),
+        ),
+        "issue_final_exit_visa": strawberry.mutation(
+            resolver=issue_final_exit_visa,
+            description=(
+                "Issue a final exit visa, valid 60 days: by the sponsor or a passports officer. Refused with "
+                "every rule that blocks it (as eligibility(service: ISSUE_FINAL_EXIT_VISA)): unpaid traffic "
+                "violations of the person or of anyone they sponsor block it."
             ),
         ),
     }

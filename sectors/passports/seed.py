@@ -46,7 +46,8 @@ async def seed(ctx: SeedContext) -> None:
     for person in ctx.population.people:
         if person.kind.value == "citizen" and rng.random() < 0.3:
             continue  # not every citizen holds a passport
-        issued = today - _days(rng.randrange(30, 3600))
+        # Residents keep a valid passport (renewed at their embassy) to hold an iqama; citizens' may lapse.
+        issued = today - _days(rng.randrange(30, 3600 if person.kind.value == "citizen" else 1700))
         expires = issued + _days(365 * (10 if person.kind.value == "citizen" and person.age_on(today) >= 21 else 5))
         letter = "A" if person.nationality == "SAU" else "P"
         passports.append(

@@ -6,6 +6,7 @@ from hub.contract import Sector, Statistic
 from sectors.traffic import mutations, seed
 from sectors.traffic.models import AccidentReportRow, Base, DrivingLicenceRow, VehicleRow, ViolationRow
 from sectors.traffic.person import TrafficOfPerson
+from sectors.traffic.services import RENEW_DRIVING_LICENCE, UNPAID_VIOLATIONS, UNPAID_VIOLATIONS_OF_DEPENDANT
 
 # No relations: owning a vehicle or sharing an accident gives no one access to another's records.
 SECTOR = Sector(
@@ -39,4 +40,6 @@ SECTOR = Sector(
             ("handled_by", "status"),
         ),
     ),
+    services=(RENEW_DRIVING_LICENCE,),
+    checks=(UNPAID_VIOLATIONS, UNPAID_VIOLATIONS_OF_DEPENDANT),
 )

@@ -26,3 +26,10 @@ accident_reports_by_person = rows_by(
     "person_id",
     order_by=[accident_reports.c.occurred_on.desc(), accident_reports.c.report_number],
 )
+unpaid_violations_by_person = rows_by(
+    Violation,
+    violations,
+    "person_id",
+    order_by=[violations.c.committed_on.desc(), violations.c.number],
+    where=violations.c.status == "unpaid",
+)

@@ -9,9 +9,21 @@ import strawberry
 from sqlalchemy import select, update
 from strawberry.types.field import StrawberryField
 
-from hub.contract import ActingAs, Code, Info, RabtError, Refusal, ascii_digits, parse_person_id, record, refusals
-from sectors.traffic.models import ViolationRow
-from sectors.traffic.types import Violation
+from hub.contract import (
+    ActingAs,
+    Code,
+    Info,
+    RabtError,
+    Refusal,
+    ascii_digits,
+    blocked,
+    parse_person_id,
+    record,
+    refusals,
+)
+from sectors.traffic.models import DrivingLicenceRow, ViolationRow
+from sectors.traffic.services import RENEW_DRIVING_LICENCE
+from sectors.traffic.types import DrivingLicence, Violation
 
 OBJECTION_WINDOW = dt.timedelta(days=30)
 REASON_MAX = 500
@@ -41,8 +53,8 @@ _refusal = refusals(
             "لا توجد مخالفة بهذا الرقم لهذا الشخص.",
         ),
         "VIOLATION_NOT_UNPAID": (
-            "Only an unpaid violation can be objected to; this one is paid or already objected.",
-            "لا يمكن الاعتراض إلا على مخالفة غير مسددة، وهذه المخالفة مسددة أو معترض عليها.",
+            "Only an unpaid violation can be objected to or paid; this one is paid or objected.",
+            "لا يمكن الاعتراض أو السداد إلا لمخالفة غير مسددة، وهذه المخالفة مسددة أو معترض عليها.",
         ),
         "OBJECTION_WINDOW_CLOSED": (
             "An objection must be filed within 30 days of the violation.",
@@ -102,6 +114,99 @@ async def object_to_traffic_violation(
     return TrafficViolationObjected(violation=record(Violation, {**vars(violation), **changes}))
 
 
+@strawberry.input(description="Renew a driving licence.")
+class RenewDrivingLicenceInput:
+    person_id: strawberry.ID = strawberry.field(description="The holder's national ID or iqama number.")
+
+
+@strawberry.type(description="The driving licence was renewed.")
+class DrivingLicenceRenewed:
+    licence: DrivingLicence = strawberry.field(description="The licence, valid for ten more years.")
+
+
+RenewDrivingLicenceResult = Annotated[
+    DrivingLicenceRenewed | Refusal,
+    strawberry.union("RenewDrivingLicenceResult", description="The renewed licence, or every rule that blocks it."),
+]
+
+LICENCE_TERM_YEARS = 10
+
+
+async def renew_driving_licence(info: Info, input: RenewDrivingLicenceInput) -> RenewDrivingLicenceResult:
+    person_id = parse_person_id(input.person_id, "input.personId")
+    context = info.context
+    await context.require_write(person_id, "traffic", allow=RENEW_DRIVING_LICENCE.allow)
+    blockers = await RENEW_DRIVING_LICENCE.blockers(context, person_id)
+    if blockers:
+        return blocked(blockers)
+    today = context.today()
+    async with context.transaction() as session:
+        licence = (
+            await session.execute(
+                select(DrivingLicenceRow)
+                .where(DrivingLicenceRow.person_id == person_id)
+                .order_by(DrivingLicenceRow.issued_on.desc(), DrivingLicenceRow.number)
+                .limit(1)
+            )
+        ).scalar_one()
+        start = max(today, licence.expires_on)
+        changes = {
+            "issued_on": today,
+            "expires_on": start.replace(year=start.year + LICENCE_TERM_YEARS, day=min(start.day, 28)),
+            "status": "valid",
+        }
+        # Conditional on what the rules saw, so a licence suspended meanwhile is not renewed.
+        await session.execute(
+            update(DrivingLicenceRow)
+            .where(DrivingLicenceRow.number == licence.number, DrivingLicenceRow.status != "suspended")
+            .values(changes)
+        )
+        values = {column: getattr(licence, column) for column in ("number", "licence_class")} | changes
+    context.forget_loaded()
+    return DrivingLicenceRenewed(licence=record(DrivingLicence, values))
+
+
+@strawberry.input(description="Pay a traffic violation's fine.")
+class PayTrafficViolationInput:
+    person_id: strawberry.ID = strawberry.field(description="The violator's national ID or iqama number.")
+    violation_number: str = strawberry.field(description="The violation's number.")
+
+
+@strawberry.type(description="The fine was paid.")
+class TrafficViolationPaid:
+    violation: Violation = strawberry.field(description="The violation, now paid.")
+
+
+PayTrafficViolationResult = Annotated[
+    TrafficViolationPaid | Refusal,
+    strawberry.union("PayTrafficViolationResult", description="The paid violation, or why it could not be paid."),
+]
+
+
+async def pay_traffic_violation(info: Info, input: PayTrafficViolationInput) -> PayTrafficViolationResult:
+    person_id = parse_person_id(input.person_id, "input.personId")
+    number = _violation_number(input.violation_number)
+    context = info.context
+    await context.require_write(person_id, "traffic", allow=frozenset({ActingAs.SELF}))
+    async with context.transaction() as session:
+        violation = (
+            await session.execute(
+                select(ViolationRow).where(ViolationRow.number == number, ViolationRow.person_id == person_id)
+            )
+        ).scalar_one_or_none()
+        if violation is None:
+            return _refusal("VIOLATION_NOT_FOUND")
+        paid = await session.execute(
+            update(ViolationRow)
+            .where(ViolationRow.number == number, ViolationRow.status == "unpaid")
+            .values(status="paid")
+        )
+        if paid.rowcount != 1:
+            return _refusal("VIOLATION_NOT_UNPAID")
+    context.forget_loaded()
+    return TrafficViolationPaid(violation=record(Violation, {**vars(violation), "status": "paid"}))
+
+
 def fields() -> dict[str, StrawberryField]:
     return {
         "object_to_traffic_violation": strawberry.mutation(
@@ -111,6 +216,21 @@ def fields() -> dict[str, StrawberryField]:
                 "officer. The violation becomes objected. Refused when the violation is not the person's "
                 "(VIOLATION_NOT_FOUND), is not unpaid (VIOLATION_NOT_UNPAID) or is older than 30 days "
                 "(OBJECTION_WINDOW_CLOSED)."
+            ),
+        ),
+        "renew_driving_licence": strawberry.mutation(
+            resolver=renew_driving_licence,
+            description=(
+                "Renew a driving licence for ten years (from its expiry, or today if it has expired): by the "
+                "holder or a traffic officer, from 180 days before it expires. Refused with every rule that "
+                "blocks it (the same as eligibility(service: RENEW_DRIVING_LICENCE))."
+            ),
+        ),
+        "pay_traffic_violation": strawberry.mutation(
+            resolver=pay_traffic_violation,
+            description=(
+                "Pay an unpaid traffic violation: by the violator or a traffic officer. Refused when the "
+                "violation is not the person's (VIOLATION_NOT_FOUND) or is not unpaid (VIOLATION_NOT_UNPAID)."
             ),
         ),
     }

@@ -1,0 +1,56 @@
+"""`eligibility(personId, service)`: whether a service can be done for a person now, and if not,
+every rule that blocks it, each explained by the sector that owns it — the same list the service's
+mutation refuses with."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+import strawberry
+from strawberry.types.field import StrawberryField
+
+from hub.api.context import HubInfo
+from hub.contract import Blocker, Code, RabtError, Sector, Service, parse_person_id
+
+
+@strawberry.type(description="Whether a service can be done for a person now.")
+class Eligibility:
+    allowed: bool = strawberry.field(description="True when nothing blocks the service.")
+    blockers: list[Blocker] = strawberry.field(
+        description="Every rule that blocks it, in the order the service checks them; empty when allowed."
+    )
+
+
+def eligibility_fields(sectors: Sequence[Sector]) -> dict[str, StrawberryField]:
+    services: dict[str, Service] = {service.name: service for sector in sectors for service in sector.services}
+    if not services:
+        return {}
+    names = strawberry.enum(
+        enum.Enum("ServiceName", {name: name for name in sorted(services)}),  # type: ignore[misc]
+        description="The services `eligibility` can be asked about.",
+    )
+
+    async def eligibility(info: HubInfo, person_id: strawberry.ID, service: enum.Enum) -> Eligibility:
+        subject = parse_person_id(person_id, "personId")
+        chosen = services.get(service.value)
+        if chosen is None:  # an enum value of a service this schema no longer serves
+            raise RabtError(Code.BAD_USER_INPUT, "service: not served here.", argument="service")
+        context = info.context
+        acting_as = await context.require_write(subject, chosen.sector, allow=chosen.allow)
+        context.gate.open(subject, chosen.sector, acting_as, {"eligibility"})
+        blockers = await chosen.blockers(context, subject)
+        return Eligibility(allowed=not blockers, blockers=blockers)
+
+    # Built at run time, so strawberry cannot read the enum from the source: set it.
+    eligibility.__annotations__ = {"info": HubInfo, "person_id": strawberry.ID, "service": names, "return": Eligibility}
+    return {
+        "eligibility": strawberry.field(
+            resolver=eligibility,
+            description=(
+                "Whether `service` can be done for the person now, and every rule that blocks it. Asked "
+                "by whoever may ask for the service itself (the person, a guardian or sponsor as the "
+                "service allows, an officer of its sector); FORBIDDEN otherwise."
+            ),
+        )
+    }

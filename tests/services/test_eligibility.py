@@ -1,0 +1,327 @@
+"""Services: eligibility answers with exactly the blockers the service's mutation refuses with, each
+from the sector that owns the rule (traffic's unpaid violations block passports' and civil affairs'
+services), a refused service writes nothing, and an allowed one does what it says."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import delete, insert, select, text, update
+
+from hub.contract.calendar import riyadh_today
+from sectors.civil_affairs.models import IdCardRow
+from sectors.passports.models import AbscondingReportRow, IqamaRow, PassportRow, VisaRow
+from sectors.traffic.models import DrivingLicenceRow, ViolationRow
+from tests.conftest import PERSONA, Api, individual, officer
+
+ELIGIBILITY = """query($id: ID!, $service: ServiceName!) {
+  eligibility(personId: $id, service: $service) {
+    allowed blockers { sector code message messageAr resolveBy resolveByAr }
+  }
+}"""
+
+MUTATION = {
+    "ISSUE_EXIT_REENTRY_VISA": (
+        "issueExitReentryVisa",
+        "IssueExitReentryVisaInput",
+        {"kind": "SINGLE", "days": 1},
+        "passports",
+    ),
+    "RENEW_IQAMA": ("renewIqama", "RenewIqamaInput", {}, "passports"),
+    "ISSUE_FINAL_EXIT_VISA": ("issueFinalExitVisa", "IssueFinalExitVisaInput", {}, "passports"),
+    "RENEW_DRIVING_LICENCE": ("renewDrivingLicence", "RenewDrivingLicenceInput", {}, "traffic"),
+    "RENEW_ID_CARD": ("renewIdCard", "RenewIdCardInput", {}, "civil_affairs"),
+}
+TABLES = {
+    "passports": (IqamaRow, VisaRow, PassportRow, AbscondingReportRow),
+    "traffic": (DrivingLicenceRow, ViolationRow),
+    "civil_affairs": (IdCardRow,),
+}
+
+
+def _mutation(service: str) -> str:
+    name, input_type, _, _ = MUTATION[service]
+    return f"""mutation($input: {input_type}!) {{ {name}(input: $input) {{
+      __typename
+      ... on Refusal {{ code blockers {{ sector code message messageAr resolveBy resolveByAr }} }}
+    }} }}"""
+
+
+async def _rows(api: Api, sector: str) -> list[tuple[Any, ...]]:
+    async with api.hub.db.connect() as connection:
+        found = []
+        for table in TABLES[sector]:
+            found += [
+                tuple(row) for row in await connection.execute(select(table).order_by(*table.__table__.primary_key))
+            ]
+        return found
+
+
+async def asked(api: Api, service: str, person_id: str, caller: Any) -> list[dict[str, Any]]:
+    """The blockers eligibility gives, after checking that the mutation refuses with the same ones
+    and writes nothing; [] when it is allowed (the mutation is then not run)."""
+    result = await api.query(ELIGIBILITY, {"id": person_id, "service": service}, as_=caller)
+    assert "errors" not in result, result
+    eligibility = result["data"]["eligibility"]
+    assert eligibility["allowed"] is (not eligibility["blockers"])
+    if eligibility["allowed"]:
+        return []
+    name, _, extra, sector = MUTATION[service]
+    before = await _rows(api, sector)
+    refused = await api.query(_mutation(service), {"input": {"personId": person_id, **extra}}, as_=caller)
+    assert refused["data"][name]["__typename"] == "Refusal", refused
+    assert refused["data"][name]["blockers"] == eligibility["blockers"]
+    assert refused["data"][name]["code"] == eligibility["blockers"][0]["code"]
+    assert await _rows(api, sector) == before, "a refused service wrote something"
+    return eligibility["blockers"]  # type: ignore[no-any-return]
+
+
+def codes(blockers: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(blocker["sector"], blocker["code"]) for blocker in blockers]
+
+
+@asynccontextmanager
+async def data(api: Api, *changes: Any, undo: Any) -> AsyncIterator[None]:
+    async with api.hub.db.connect() as connection:
+        for change in changes:
+            await connection.execute(change)
+        await connection.commit()
+    try:
+        yield
+    finally:
+        async with api.hub.db.connect() as connection:
+            for change in undo:
+                await connection.execute(change)
+            await connection.commit()
+
+
+def unpaid_violation(person_id: str, number: str) -> Any:
+    today = riyadh_today()
+    return insert(ViolationRow).values(
+        number=number,
+        person_id=person_id,
+        kind="speeding",
+        city_ar="الرياض",
+        city_en="Riyadh",
+        committed_on=today - dt.timedelta(days=2),
+        fine_sar=300,
+        due_on=today + dt.timedelta(days=28),
+        status="unpaid",
+    )
+
+
+RENEW_IQAMA = """mutation($input: RenewIqamaInput!) { renewIqama(input: $input) {
+  ... on IqamaRenewed { iqama { expiresOn { gregorian } status } } } }"""
+RENEW_LICENCE = """mutation($input: RenewDrivingLicenceInput!) { renewDrivingLicence(input: $input) {
+  ... on DrivingLicenceRenewed { licence { expiresOn { gregorian } } } } }"""
+PAY = """mutation($input: PayTrafficViolationInput!) { payTrafficViolation(input: $input) {
+  __typename ... on Refusal { code } } }"""
+
+WORKER, SPONSOR = PERSONA["absconding_worker"], individual("sponsor")
+PASSPORTS = officer("passports")
+
+
+async def test_a_citizen_holds_no_iqama_for_any_passports_service(api: Api) -> None:
+    for service in ("ISSUE_EXIT_REENTRY_VISA", "RENEW_IQAMA", "ISSUE_FINAL_EXIT_VISA"):
+        assert codes(await asked(api, service, PERSONA["sponsor"], PASSPORTS)) == [("passports", "NOT_A_RESIDENT")]
+
+
+async def test_every_rule_of_a_blocked_worker_is_listed_by_the_sector_that_owns_it(api: Api) -> None:
+    """The demo worker has an open absconding report; with an unpaid fine, an expired passport and
+    an expired iqama too, each service lists each of its rules, traffic's from traffic."""
+    yesterday = riyadh_today() - dt.timedelta(days=1)
+    async with api.hub.db.connect() as connection:
+        passports = [
+            tuple(r)
+            for r in await connection.execute(
+                select(PassportRow.number, PassportRow.status, PassportRow.expires_on).where(
+                    PassportRow.person_id == WORKER
+                )
+            )
+        ]
+        iqama = (
+            await connection.execute(select(IqamaRow.status, IqamaRow.expires_on).where(IqamaRow.person_id == WORKER))
+        ).one()
+    async with data(
+        api,
+        unpaid_violation(WORKER, "9900000001"),
+        update(PassportRow).where(PassportRow.person_id == WORKER).values(status="expired", expires_on=yesterday),
+        update(IqamaRow).where(IqamaRow.person_id == WORKER).values(status="expired", expires_on=yesterday),
+        undo=[
+            delete(ViolationRow).where(ViolationRow.number == "9900000001"),
+            *(
+                update(PassportRow).where(PassportRow.number == n).values(status=s, expires_on=e)
+                for n, s, e in passports
+            ),
+            update(IqamaRow).where(IqamaRow.person_id == WORKER).values(status=iqama[0], expires_on=iqama[1]),
+        ],
+    ):
+        exit_reentry = await asked(api, "ISSUE_EXIT_REENTRY_VISA", WORKER, SPONSOR)
+        renewal = await asked(api, "RENEW_IQAMA", WORKER, SPONSOR)
+        final_exit = await asked(api, "ISSUE_FINAL_EXIT_VISA", WORKER, PASSPORTS)
+    assert codes(exit_reentry) == [
+        ("passports", "IQAMA_NOT_VALID"),
+        ("passports", "PASSPORT_NOT_VALID"),
+        ("passports", "ABSCONDING_REPORT_OPEN"),
+    ]
+    assert codes(renewal) == [
+        ("passports", "PASSPORT_NOT_VALID"),
+        ("passports", "ABSCONDING_REPORT_OPEN"),
+        ("traffic", "UNPAID_VIOLATIONS"),
+    ]
+    assert codes(final_exit) == [
+        ("passports", "IQAMA_NOT_VALID"),
+        ("passports", "PASSPORT_NOT_VALID"),
+        ("traffic", "UNPAID_VIOLATIONS"),
+    ]
+    assert all(b["message"] and b["messageAr"] and b["resolveBy"] and b["resolveByAr"] for b in renewal)
+
+
+async def _worker_with_dependant(api: Api) -> tuple[str, str, str]:
+    async with api.hub.db.connect() as connection:
+        return tuple(  # type: ignore[return-value]
+            (
+                await connection.execute(
+                    text(
+                        "SELECT w.sponsor_id, w.person_id, d.person_id FROM passports_iqamas w "
+                        "JOIN passports_iqamas d ON d.sponsor_id = w.person_id "
+                        "WHERE w.status = 'valid' AND d.status <> 'cancelled' AND w.sponsor_id LIKE '1%' "
+                        "ORDER BY w.person_id, d.person_id LIMIT 1"
+                    )
+                )
+            ).one()
+        )
+
+
+async def test_a_dependants_unpaid_fine_blocks_the_final_exit_without_naming_the_dependant(api: Api) -> None:
+    sponsor, worker, dependant = await _worker_with_dependant(api)
+    before = await asked(api, "ISSUE_FINAL_EXIT_VISA", worker, individual(sponsor))
+    assert ("traffic", "DEPENDANT_UNPAID_VIOLATIONS") not in codes(before)
+    async with data(
+        api,
+        unpaid_violation(dependant, "9900000002"),
+        undo=[delete(ViolationRow).where(ViolationRow.number == "9900000002")],
+    ):
+        blocked = await asked(api, "ISSUE_FINAL_EXIT_VISA", worker, individual(sponsor))
+    assert codes(blocked)[-1] == ("traffic", "DEPENDANT_UNPAID_VIOLATIONS")
+    assert all(dependant not in str(b) for b in blocked)
+
+
+async def test_an_iqama_renewal_allowed_extends_it_by_a_year(api: Api) -> None:
+    sponsor, worker, _ = await _worker_with_dependant(api)
+    if await asked(api, "RENEW_IQAMA", worker, individual(sponsor)):
+        return  # this worker has a blocker of its own in this seed; the refusal was compared above
+    async with api.hub.db.connect() as connection:
+        expires = (
+            await connection.execute(select(IqamaRow.expires_on).where(IqamaRow.person_id == worker))
+        ).scalar_one()
+    try:
+        renewed = await api.query(
+            RENEW_IQAMA,
+            {"input": {"personId": worker}},
+            as_=individual(sponsor),
+        )
+        iqama = renewed["data"]["renewIqama"]["iqama"]
+        assert iqama["status"] == "VALID"
+        assert iqama["expiresOn"]["gregorian"] == str(max(riyadh_today(), expires) + dt.timedelta(days=365))
+    finally:
+        async with api.hub.db.connect() as connection:
+            await connection.execute(update(IqamaRow).where(IqamaRow.person_id == worker).values(expires_on=expires))
+            await connection.commit()
+
+
+async def test_a_driving_licence_is_renewed_only_in_its_window_and_without_unpaid_fines(api: Api) -> None:
+    traffic = officer("traffic")
+    assert codes(await asked(api, "RENEW_DRIVING_LICENCE", PERSONA["minor_child"], traffic)) == [
+        ("traffic", "NO_DRIVING_LICENCE")
+    ]
+    unpaid = await asked(api, "RENEW_DRIVING_LICENCE", PERSONA["unpaid_violations"], traffic)
+    assert ("traffic", "UNPAID_VIOLATIONS") in codes(unpaid)
+    holder = PERSONA["sponsor"]
+    async with api.hub.db.connect() as connection:
+        licence = (
+            await connection.execute(select(DrivingLicenceRow).where(DrivingLicenceRow.person_id == holder))
+        ).one()
+        kept = {"issued_on": licence.issued_on, "expires_on": licence.expires_on, "status": licence.status}
+    far, soon = riyadh_today() + dt.timedelta(days=181), riyadh_today() + dt.timedelta(days=179)
+    restore = update(DrivingLicenceRow).where(DrivingLicenceRow.number == licence.number).values(kept)
+    async with data(
+        api,
+        update(DrivingLicenceRow)
+        .where(DrivingLicenceRow.number == licence.number)
+        .values(expires_on=far, status="suspended"),
+        undo=[restore],
+    ):
+        assert codes(await asked(api, "RENEW_DRIVING_LICENCE", holder, individual(holder))) == [
+            ("traffic", "LICENCE_SUSPENDED"),
+            ("traffic", "TOO_EARLY_TO_RENEW"),
+        ]
+    async with data(
+        api,
+        update(DrivingLicenceRow)
+        .where(DrivingLicenceRow.number == licence.number)
+        .values(expires_on=soon, status="valid"),
+        undo=[restore],
+    ):
+        assert await asked(api, "RENEW_DRIVING_LICENCE", holder, individual(holder)) == []
+        renewed = await api.query(
+            RENEW_LICENCE,
+            {"input": {"personId": holder}},
+            as_=individual(holder),
+        )
+        assert renewed["data"]["renewDrivingLicence"]["licence"]["expiresOn"]["gregorian"].startswith(
+            str(soon.year + 10)
+        )
+
+
+async def test_unpaid_traffic_fines_suspend_an_id_card_renewal(api: Api) -> None:
+    civil = officer("civil_affairs")
+    assert codes(await asked(api, "RENEW_ID_CARD", WORKER, civil)) == [("civil_affairs", "NO_ID_CARD")]
+    blockers = await asked(api, "RENEW_ID_CARD", PERSONA["unpaid_violations"], civil)
+    assert codes(blockers)[-1] == ("traffic", "UNPAID_VIOLATIONS")
+
+
+async def test_eligibility_is_for_whoever_may_ask_for_the_service(api: Api) -> None:
+    refused = await api.query(ELIGIBILITY, {"id": WORKER, "service": "RENEW_IQAMA"}, as_=officer("traffic"))
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN" and refused["data"] is None
+    stranger = await api.query(ELIGIBILITY, {"id": WORKER, "service": "RENEW_IQAMA"}, as_=individual("visitor"))
+    assert stranger["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_paying_a_violation_clears_the_block(api: Api) -> None:
+    person = PERSONA["unpaid_violations"]
+    async with api.hub.db.connect() as connection:
+        unpaid = list(
+            (
+                await connection.execute(
+                    select(ViolationRow.number).where(ViolationRow.person_id == person, ViolationRow.status == "unpaid")
+                )
+            ).scalars()
+        )
+    assert unpaid
+    try:
+        for number in unpaid:
+            paid = await api.query(
+                PAY,
+                {"input": {"personId": person, "violationNumber": number}},
+                as_=individual("unpaid_violations"),
+            )
+            assert paid["data"]["payTrafficViolation"]["__typename"] == "TrafficViolationPaid"
+        again = await api.query(
+            PAY,
+            {"input": {"personId": person, "violationNumber": unpaid[0]}},
+            as_=individual("unpaid_violations"),
+        )
+        assert again["data"]["payTrafficViolation"]["code"] == "VIOLATION_NOT_UNPAID"
+        assert ("traffic", "UNPAID_VIOLATIONS") not in codes(
+            await asked(api, "RENEW_ID_CARD", person, officer("civil_affairs"))
+        )
+    finally:
+        async with api.hub.db.connect() as connection:
+            await connection.execute(
+                update(ViolationRow).where(ViolationRow.number.in_(unpaid)).values(status="unpaid")
+            )
+            await connection.commit()
