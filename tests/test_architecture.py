@@ -25,10 +25,36 @@ def test_import_rules_hold() -> None:
     assert "0 broken" in done.stdout
 
 
-def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
-    lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
-    assert lint, "import-linter is a test dependency"
-    return subprocess.run([lint], cwd=root, capture_output=True, text=True, check=False)
+def copy_of_project(
+    target: Path,
+    parts: tuple[str, ...] = ("hub", "sectors", "pyproject.toml"),
+    without: tuple[str, ...] = ("__pycache__", "static"),
+) -> Path:
+    """`parts` of the project (folders or files) copied under `target`, leaving out the folders
+    and files named in `without` (by default caches and GraphiQL's assets)."""
+    for part in parts:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, target / part, ignore=shutil.ignore_patterns(*without))
+        else:
+            shutil.copy(source, target / part)
+    return target
+
+
+def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    """import-linter over the `hub` and `sectors` of `root` (a copy of the project), by its pyproject.toml."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+    )
 
 
 @pytest.mark.parametrize(
@@ -43,26 +69,10 @@ def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
 def test_an_import_past_the_rules_breaks_them(tmp_path: Path, module: str, forbidden: str) -> None:
     """The rules are an allow-list: whatever a sector (or a lower layer) imports beyond what it
     may, by any name, is refused."""
-    for part in ("hub", "sectors", "pyproject.toml"):
-        source = ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__", "static"))
-        else:
-            shutil.copy(source, tmp_path / part)
+    copy_of_project(tmp_path)
     target = tmp_path / module
     target.write_text(f"import {forbidden}  # noqa\n" + target.read_text())
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
-    )
+    done = lint_imports(tmp_path)
     assert done.returncode != 0, done.stdout
     assert forbidden in done.stdout
 

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from hub.cli import compose_file
+from hub.cli import compose_file, new_sector
 from hub.settings import Settings, SettingsError
 
 SCHEMAS = Path("schemas")
@@ -203,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.set_defaults(run=_token)
 
     compose_file.add_parser(commands)
+    new_sector.add_parser(commands)
     return parser
 
 
