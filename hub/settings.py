@@ -24,7 +24,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=PREFIX, frozen=True, extra="ignore")
 
     mode: Literal["demo", "production"] = Field(
-        "demo", description="`production` refuses demo conveniences (persona tokens, fault switches)."
+        "demo",
+        description=(
+            "`production` refuses demo conveniences (persona tokens, fault switches); "
+            "unset: demo on the embedded SQLite database, production on any other"
+        ),
     )
     data_dir: Path = Field(DEFAULT_DATA_DIR, description="where the embedded demo keeps its database and secrets")
     database_url: str = Field("", description="SQLAlchemy async URL; default: SQLite in the data directory")
@@ -56,6 +60,9 @@ class Settings(BaseSettings):
     def _embedded_database(self) -> Settings:
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite+aiosqlite:///{self.data_dir / 'rabt.db'}")
+        # A hub on a real database is a deployment: it is the demo only when it says so.
+        if "mode" not in self.model_fields_set and not self.database_url.startswith("sqlite"):
+            object.__setattr__(self, "mode", "production")
         return self
 
     @property

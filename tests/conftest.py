@@ -8,6 +8,7 @@ In CI (CI=true) an unreachable PostgreSQL fails the run; elsewhere its tests ski
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -159,8 +160,25 @@ def _secrets_from_env() -> Iterator[None]:
             os.environ[name] = value
 
 
+@contextlib.asynccontextmanager
+async def own_hub(tmp_path: Path, **settings_given: Any) -> AsyncIterator[tuple[Hub, httpx.AsyncClient]]:
+    """A started hub on a SQLite file of the test's own (for tests that change its settings or break
+    its database), and a client that receives the app's error responses rather than its exceptions."""
+    settings = Settings(
+        **{"database_url": f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}", "data_dir": tmp_path, "seed_people": 0}
+        | settings_given
+    )
+    hub = Hub.build(settings)
+    app = create_app(settings, hub)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://rabt.test") as client:
+            yield hub, client
+
+
 async def _seeded_api(url: str, backend: str, data_dir: Path) -> AsyncIterator[Api]:
-    settings = Settings(database_url=url, data_dir=data_dir, seed_people=TEST_PEOPLE, seed=2026)
+    # The demo on either database, so GraphiQL's demo callers and their tokens are there on both.
+    settings = Settings(database_url=url, data_dir=data_dir, seed_people=TEST_PEOPLE, seed=2026, mode="demo")
     hub = Hub.build(settings)
     app = create_app(settings, hub)
     async with app.router.lifespan_context(app):

@@ -11,12 +11,18 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
+CALLER = "Caller:"
+
 
 @dataclass(frozen=True)
 class Operation:
+    """A shipped operation. Its file opens with comment lines: the title, then `# Caller: KEY`,
+    the demo caller it needs (hub.web.demo). The document is what follows them."""
+
     name: str
     title: str
     document: str
+    caller: str | None = None
 
 
 @cache
@@ -24,11 +30,15 @@ def shipped_operations() -> tuple[Operation, ...]:
     found = []
     for entry in sorted(files("hub.api").joinpath("operations").iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".graphql"):
-            text = entry.read_text(encoding="utf-8")
-            first = text.splitlines()[0] if text else ""
-            title = first.lstrip("# ").strip() if first.startswith("#") else entry.name[: -len(".graphql")]
-            body = "\n".join(text.splitlines()[1:]) if first.startswith("#") else text
-            found.append(Operation(name=entry.name[: -len(".graphql")], title=title, document=body.strip() + "\n"))
+            name = entry.name[: -len(".graphql")]
+            lines = entry.read_text(encoding="utf-8").splitlines()
+            comments = []
+            while lines and lines[0].startswith("#"):
+                comments.append(lines.pop(0).lstrip("# ").strip())
+            callers = [line[len(CALLER) :].split()[0] for line in comments if line.startswith(CALLER)]
+            titles = [line for line in comments if not line.startswith(CALLER)]
+            document = "\n".join(lines).strip() + "\n"
+            found.append(Operation(name, titles[0] if titles else name, document, callers[0] if callers else None))
     return tuple(found)
 
 

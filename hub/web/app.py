@@ -33,7 +33,8 @@ from hub.data.secrets_store import load_secrets
 from hub.registry import enabled_sectors
 from hub.seed import create_tables, seed
 from hub.settings import Settings
-from hub.web.graphiql import BOOT_SCRIPT_CSP_HASH, graphiql_page
+from hub.web.demo import TOKEN_PATH, DemoTokens, demo_callers
+from hub.web.graphiql import BOOT_SCRIPT_CSP_HASH, Tab, graphiql_page
 from hub.web.http import GraphQLEndpoint
 
 log = logging.getLogger("rabt")
@@ -80,7 +81,8 @@ class Hub:
         return {check.name: check for sector in self.sectors for check in sector.checks}
 
 
-def graphiql_examples() -> list[tuple[str, str, str]]:
+def graphiql_tabs() -> list[Tab]:
+    """One tab per shipped operation, the headline first, with variables that suit its caller."""
     persona = {p.key: p.id for p in PERSONAS}
     variables = {
         "PersonStatus": {"id": persona["absconding_worker"]},
@@ -90,15 +92,28 @@ def graphiql_examples() -> list[tuple[str, str, str]]:
         "Statistics": {"sector": "passports"},
     }
     return [
-        (op.title, op.document, orjson.dumps(variables.get(op.name, {}), option=orjson.OPT_INDENT_2).decode())
+        Tab(
+            op.title,
+            op.document,
+            orjson.dumps(variables.get(op.name, {}), option=orjson.OPT_INDENT_2).decode(),
+            op.caller,
+        )
         for op in sorted(shipped_operations(), key=lambda op: (op.name != "PersonStatus", op.name))
     ]
 
 
 def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
     hub = hub or Hub.build(settings)
+    # Demo callers and their tokens only on the demo: in production mode the route is not mounted.
+    callers = () if settings.is_production else demo_callers(hub.sectors)
     page = (
-        graphiql_page(endpoint="/graphql", static_prefix="/static/graphiql", examples=graphiql_examples())
+        graphiql_page(
+            endpoint="/graphql",
+            static_prefix="/static/graphiql",
+            tabs=graphiql_tabs(),
+            callers=[(caller.key, caller.label) for caller in callers],
+            token_url=TOKEN_PATH if callers else None,
+        )
         if settings.graphiql
         else None
     )
@@ -167,12 +182,14 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
         await audit.aclose()
         await hub.db.dispose()
 
+    demo = [Route(TOKEN_PATH, DemoTokens(callers, hub.signer, hub.accounts.limiter).issue, methods=["POST"])]
     return HubApp(
         graphql,
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Mount("/static/graphiql", app=StaticFiles(directory=STATIC), name="graphiql"),
+            *(demo if callers else ()),
         ],
         lifespan=lifespan,
         exception_handlers={Exception: _internal_error},

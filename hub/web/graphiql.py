@@ -7,12 +7,15 @@ Contract of :func:`graphiql_page`:
   (files vendored in ``hub/static/vendor/``; see its README.md).  The
   caller must serve that folder at ``static_prefix`` and the GraphQL API at
   ``endpoint`` (both are used verbatim, so relative paths work).
-* ``examples`` is a sequence of ``(tab title, GraphQL document, variables JSON)``.  Each
-  becomes a GraphiQL tab, ready to run, in the given order; the title is
-  prepended as a ``# title`` comment line (GraphiQL names tabs after the
-  operation, it has no free-form tab title).  The first example is also the
-  default query of new tabs.  Tabs a browser already stored in localStorage
-  take precedence over these defaults (standard GraphiQL behaviour).
+* ``tabs`` is a sequence of :class:`Tab`.  Each becomes a GraphiQL tab, ready to run, in the
+  given order; the title is prepended as a ``# title`` comment line (GraphiQL names tabs after
+  the operation, it has no free-form tab title), and the caller it needs as ``# Caller: KEY``.
+  The first tab is also the default query of new tabs.  Tabs a browser already stored in
+  localStorage take precedence over these defaults (standard GraphiQL behaviour).
+* ``callers`` (the embedded demo's, as ``(key, label)``; none in production mode) become a
+  "Call as" menu at the top right: choosing one POSTs ``{"persona": KEY}`` to ``token_url`` and
+  puts the ``headers`` of its answer into the active tab's headers editor.  When the active tab
+  names a caller, a button offers that one.
 * The headers editor is enabled and headers are persisted
   (``shouldPersistHeaders: true``).
 * Page data travels as JSON in a non-executed
@@ -29,13 +32,65 @@ import hashlib
 import html
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-__all__ = ["BOOT_SCRIPT", "BOOT_SCRIPT_CSP_HASH", "graphiql_page"]
+__all__ = ["BOOT_SCRIPT", "BOOT_SCRIPT_CSP_HASH", "Tab", "graphiql_page"]
 
 BOOT_SCRIPT = """
 (function () {
+  "use strict";
   var cfg = JSON.parse(document.getElementById("rabt-graphiql-config").textContent);
+  var h = React.createElement;
+  var labels = {};
+  cfg.callers.forEach(function (caller) { labels[caller.key] = caller.label; });
   var tabs = cfg.examples.map(function (e) { return { query: e.query, variables: e.variables }; });
+
+  function neededCaller(query) {
+    var found = /^# Caller: ([a-z0-9_]+)/m.exec(query || "");
+    return found && labels[found[1]] ? found[1] : null;
+  }
+
+  // Inside GraphiQL (its logo slot), so it reaches the editors through GraphiQL's own context.
+  function CallerPicker() {
+    var editors = GraphiQL.React.useEditorContext({ nonNull: true });
+    var chosen = React.useState({});
+    var message = React.useState("");
+    var tab = editors.tabs[editors.activeTabIndex];
+    var tabId = tab ? tab.id : "";
+    var needed = tab ? neededCaller(tab.query) : null;
+
+    function callAs(key) {
+      var next = Object.assign({}, chosen[0]);
+      next[tabId] = key;
+      chosen[1](next);
+      if (!key) { return; }
+      message[1]("Signing in\u2026");
+      fetch(cfg.tokenUrl, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ persona: key })
+      }).then(function (response) {
+        return response.json().then(function (body) {
+          if (!response.ok) { throw new Error(body.errors ? body.errors[0].message : response.statusText); }
+          editors.headerEditor.setValue(JSON.stringify(body.headers, null, 2));
+          message[1]("");
+        });
+      }).catch(function (error) { message[1](error.message); });
+    }
+
+    return h("div", { className: "rabt-caller" },
+      h("label", null, "Call as ",
+        h("select", { value: chosen[0][tabId] || "", onChange: function (event) { callAs(event.target.value); } },
+          h("option", { value: "" }, "a demo caller\u2026"),
+          cfg.callers.map(function (caller) {
+            return h("option", { key: caller.key, value: caller.key }, caller.label);
+          }))),
+      needed && chosen[0][tabId] !== needed
+        ? h("button", { type: "button", onClick: function () { callAs(needed); } }, "This tab: " + labels[needed])
+        : null,
+      message[0] ? h("span", { role: "status" }, message[0]) : null);
+  }
+
   var props = {
     fetcher: GraphiQL.createFetcher({ url: cfg.endpoint }),
     isHeadersEditorEnabled: true,
@@ -43,8 +98,15 @@ BOOT_SCRIPT = """
     plugins: window.GraphiQLPluginExplorer ? [GraphiQLPluginExplorer.explorerPlugin()] : []
   };
   if (tabs.length) { props.defaultTabs = tabs; props.defaultQuery = tabs[0].query; }
-  ReactDOM.createRoot(document.getElementById("graphiql"))
-    .render(React.createElement(GraphiQL, props));
+  // GraphiQL 3 fills the variables editor from its `variables` prop, never from the first default
+  // tab: on a first visit (no tabs stored yet) it gets the first tab's.
+  try {
+    if (tabs.length && window.localStorage.getItem("graphiql:tabState") === null) {
+      props.variables = tabs[0].variables;
+    }
+  } catch (blocked) { /* no localStorage: GraphiQL keeps nothing either */ }
+  var logo = cfg.callers.length ? h(GraphiQL.Logo, null, h(CallerPicker)) : null;
+  ReactDOM.createRoot(document.getElementById("graphiql")).render(h(GraphiQL, props, logo));
 })();
 """
 
@@ -53,23 +115,38 @@ BOOT_SCRIPT_CSP_HASH = "'sha256-" + base64.b64encode(hashlib.sha256(BOOT_SCRIPT.
 _JSON_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
-def _example_query(title: str, document: str) -> str:
-    title = " ".join(title.split())
-    return f"# {title}\n{document}" if title else document
+@dataclass(frozen=True)
+class Tab:
+    title: str
+    document: str
+    variables: str
+    """JSON text."""
+    caller: str | None = None
+    """The key of the demo caller the tab needs (see ``callers`` above)."""
+
+    def query(self) -> str:
+        comments = [" ".join(self.title.split())] if self.title.strip() else []
+        if self.caller:
+            comments.append(f"Caller: {self.caller}")
+        return "".join(f"# {comment}\n" for comment in comments) + self.document
 
 
 def graphiql_page(
     *,
     endpoint: str,
     static_prefix: str,
-    examples: Sequence[tuple[str, str, str]],
+    tabs: Sequence[Tab],
+    callers: Sequence[tuple[str, str]] = (),
+    token_url: str | None = None,
     title: str = "Rabt · ربط",
 ) -> str:
     """Return the full GraphiQL HTML page (see the module docstring)."""
     prefix = html.escape(static_prefix.rstrip("/"), quote=True)
     config = {
         "endpoint": endpoint,
-        "examples": [{"query": _example_query(t, d), "variables": v} for t, d, v in examples],
+        "examples": [{"query": tab.query(), "variables": tab.variables} for tab in tabs],
+        "callers": [{"key": key, "label": label} for key, label in callers] if token_url else [],
+        "tokenUrl": token_url,
     }
     config_json = json.dumps(config, ensure_ascii=True).translate(_JSON_ESCAPES)
     return f"""<!doctype html>
@@ -80,7 +157,11 @@ def graphiql_page(
 <title>{html.escape(title)}</title>
 <link rel="stylesheet" href="{prefix}/graphiql.min.css">
 <link rel="stylesheet" href="{prefix}/plugin-explorer.css">
-<style>html, body {{ height: 100%; margin: 0; }} #graphiql {{ height: 100vh; }}</style>
+<style>
+html, body {{ height: 100%; margin: 0; }} #graphiql {{ height: 100vh; }}
+.rabt-caller {{ display: flex; align-items: center; gap: 8px; font-size: 14px; font-weight: normal; }}
+.rabt-caller select, .rabt-caller button {{ font: inherit; padding: 2px 6px; }}
+</style>
 </head>
 <body>
 <div id="graphiql">Loading GraphiQL…</div>

@@ -7,22 +7,16 @@ import gc
 import hashlib
 import re
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import text
 
 from hub.api.execution import _VALIDATED
 from hub.audit.trail import AuditKey
 from hub.identity.records import IdentityRecord
-from hub.settings import Settings
-from hub.web.app import Hub, create_app
 from sectors.passports.types import Iqama, Visa
-from tests.conftest import PERSONA, Api, officer
+from tests.conftest import PERSONA, Api, officer, own_hub
 
 
 async def test_a_body_that_is_not_json_is_bad_request(sqlite_api: Api) -> None:
@@ -169,27 +163,11 @@ async def test_the_shipped_operations_are_within_the_limits_for_one_hundred_peop
         )
 
 
-@asynccontextmanager
-async def _own_hub(tmp_path: Path, **settings_given: Any) -> AsyncIterator[tuple[Hub, httpx.AsyncClient]]:
-    """A started hub on a SQLite file of the test's own (for tests that change its settings or break
-    its database), and a client that receives the app's error responses rather than its exceptions."""
-    settings = Settings(
-        **{"database_url": f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}", "data_dir": tmp_path, "seed_people": 0}
-        | settings_given
-    )
-    hub = Hub.build(settings)
-    app = create_app(settings, hub)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://rabt.test") as client:
-            yield hub, client
-
-
 async def test_production_mode_runs_only_the_trusted_documents(tmp_path: Path) -> None:
     from hub.api.operations import trusted_documents
 
     digest, document = next(iter(trusted_documents().items()))
-    async with _own_hub(tmp_path, trusted_documents=True) as (_, client):
+    async with own_hub(tmp_path, trusted_documents=True) as (_, client):
         refused = (await client.post("/graphql", json={"query": "{ __typename }"})).json()
         assert refused["errors"][0]["extensions"]["code"] == "TRUSTED_DOCUMENT_REQUIRED"
         unknown = {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}
@@ -218,7 +196,7 @@ async def test_a_request_id_that_is_not_a_plain_token_is_replaced(sqlite_api: Ap
 
 
 async def test_a_database_that_went_away_is_a_json_internal_error_not_a_stack_trace(tmp_path: Path) -> None:
-    async with _own_hub(tmp_path) as (hub, client):
+    async with own_hub(tmp_path) as (hub, client):
         await hub.db.dispose()
         (tmp_path / "rabt.db").unlink()
         (tmp_path / "rabt.db").mkdir()  # now no database can be opened there
@@ -253,7 +231,7 @@ async def test_an_answer_whose_audit_cannot_be_written_is_withheld(tmp_path: Pat
     """The audit is written before the answer leaves: when it fails, the caller gets a JSON internal
     error and none of the data that was read."""
     query = {"query": "query($id: ID!) { person(id: $id) { nameEn } }", "variables": {"id": PERSONA["sponsor"]}}
-    async with _own_hub(tmp_path, seed_people=40) as (hub, client):
+    async with own_hub(tmp_path, seed_people=40) as (hub, client):
         headers = {"authorization": f"Bearer {hub.signer.issue(officer('passports'))}", "x-purpose": "testing"}
         answered = await client.post("/graphql", json=query, headers=headers)
         async with hub.db.connect() as connection:
