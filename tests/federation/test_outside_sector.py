@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tomllib
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -179,39 +180,53 @@ def test_hajj_is_a_subgraph_with_the_person_entity(site: Path) -> None:
     assert "PassportsOfPerson" not in sdl and "nameEn" not in sdl  # one sector per subgraph; identity answers the rest
 
 
-def test_the_hajj_subgraph_runs_and_answers_for_a_person(site: Path, tmp_path: Path) -> None:
+@dataclass(frozen=True)
+class SubgraphAnswers:
+    sectors: list[str]
+    """What its /healthz lists."""
+    sdl: str
+    entities: dict[str, Any]
+
+
+def ask_subgraph(site: Path, folder: Path, sector: str, selection: str, **extra: str) -> SubgraphAnswers:
+    """Serves `sector`'s subgraph with `site` on the path (seeded on SQLite in `folder`), and asks it
+    for its SDL and, as an officer of the sector, for `selection` of the family head's Person entity."""
     port = free_port()
     env = environment(
         site,
-        RABT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}",
-        RABT_DATA_DIR=str(tmp_path),
+        **extra,
+        RABT_DATABASE_URL=f"sqlite+aiosqlite:///{folder / 'rabt.db'}",
+        RABT_DATA_DIR=str(folder),
         RABT_SEED_PEOPLE=PEOPLE,
     )
-    with running(
-        hub_command("subgraph", "hajj", "--port", str(port), "--log-level", "warning"),
-        env,
-        f"http://127.0.0.1:{port}/healthz",
-        tmp_path / "hajj.log",
-    ):
+    command = hub_command("subgraph", sector, "--port", str(port), "--log-level", "warning")
+    with running(command, env, f"http://127.0.0.1:{port}/healthz", folder / f"{sector}.log"):
         url = f"http://127.0.0.1:{port}/graphql"
-        assert "hajj" in answer(httpx.get(f"http://127.0.0.1:{port}/healthz"))["sectors"]
+        sectors = answer(httpx.get(f"http://127.0.0.1:{port}/healthz"))["sectors"]
         served = answer(httpx.post(url, json={"query": "{ _service { sdl } }"}))["data"]["_service"]["sdl"]
-        assert 'type Person @key(fields: "id")' in served and "hajj: HajjOfPerson" in served
         token = TokenSigner(os.environ["RABT_TOKEN_SECRET"]).issue(
-            Principal(Role.OFFICER, person_id="1000000008", sector="hajj")
+            Principal(Role.OFFICER, person_id="1000000008", sector=sector)
         )
         entities = answer(
             httpx.post(
                 url,
                 headers={"authorization": f"Bearer {token}", "x-purpose": "outside sector test"},
                 json={
-                    "query": "query($r: [_Any!]!) { _entities(representations: $r) "
-                    "{ ... on Person { hajj { permits { status } } } } }",
+                    "query": "query($r: [_Any!]!) { _entities(representations: $r) { ... on Person "
+                    f"{selection} }} }}",
                     "variables": {"r": [{"__typename": "Person", "id": FAMILY_HEAD}]},
                 },
             )
         )
-    assert entities == {"data": {"_entities": [{"hajj": {"permits": [{"status": "ISSUED"}, {"status": "USED"}]}}]}}
+    return SubgraphAnswers(sectors, served, entities)
+
+
+def test_the_hajj_subgraph_runs_and_answers_for_a_person(site: Path, tmp_path: Path) -> None:
+    asked = ask_subgraph(site, tmp_path, "hajj", "{ hajj { permits { status } } }")
+    assert "hajj" in asked.sectors
+    assert 'type Person @key(fields: "id")' in asked.sdl and "hajj: HajjOfPerson" in asked.sdl
+    permits = [{"status": "ISSUED"}, {"status": "USED"}]
+    assert asked.entities == {"data": {"_entities": [{"hajj": {"permits": permits}}]}}
 
 
 # Prints the supergraph composed from every installed sector's subgraph.

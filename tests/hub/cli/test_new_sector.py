@@ -8,7 +8,6 @@ path, and PYTHONSAFEPATH keeps the working directory (this repository) off it.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -16,20 +15,18 @@ import sys
 import tomllib
 from pathlib import Path
 
-import httpx
 import pytest
 
-from hub.access.tokens import TokenSigner
 from hub.cli import main
 from hub.cli.new_sector import Refused, Taken, check_names
-from hub.contract.principal import Principal, Role
-from tests.federation.processes import free_port, hub_command, running
+from hub.registry import installed_sectors
+from tests.federation.processes import hub_command
 from tests.federation.test_outside_sector import (
     COMPOSE_SCRIPT,
     FAMILY_HEAD,
     PEOPLE,
     QUERY_SCRIPT,
-    answer,
+    ask_subgraph,
     environment,
     python,
     python_json,
@@ -42,16 +39,21 @@ SAFE_PATH = {"PYTHONSAFEPATH": "1"}
 INDEPENDENT = "Sectors are independent of each other"
 
 
-def new_sector(root: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+def in_project(root: Path, *command: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """`command` run in the copy of the project, with the copy (not this repository) on the path."""
     return subprocess.run(
-        hub_command("new-sector", *arguments),
+        command,
         cwd=root,
         env=environment(root, **SAFE_PATH),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
+
+
+def new_sector(root: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    return in_project(root, *hub_command("new-sector", *arguments))
 
 
 def register(root: Path, printed: str, name: str) -> None:
@@ -110,14 +112,8 @@ def test_its_files_pass_ruff_and_the_import_rules(project: tuple[Path, str]) -> 
 
 def test_it_passes_the_contract_tests_and_its_own_at_once(project: tuple[Path, str]) -> None:
     root, _ = project
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", NAME, "tests/sectors"],
-        cwd=root,
-        env=environment(root, **SAFE_PATH),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    done = in_project(
+        root, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", NAME, "tests/sectors", timeout=600
     )
     assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-2000:]
     counts = {word: int(number) for number, word in re.findall(r"(\d+) (passed|skipped|failed)", done.stdout)}
@@ -145,35 +141,12 @@ def test_it_answers_through_the_hub(project: tuple[Path, str], tmp_path: Path) -
 
 def test_it_is_a_federation_subgraph_that_answers_for_a_person(project: tuple[Path, str], tmp_path: Path) -> None:
     root, _ = project
-    port = free_port()
-    env = environment(
-        root,
-        **SAFE_PATH,
-        RABT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}",
-        RABT_DATA_DIR=str(tmp_path),
-        RABT_SEED_PEOPLE=PEOPLE,
-    )
-    command = hub_command("subgraph", NAME, "--port", str(port), "--log-level", "warning")
-    with running(command, env, f"http://127.0.0.1:{port}/healthz", tmp_path / f"{NAME}.log"):
-        url = f"http://127.0.0.1:{port}/graphql"
-        served = answer(httpx.post(url, json={"query": "{ _service { sdl } }"}))["data"]["_service"]["sdl"]
-        token = TokenSigner(os.environ["RABT_TOKEN_SECRET"]).issue(
-            Principal(Role.OFFICER, person_id="1000000008", sector=NAME)
-        )
-        entities = answer(
-            httpx.post(
-                url,
-                headers={"authorization": f"Bearer {token}", "x-purpose": "scaffold test"},
-                json={
-                    "query": "query($r: [_Any!]!) { _entities(representations: $r) "
-                    "{ ... on Person { goldSouq { records { status } } } } }",
-                    "variables": {"r": [{"__typename": "Person", "id": FAMILY_HEAD}]},
-                },
-            )
-        )
-    assert 'type Person @key(fields: "id")' in served and "goldSouq: GoldSouqOfPerson" in served
-    assert "nameEn" not in served  # one sector per subgraph; identity answers the rest
-    assert entities == {"data": {"_entities": [{"goldSouq": {"records": [{"status": "OPEN"}, {"status": "CLOSED"}]}}]}}
+    asked = ask_subgraph(root, tmp_path, NAME, "{ goldSouq { records { status } } }", **SAFE_PATH)
+    assert asked.sectors == [*(sector.name for sector in installed_sectors()), NAME]
+    assert 'type Person @key(fields: "id")' in asked.sdl and "goldSouq: GoldSouqOfPerson" in asked.sdl
+    assert "nameEn" not in asked.sdl  # one sector per subgraph; identity answers the rest
+    records = [{"status": "OPEN"}, {"status": "CLOSED"}]
+    assert asked.entities == {"data": {"_entities": [{"goldSouq": {"records": records}}]}}
 
 
 @pytest.mark.node
