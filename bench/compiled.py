@@ -205,7 +205,6 @@ def main(argv: list[str] | None = None) -> None:
     from hub.web.app import Hub
 
     workdir = Path(tempfile.mkdtemp(prefix="rabt-compiled-bench-"))
-    os.environ.setdefault("RABT_TOKEN_SECRET", uuid.uuid4().hex * 2)
     os.environ.setdefault("RABT_OTP_PEPPER", uuid.uuid4().hex * 2)
     url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'rabt.db'}"
     settings = Settings(database_url=url, data_dir=workdir, seed_people=args.people, graphiql=False)

@@ -21,7 +21,8 @@ import orjson
 from bench.calls import calls_per_request
 from bench.floor import Fetcher, create_floor_app
 from bench.scenarios import Call
-from hub.access.tokens import TokenSigner
+from hub.access.keys import SigningKey
+from hub.access.tokens import PublicKeys, TokenIssuer, TokenVerifier
 from hub.settings import Settings
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def _path(before: Counter[str], after: Counter[str]) -> str:
 
 async def ask_hub(
     settings: Settings,
-    secret: str,
+    key: SigningKey,
     calls: Mapping[str, Call],
     setup: Sequence[Call] = (),
     counted: Collection[str] = (),
@@ -82,7 +83,8 @@ async def ask_hub(
     from hub.web.app import Hub, create_app
 
     hub = Hub.build(settings)
-    hub.signer = TokenSigner(secret)  # the secret the bench's server processes were given
+    # The key the bench's server processes were given
+    hub.signer, hub.verifier = TokenIssuer(key), TokenVerifier(PublicKeys({key.kid: key.public}))
     app = create_app(settings, hub)
     endpoint = endpoint_of(app)
     compiled = endpoint.compiled

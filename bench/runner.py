@@ -39,7 +39,8 @@ from bench.load import run_load
 from bench.report import Row
 from bench.scenarios import COMPILED, GENERAL, HEADLINE, HUBS, MUTATION, PEOPLE, UNAUDITED, Scenario
 from bench.servers import MemoryWatch, Server
-from hub.access.tokens import TokenSigner
+from hub.access.keys import SigningKey, jwks
+from hub.access.tokens import TokenIssuer
 from hub.data.db import Database
 from hub.data.rows import LOOPBACK_HOSTS
 from hub.identity.models import PersonRow
@@ -178,14 +179,16 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
     backend = make_url(url).get_backend_name()
     if options.shape == "federated" and backend != "postgresql":
         raise SystemExit("--shape federated needs PostgreSQL (--database-url): the subgraphs are separate processes")
-    token_secret, pepper = secrets.token_urlsafe(48), secrets.token_urlsafe(48)
+    key, pepper = SigningKey.generate(), secrets.token_urlsafe(48)
     env = {
         **os.environ,
         "RABT_DATABASE_URL": url,
         "RABT_DATA_DIR": str(workdir),
         "RABT_SEED_PEOPLE": "0",
         "RABT_SEED": str(options.seed),
-        "RABT_TOKEN_SECRET": token_secret,
+        "RABT_TOKEN_PRIVATE_KEY": key.to_pem(),
+        "RABT_TOKEN_PUBLIC_KEYS": orjson.dumps(jwks([key.public])).decode(),
+        "RABT_GATEWAY_HMAC_SECRET": secrets.token_urlsafe(48),
         "RABT_OTP_PEPPER": pepper,
         # One hub answers both kinds of row: plain text takes the general path, an APQ hash the
         # compiled path. Trusted-documents mode would send every request to the compiled path.
@@ -195,7 +198,7 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
     settings = Settings.from_env(env).model_copy(update=dict(seed_people=0))
     try:
         ids, database = await _prepare(url, options, say)
-        signer = TokenSigner(token_secret)
+        signer = TokenIssuer(key)
         sample = scenarios.spread(ids, options.sample)
         label = "hub" if options.shape == "hub" else "gateway"
         every = scenarios.build(signer, sample, ids, label, unaudited=options.unaudited and options.shape == "hub")
@@ -220,7 +223,7 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
         core = await probe.ask_floor(url, "core", floor_calls, options.calls)
         setup = [call for s in every for call in s.setup]
         counted = [s.name for s in chosen if s.server == "hub" and s.shape != MUTATION]
-        hub_answers = await probe.ask_hub(settings, token_secret, hub_calls, setup, counted, options.calls)
+        hub_answers = await probe.ask_hub(settings, key, hub_calls, setup, counted, options.calls)
         await _forget_bench_writes(url)
         same_data = {
             f"{mode} floor = hub, {shape}": probe.same_data(hub_answers[general[shape].name], answers[shape])

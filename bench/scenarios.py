@@ -34,7 +34,7 @@ import orjson
 from graphql import FieldNode, OperationDefinitionNode, parse, print_ast
 
 from bench.compiled import persisted_bodies
-from hub.access.tokens import TokenSigner
+from hub.access.tokens import TokenIssuer
 from hub.contract.principal import Principal, Role
 
 OPERATIONS = Path(__file__).resolve().parents[1] / "hub" / "api" / "operations"
@@ -108,7 +108,7 @@ REPORT_INCIDENT = """mutation ReportIncidentBench($input: ReportIncidentInput!) 
 """
 
 
-def _auth(signer: TokenSigner, principal: Principal) -> tuple[tuple[str, str], ...]:
+def _auth(signer: TokenIssuer, principal: Principal) -> tuple[tuple[str, str], ...]:
     headers = [("authorization", f"Bearer {signer.issue(principal, ttl=TOKEN_TTL)}")]
     if principal.role in (Role.OFFICER, Role.SERVICE):
         headers.append(("x-purpose", PURPOSE))
@@ -126,7 +126,7 @@ def batches(sample: Sequence[str], size: int = BATCH) -> list[list[str]]:
     return [[next(ring) for _ in range(size)] for _ in range(count)]
 
 
-def headline_calls(signer: TokenSigner, sample: Sequence[str]) -> tuple[Call, ...]:
+def headline_calls(signer: TokenIssuer, sample: Sequence[str]) -> tuple[Call, ...]:
     document = person_status()
     return tuple(
         Call(
@@ -138,14 +138,14 @@ def headline_calls(signer: TokenSigner, sample: Sequence[str]) -> tuple[Call, ..
     )
 
 
-def people_calls(signer: TokenSigner, sample: Sequence[str]) -> tuple[Call, ...]:
+def people_calls(signer: TokenIssuer, sample: Sequence[str]) -> tuple[Call, ...]:
     document, headers = people_status(), _auth(signer, SERVICE)
     return tuple(
         Call("/graphql", _graphql(document, {"ids": ids}, "PeopleStatusBench"), headers) for ids in batches(sample)
     )
 
 
-def mutation_calls(signer: TokenSigner, everyone: Sequence[str]) -> tuple[Call, ...]:
+def mutation_calls(signer: TokenIssuer, everyone: Sequence[str]) -> tuple[Call, ...]:
     """`reportIncident` really writes (an incident report, then the audit record) and stays
     repeatable: a person may have at most 3 unclosed reports, so the calls rotate over the whole
     population (10,000 people give 30,000 writes before refusals start, far more than a run sends)
@@ -202,7 +202,7 @@ def floor_people_calls(sample: Sequence[str]) -> tuple[Call, ...]:
 
 
 def build(
-    signer: TokenSigner, sample: Sequence[str], everyone: Sequence[str], hub_label: str, *, unaudited: bool = False
+    signer: TokenIssuer, sample: Sequence[str], everyone: Sequence[str], hub_label: str, *, unaudited: bool = False
 ) -> list[Scenario]:
     """The scenarios in the order they run: each floor next to the hub figures it is the floor of.
 

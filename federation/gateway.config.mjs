@@ -3,7 +3,11 @@
 // Loaded by the `hive-gateway` CLI (node_modules/.bin/hive-gateway) through
 // `-c federation/gateway.config.mjs`; it must export `gatewayConfig`.
 //
-// Environment (all optional):
+// Environment:
+//   RABT_GATEWAY_HMAC_SECRET  required: the deployment's secret the gateway signs every
+//                       subgraph request with (Hive Gateway's HMAC upstream signature);
+//                       each subgraph refuses a request without it (python -m hub gateway
+//                       passes the embedded demo's)
 //   RABT_SUPERGRAPH     supergraph SDL file written by compose.mjs
 //                       (default: federation/supergraph.graphql, beside this file;
 //                        a relative path is taken from the current directory)
@@ -38,6 +42,11 @@ if (!Number.isInteger(port) || port <= 0 || port > 65535) {
   throw new Error(`RABT_GATEWAY_PORT must be a TCP port, got ${JSON.stringify(process.env.RABT_GATEWAY_PORT)}`);
 }
 
+const hmacSecret = process.env.RABT_GATEWAY_HMAC_SECRET;
+if (!hmacSecret) {
+  throw new Error('RABT_GATEWAY_HMAC_SECRET must be set: the subgraphs answer only requests signed with it');
+}
+
 // Client headers that every subgraph must see (names are matched
 // case-insensitively; they reach the subgraphs lower-cased).
 const FORWARDED_HEADERS = ['authorization', 'x-purpose', 'x-request-id'];
@@ -57,6 +66,10 @@ export const gatewayConfig = defineConfig({
       return out;
     },
   },
+
+  // Only the gateway calls the subgraphs: each request carries an HMAC-SHA256 of its query and
+  // variables in extensions["hmac-signature"], which the subgraph checks (hub/web/gateway_signature.py).
+  hmacSignature: { secret: hmacSecret },
 
   // The built-in request-id plugin (on by default) also sends x-request-id to
   // every subgraph: the client's value if given, otherwise a fresh UUID, and

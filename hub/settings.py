@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     graphiql: bool = Field(True, description="serve GraphiQL at /graphql to browsers")
     trusted_documents: bool = Field(False, description="run only the shipped operations (hub/api/operations)")
     compiled: bool = Field(True, description="answer repeated persisted operations from a cached plan")
+    token_public_keys: str = Field(
+        "",
+        description="a JWKS document (JSON) of token keys to accept besides the signer's own: "
+        "the next or the previous key during a rotation, or every key on a part that does not sign",
+    )
+    token_jwks_url: str | None = Field(
+        None, description="where a part that does not sign fetches the token keys (identity's /.well-known/jwks.json)"
+    )
 
     @field_validator("sectors", mode="before")
     @classmethod
@@ -51,7 +59,7 @@ class Settings(BaseSettings):
             return names or None
         return value
 
-    @field_validator("redis_url", mode="before")
+    @field_validator("redis_url", "token_jwks_url", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value

@@ -22,6 +22,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy.engine import make_url
 
+from hub.access.keys import SigningKey
 from hub.contract.calendar import riyadh_today
 from hub.contract.population import PERSONAS
 from hub.contract.principal import ANONYMOUS, Principal, Role
@@ -149,9 +150,11 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session", autouse=True)
 def _secrets_from_env() -> Iterator[None]:
     # Tests never touch a developer's var/secrets.json: they bring their own secrets.
-    saved = {name: os.environ.get(name) for name in ("RABT_TOKEN_SECRET", "RABT_OTP_PEPPER")}
-    os.environ["RABT_TOKEN_SECRET"] = uuid.uuid4().hex * 2
+    names = ("RABT_TOKEN_PRIVATE_KEY", "RABT_OTP_PEPPER", "RABT_GATEWAY_HMAC_SECRET")
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ["RABT_TOKEN_PRIVATE_KEY"] = SigningKey.generate().to_pem()
     os.environ["RABT_OTP_PEPPER"] = uuid.uuid4().hex * 2
+    os.environ["RABT_GATEWAY_HMAC_SECRET"] = uuid.uuid4().hex * 2
     yield
     for name, value in saved.items():
         if value is None:

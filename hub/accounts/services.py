@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from hub.access.tokens import TokenSigner
+from hub.access.tokens import TokenIssuer
 from hub.accounts.ratelimit import AccountLimits, MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from hub.accounts.sms import OUTBOX_NAME, OutboxSms, SmsSender
 from hub.data.db import Database
@@ -27,7 +27,7 @@ class AccountServices:
     """The accounts' database, token signer, SMS sender, rate limiter, OTP pepper and clock."""
 
     db: Database
-    signer: TokenSigner
+    signer: TokenIssuer
     sms: SmsSender
     limiter: RateLimiter
     pepper: str
@@ -39,7 +39,7 @@ class AccountServices:
         await self.limiter.aclose()
 
 
-def build_account_services(settings: Settings, db: Database, signer: TokenSigner) -> AccountServices:
+def build_account_services(settings: Settings, db: Database, signer: TokenIssuer) -> AccountServices:
     """Redis limits when `RABT_REDIS_URL` is set (every replica shares them), in-memory otherwise;
     SMS go to `<data_dir>/sms-outbox.jsonl`; the pepper is RABT_OTP_PEPPER (environment or the
     data directory's generated secrets)."""

@@ -16,7 +16,7 @@ import jwt
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.access.tokens import TokenSigner
+from hub.access.tokens import TokenIssuer
 from hub.accounts.models import REFRESH_TOKENS
 from hub.contract.principal import Principal, Role
 
@@ -37,7 +37,7 @@ def token_digest(token: str) -> str:
 
 
 async def open_session(
-    session: AsyncSession, signer: TokenSigner, account_id: int, person_id: str, now: dt.datetime
+    session: AsyncSession, signer: TokenIssuer, account_id: int, person_id: str, now: dt.datetime
 ) -> IssuedSession:
     """Issues an access token for the individual and stores a new refresh token for the account."""
     access_token = signer.issue(Principal(Role.INDIVIDUAL, person_id=person_id))

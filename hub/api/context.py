@@ -34,7 +34,7 @@ from hub.contract.loading import Loads
 from hub.contract.principal import Principal
 from hub.data.batches import BatchLoader, KeyReads
 from hub.data.db import Database
-from hub.identity.loaders import person_by_id
+from hub.identity.loaders import known_id
 
 T = TypeVar("T")
 
@@ -113,7 +113,7 @@ class RequestContext:
         return found.blocker(await self.load(found.loads, person_id))
 
     async def require_known_person(self, person_id: str) -> None:
-        if await self.load(person_by_id, person_id) is None:
+        if await self.load(known_id, person_id) is None:
             raise RabtError(Code.NOT_FOUND, "No person with this ID is registered.", argument="personId")
 
     def finish(self) -> AuditBatch:

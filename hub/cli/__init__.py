@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from hub.cli import compose_file, new_sector
+from hub.cli import compose_file, db_roles, new_sector
 from hub.settings import Settings, SettingsError
 
 SCHEMAS = Path("schemas")
@@ -76,6 +76,11 @@ def _gateway(args: argparse.Namespace, settings: Settings) -> int:
     env.update(
         RABT_SUPERGRAPH=str(supergraph), RABT_GATEWAY_HOST=args.host, RABT_GATEWAY_PORT=str(args.port or GATEWAY_PORT)
     )
+    from hub.data.secrets_store import load_secrets
+
+    # The gateway signs every subgraph request with the deployment's secret; on the embedded demo
+    # that is the one the subgraphs read from the same data directory.
+    env.setdefault("RABT_GATEWAY_HMAC_SECRET", load_secrets(settings.data_dir)["RABT_GATEWAY_HMAC_SECRET"])
     command = gateway_command()
     print(f"Hive Gateway on http://{args.host}:{args.port or GATEWAY_PORT}/graphql over {supergraph}", flush=True)
     os.chdir(FEDERATION_DIR.parent)
@@ -138,9 +143,11 @@ def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _token(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.access.tokens import TokenSigner
+    import os
+
+    from hub.access.keys import BadKey, load_signing_key
+    from hub.access.tokens import TokenIssuer
     from hub.contract.principal import Principal, Role
-    from hub.data.secrets_store import load_secrets
 
     role = Role(args.role)
     principal = Principal(
@@ -150,8 +157,56 @@ def _token(args: argparse.Namespace, settings: Settings) -> int:
         scopes=frozenset(args.scope or ()),
         client=args.subject if role is Role.SERVICE else None,
     )
-    signer = TokenSigner(load_secrets(settings.data_dir)["RABT_TOKEN_SECRET"])
-    print(signer.issue(principal, ttl=dt.timedelta(hours=args.hours)))
+    try:
+        key = load_signing_key(settings.data_dir, os.environ, generate=not settings.is_production)
+    except BadKey as error:
+        print(f"rabt: {error}", file=sys.stderr)
+        return 2
+    print(TokenIssuer(key).issue(principal, ttl=dt.timedelta(hours=args.hours)))
+    return 0
+
+
+def _token_key(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
+    import orjson
+
+    from hub.access.keys import PRIVATE_KEY_VARIABLE, BadKey, SigningKey, jwks, load_signing_key
+
+    if args.public:
+        try:
+            key = load_signing_key(settings.data_dir, os.environ, generate=False)
+        except BadKey as error:
+            print(f"rabt: {error}", file=sys.stderr)
+            return 2
+        print(orjson.dumps(jwks([key.public])).decode())
+        return 0
+    key = SigningKey.generate()
+    print(f"# kid {key.kid}; its public key (RABT_TOKEN_PUBLIC_KEYS): {orjson.dumps(jwks([key.public])).decode()}")
+    print(f"{PRIVATE_KEY_VARIABLE}={env_line(key.to_pem())}")
+    return 0
+
+
+def env_line(text: str) -> str:
+    """A multi-line value on one line of a .env file: `\\n` for each line break (the key loader reads it so)."""
+    return text.strip().replace("\n", "\\n")
+
+
+def _env_file(args: argparse.Namespace, settings: Settings) -> int:
+    import secrets
+
+    from hub.access.keys import PRIVATE_KEY_VARIABLE, SigningKey
+    from hub.cli.db_roles import password_variable, privileges
+    from hub.data.secrets_store import NAMES
+    from hub.registry import installed_sectors
+
+    print("# Secrets of one docker-compose deployment (python -m hub env-file); keep this file out of git.")
+    print(f"RABT_POSTGRES_PASSWORD={secrets.token_urlsafe(32)}")
+    for role in privileges(installed_sectors()):
+        print(f"{password_variable(role.name)}={secrets.token_urlsafe(32)}")
+    for name in NAMES:
+        print(f"{name}={secrets.token_urlsafe(48)}")
+    print(f"{PRIVATE_KEY_VARIABLE}={env_line(SigningKey.generate().to_pem())}")
     return 0
 
 
@@ -194,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit-verify", help="recompute the audit log's hash chain; exit 1 if broken")
     audit.set_defaults(run=_audit_verify)
 
-    token = commands.add_parser("token", help="print a demo bearer token (signed with this hub's secret)")
+    token = commands.add_parser("token", help="print a demo bearer token (signed with this hub's signing key)")
     token.add_argument("role", choices=["individual", "officer", "analyst", "service"])
     token.add_argument("subject", nargs="?", default=None, help="the person's ID, or the service's client name")
     token.add_argument("--sector", default=None, help="an officer's sector")
@@ -202,8 +257,18 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--hours", type=float, default=8.0)
     token.set_defaults(run=_token)
 
+    token_key = commands.add_parser(
+        "token-key", help="print a new token signing key (ES256) for RABT_TOKEN_PRIVATE_KEY, with its public key"
+    )
+    token_key.add_argument("--public", action="store_true", help="print this hub's public key (JWKS) instead")
+    token_key.set_defaults(run=_token_key)
+
+    env_file = commands.add_parser("env-file", help="print a .env of fresh secrets for docker-compose.yml")
+    env_file.set_defaults(run=_env_file)
+
     compose_file.add_parser(commands)
     new_sector.add_parser(commands)
+    db_roles.add_parser(commands)
     return parser
 
 

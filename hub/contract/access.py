@@ -6,6 +6,9 @@ import datetime as dt
 import enum
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Column
 
 from hub.contract.loading import Reads
 
@@ -52,8 +55,11 @@ class RelationSource:
     `fetch(reads, viewer_id, subject_ids, today)` returns the subjects to whom the viewer stands in
     `relation` on `today` (e.g. the viewer's minor children; the workers whose iqama, valid today,
     names the viewer as sponsor). A relation grants only while it holds: status and validity as
-    of `today`, never "ever". It is called once per request batch.
+    of `today`, never "ever". It is called once per request batch, by every part that decides
+    access: `reads` names every column it reads, and each other sector's database role may read
+    those columns and no others of the sector's tables.
     """
 
     relation: Relation
     fetch: Callable[[Reads, str, Sequence[str], dt.date], Awaitable[set[str]]]
+    reads: tuple[Column[Any], ...] = ()

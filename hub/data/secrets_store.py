@@ -1,5 +1,6 @@
 """Secrets come from the environment; the embedded demo generates its own on first start and keeps
-them in its data directory (never in the repository)."""
+them in its data directory (never in the repository). The token signing key is kept beside them
+(`hub.access.keys.load_signing_key`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import orjson
 
-NAMES = ("RABT_TOKEN_SECRET", "RABT_OTP_PEPPER", "RABT_STATISTICS_KEY")
+NAMES = ("RABT_OTP_PEPPER", "RABT_STATISTICS_KEY", "RABT_GATEWAY_HMAC_SECRET")
 
 
 def load_secrets(data_dir: Path, environ: dict[str, str] | None = None) -> dict[str, str]:

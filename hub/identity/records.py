@@ -16,3 +16,11 @@ class IdentityRecord:
     birth_on: dt.date
     nationality: str
     mobile: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class KnownId:
+    """Only that the registry knows an ID: what a sector may learn of identity (its database role
+    may read this one column of the registry)."""
+
+    id: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +19,14 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from hub.access.tokens import TokenSigner
+from hub.access.keys import BadKey, jwks, load_signing_key, read_jwks
+from hub.access.tokens import PublicKeys, TokenIssuer, TokenVerifier
 from hub.accounts.services import AccountServices, build_account_services
 from hub.api.compiled import CompiledPath
+from hub.api.federation import FIRST_SUBGRAPH_PORT
 from hub.api.operations import shipped_operations, trusted_documents
 from hub.api.persisted import PersistedQueries
-from hub.api.schema import RabtSchema, schema_for
+from hub.api.schema import IDENTITY_SUBGRAPH, RabtSchema, schema_for
 from hub.audit.trail import AuditWriter
 from hub.contract import Check, RelationSource, Sector
 from hub.contract.calendar import riyadh_today
@@ -32,13 +35,17 @@ from hub.data.db import Database
 from hub.data.secrets_store import load_secrets
 from hub.registry import enabled_sectors
 from hub.seed import create_tables, seed
-from hub.settings import Settings
+from hub.settings import Settings, SettingsError
 from hub.web.demo import TOKEN_PATH, DemoTokens, demo_callers
+from hub.web.gateway_signature import GatewaySignature
 from hub.web.graphiql import BOOT_SCRIPT_CSP_HASH, Tab, graphiql_page
 from hub.web.http import GraphQLEndpoint
 
 log = logging.getLogger("rabt")
 STATIC = Path(__file__).parent / "static" / "vendor"
+JWKS_PATH = "/.well-known/jwks.json"
+DEMO_JWKS_URL = f"http://127.0.0.1:{FIRST_SUBGRAPH_PORT}{JWKS_PATH}"
+"""Where a subgraph that does not sign fetches token keys on the embedded demo: the local identity subgraph."""
 
 
 @dataclass
@@ -49,8 +56,10 @@ class Hub:
     db: Database
     sectors: tuple[Sector, ...]
     schema: RabtSchema
-    signer: TokenSigner
-    accounts: AccountServices
+    signer: TokenIssuer | None  # only where people sign in: the all-in-one hub and the identity subgraph
+    verifier: TokenVerifier
+    accounts: AccountServices | None
+    subgraph: str | None = None
 
     @classmethod
     def build(cls, settings: Settings, *, subgraph: str | None = None) -> Hub:
@@ -60,17 +69,28 @@ class Hub:
         minor's traffic records is decided from civil affairs' data, whichever subgraph answers.
         """
         sectors = enabled_sectors(settings.sectors)
-        secrets = load_secrets(settings.data_dir)
         db = Database(settings.database_url)
-        signer = TokenSigner(secrets["RABT_TOKEN_SECRET"])
+        signs = subgraph in (None, IDENTITY_SUBGRAPH)  # where people sign in, and statistics are served
+        signer, verifier = token_keys(settings, signs=signs)
+        statistics_key = load_secrets(settings.data_dir)["RABT_STATISTICS_KEY"].encode() if signs else None
         return cls(
             settings=settings,
             db=db,
             sectors=sectors,
-            schema=schema_for(sectors, subgraph, secrets["RABT_STATISTICS_KEY"].encode()),
+            schema=schema_for(sectors, subgraph, statistics_key),
             signer=signer,
-            accounts=build_account_services(settings, db, signer),
+            verifier=verifier,
+            accounts=build_account_services(settings, db, signer) if signer is not None else None,
+            subgraph=subgraph,
         )
+
+    def jwks(self) -> dict[str, Any] | None:
+        """The public keys this hub publishes: a signer's own and those it accepts besides (a
+        rotation's next or previous key); None where nobody signs in."""
+        if self.signer is None:
+            return None
+        keys = self.verifier.keys
+        return jwks(key for kid in sorted(keys.kids()) if (key := keys.get(kid)) is not None)
 
     def relation_sources(self) -> Sequence[tuple[str, RelationSource]]:
         return [(sector.name, source) for sector in self.sectors for source in sector.relations]
@@ -79,6 +99,31 @@ class Hub:
         """Every enabled sector's checks by name: a subgraph answers other sectors' rules too, as it
         decides their relations."""
         return {check.name: check for sector in self.sectors for check in sector.checks}
+
+
+def token_keys(settings: Settings, *, signs: bool) -> tuple[TokenIssuer | None, TokenVerifier]:
+    """The signer (where people sign in) and the verifier of access tokens. The verifier accepts
+    the signer's own key, the keys of RABT_TOKEN_PUBLIC_KEYS, and those RABT_TOKEN_JWKS_URL
+    publishes; a part that does not sign and is given neither fetches the local identity
+    subgraph's on the embedded demo, and refuses to start in production."""
+    try:
+        fixed = read_jwks(settings.token_public_keys) if settings.token_public_keys else {}
+    except BadKey as error:
+        raise SettingsError(f"RABT_TOKEN_PUBLIC_KEYS: {error}") from None
+    signer = None
+    if signs:
+        try:
+            key = load_signing_key(settings.data_dir, os.environ, generate=not settings.is_production)
+        except BadKey as error:
+            raise SettingsError(str(error)) from None
+        signer = TokenIssuer(key)
+        fixed[key.kid] = key.public
+    url = settings.token_jwks_url
+    if not fixed and url is None:
+        if settings.is_production:
+            raise SettingsError("RABT_TOKEN_JWKS_URL or RABT_TOKEN_PUBLIC_KEYS: the identity's public token keys")
+        url = DEMO_JWKS_URL
+    return signer, TokenVerifier(PublicKeys(fixed, url))
 
 
 def graphiql_tabs() -> list[Tab]:
@@ -105,7 +150,7 @@ def graphiql_tabs() -> list[Tab]:
 def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
     hub = hub or Hub.build(settings)
     # Demo callers and their tokens only on the demo: in production mode the route is not mounted.
-    callers = () if settings.is_production else demo_callers(hub.sectors)
+    callers = () if settings.is_production or hub.signer is None else demo_callers(hub.sectors)
     page = (
         graphiql_page(
             endpoint="/graphql",
@@ -114,7 +159,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
             callers=[(caller.key, caller.label) for caller in callers],
             token_url=TOKEN_PATH if callers else None,
         )
-        if settings.graphiql
+        if settings.graphiql and hub.subgraph is None
         else None
     )
     compiled = (
@@ -133,7 +178,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
         schema=hub.schema,
         db=hub.db,
         access_sources=hub.relation_sources(),
-        signer=hub.signer,
+        verifier=hub.verifier,
         audit=audit,
         persisted=PersistedQueries(trusted=trusted_documents() if settings.trusted_documents else None),
         graphiql=page,
@@ -141,7 +186,14 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
         max_in_flight=settings.max_in_flight,
         compiled=compiled,
         checks=hub.checks(),
+        # Only the gateway calls a subgraph; the all-in-one hub answers front ends directly.
+        gateway=(
+            GatewaySignature(load_secrets(settings.data_dir)["RABT_GATEWAY_HMAC_SECRET"])
+            if hub.subgraph is not None
+            else None
+        ),
     )
+    published = hub.jwks()
 
     async def graphql(request: Request) -> Response:
         response = await endpoint(request)
@@ -155,6 +207,11 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
     async def healthz(_: Request) -> Response:
         await hub.db.ping()
         return JSONResponse({"status": "ok", "sectors": [sector.name for sector in hub.sectors]})
+
+    async def jwks_document(_: Request) -> Response:
+        if published is None:
+            return JSONResponse({"error": "this part signs no tokens"}, status_code=404)
+        return JSONResponse(published, headers={"cache-control": "public, max-age=300"})
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -178,18 +235,24 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
         # at 32 concurrent went from 3.4 to 8.9 requests/s with these thresholds).
         gc.set_threshold(50_000, 20, 100)
         yield
-        await hub.accounts.aclose()
+        if hub.accounts is not None:
+            await hub.accounts.aclose()
         await audit.aclose()
         await hub.db.dispose()
 
-    demo = [Route(TOKEN_PATH, DemoTokens(callers, hub.signer, hub.accounts.limiter).issue, methods=["POST"])]
+    demo = (
+        [Route(TOKEN_PATH, DemoTokens(callers, hub.signer, hub.accounts.limiter).issue, methods=["POST"])]
+        if callers and hub.signer is not None and hub.accounts is not None
+        else []
+    )
     return HubApp(
         graphql,
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route(JWKS_PATH, jwks_document, methods=["GET"]),
             Mount("/static/graphiql", app=StaticFiles(directory=STATIC), name="graphiql"),
-            *(demo if callers else ()),
+            *demo,
         ],
         lifespan=lifespan,
         exception_handlers={Exception: _internal_error},

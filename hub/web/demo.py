@@ -16,7 +16,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hub.access.tokens import TokenSigner
+from hub.access.tokens import TokenIssuer
 from hub.accounts.ratelimit import Limit, RateLimiter, enforce
 from hub.contract import Sector
 from hub.contract.errors import Code, RabtError
@@ -66,7 +66,7 @@ class DemoTokens:
     """`POST /demo/token` with `{"persona": KEY}`: a short-lived token for that demo caller and the
     headers to send it with, rate limited per client address."""
 
-    def __init__(self, callers: Sequence[DemoCaller], signer: TokenSigner, limiter: RateLimiter) -> None:
+    def __init__(self, callers: Sequence[DemoCaller], signer: TokenIssuer, limiter: RateLimiter) -> None:
         self.callers = {caller.key: caller for caller in callers}
         self.signer = signer
         self.limiter = limiter

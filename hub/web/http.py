@@ -23,7 +23,7 @@ from starlette.responses import HTMLResponse, Response
 
 from hub.access.gate import Gate
 from hub.access.policy import Access
-from hub.access.tokens import InvalidToken, TokenSigner
+from hub.access.tokens import InvalidToken, TokenVerifier
 from hub.accounts.services import AccountServices
 from hub.api.answers import Answer, error_order, format_error
 from hub.api.context import RequestContext
@@ -37,6 +37,7 @@ from hub.contract.errors import Code, RabtError
 from hub.contract.principal import ANONYMOUS, Principal, Role
 from hub.data.db import Database
 from hub.data.rows import RequestReads
+from hub.web.gateway_signature import GatewaySignature, SignatureRefused
 from hub.web.in_flight import InFlight
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ class GraphQLEndpoint:
         schema: RabtSchema,
         db: Database,
         access_sources: Sequence[tuple[str, RelationSource]],
-        signer: TokenSigner,
+        verifier: TokenVerifier,
         audit: AuditWriter,
         persisted: PersistedQueries,
         graphiql: str | None,
@@ -81,11 +82,13 @@ class GraphQLEndpoint:
         compiled: CompiledPath | None = None,
         max_in_flight: int = 8,
         checks: Mapping[str, Check] | None = None,
+        gateway: GatewaySignature | None = None,
     ) -> None:
         self.schema = schema
         self.db = db
         self.sources = access_sources
-        self.signer = signer
+        self.verifier = verifier
+        self.gateway = gateway  # a subgraph's: every request must be signed by the gateway
         self.audit = audit
         self.persisted = persisted
         self.graphiql = graphiql
@@ -102,7 +105,9 @@ class GraphQLEndpoint:
             return HTMLResponse(self.graphiql)
         try:
             parsed = await _read(request)
-            principal = self._principal(request)
+            if self.gateway is not None:
+                self._signed_by_gateway(parsed)
+            principal = await self._principal(request)
             query = await self.persisted.resolve(parsed.query, parsed.extensions)
             if query is None:
                 raise RequestRefused(400, Code.BAD_REQUEST, "The request has no GraphQL document ('query').")
@@ -168,7 +173,16 @@ class GraphQLEndpoint:
             body["data"] = result.data
         return Answer(body, audit, 200 if executed or media == JSON else 400)
 
-    def _principal(self, request: Request) -> Principal:
+    def _signed_by_gateway(self, parsed: ParsedRequest) -> None:
+        assert self.gateway is not None
+        try:
+            self.gateway.check(parsed.query, parsed.variables, parsed.extensions)
+        except SignatureRefused as refused:
+            raise RequestRefused(
+                403, Code.GATEWAY_SIGNATURE_REQUIRED, f"This subgraph answers only the gateway: {refused}."
+            ) from None
+
+    async def _principal(self, request: Request) -> Principal:
         authorization = request.headers.get("authorization")
         if not authorization:
             return ANONYMOUS
@@ -177,7 +191,7 @@ class GraphQLEndpoint:
             raise RequestRefused(401, Code.UNAUTHENTICATED, "Authorization must be 'Bearer <token>'.")
         purpose = request.headers.get("x-purpose") or None
         try:
-            principal = self.signer.verify(token.strip(), purpose)
+            principal = await self.verifier.verify(token.strip(), purpose)
         except InvalidToken:
             raise RequestRefused(401, Code.UNAUTHENTICATED, "The token is invalid or expired; sign in again.") from None
         if principal.role in (Role.OFFICER, Role.SERVICE) and not purpose:

@@ -30,7 +30,12 @@ async def minor_children_among(reads: Reads, viewer_id: str, subject_ids: Sequen
     return {row[0] for row in await reads.fetch(statement)}
 
 
-GUARDIAN = RelationSource(relation=Relation.GUARDIAN, fetch=minor_children_among)
+_BIRTHS = BirthRow.__table__.c
+GUARDIAN = RelationSource(
+    relation=Relation.GUARDIAN,
+    fetch=minor_children_among,
+    reads=(_BIRTHS.person_id, _BIRTHS.father_id, _BIRTHS.mother_id, _BIRTHS.born_on),
+)
 
 
 async def register_members_among(reads: Reads, viewer_id: str, subject_ids: Sequence[str], today: dt.date) -> set[str]:
@@ -47,4 +52,16 @@ async def register_members_among(reads: Reads, viewer_id: str, subject_ids: Sequ
     return {row[0] for row in await reads.fetch(statement)}
 
 
-FAMILY_HEAD = RelationSource(relation=Relation.FAMILY_HEAD, fetch=register_members_among)
+_MEMBERS, _REGISTERS = FamilyMemberRow.__table__.c, FamilyRegisterRow.__table__.c
+FAMILY_HEAD = RelationSource(
+    relation=Relation.FAMILY_HEAD,
+    fetch=register_members_among,
+    reads=(
+        _MEMBERS.person_id,
+        _MEMBERS.register_number,
+        _MEMBERS.added_on,
+        _REGISTERS.number,
+        _REGISTERS.head_id,
+        DeathRow.__table__.c.person_id,
+    ),
+)

@@ -37,4 +37,20 @@ async def sponsored_among(reads: Reads, viewer_id: str, subject_ids: Sequence[st
     return {row[0] for row in await reads.fetch(statement)}
 
 
-SPONSOR = RelationSource(relation=Relation.SPONSOR, fetch=sponsored_among)
+_IQAMAS, _VISAS = IqamaRow.__table__.c, VisaRow.__table__.c
+SPONSOR = RelationSource(
+    relation=Relation.SPONSOR,
+    fetch=sponsored_among,
+    reads=(
+        _IQAMAS.person_id,
+        _IQAMAS.sponsor_id,
+        _IQAMAS.status,
+        _IQAMAS.issued_on,
+        _VISAS.person_id,
+        _VISAS.sponsor_id,
+        _VISAS.kind,
+        _VISAS.status,
+        _VISAS.valid_from,
+        _VISAS.valid_until,
+    ),
+)

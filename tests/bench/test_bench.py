@@ -33,7 +33,8 @@ from bench.scenarios import (
     person_status,
 )
 from bench.servers import ChangingProcessesCpu, UnwrittenAudit, cpu_seconds, unaudited
-from hub.access.tokens import TokenSigner
+from hub.access.keys import SigningKey
+from hub.access.tokens import TokenIssuer
 from hub.audit.trail import AuditWriter, recorded
 from hub.contract.national_id import with_check_digit
 from hub.identity.models import PersonRow
@@ -212,8 +213,8 @@ async def test_the_benchs_compiled_calls_answer_as_its_general_calls(api: Api) -
     """The compiled rows' requests (APQ: registered once, then the hash alone) are answered by the
     compiled path, byte for byte as the general rows' requests (plain text) for the same IDs, with
     as many statements counted; the plain ones by the general path (the bench's own probe says)."""
-    secret = uuid.uuid4().hex * 2
-    signer = TokenSigner(secret)
+    key = SigningKey.generate()
+    signer = TokenIssuer(key)
     people = await _some_people(api, 100)
     asked = [PERSONA["absconding_worker"], PERSONA["sponsor"], PERSONA["visitor"], *people[:3]]
     calls: dict[str, Call] = {}
@@ -225,7 +226,7 @@ async def test_the_benchs_compiled_calls_answer_as_its_general_calls(api: Api) -
         for index, (general, fast) in enumerate(zip(plain, hashes, strict=True)):
             assert b'"query"' not in fast.body and b'"sha256Hash"' in fast.body
             calls[f"{shape} {index} general"], calls[f"{shape} {index} compiled"] = general, fast
-    answers = await ask_hub(api.hub.settings.model_copy(update=dict(seed_people=0)), secret, calls, setup)
+    answers = await ask_hub(api.hub.settings.model_copy(update=dict(seed_people=0)), key, calls, setup)
     for name in calls:
         if name.endswith(" general"):
             general, fast = answers[name], answers[name.replace(" general", " compiled")]

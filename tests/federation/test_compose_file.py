@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy.engine import make_url
 
 from hub.api.federation import GATEWAY_PORT, gateway_command, node_available, subgraphs
 from hub.cli import build_parser
@@ -27,6 +28,7 @@ from hub.cli.compose_file import (
     in_image,
     service_name,
 )
+from hub.cli.db_roles import password_variable, privileges
 from hub.registry import installed_sectors
 from hub.settings import PREFIX, Settings
 
@@ -121,26 +123,57 @@ def test_every_dependency_waits_for_health_or_a_finished_one_shot(services: dict
                 assert how["condition"] == "service_completed_successfully", (name, needed)
                 assert services[needed]["restart"] == "no", f"{needed} is not a one-shot"
     one_shots = {name for name, service in services.items() if service.get("restart") == "no"}
-    assert one_shots == {"seed", "supergraph"}
+    assert one_shots == {"seed", "db-roles", "supergraph"}
     for name in set(services) - one_shots:
         assert "healthcheck" in services[name], f"{name} runs for good but has no healthcheck"
 
 
-def test_every_python_service_shares_one_database_and_gets_only_variables_the_code_reads(
+def test_every_python_service_shares_one_database_each_as_its_own_role_and_gets_only_variables_the_code_reads(
     services: dict[str, dict[str, Any]],
 ) -> None:
-    # One shared database on purpose: every subgraph reads passports' and civil affairs' relation
-    # tables for its access checks and writes the audit log; the code reads one RABT_DATABASE_URL.
-    urls = {service["environment"]["RABT_DATABASE_URL"] for service in python_services(services).values()}
-    assert len(urls) == 1 and "@postgres:5432/" in urls.pop()
-    read_by_code = {f"{PREFIX}{name.upper()}" for name in Settings.model_fields} | set(
-        re.findall(
-            r"RABT_[A-Z_]+",
-            "".join(
-                path.read_text(encoding="utf-8")
-                for path in (ROOT / "hub").rglob("*.py")
-                if path.name != "compose_file.py"
-            ),
+    # One database; the seed and db-roles as its owner, each subgraph (and the hub) as its own role.
+    users = {
+        name: make_url(service["environment"]["RABT_DATABASE_URL"]).username
+        for name, service in python_services(services).items()
+    }
+    assert {make_url(s["environment"]["RABT_DATABASE_URL"]).host for s in python_services(services).values()} == {
+        "postgres"
+    }
+    roles = privileges(installed_sectors())
+    assert users == {
+        "seed": "rabt",
+        "db-roles": "rabt",
+        "hub": "rabt_hub",
+        **{service_name(graph.name): f"rabt_{graph.name}" for graph in SUBGRAPHS},
+    }
+    assert {f"rabt_{role.name}" for role in roles} == set(users.values()) - {"rabt"}
+    for name, service in services.items():  # nothing weak by default: every secret is required
+        for variable, value in service.get("environment", {}).items():
+            if any(word in variable for word in ("PASSWORD", "SECRET", "PEPPER", "PRIVATE_KEY")):
+                assert re.match(r"\$\{RABT_[A-Z_]+:\?", value), (name, variable, value)
+        url = service.get("environment", {}).get("RABT_DATABASE_URL")
+        if url is not None:
+            assert re.match(r"postgresql\+asyncpg://rabt[a-z_]*:\$\{RABT_[A-Z_]+:\?[^}]+\}@postgres:5432/rabt$", url), (
+                url
+            )
+        defaults = set(re.findall(r"\$\{(\w+):-", str(service)))
+        assert defaults <= {"RABT_SEED_PEOPLE"}, f"{name} has defaults that could be weak secrets: {defaults}"
+    only_identity = {"RABT_TOKEN_PRIVATE_KEY", "RABT_OTP_PEPPER"}
+    holders = {name for name, service in services.items() if only_identity & set(service.get("environment", {}))}
+    assert holders == {"identity", "hub"}
+    password_variables = {password_variable(role.name) for role in roles}
+    read_by_code = (
+        password_variables
+        | {f"{PREFIX}{name.upper()}" for name in Settings.model_fields}
+        | set(
+            re.findall(
+                r"RABT_[A-Z_]+",
+                "".join(
+                    path.read_text(encoding="utf-8")
+                    for path in (ROOT / "hub").rglob("*.py")
+                    if path.name != "compose_file.py"
+                ),
+            )
         )
     )
     for name, service in python_services(services).items():

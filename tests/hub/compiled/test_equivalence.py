@@ -63,7 +63,7 @@ async def paths(api: Api) -> Any:
             schema=hub.schema,
             db=hub.db,
             access_sources=hub.relation_sources(),
-            signer=hub.signer,
+            verifier=hub.verifier,
             audit=audit,
             persisted=PersistedQueries(),
             graphiql=None,

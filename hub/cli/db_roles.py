@@ -1,0 +1,223 @@
+"""PostgreSQL roles of least privilege, one per subgraph, derived from the registry.
+
+`python -m hub db-roles` prints the statements; `--apply` runs them in one transaction with the
+database URL's (owning) user and sets each role's password from `RABT_DB_PASSWORD_<ROLE>`. Run it
+after the tables exist (`seed`), and again whenever the registry changes: it revokes what a role
+held before and grants what it needs now.
+
+What each role may do:
+- a sector's subgraph: read and write its own sector's tables; read the ID column of the
+  identity registry (`require_known_person`); read the columns the access policy's relations
+  read (`RelationSource.reads`: births' parents, iqamas' and visas' sponsors) and nothing else of
+  other sectors; append to the audit trail and read only its tip (`id`, `hash`) to chain after it;
+- identity: read the registry and the audit trail (a person's access log), read and write the
+  accounts' tables, the relations' columns, append to the audit trail;
+- hub (the all-in-one hub): all of those together.
+The tables stay owned by the user that created them (the seed's); no role here may change a
+table's shape, and none may read another sector's records.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy import Column, Table
+
+    from hub.contract import Sector
+    from hub.settings import Settings
+
+DEFAULT_PREFIX = "rabt"
+HUB_ROLE = "hub"
+PASSWORD_VARIABLE = "RABT_DB_PASSWORD_{}"
+WRITE = "SELECT, INSERT, UPDATE, DELETE"
+
+
+@dataclass(frozen=True)
+class Privileges:
+    """What one subgraph's role may do, by table and column."""
+
+    name: str
+    writes: tuple[Table, ...]
+    reads: tuple[Table, ...]
+    columns: tuple[Column[Any], ...]
+    appends: tuple[Table, ...]
+
+    def role(self, prefix: str = DEFAULT_PREFIX) -> str:
+        return f"{prefix}_{self.name}"
+
+
+def password_variable(name: str) -> str:
+    return PASSWORD_VARIABLE.format(name.upper())
+
+
+def privileges(sectors: Sequence[Sector]) -> list[Privileges]:
+    """identity, then one role per sector in registry order, then the all-in-one hub's."""
+    from hub.accounts.models import AccountsBase
+    from hub.audit.trail import AuditRecord, AuditSubject
+    from hub.identity.models import PersonRow
+
+    people, trail, subjects = PersonRow.__table__, AuditRecord.__table__, AuditSubject.__table__
+    relations = tuple(column for sector in sectors for source in sector.relations for column in source.reads)
+    audit = (trail, subjects)
+    identity = _without_covered(
+        Privileges(
+            "identity",
+            writes=tuple(AccountsBase.metadata.sorted_tables),
+            reads=(people, trail, subjects),
+            columns=relations,
+            appends=audit,
+        )
+    )
+    own = [
+        _without_covered(
+            Privileges(
+                sector.name,
+                writes=tuple(sector.metadata.sorted_tables),
+                reads=(),
+                columns=(people.c.id, trail.c.id, trail.c.hash, *relations),
+                appends=audit,
+            )
+        )
+        for sector in sectors
+    ]
+    hub = _without_covered(
+        Privileges(
+            HUB_ROLE,
+            writes=tuple(table for role in [identity, *own] for table in role.writes),
+            reads=identity.reads,
+            columns=relations,
+            appends=audit,
+        )
+    )
+    return [identity, *own, hub]
+
+
+def _without_covered(privileges: Privileges) -> Privileges:
+    """Column grants only where the role may not read the whole table anyway, each once."""
+    whole = {table.name for table in (*privileges.writes, *privileges.reads)}
+    columns = {(column.table.name, column.name): column for column in privileges.columns}
+    return Privileges(
+        privileges.name,
+        privileges.writes,
+        privileges.reads,
+        tuple(column for key, column in sorted(columns.items()) if key[0] not in whole),
+        privileges.appends,
+    )
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _tables(tables: Iterable[Table]) -> str:
+    return ", ".join(_quoted(table.name) for table in tables)
+
+
+def statements(roles: Sequence[Privileges], prefix: str = DEFAULT_PREFIX) -> list[str]:
+    """The SQL that creates the roles (without passwords) and grants exactly their privileges."""
+    sql: list[str] = []
+    for privileges in roles:
+        role = privileges.role(prefix)
+        literal = role.replace("'", "''")
+        name = _quoted(role)
+        sql += [
+            f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{literal}') "
+            f"THEN CREATE ROLE {name} LOGIN; END IF; END $$",
+            # Whatever the role held before goes, column privileges included: a re-run after a
+            # change of the registry leaves exactly what it needs now.
+            f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {name}",
+            f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {name}",
+        ]
+        if privileges.writes:
+            sql.append(f"GRANT {WRITE} ON {_tables(privileges.writes)} TO {name}")
+            sequences = [
+                f"{table.name}_{table.autoincrement_column.name}_seq"
+                for table in privileges.writes
+                if table.autoincrement_column is not None
+            ]
+            if sequences:
+                sql.append(f"GRANT USAGE ON SEQUENCE {', '.join(map(_quoted, sequences))} TO {name}")
+        if privileges.reads:
+            sql.append(f"GRANT SELECT ON {_tables(privileges.reads)} TO {name}")
+        by_table: dict[str, list[str]] = {}
+        for column in privileges.columns:
+            by_table.setdefault(column.table.name, []).append(_quoted(column.name))
+        sql += [
+            f"GRANT SELECT ({', '.join(columns)}) ON {_quoted(table)} TO {name}" for table, columns in by_table.items()
+        ]
+        if privileges.appends:
+            sql.append(f"GRANT INSERT ON {_tables(privileges.appends)} TO {name}")
+    return sql
+
+
+async def apply(database_url: str, roles: Sequence[Privileges], prefix: str, passwords: Mapping[str, str]) -> list[str]:
+    """Runs `statements` in one transaction as the URL's user, and sets the password of each role
+    named in `passwords` (by subgraph name); returns the roles whose password was set."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    connection = await asyncpg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database
+    )
+    changed = []
+    try:
+        async with connection.transaction():
+            for statement in statements(roles, prefix):
+                await connection.execute(statement)
+            for privileges in roles:
+                password = passwords.get(privileges.name)
+                if password:
+                    # Quoted by the server (format's %I and %L), never by string pasting here.
+                    alter = await connection.fetchval(
+                        "SELECT format('ALTER ROLE %I PASSWORD %L', $1::text, $2::text)",
+                        privileges.role(prefix),
+                        password,
+                    )
+                    await connection.execute(alter)
+                    changed.append(privileges.role(prefix))
+    finally:
+        await connection.close()
+    return changed
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.registry import installed_sectors
+
+    roles = privileges(installed_sectors())
+    if not args.apply:
+        for statement in statements(roles, args.prefix):
+            print(f"{statement};")
+        return 0
+    url = args.database_url or settings.database_url
+    if not url.startswith("postgresql"):
+        print("db-roles: roles are PostgreSQL's; set RABT_DATABASE_URL or --database-url", file=sys.stderr)
+        return 2
+    passwords = {role.name: os.environ.get(password_variable(role.name), "") for role in roles}
+    with_password = asyncio.run(apply(url, roles, args.prefix, passwords))
+    for role in roles:
+        name = role.role(args.prefix)
+        password = "password set" if name in with_password else f"no password ({password_variable(role.name)} unset)"
+        print(
+            f"db-roles: {name}: {len(role.writes)} tables read and written, {len(role.reads)} read, "
+            f"{len(role.columns)} columns read; {password}"
+        )
+    return 0
+
+
+def add_parser(commands: Any) -> None:
+    """Registers `db-roles` on the CLI's subcommands."""
+    command = commands.add_parser(
+        "db-roles", help="print (or --apply) the PostgreSQL roles of least privilege, one per subgraph"
+    )
+    command.add_argument("--apply", action="store_true", help="run them on the database (its owner's URL)")
+    command.add_argument("--prefix", default=DEFAULT_PREFIX, help="role names are PREFIX_<subgraph> (default rabt)")
+    command.add_argument("--database-url", default=None, help="default: RABT_DATABASE_URL")
+    command.set_defaults(run=_run)

@@ -1,0 +1,112 @@
+"""Only the gateway calls a subgraph: Hive Gateway's HMAC upstream signature, checked here.
+
+The gateway (`hmacSignature` in federation/gateway.config.mjs) signs every subgraph request with
+HMAC-SHA256 under RABT_GATEWAY_HMAC_SECRET and sends the signature, base64, in the request's
+`extensions["hmac-signature"]`. What it signs is the request's query and variables serialised as
+`json-stable-stringify` does (keys sorted, JavaScript's JSON.stringify for every value), the
+variables left out when there are none: `@graphql-mesh/hmac-upstream-signature`'s
+`defaultParamsSerializer`. This module writes the same bytes from the parsed body.
+
+It covers the query and variables only: not the headers (the caller's token travels beside it)
+and not the time, so a captured request can be replayed by whoever can reach the subgraph and
+already holds a token for it."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from decimal import Decimal
+from typing import Any
+
+EXTENSION = "hmac-signature"
+
+
+class SignatureRefused(Exception):
+    """The request is unsigned, or its signature does not match its query and variables."""
+
+
+class GatewaySignature:
+    def __init__(self, secret: str) -> None:
+        if not secret:
+            raise ValueError("the gateway's HMAC secret is empty")
+        self._key = secret.encode()
+
+    def sign(self, query: str | None, variables: dict[str, Any] | None) -> str:
+        """The extension's value for this query and variables, as the gateway computes it."""
+        digest = hmac.digest(self._key, signed_payload(query, variables).encode(), hashlib.sha256)
+        return base64.b64encode(digest).decode("ascii")
+
+    def check(self, query: str | None, variables: dict[str, Any] | None, extensions: dict[str, Any] | None) -> None:
+        given = (extensions or {}).get(EXTENSION)
+        if not isinstance(given, str) or not given:
+            raise SignatureRefused("the request carries no gateway signature")
+        try:
+            signature = base64.b64decode(given, validate=True)
+            payload = signed_payload(query, variables).encode()
+        except (binascii.Error, ValueError, UnicodeEncodeError):
+            raise SignatureRefused("the gateway signature does not match the request") from None
+        if not hmac.compare_digest(signature, hmac.digest(self._key, payload, hashlib.sha256)):
+            raise SignatureRefused("the gateway signature does not match the request")
+
+
+def signed_payload(query: str | None, variables: dict[str, Any] | None) -> str:
+    params: dict[str, Any] = {}
+    if query is not None:
+        params["query"] = query
+    if variables:
+        params["variables"] = variables
+    return stable_json(params)
+
+
+def stable_json(value: Any) -> str:
+    """JavaScript's JSON.stringify of the value parsed from JSON, object keys sorted as JavaScript
+    sorts strings (by UTF-16 code units)."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        # Python escapes exactly what JSON.stringify escapes when non-ASCII is kept as it is;
+        # a lone surrogate cannot be encoded, so it never matches.
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, int):
+        return str(value) if abs(value) < 10**21 else js_number(float(value))
+    if isinstance(value, float):
+        return js_number(value)
+    if isinstance(value, list):
+        return "[" + ",".join(stable_json(item) for item in value) + "]"
+    if isinstance(value, dict):
+        keys = sorted(value, key=lambda key: key.encode("utf-16-be", "surrogatepass"))
+        return "{" + ",".join(f"{json.dumps(key, ensure_ascii=False)}:{stable_json(value[key])}" for key in keys) + "}"
+    raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+def js_number(value: float) -> str:
+    """ECMAScript's Number::toString (what JSON.stringify writes), from the shortest digits that
+    round-trip, which Python's repr finds as JavaScript does."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return "null"
+    if value == 0:
+        return "0"
+    sign = "-" if value < 0 else ""
+    _, digit_tuple, exponent = Decimal(repr(abs(value))).as_tuple()
+    digits = "".join(map(str, digit_tuple)).rstrip("0") or "0"
+    assert isinstance(exponent, int)
+    n = exponent + len("".join(map(str, digit_tuple)))  # value = 0.<digits> x 10^n
+    k = len(digits)
+    if k <= n <= 21:
+        text = digits + "0" * (n - k)
+    elif 0 < n <= 21:
+        text = f"{digits[:n]}.{digits[n:]}"
+    elif -6 < n <= 0:
+        text = "0." + "0" * -n + digits
+    else:
+        power = n - 1
+        mantissa = digits if k == 1 else f"{digits[0]}.{digits[1:]}"
+        text = f"{mantissa}e{'+' if power >= 0 else '-'}{abs(power)}"
+    return sign + text
