@@ -1,8 +1,12 @@
-"""The federated shape answers exactly as the all-in-one hub does.
+"""The federated shape answers exactly as the all-in-one hub does, and trusts no one else.
 
 Real processes on loopback: the identity subgraph and every sector subgraph (uvicorn), composed by
 @apollo/composition and served by Hive Gateway, next to the all-in-one hub, all over one seeded
 PostgreSQL database. The same queries, with the same callers, must give the same JSON.
+
+Deployed as docker-compose.yml deploys it: each subgraph connects as its own database role
+(`python -m hub db-roles`), only identity and the hub hold the token signing key (the sectors
+fetch identity's JWKS), and the gateway signs every subgraph request.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import asyncio
 import os
 import shutil
 import subprocess
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +23,15 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
-from hub.access.tokens import TokenSigner
+from hub.access.keys import SigningKey
+from hub.access.tokens import TokenIssuer
 from hub.api.federation import FEDERATION_DIR, Subgraph, compose, gateway_command, node_available, subgraph_sdl
+from hub.cli.db_roles import HUB_ROLE, apply, privileges
 from hub.contract.principal import Principal, Role
 from hub.registry import installed_sectors
+from hub.web.gateway_signature import EXTENSION, GatewaySignature
 from tests.conftest import (
     IN_CI,
     PERSONA,
@@ -31,18 +40,23 @@ from tests.conftest import (
     service_unavailable,
 )
 from tests.federation.processes import free_port, hub_command, running
+from tests.forged_tokens import forgeries, officer_claims
+from tests.hub.test_db_roles import drop_roles
 
 pytestmark = pytest.mark.node
 PEOPLE = 800
-SECRET = "federation-test-secret-" + "x" * 40
+GATEWAY_SECRET = "federation-test-secret-" + "x" * 40
+KEY = SigningKey.generate()
 
 
 @dataclass
 class Shapes:
     hub_url: str
     gateway_url: str
-    signer: TokenSigner
+    signer: TokenIssuer
     supergraph: str
+    subgraphs: dict[str, str]  # name -> URL
+    environments: dict[str, dict[str, str]]  # each subgraph's RABT_* configuration
 
     def ask(self, url: str, query: str, variables: dict[str, Any] | None, as_: Principal | None) -> dict[str, Any]:
         headers = {}
@@ -70,30 +84,45 @@ def shapes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shapes]:
     except OSError as error:
         service_unavailable("PostgreSQL", error)
     logs = tmp_path_factory.mktemp("federation-logs")
-    env = {
-        **os.environ,
-        "RABT_DATABASE_URL": database_url,
-        "RABT_TOKEN_SECRET": SECRET,
-        "RABT_OTP_PEPPER": SECRET,
-        "RABT_DATA_DIR": str(logs),
-        "RABT_SEED_PEOPLE": "0",
+    prefix = f"rabt_f{uuid.uuid4().hex[:8]}"
+    common = {k: v for k, v in os.environ.items() if not k.startswith("RABT_")}
+    common |= {"RABT_DATA_DIR": str(logs), "RABT_SEED_PEOPLE": "0", "RABT_MODE": "production"}
+    sectors = installed_sectors()
+    graphs = [Subgraph("identity", free_port())] + [Subgraph(s.name, free_port()) for s in sectors]
+    jwks_url = f"http://127.0.0.1:{graphs[0].port}/.well-known/jwks.json"
+
+    def as_role(name: str) -> str:
+        return make_url(database_url).set(username=f"{prefix}_{name}").render_as_string(hide_password=False)
+
+    signing = {"RABT_TOKEN_PRIVATE_KEY": KEY.to_pem(), "RABT_OTP_PEPPER": GATEWAY_SECRET[::-1]}
+    environments = {
+        graph.name: {
+            "RABT_DATABASE_URL": as_role(graph.name),
+            "RABT_GATEWAY_HMAC_SECRET": GATEWAY_SECRET,
+            **(signing if graph.name == "identity" else {"RABT_TOKEN_JWKS_URL": jwks_url}),
+        }
+        for graph in graphs
     }
     try:
-        subprocess.run(hub_command("seed", "--people", str(PEOPLE)), env=env, check=True, capture_output=True)
-        sectors = installed_sectors()
-        graphs = [Subgraph("identity", free_port())] + [Subgraph(s.name, free_port()) for s in sectors]
+        owner = {**common, "RABT_DATABASE_URL": database_url}
+        subprocess.run(hub_command("seed", "--people", str(PEOPLE)), env=owner, check=True, capture_output=True)
+        asyncio.run(apply(database_url, privileges(sectors), prefix, passwords={}))
         supergraph_path = logs / "supergraph.graphql"
         supergraph = compose([(graph, subgraph_sdl(sectors, graph.name)) for graph in graphs])
         supergraph_path.write_text(supergraph)
         hub_port, gateway_port = free_port(), free_port()
-        gateway_env = {k: v for k, v in env.items() if k not in ("HOST", "PORT", "CONFIG_PATH", "POLLING")}
-        gateway_env.update(RABT_SUPERGRAPH=str(supergraph_path), RABT_GATEWAY_PORT=str(gateway_port))
+        gateway_env = {k: v for k, v in common.items() if k not in ("HOST", "PORT", "CONFIG_PATH", "POLLING")}
+        gateway_env.update(
+            RABT_SUPERGRAPH=str(supergraph_path),
+            RABT_GATEWAY_PORT=str(gateway_port),
+            RABT_GATEWAY_HMAC_SECRET=GATEWAY_SECRET,
+        )
         with contextlib_exit_stack() as stack:
             for graph in graphs:
                 stack.enter_context(
                     running(
                         hub_command("subgraph", graph.name, "--port", str(graph.port), "--log-level", "warning"),
-                        env,
+                        {**common, **environments[graph.name]},
                         f"http://127.0.0.1:{graph.port}/healthz",
                         logs / f"{graph.name}.log",
                     )
@@ -101,7 +130,7 @@ def shapes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shapes]:
             stack.enter_context(
                 running(
                     hub_command("serve", "--port", str(hub_port), "--log-level", "warning"),
-                    env,
+                    {**common, **signing, "RABT_DATABASE_URL": as_role(HUB_ROLE)},
                     f"http://127.0.0.1:{hub_port}/healthz",
                     logs / "hub.log",
                 )
@@ -117,11 +146,14 @@ def shapes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shapes]:
             yield Shapes(
                 hub_url=f"http://127.0.0.1:{hub_port}/graphql",
                 gateway_url=f"http://127.0.0.1:{gateway_port}/graphql",
-                signer=TokenSigner(SECRET),
+                signer=TokenIssuer(KEY),
                 supergraph=supergraph,
+                subgraphs={graph.name: graph.url for graph in graphs},
+                environments=environments,
             )
     finally:
         asyncio.run(_drop_postgres_database(database_url))
+        asyncio.run(drop_roles(prefix))
 
 
 def contextlib_exit_stack() -> Any:
@@ -228,3 +260,83 @@ def test_the_supergraph_names_every_subgraph(shapes: Shapes) -> None:
 def test_node_is_on_path_for_the_gateway() -> None:
     _require_node()
     assert shutil.which("node")
+
+
+def _direct(url: str, query: str, variables: dict[str, Any] | None, headers: dict[str, str], sign: str | None) -> Any:
+    """A request sent to a subgraph itself, signed as the gateway signs with `sign` (None: unsigned)."""
+    body: dict[str, Any] = {"query": query, "variables": variables}
+    if sign is not None:
+        body["extensions"] = {EXTENSION: GatewaySignature(sign).sign(query, variables)}
+    return httpx.post(url, json=body, headers=headers, timeout=30)
+
+
+IDENTITY_QUERY = "query($id: ID!) { person(id: $id) { id nameEn } }"
+
+
+def test_a_direct_unsigned_call_to_a_subgraph_is_refused_while_the_gateway_answers(shapes: Shapes) -> None:
+    officer = Principal(Role.OFFICER, person_id="1000000008", sector="passports")
+    headers = {"authorization": f"Bearer {shapes.signer.issue(officer)}", "x-purpose": "federation test"}
+    variables = {"id": PERSONA["sponsor"]}
+    through_gateway = httpx.post(
+        shapes.gateway_url, json={"query": IDENTITY_QUERY, "variables": variables}, headers=headers, timeout=30
+    )
+    assert "errors" not in through_gateway.json(), through_gateway.text
+    assert through_gateway.json()["data"]["person"]["id"] == PERSONA["sponsor"]
+    entities = "query($r: [_Any!]!) { _entities(representations: $r) { __typename } }"
+    representations = {"r": [{"__typename": "Person", "id": PERSONA["sponsor"]}]}
+    for name, url in shapes.subgraphs.items():
+        query, given = (IDENTITY_QUERY, variables) if name == "identity" else (entities, representations)
+        for sign, why in ((None, "no gateway signature"), ("another deployment's secret", "does not match")):
+            refused = _direct(url, query, given, headers, sign)
+            assert refused.status_code == 403, (name, refused.text)
+            (error,) = refused.json()["errors"]
+            assert error["extensions"]["code"] == "GATEWAY_SIGNATURE_REQUIRED" and why in error["message"], error
+            assert "data" not in refused.json()
+        signed = _direct(url, query, given, headers, GATEWAY_SECRET)  # as the gateway sends it
+        assert signed.status_code == 200 and "errors" not in signed.json(), (name, signed.text)
+
+
+def test_a_token_signed_with_a_subgraphs_configuration_is_refused_by_every_other_part(shapes: Shapes) -> None:
+    """Whatever the traffic subgraph holds (its settings, secrets, database password, identity's
+    public keys) mints no token any other part accepts, while identity's genuine token works."""
+    held = dict(shapes.environments["traffic"])
+    jwks = httpx.get(held["RABT_TOKEN_JWKS_URL"], timeout=10)
+    assert jwks.status_code == 200 and all("d" not in key for key in jwks.json()["keys"])  # public keys only
+    (kid,) = (key["kid"] for key in jwks.json()["keys"])
+    assert kid == KEY.kid
+    held["identity's JWKS"] = jwks.text
+    held["identity's public key"] = jwks.json()["keys"][0]["x"]
+    held["the database password"] = make_url(held["RABT_DATABASE_URL"]).password or ""
+    claims = officer_claims("passports")
+    genuine = shapes.signer.issue(Principal(Role.OFFICER, person_id="1000000008", sector="passports"))
+    forged = forgeries(claims, kid, held)
+    assert len(forged) >= 8
+    query, variables = IDENTITY_QUERY, {"id": PERSONA["absconding_worker"]}
+    entities = "query($r: [_Any!]!) { _entities(representations: $r) { ... on Person { id } } }"
+    parts: dict[str, tuple[str, str, dict[str, Any]]] = {
+        "hub": (shapes.hub_url, query, variables),
+        "gateway": (shapes.gateway_url, query, variables),
+        **{
+            name: (
+                url,
+                query if name == "identity" else entities,
+                variables
+                if name == "identity"
+                else {"r": [{"__typename": "Person", "id": PERSONA["absconding_worker"]}]},
+            )
+            for name, url in shapes.subgraphs.items()
+            if name != "traffic"
+        },
+    }
+    for part, (url, document, given) in parts.items():
+        sign = GATEWAY_SECRET if url in shapes.subgraphs.values() else None
+        headers = {"authorization": f"Bearer {genuine}", "x-purpose": "federation test"}
+        accepted = _direct(url, document, given, headers, sign)
+        assert accepted.status_code == 200 and "errors" not in accepted.json(), (part, accepted.text)
+        for what, token in forged.items():
+            headers["authorization"] = f"Bearer {token}"
+            refused = _direct(url, document, given, headers, sign)
+            answer = refused.json()
+            assert refused.status_code == 401 or part == "gateway", (part, what, refused.text)
+            codes = {(error.get("extensions") or {}).get("code") for error in answer.get("errors", [])}
+            assert codes == {"UNAUTHENTICATED"}, (part, what, answer)

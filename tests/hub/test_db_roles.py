@@ -1,0 +1,163 @@
+"""Each subgraph's PostgreSQL role reads and writes its own sector's tables and nothing else but
+what the access policy and the audit trail need: proved on the real PostgreSQL, with roles made
+for this run only (role names are the cluster's, so each run picks its own prefix)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import asyncpg
+import pytest
+import pytest_asyncio
+from sqlalchemy.engine import make_url
+
+from hub.audit.trail import AuditBatch, AuditWriter
+from hub.cli.db_roles import apply, privileges
+from hub.contract.principal import Principal, Role
+from hub.data.db import Database
+from hub.registry import installed_sectors
+from hub.seed import seed
+from tests.conftest import (
+    PERSONA,
+    POSTGRES_URL,
+    TODAY,
+    _create_postgres_database,
+    _drop_postgres_database,
+    service_unavailable,
+)
+
+pytestmark = pytest.mark.postgres
+SECTORS = installed_sectors()
+ROLES = privileges(SECTORS)
+
+
+@dataclass
+class Cluster:
+    url: str  # the test database, as its owner
+    prefix: str
+
+    def as_role(self, name: str) -> str:
+        return make_url(self.url).set(username=f"{self.prefix}_{name}", password=None).render_as_string(False)
+
+    async def connect(self, name: str) -> asyncpg.Connection:
+        url = make_url(self.as_role(name))
+        return await asyncpg.connect(host=url.host, port=url.port or 5432, user=url.username, database=url.database)
+
+
+async def drop_roles(prefix: str) -> None:
+    server = make_url(POSTGRES_URL)
+    connection = await asyncpg.connect(
+        host=server.host, port=server.port or 5432, user=server.username, database=server.database
+    )
+    try:
+        for role in ROLES:
+            await connection.execute(f'DROP ROLE IF EXISTS "{role.role(prefix)}"')
+    finally:
+        await connection.close()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def cluster() -> AsyncIterator[Cluster]:
+    try:
+        url = await asyncio.wait_for(_create_postgres_database(), timeout=10)
+    except (TimeoutError, OSError, asyncpg.PostgresError) as error:
+        service_unavailable(f"PostgreSQL at {POSTGRES_URL}", error)
+    prefix = f"rabt_t{uuid.uuid4().hex[:8]}"
+    db = Database(url)
+    try:
+        await seed(db, SECTORS, people=300, seed_value=2026, today=TODAY)
+        await apply(url, ROLES, prefix, passwords={})
+        yield Cluster(url, prefix)
+    finally:
+        await db.dispose()
+        await _drop_postgres_database(url)  # its grants go with it; then the roles can go
+        await drop_roles(prefix)
+
+
+async def selects(connection: asyncpg.Connection, sql: str) -> bool:
+    try:
+        await connection.fetch(sql)
+    except asyncpg.InsufficientPrivilegeError:
+        return False
+    return True
+
+
+async def test_the_traffic_role_reads_its_own_tables_and_not_a_passports_table(cluster: Cluster) -> None:
+    traffic = await cluster.connect("traffic")
+    try:
+        assert await selects(traffic, "SELECT * FROM traffic_vehicles LIMIT 1")
+        assert await selects(traffic, "SELECT * FROM traffic_violations LIMIT 1")
+        assert not await selects(traffic, "SELECT * FROM passports_passports LIMIT 1")
+        assert not await selects(traffic, "SELECT number FROM passports_iqamas LIMIT 1")
+        assert not await selects(traffic, "SELECT * FROM civil_affairs_id_cards LIMIT 1")
+        assert not await selects(traffic, "SELECT * FROM accounts_accounts LIMIT 1")
+        # Of identity, only whether an ID is registered; of the audit trail, only its tip.
+        assert await selects(traffic, "SELECT id FROM identity_people LIMIT 1")
+        assert not await selects(traffic, "SELECT name_en, mobile FROM identity_people LIMIT 1")
+        assert await selects(traffic, "SELECT id, hash FROM audit_trail ORDER BY id DESC LIMIT 1")
+        assert not await selects(traffic, "SELECT entries FROM audit_trail LIMIT 1")
+        # The relations' columns the access policy reads, and no other column of those tables.
+        assert await selects(traffic, "SELECT person_id, sponsor_id FROM passports_iqamas LIMIT 1")
+        assert await selects(traffic, "SELECT person_id, father_id, mother_id, born_on FROM civil_affairs_births")
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await traffic.execute("DROP TABLE traffic_vehicles")
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await traffic.execute("CREATE TABLE traffic_copy AS SELECT * FROM traffic_vehicles")
+    finally:
+        await traffic.close()
+
+
+async def test_each_sector_role_reads_no_other_sectors_records(cluster: Cluster) -> None:
+    for role in ROLES:
+        if role.name not in {sector.name for sector in SECTORS}:
+            continue
+        connection = await cluster.connect(role.name)
+        try:
+            for sector in SECTORS:
+                for table in sector.metadata.sorted_tables:
+                    readable = await selects(connection, f"SELECT * FROM {table.name} LIMIT 1")
+                    assert readable == (sector.name == role.name), (role.name, table.name)
+        finally:
+            await connection.close()
+
+
+async def test_every_role_decides_the_relations_and_appends_to_the_audit_trail(cluster: Cluster) -> None:
+    family_head, sponsor = PERSONA["family_head"], PERSONA["sponsor"]
+    for role in ROLES:
+        db = Database(cluster.as_role(role.name))
+        try:
+            found = set()
+            for sector in SECTORS:
+                for source in sector.relations:
+                    found |= await source.fetch(db, family_head, [PERSONA["minor_child"]])
+                    found |= await source.fetch(db, sponsor, [PERSONA["absconding_worker"]])
+            assert found == {PERSONA["minor_child"], PERSONA["absconding_worker"]}, role.name
+            batch = AuditBatch()
+            batch.note(family_head, "traffic", "self", {"vehicles"})
+            assert await AuditWriter(db).write(batch, Principal(Role.INDIVIDUAL, person_id=family_head), "t", None) == 1
+        finally:
+            await db.dispose()
+
+
+async def test_applying_again_takes_back_what_a_role_was_given_by_hand(cluster: Cluster) -> None:
+    owner = make_url(cluster.url)
+    admin = await asyncpg.connect(
+        host=owner.host, port=owner.port or 5432, user=owner.username, database=owner.database
+    )
+    try:
+        await admin.execute(f'GRANT SELECT ON passports_passports TO "{cluster.prefix}_traffic"')
+        await admin.execute(f'GRANT SELECT (number) ON passports_iqamas TO "{cluster.prefix}_traffic"')
+    finally:
+        await admin.close()
+    traffic = await cluster.connect("traffic")
+    try:
+        assert await selects(traffic, "SELECT * FROM passports_passports LIMIT 1")
+        await apply(cluster.url, ROLES, cluster.prefix, passwords={})
+        assert not await selects(traffic, "SELECT * FROM passports_passports LIMIT 1")
+        assert not await selects(traffic, "SELECT number FROM passports_iqamas LIMIT 1")
+        assert await selects(traffic, "SELECT person_id, sponsor_id FROM passports_iqamas LIMIT 1")
+    finally:
+        await traffic.close()
