@@ -22,12 +22,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
-from hub.access.tokens import TokenSigner
+from hub.access.keys import SigningKey, jwks
+from hub.access.tokens import TokenIssuer
 from hub.contract.population import PERSONAS
 from hub.contract.principal import Principal, Role
 from hub.registry import installed_sectors
+from hub.web.gateway_signature import EXTENSION, GatewaySignature
 from tests.federation.processes import ROOT, free_port, hub_command, running
 
 SOURCE = Path(__file__).resolve().parent / "outside_sector"
@@ -99,6 +102,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert done.returncode == 0, done.stdout + done.stderr
     assert (target / "rabt_hajj" / "__init__.py").is_file()
     return target
+
+
+IDENTITY_KEY = SigningKey.generate()
+
+
+def signed(query: str, variables: dict[str, Any] | None) -> dict[str, Any]:
+    """A request body as the gateway sends it: signed with the deployment's secret (conftest's)."""
+    signature = GatewaySignature(os.environ["RABT_GATEWAY_HMAC_SECRET"]).sign(query, variables)
+    return {"query": query, "variables": variables, "extensions": {EXTENSION: signature}}
 
 
 def environment(site: Path | None, **extra: str) -> dict[str, str]:
@@ -198,24 +210,22 @@ def ask_subgraph(site: Path, folder: Path, sector: str, selection: str, **extra:
         RABT_DATABASE_URL=f"sqlite+aiosqlite:///{folder / 'rabt.db'}",
         RABT_DATA_DIR=str(folder),
         RABT_SEED_PEOPLE=PEOPLE,
+        RABT_TOKEN_PUBLIC_KEYS=orjson.dumps(jwks([IDENTITY_KEY.public])).decode(),
     )
     command = hub_command("subgraph", sector, "--port", str(port), "--log-level", "warning")
     with running(command, env, f"http://127.0.0.1:{port}/healthz", folder / f"{sector}.log"):
         url = f"http://127.0.0.1:{port}/graphql"
         sectors = answer(httpx.get(f"http://127.0.0.1:{port}/healthz"))["sectors"]
-        served = answer(httpx.post(url, json={"query": "{ _service { sdl } }"}))["data"]["_service"]["sdl"]
-        token = TokenSigner(os.environ["RABT_TOKEN_SECRET"]).issue(
-            Principal(Role.OFFICER, person_id="1000000008", sector=sector)
-        )
+        served = answer(httpx.post(url, json=signed("{ _service { sdl } }", None)))["data"]["_service"]["sdl"]
+        token = TokenIssuer(IDENTITY_KEY).issue(Principal(Role.OFFICER, person_id="1000000008", sector=sector))
         entities = answer(
             httpx.post(
                 url,
                 headers={"authorization": f"Bearer {token}", "x-purpose": "outside sector test"},
-                json={
-                    "query": "query($r: [_Any!]!) { _entities(representations: $r) { ... on Person "
-                    f"{selection} }} }}",
-                    "variables": {"r": [{"__typename": "Person", "id": FAMILY_HEAD}]},
-                },
+                json=signed(
+                    f"query($r: [_Any!]!) {{ _entities(representations: $r) {{ ... on Person {selection} }} }}",
+                    {"r": [{"__typename": "Person", "id": FAMILY_HEAD}]},
+                ),
             )
         )
     return SubgraphAnswers(sectors, served, entities)
