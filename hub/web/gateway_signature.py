@@ -17,8 +17,8 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 from decimal import Decimal
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 EXTENSION = "hmac-signature"
@@ -73,7 +73,7 @@ def stable_json(value: Any) -> str:
     if isinstance(value, str):
         # Python escapes exactly what JSON.stringify escapes when non-ASCII is kept as it is;
         # a lone surrogate cannot be encoded, so it never matches.
-        return json.dumps(value, ensure_ascii=False)
+        return encode_basestring(value)  # type: ignore[no-any-return]
     if isinstance(value, int):
         return str(value) if abs(value) < 10**21 else js_number(float(value))
     if isinstance(value, float):
@@ -82,7 +82,7 @@ def stable_json(value: Any) -> str:
         return "[" + ",".join(stable_json(item) for item in value) + "]"
     if isinstance(value, dict):
         keys = sorted(value, key=lambda key: key.encode("utf-16-be", "surrogatepass"))
-        return "{" + ",".join(f"{json.dumps(key, ensure_ascii=False)}:{stable_json(value[key])}" for key in keys) + "}"
+        return "{" + ",".join(f"{encode_basestring(key)}:{stable_json(value[key])}" for key in keys) + "}"
     raise TypeError(f"not a JSON value: {type(value).__name__}")
 
 

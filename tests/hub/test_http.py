@@ -9,6 +9,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import jwt
 import pytest
 from sqlalchemy import text
 
@@ -300,3 +301,12 @@ async def test_what_a_request_read_is_freed_once_it_is_answered(api: Api) -> Non
         gc.garbage.clear()
     assert len(response.json()["data"]["people"]) == len(ids)
     assert waited == Counter()
+
+
+async def test_the_hub_publishes_the_public_key_its_tokens_name(sqlite_api: Api) -> None:
+    response = await sqlite_api.client.get("/.well-known/jwks.json")
+    assert response.status_code == 200 and "max-age" in response.headers["cache-control"]
+    (key,) = response.json()["keys"]
+    assert "d" not in key and key["alg"] == "ES256"
+    token = sqlite_api.token(officer("traffic"))
+    assert jwt.get_unverified_header(token)["kid"] == key["kid"]
