@@ -280,7 +280,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"rabt: {error}", file=sys.stderr)
         return 2
-    return int(args.run(args, settings))
+    try:
+        return int(args.run(args, settings))
+    except SettingsError as error:  # found while building what the command runs (keys, secrets)
+        print(f"rabt: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ from starlette.routing import Route
 from hub.access.keys import BadKey, SigningKey, jwks, load_signing_key, read_jwks
 from hub.access.tokens import InvalidToken, PublicKeys, TokenIssuer, TokenVerifier, UnknownKey
 from hub.contract.principal import Principal, Role
+from hub.settings import Settings, SettingsError
+from hub.web.app import DEMO_JWKS_URL, token_keys
 from tests.forged_tokens import forgeries, officer_claims
 
 KEY = SigningKey.generate()
@@ -166,3 +168,19 @@ def test_the_demo_generates_its_key_once_readable_by_its_owner_only(tmp_path: Pa
     assert load_signing_key(tmp_path, {"RABT_TOKEN_PRIVATE_KEY": one_line}, generate=False).kid == given.kid
     with pytest.raises(BadKey, match="RABT_TOKEN_PRIVATE_KEY"):
         load_signing_key(tmp_path / "empty", {}, generate=False)
+
+
+def test_in_production_no_key_is_generated_and_a_part_that_does_not_sign_needs_identitys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RABT_TOKEN_PRIVATE_KEY", raising=False)
+    production = Settings(mode="production", data_dir=tmp_path)
+    with pytest.raises(SettingsError, match="RABT_TOKEN_PRIVATE_KEY"):
+        token_keys(production, signs=True)
+    with pytest.raises(SettingsError, match="RABT_TOKEN_JWKS_URL or RABT_TOKEN_PUBLIC_KEYS"):
+        token_keys(production, signs=False)
+    assert not list(tmp_path.iterdir())
+    signer, verifier = token_keys(Settings(data_dir=tmp_path), signs=True)  # the demo makes its own
+    assert signer is not None and verifier.keys.kids() == {signer.key.kid}
+    sector_signer, sector = token_keys(Settings(data_dir=tmp_path), signs=False)
+    assert sector_signer is None and sector.keys.kids() == set() and sector.keys.url == DEMO_JWKS_URL
