@@ -21,6 +21,8 @@ from decimal import Decimal
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
+import orjson
+
 EXTENSION = "hmac-signature"
 
 
@@ -36,7 +38,7 @@ class GatewaySignature:
 
     def sign(self, query: str | None, variables: dict[str, Any] | None) -> str:
         """The extension's value for this query and variables, as the gateway computes it."""
-        digest = hmac.digest(self._key, signed_payload(query, variables).encode(), hashlib.sha256)
+        digest = hmac.digest(self._key, signed_payload(query, variables), hashlib.sha256)
         return base64.b64encode(digest).decode("ascii")
 
     def check(self, query: str | None, variables: dict[str, Any] | None, extensions: dict[str, Any] | None) -> None:
@@ -45,25 +47,50 @@ class GatewaySignature:
             raise SignatureRefused("the request carries no gateway signature")
         try:
             signature = base64.b64decode(given, validate=True)
-            payload = signed_payload(query, variables).encode()
+            payload = signed_payload(query, variables)
         except (binascii.Error, ValueError, UnicodeEncodeError):
             raise SignatureRefused("the gateway signature does not match the request") from None
         if not hmac.compare_digest(signature, hmac.digest(self._key, payload, hashlib.sha256)):
             raise SignatureRefused("the gateway signature does not match the request")
 
 
-def signed_payload(query: str | None, variables: dict[str, Any] | None) -> str:
+def signed_payload(query: str | None, variables: dict[str, Any] | None) -> bytes:
     params: dict[str, Any] = {}
     if query is not None:
         params["query"] = query
     if variables:
         params["variables"] = variables
-    return stable_json(params)
+    if _as_orjson_writes_it(params):
+        try:
+            # orjson escapes strings as JSON.stringify does and sorts keys by code point, which is
+            # JavaScript's order for keys below U+D800; ~10x faster than writing it out here.
+            return orjson.dumps(params, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:  # an integer past 64 bits, a lone surrogate
+            pass
+    return stable_json(params).encode()
+
+
+def _as_orjson_writes_it(value: Any) -> bool:
+    """No number that JavaScript writes otherwise (every float: `1.0`, `1e-07`, `-0.0`) and no key
+    that JavaScript sorts otherwise (past U+D7FF)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            for key in item:
+                if not key.isascii() and max(key) >= "\ud800":
+                    return False
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, float):
+            return False
+    return True
 
 
 def stable_json(value: Any) -> str:
     """JavaScript's JSON.stringify of the value parsed from JSON, object keys sorted as JavaScript
-    sorts strings (by UTF-16 code units)."""
+    sorts strings (by UTF-16 code units): json-stable-stringify's output."""
     if value is None:
         return "null"
     if value is True:

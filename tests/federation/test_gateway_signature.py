@@ -9,7 +9,14 @@ import orjson
 import pytest
 
 from hub.api.federation import FEDERATION_DIR, node_available
-from hub.web.gateway_signature import EXTENSION, GatewaySignature, SignatureRefused, js_number, stable_json
+from hub.web.gateway_signature import (
+    EXTENSION,
+    GatewaySignature,
+    SignatureRefused,
+    js_number,
+    signed_payload,
+    stable_json,
+)
 
 SECRET = "per-deployment-secret"
 QUERY = "query($r:[_Any!]!){_entities(representations:$r){...on Person{passports{iqama{status}}}}}"
@@ -19,6 +26,7 @@ AWKWARD: list[dict[str, Any] | None] = [
     {"r": [{"__typename": "Person", "id": "2010000020"}]},
     {"z": 1, "a": [1.5, -0.0, 1e21, 1e-7, 0.000001, 123456789012.25, 2**53], "é": 'نص عربي \u2028 "q" \\ \n\t\x01'},
     {"nested": {"b": None, "a": True, "c": False, "😀": "astral", "ｚ": "BMP above the surrogates"}},
+    {"s": 'نص \u2028 "q" \\ \n\t\b\f\r\x01\x1f\x7f é😀', "n": [1, -2, 2**53, None, True], "ω": {"z": [], "a": {}}},
 ]
 
 
@@ -74,4 +82,5 @@ console.log(JSON.stringify(out));
     for (text, signature), variables in zip(expected, AWKWARD, strict=True):
         parsed = orjson.loads(orjson.dumps(variables))  # as the subgraph receives them
         assert stable_json({"query": QUERY, **({"variables": parsed} if parsed else {})}) == text
+        assert signed_payload(QUERY, parsed) == text.encode()
         gateway.check(QUERY, parsed, {EXTENSION: signature})
