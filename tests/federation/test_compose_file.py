@@ -157,7 +157,7 @@ def test_every_python_service_shares_one_database_each_as_its_own_role_and_gets_
             assert re.match(rf"postgresql\+asyncpg://rabt[a-z_]*:{required_password}@postgres:5432/rabt$", url), url
         defaults = set(re.findall(r"\$\{(\w+):-", str(service)))
         assert defaults <= {"RABT_SEED_PEOPLE"}, f"{name} has defaults that could be weak secrets: {defaults}"
-    only_identity = {"RABT_TOKEN_PRIVATE_KEY", "RABT_OTP_PEPPER"}
+    only_identity = {"RABT_TOKEN_PRIVATE_KEY", "RABT_OTP_PEPPER", "RABT_STATISTICS_KEY"}
     holders = {name for name, service in services.items() if only_identity & set(service.get("environment", {}))}
     assert holders == {"identity", "hub"}
     password_variables = {password_variable(role.name) for role in roles}

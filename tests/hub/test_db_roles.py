@@ -132,8 +132,8 @@ async def test_every_role_decides_the_relations_and_appends_to_the_audit_trail(c
             found = set()
             for sector in SECTORS:
                 for source in sector.relations:
-                    found |= await source.fetch(db, family_head, [PERSONA["minor_child"]])
-                    found |= await source.fetch(db, sponsor, [PERSONA["absconding_worker"]])
+                    found |= await source.fetch(db, family_head, [PERSONA["minor_child"]], TODAY)
+                    found |= await source.fetch(db, sponsor, [PERSONA["absconding_worker"]], TODAY)
             assert found == {PERSONA["minor_child"], PERSONA["absconding_worker"]}, role.name
             batch = AuditBatch()
             batch.note(family_head, "traffic", "self", {"vehicles"})
