@@ -55,7 +55,7 @@ async def test_a_demo_token_names_the_caller_and_comes_with_a_purpose(sqlite_api
         headers = await demo_headers(sqlite_api.client, persona)
         scheme, token = headers["Authorization"].split()
         assert scheme == "Bearer" and headers["X-Purpose"]
-        assert sqlite_api.hub.signer.verify(token, None) == principal
+        assert await sqlite_api.hub.verifier.verify(token, None) == principal
 
 
 async def test_an_unknown_persona_or_a_body_that_is_not_json_is_a_bad_request(sqlite_api: Api) -> None:
