@@ -240,7 +240,9 @@ class AuditWriter:
     """Appends requests' batches to the chain, group-committed: while one append is being written,
     the batches that arrive meanwhile wait and go together in the next append, so the chain's
     serial section is paid once per group instead of once per request. Each request still returns
-    only after its own rows are committed. In this process one writer task appends at a time.
+    only after its own rows are committed. In this process one writer task appends at a time. A
+    group whose append fails is appended again record by record: a record the database refuses
+    (a value too long for its column, a NUL PostgreSQL cannot store) fails its own request alone.
 
     Across processes (uvicorn workers, subgraphs) on PostgreSQL, appends are optimistic: a group is
     linked after the tip this process last wrote, and written in one statement. A record's id is its
@@ -286,16 +288,31 @@ class AuditWriter:
             group, self._waiting = self._waiting, []
             try:
                 await self._append([record for record, _ in group])
+            except Exception as error:
+                if len(group) == 1:
+                    _settle(group, error)
+                else:
+                    await self._append_each(group)
             except BaseException as error:  # every waiting request learns that its record was not written
-                for _, written in group:
-                    if not written.done():
-                        written.set_exception(error)
-                if not isinstance(error, Exception):
-                    raise
+                _settle(group, error)
+                raise
             else:
-                for _, written in group:
-                    if not written.done():
-                        written.set_result(None)
+                _settle(group, None)
+
+    async def _append_each(self, group: list[tuple[_Pending, asyncio.Future[None]]]) -> None:
+        """Appends a group's records one by one after the group's append failed, so that a record
+        the database refuses fails its own request only (an append is one statement: nothing of
+        the group was written)."""
+        for index, one in enumerate(group):
+            try:
+                await self._append([one[0]])
+            except Exception as error:
+                _settle([one], error)
+            except BaseException as error:
+                _settle(group[index:], error)
+                raise
+            else:
+                _settle([one], None)
 
     async def _append(self, pending: list[_Pending]) -> None:
         rows = self._db.rows
@@ -335,6 +352,16 @@ class AuditWriter:
         if self._sqlite is not None:
             appender, self._sqlite = self._sqlite, None
             await appender.aclose()
+
+
+def _settle(group: Sequence[tuple[_Pending, asyncio.Future[None]]], error: BaseException | None) -> None:
+    """Tells each waiting request of the group whether its record was written (None) or not."""
+    for _, written in group:
+        if not written.done():  # a client that went away cancelled its own
+            if error is None:
+                written.set_result(None)
+            else:
+                written.set_exception(error)
 
 
 _ATTEMPTS = 20  # each collision means another process's append went in: the chain moves on regardless

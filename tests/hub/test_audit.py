@@ -5,10 +5,12 @@ a record touched has an index row, checked against the record."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import subprocess
 import sys
 import uuid
+from typing import Any
 
 import orjson
 import pytest
@@ -326,3 +328,53 @@ async def test_a_client_that_goes_away_leaves_the_shared_append_whole(api: Api) 
         assert (await verify_chain(api.hub.db)).intact
     finally:
         await writer.aclose()
+
+
+def _noted(subject: str) -> AuditBatch:
+    batch = AuditBatch()
+    batch.note(subject, "passports", "officer", {"iqama"})
+    return batch
+
+
+async def test_a_record_the_database_refuses_fails_alone_and_the_rest_of_its_group_is_written(api: Api) -> None:
+    """Records that arrive while an append is written go together in the next one, one statement.
+    One the database refuses (an operation name past its column, a NUL PostgreSQL cannot store as
+    text, a string that cannot be encoded) made the statement fail for every request in the group."""
+    writer = AuditWriter(api.hub.db)
+    groups: list[int] = []
+    append = writer._append
+
+    async def counting(pending: list[Any]) -> None:
+        groups.append(len(pending))
+        await append(pending)
+
+    writer._append = counting  # type: ignore[method-assign]
+    reader = officer("passports")
+    refused_everywhere = [("Operation\ud800", reader)]  # cannot be encoded: fails before the database
+    refused_by_postgres = [("O" * 200, reader), ("Operation", dataclasses.replace(reader, purpose="a\x00b"))]
+    bad = refused_everywhere + refused_by_postgres
+    good = [uuid.uuid4().hex for _ in range(12)]
+    bad_ids = [uuid.uuid4().hex for _ in bad]
+    try:
+        outcomes = await asyncio.gather(
+            *(writer.write(_noted(PERSONA["sponsor"]), reader, request_id, "Good") for request_id in good[:6]),
+            *(
+                writer.write(_noted(PERSONA["visitor"]), who, request_id, name)
+                for (name, who), request_id in zip(bad, bad_ids, strict=True)
+            ),
+            *(writer.write(_noted(PERSONA["sponsor"]), reader, request_id, "Good") for request_id in good[6:]),
+            return_exceptions=True,
+        )
+    finally:
+        await writer.aclose()
+    assert groups[0] == len(good) + len(bad)  # they were one group, whose append failed
+    failed = [
+        request_id
+        for request_id, outcome in zip(good[:6] + bad_ids + good[6:], outcomes, strict=True)
+        if isinstance(outcome, BaseException)
+    ]
+    expected_failures = bad_ids if api.backend == "postgres" else bad_ids[: len(refused_everywhere)]
+    assert sorted(failed) == sorted(expected_failures)
+    written = {entry.request_id for entry in await recorded(api.hub.db, request_ids=good + bad_ids)}
+    assert written == set(good + bad_ids) - set(failed)
+    assert (await verify_chain(api.hub.db)).intact
