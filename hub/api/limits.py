@@ -41,6 +41,7 @@ from graphql import (
 )
 from graphql.error import GraphQLSyntaxError
 
+from hub.api.inputs import check_literals
 from hub.contract.errors import Code, RabtError
 
 MAX_TOKENS = 4_000
@@ -77,13 +78,16 @@ class PerDocument(Generic[V]):
 
 @lru_cache(maxsize=1_000)
 def parse_document(query: str) -> DocumentNode:
-    """The parsed document (cached by text), or RabtError for a syntax error or too many tokens."""
+    """The parsed document (cached by text), or RabtError for a syntax error, too many tokens or a
+    string that could not be stored as written (`hub.api.inputs`)."""
     try:
-        return parse(query, max_tokens=MAX_TOKENS)
+        document = parse(query, max_tokens=MAX_TOKENS)
     except GraphQLSyntaxError as error:
         if "tokens" in error.message:
             raise RabtError(Code.TOO_MANY_TOKENS, f"The document has more than {MAX_TOKENS} tokens.") from None
         raise
+    check_literals(document)
+    return document
 
 
 @dataclass

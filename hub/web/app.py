@@ -39,7 +39,7 @@ from hub.settings import Settings, SettingsError
 from hub.web.demo import TOKEN_PATH, DemoTokens, demo_callers
 from hub.web.gateway_signature import GatewaySignature
 from hub.web.graphiql import BOOT_SCRIPT_CSP_HASH, Tab, graphiql_page
-from hub.web.http import GraphQLEndpoint
+from hub.web.http import GraphQLEndpoint, request_id_of
 
 log = logging.getLogger("rabt")
 STATIC = Path(__file__).parent / "static" / "vendor"
@@ -292,10 +292,13 @@ class HubApp(Starlette):
 
 
 async def _internal_error(request: Request, error: Exception) -> Response:
-    """Whatever escapes (a database that went away, a bug): logged once, answered as GraphQL JSON."""
-    log.error("unhandled error on %s", request.url.path, exc_info=error)
-    body = {"errors": [{"message": "Internal error; try again later.", "extensions": {"code": "INTERNAL_ERROR"}}]}
-    return Response(orjson.dumps(body), status_code=500, media_type="application/json")
+    """Whatever escapes (a database that went away, a bug): logged once, answered as GraphQL JSON
+    with the request id the client sent (or a new one), which the log line names too."""
+    request_id = request_id_of(request.headers.get("x-request-id"))
+    log.error("unhandled error on %s (request %s)", request.url.path, request_id, exc_info=error)
+    message = f"Internal error; try again later, or quote request id {request_id} to support."
+    body = {"errors": [{"message": message, "extensions": {"code": "INTERNAL_ERROR"}}]}
+    return Response(orjson.dumps(body), 500, media_type="application/json", headers={"x-request-id": request_id})
 
 
 def app_from_env() -> Starlette:

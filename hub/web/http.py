@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from graphql import DocumentNode, OperationType
 from graphql.error import GraphQLSyntaxError
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 
 from hub.access.gate import Gate
@@ -28,6 +28,7 @@ from hub.accounts.services import AccountServices
 from hub.api.answers import Answer, error_order, format_error
 from hub.api.context import RequestContext
 from hub.api.execution import execute
+from hub.api.inputs import LINE_CONTROL, check_variables, control_character
 from hub.api.limits import check_limits, parse_document
 from hub.api.persisted import PersistedQueries, PersistedQueryError
 from hub.api.schema import RabtSchema
@@ -48,6 +49,8 @@ log = logging.getLogger("rabt.http")
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 MAX_BODY = 1 << 20
+MAX_OPERATION_NAME = 128  # the audit trail's column
+MAX_PURPOSE = 200
 # Methods whose request is in the URL's query string and may only read. HEAD is GET without the
 # response's body (the server drops it), so it is answered as GET is.
 BY_URL = ("GET", "HEAD")
@@ -62,9 +65,21 @@ class ParsedRequest:
 
 
 class RequestRefused(Exception):
-    def __init__(self, status: int, code: Code, message: str) -> None:
+    """A request refused before its document is looked at, with its HTTP status; `extensions` name
+    what was wrong (`header`, `field`), `close` ends the connection (a body left unread)."""
+
+    def __init__(self, status: int, code: Code, message: str, *, close: bool = False, **extensions: str) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.close, self.extensions = close, extensions
+
+    def response(self, media: str, request_id: str) -> Response:
+        headers = {"x-request-id": request_id}
+        if self.status == 405:
+            headers["allow"] = "POST"
+        if self.close:
+            headers["connection"] = "close"
+        return _response({"errors": [_error(self.message, self.code, **self.extensions)]}, self.status, media, headers)
 
 
 class GraphQLEndpoint:
@@ -98,13 +113,19 @@ class GraphQLEndpoint:
         self.checks = checks or {}
 
     async def __call__(self, request: Request) -> Response:
-        request_id = _request_id(request.headers.get("x-request-id"))
+        given_id = request.headers.get("x-request-id")
+        request_id = request_id_of(given_id)
         media = GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in request.headers.get("accept", "") else JSON
         by_url = request.method in BY_URL
         if by_url and self.graphiql and not request.query_params and _wants_html(request):
             return HTMLResponse(self.graphiql)
         try:
+            if given_id and given_id != request_id:  # it ends up in logs and the audit
+                raise RequestRefused(
+                    400, Code.BAD_REQUEST, "X-Request-Id must be 1 to 64 of A-Z a-z 0-9 . _ : -", header="X-Request-Id"
+                )
             parsed = await _read(request)
+            check_variables(parsed.variables)
             if self.gateway is not None:
                 self._signed_by_gateway(parsed)
             principal = await self._principal(request)
@@ -117,12 +138,12 @@ class GraphQLEndpoint:
             cost = check_limits(self.schema._schema, document, parsed.operation_name, parsed.variables)
         except (GraphQLSyntaxError, RabtError) as error:  # refused before execution: no `data`
             status = 200 if media == JSON else 400
-            return _response({"errors": [format_error(error, request_id)]}, status, media)
+            return _response({"errors": [format_error(error, request_id)]}, status, media, {"x-request-id": request_id})
         except RequestRefused as refused:
-            headers = {"allow": "POST"} if refused.status == 405 else None
-            return _response({"errors": [_error(refused.message, refused.code)]}, refused.status, media, headers)
+            return refused.response(media, request_id)
         except PersistedQueryError as error:
-            return _response({"errors": [_error(str(error), error.code)]}, 200, media)
+            body = {"errors": [_error(str(error), error.code)]}
+            return _response(body, 200, media, {"x-request-id": request_id})
         # Bounded work in flight, weighed by cost (hub.web.in_flight): past a few concurrent executions
         # a worker only adds garbage and context switches.
         async with self.in_flight.running(cost):
@@ -189,7 +210,7 @@ class GraphQLEndpoint:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise RequestRefused(401, Code.UNAUTHENTICATED, "Authorization must be 'Bearer <token>'.")
-        purpose = request.headers.get("x-purpose") or None
+        purpose = _purpose(request.headers.get("x-purpose"))
         try:
             principal = await self.verifier.verify(token.strip(), purpose)
         except InvalidToken:
@@ -202,12 +223,34 @@ class GraphQLEndpoint:
 
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")  # a GraphQL name
 
 
-def _request_id(given: str | None) -> str:
+def request_id_of(given: str | None) -> str:
     """The caller's request id when it is a plain token (it ends up in logs and the audit), else a new one."""
     # 128 random bits as uuid4 has, without building a UUID object (a visible share of a compiled request)
     return given if given is not None and _REQUEST_ID.fullmatch(given) else os.urandom(16).hex()
+
+
+def _purpose(header: str | None) -> str | None:
+    """Why an officer or a service reads, as stored with every audit record: UTF-8 text on one line,
+    at most MAX_PURPOSE characters."""
+    if not header:
+        return None
+    try:
+        purpose = header.encode("latin-1").decode()  # Starlette hands header bytes over as Latin-1
+    except UnicodeDecodeError:
+        raise RequestRefused(400, Code.BAD_REQUEST, "X-Purpose must be UTF-8 text.", header="X-Purpose") from None
+    if len(purpose) > MAX_PURPOSE:
+        raise RequestRefused(
+            400, Code.BAD_REQUEST, f"X-Purpose is longer than {MAX_PURPOSE} characters.", header="X-Purpose"
+        )
+    character = control_character(purpose, LINE_CONTROL)
+    if character is not None:
+        raise RequestRefused(
+            400, Code.BAD_REQUEST, f"X-Purpose holds the control character {character}.", header="X-Purpose"
+        )
+    return purpose
 
 
 def _wants_html(request: Request) -> bool:
@@ -220,15 +263,13 @@ async def _read(request: Request) -> ParsedRequest:
         return ParsedRequest(
             query=params.get("query"),
             variables=_json_object(params.get("variables"), "variables"),
-            operation_name=params.get("operationName") or None,
+            operation_name=_operation_name(params.get("operationName")),
             extensions=_json_object(params.get("extensions"), "extensions"),
         )
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != JSON:
         raise RequestRefused(415, Code.BAD_REQUEST, "POST a JSON body with Content-Type: application/json.")
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise RequestRefused(413, Code.BAD_REQUEST, f"The body is larger than {MAX_BODY} bytes.")
+    raw = await _body(request)
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -244,9 +285,48 @@ async def _read(request: Request) -> ParsedRequest:
     return ParsedRequest(
         query=query,
         variables=_object_or_none(body.get("variables"), "variables"),
-        operation_name=operation_name or None,
+        operation_name=_operation_name(operation_name),
         extensions=_object_or_none(body.get("extensions"), "extensions"),
     )
+
+
+async def _body(request: Request) -> bytes:
+    """The body, refused as soon as it is known to be over MAX_BODY: by its Content-Length before a
+    byte of it is read, else (chunked) once the bytes read pass the limit; what is left unread is
+    never read, and the connection is closed after the answer."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise _too_large()
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise _too_large()
+            chunks.append(chunk)
+    except ClientDisconnect:  # the client, or the server's read deadline (hub.web.server), ended it
+        raise RequestRefused(400, Code.BAD_REQUEST, "The body did not arrive whole.", close=True) from None
+    return b"".join(chunks)
+
+
+def _too_large() -> RequestRefused:
+    return RequestRefused(413, Code.REQUEST_TOO_LARGE, f"The body is larger than {MAX_BODY:,} bytes.", close=True)
+
+
+def _operation_name(given: str | None) -> str | None:
+    """The operation's name as the request gives it (stored with the audit record): a GraphQL name."""
+    if not given:
+        return None
+    if len(given) > MAX_OPERATION_NAME or not _NAME.fullmatch(given):
+        raise RequestRefused(
+            400,
+            Code.BAD_REQUEST,
+            f"'operationName' must be a GraphQL name (A-Z a-z 0-9 _, not starting with a digit) of at most "
+            f"{MAX_OPERATION_NAME} characters.",
+            field="operationName",
+        )
+    return given
 
 
 def _json_object(text: str | None, name: str) -> dict[str, Any] | None:
@@ -278,8 +358,8 @@ def _is_mutation(document: DocumentNode, operation_name: str | None) -> bool:
     return False
 
 
-def _error(message: str, code: Code) -> dict[str, Any]:
-    return {"message": message, "extensions": {"code": code.value}}
+def _error(message: str, code: Code, **extensions: str) -> dict[str, Any]:
+    return {"message": message, "extensions": {"code": code.value, **extensions}}
 
 
 def _response(body: dict[str, Any], status: int, media: str, headers: Mapping[str, str] | None = None) -> Response:

@@ -187,15 +187,6 @@ async def test_production_mode_runs_only_the_trusted_documents(tmp_path: Path) -
         assert "data" in as_text
 
 
-async def test_a_request_id_that_is_not_a_plain_token_is_replaced(sqlite_api: Api) -> None:
-    kept = await sqlite_api.client.post("/graphql", json={"query": "{ __typename }"}, headers={"x-request-id": "abc-1"})
-    assert kept.headers["x-request-id"] == "abc-1"
-    replaced = await sqlite_api.client.post(
-        "/graphql", json={"query": "{ __typename }"}, headers={"x-request-id": "x" * 65 + "\r\nforged: log line"}
-    )
-    assert re.fullmatch(r"[0-9a-f]{32}", replaced.headers["x-request-id"])
-
-
 async def test_a_database_that_went_away_is_a_json_internal_error_not_a_stack_trace(tmp_path: Path) -> None:
     async with own_hub(tmp_path) as (hub, client):
         await hub.db.dispose()
