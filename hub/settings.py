@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     token_jwks_url: str | None = Field(
         None, description="where a part that does not sign fetches the token keys (identity's /.well-known/jwks.json)"
     )
+    request_timeout: float = Field(
+        10.0, gt=0, description="seconds a request may take to arrive whole, from its first byte (hub/web/server.py)"
+    )
 
     @field_validator("sectors", mode="before")
     @classmethod

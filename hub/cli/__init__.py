@@ -21,6 +21,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from hub.contract.population import PERSONAS
     from hub.web.app import create_app
+    from hub.web.server import uvicorn_options
 
     url = f"http://{args.host}:{args.port}/graphql"
     print(f"Rabt hub on {url} (GraphiQL in a browser; database {settings.database_url})")
@@ -40,10 +41,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             host=args.host,
             port=args.port,
             log_level=args.log_level,
-            timeout_keep_alive=75,
+            **uvicorn_options(settings),
         )
         return 0
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level, timeout_keep_alive=75)
+    uvicorn.run(
+        create_app(settings), host=args.host, port=args.port, log_level=args.log_level, **uvicorn_options(settings)
+    )
     return 0
 
 
@@ -53,6 +56,7 @@ def _subgraph(args: argparse.Namespace, settings: Settings) -> int:
     from hub.api.federation import subgraphs
     from hub.registry import enabled_sectors
     from hub.web.app import Hub, create_app
+    from hub.web.server import uvicorn_options
 
     known = {subgraph.name: subgraph for subgraph in subgraphs(enabled_sectors(settings.sectors))}
     if args.name not in known:
@@ -61,8 +65,7 @@ def _subgraph(args: argparse.Namespace, settings: Settings) -> int:
     port = args.port or known[args.name].port
     print(f"Rabt subgraph {args.name} on http://{args.host}:{port}/graphql (Apollo Federation v2)", flush=True)
     app = create_app(settings, Hub.build(settings, subgraph=args.name))
-    # Keep-alive longer than the gateway's idle connections, or it meets sockets closed under it.
-    uvicorn.run(app, host=args.host, port=port, log_level=args.log_level, timeout_keep_alive=75)
+    uvicorn.run(app, host=args.host, port=port, log_level=args.log_level, **uvicorn_options(settings))
     return 0
 
 
