@@ -11,12 +11,18 @@ The limits are checked by the HTTP layer on the parsed document and the request'
 | cost: 1 per field, times the size of every enclosing list | 25,000 | QUERY_TOO_COMPLEX |
 
 A list's size is the number of IDs given to `people(ids:)`, or 10 for other lists (a person's
-visas, violations, …). Introspection (`__schema`, `__type`) is not counted.
+visas, violations, …). Introspection (`__schema`, `__type`) is not counted: graphql-core's
+validation bounds how deep it may go. A fragment counts wherever it is spread.
+
+This runs before validation, on any document a client sends, so its work is linear in the
+document: each named fragment is weighed once and its weight reused at every spread (a document
+of a few hundred bytes whose fragments each spread the next twice stands for 2^n fields), and a
+fragment spread within itself is refused as validation would refuse it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
@@ -26,6 +32,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNamedType,
     GraphQLObjectType,
@@ -33,6 +40,7 @@ from graphql import (
     InlineFragmentNode,
     ListValueNode,
     OperationDefinitionNode,
+    SelectionNode,
     SelectionSetNode,
     VariableNode,
     get_named_type,
@@ -49,6 +57,7 @@ MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_COST = 25_000
 DEFAULT_LIST_SIZE = 10
+CAP = 10**12  # weights stop growing here: a fan-out document's would have hundreds of digits
 
 
 V = TypeVar("V")
@@ -90,46 +99,110 @@ def parse_document(query: str) -> DocumentNode:
     return document
 
 
-@dataclass
-class _Walk:
-    schema: GraphQLSchema
-    fragments: Mapping[str, FragmentDefinitionNode]
-    variables: Mapping[str, Any]
-    aliases: int = 0
-    depth: int = 0
+@dataclass(frozen=True)
+class Weight:
+    """What a selection set weighs, below the level it sits at: its cost (1 per field, times the
+    size of every enclosing list within it), how many levels of selections it nests, and its
+    aliases (counted once per place they are spread into)."""
 
-    def cost(self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType | None, level: int) -> int:
-        if selection_set is None:
-            return 0
-        self.depth = max(self.depth, level)
-        total = 0
-        for selection in selection_set.selections:
+    cost: int = 0
+    depth: int = 0
+    aliases: int = 0
+
+
+@dataclass
+class _Frame:
+    """A selection set being weighed, and how its weight folds into the one that encloses it: as a
+    field's (`multiplier` the field's list size), or as an inline fragment's or a named fragment's
+    (`fragment` its name, remembered once weighed)."""
+
+    selections: Iterator[SelectionNode]
+    parent: GraphQLNamedType | None
+    multiplier: int | None = None  # None: not a field's selection set
+    fragment: str | None = None
+    cost: int = 0
+    depth: int = 0
+    aliases: int = 0
+
+    def add(self, weight: Weight, multiplier: int | None) -> None:
+        if multiplier is None:  # a fragment: its fields sit at this level
+            self.cost = _capped(self.cost + weight.cost)
+            self.depth = max(self.depth, weight.depth)
+        else:
+            self.cost = _capped(self.cost + 1 + weight.cost * multiplier)
+            self.depth = max(self.depth, 1 + weight.depth)
+        self.aliases = _capped(self.aliases + weight.aliases)
+
+
+class Weigher:
+    """Weighs a document's selections without recursion, each named fragment once: a spread adds
+    the weight its fragment was found to have, so the work is linear in the document however its
+    fragments fan out (`steps` counts the selections visited). A fragment spread within itself is
+    refused as validation would refuse it."""
+
+    def __init__(self, schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any]) -> None:
+        self.schema = schema
+        self.variables = variables
+        self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        self.weighed: dict[str, Weight] = {}
+        self.steps = 0
+
+    def weigh(self, selection_set: SelectionSetNode, parent: GraphQLNamedType | None) -> Weight:
+        stack = [_Frame(iter(selection_set.selections), parent)]
+        weighing: set[str] = set()  # the fragments on the stack: spreading one of them again is a cycle
+        while True:
+            frame = stack[-1]
+            selection = next(frame.selections, None)
+            if selection is None:
+                stack.pop()
+                weight = Weight(frame.cost, frame.depth, frame.aliases)
+                if frame.fragment is not None:
+                    self.weighed[frame.fragment] = weight
+                    weighing.discard(frame.fragment)
+                if not stack:
+                    return weight
+                stack[-1].add(weight, frame.multiplier)
+                continue
+            self.steps += 1
             if isinstance(selection, FieldNode):
-                total += self._field(selection, parent, level)
+                if selection.alias is not None:
+                    frame.aliases += 1
+                child = self._field(selection, frame)
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
-                inner = self.schema.get_type(condition.name.value) if condition else parent
-                total += self.cost(selection.selection_set, inner, level)
-            elif isinstance(selection, FragmentSpreadNode):
-                fragment = self.fragments.get(selection.name.value)
-                if fragment is not None:
-                    inner = self.schema.get_type(fragment.type_condition.name.value)
-                    total += self.cost(fragment.selection_set, inner, level)
-        return total
+                inner = self.schema.get_type(condition.name.value) if condition else frame.parent
+                child = _Frame(iter(selection.selection_set.selections), inner)
+            else:
+                child = self._spread(selection, frame, weighing)
+            if child is not None:
+                stack.append(child)
 
-    def _field(self, node: FieldNode, parent: GraphQLNamedType | None, level: int) -> int:
+    def _field(self, node: FieldNode, frame: _Frame) -> _Frame | None:
         name = node.name.value
-        if node.alias is not None:
-            self.aliases += 1
         if name.startswith("__"):
-            return 0
-        definition = parent.fields.get(name) if isinstance(parent, GraphQLObjectType) else None
-        if definition is None:
-            return 1  # validation will refuse the unknown field
-        child_cost = self.cost(node.selection_set, get_named_type(definition.type), level + 1)
-        if isinstance(get_nullable_type(definition.type), GraphQLList):
-            child_cost *= self._list_size(node)
-        return 1 + child_cost
+            return None  # introspection: graphql-core's own rule bounds its depth
+        parent = frame.parent
+        definition = parent.fields.get(name) if isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)) else None
+        if definition is None or node.selection_set is None:
+            frame.cost = _capped(frame.cost + 1)  # an unknown field costs 1: validation will refuse it
+            return None
+        multiplier = self._list_size(node) if isinstance(get_nullable_type(definition.type), GraphQLList) else 1
+        return _Frame(iter(node.selection_set.selections), get_named_type(definition.type), multiplier)
+
+    def _spread(self, node: FragmentSpreadNode, frame: _Frame, weighing: set[str]) -> _Frame | None:
+        name = node.name.value
+        known = self.weighed.get(name)
+        if known is not None:
+            frame.add(known, None)
+            return None
+        if name in weighing:
+            raise RabtError(Code.GRAPHQL_VALIDATION_FAILED, f"Cannot spread fragment '{name}' within itself.")
+        fragment = self.fragments.get(name)
+        if fragment is None:
+            return None  # validation will refuse the unknown fragment
+        weighing.add(name)
+        inner = self.schema.get_type(fragment.type_condition.name.value)
+        return _Frame(iter(fragment.selection_set.selections), inner, fragment=name)
 
     def _list_size(self, node: FieldNode) -> int:
         for argument in node.arguments or ():
@@ -141,6 +214,10 @@ class _Walk:
                     given = self.variables.get(value.name.value)
                     return max(1, len(given)) if isinstance(given, list) else 1
         return DEFAULT_LIST_SIZE
+
+
+def _capped(value: int) -> int:
+    return min(value, CAP)
 
 
 def check_limits(
@@ -165,19 +242,25 @@ def _check(
     schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any] | None
 ) -> int:
     highest = 0
-    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    walk = _Walk(schema, fragments, variables or {})
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    for operation in operations:
+    weigher = Weigher(schema, document, variables or {})
+    for operation in document.definitions:
+        if not isinstance(operation, OperationDefinitionNode):
+            continue
         if operation_name is not None and (operation.name is None or operation.name.value != operation_name):
             continue
-        root = schema.get_root_type(operation.operation)
-        cost = walk.cost(operation.selection_set, root, 1)
-        if walk.depth > MAX_DEPTH:
-            raise RabtError(Code.QUERY_TOO_DEEP, f"The selection is {walk.depth} levels deep; at most {MAX_DEPTH}.")
-        if walk.aliases > MAX_ALIASES:
-            raise RabtError(Code.TOO_MANY_ALIASES, f"{walk.aliases} aliases; at most {MAX_ALIASES}.")
+        weight = weigher.weigh(operation.selection_set, schema.get_root_type(operation.operation))
+        depth, cost = 1 + weight.depth, weight.cost
+        if depth > MAX_DEPTH:
+            raise RabtError(Code.QUERY_TOO_DEEP, f"The selection is {depth} levels deep; at most {MAX_DEPTH}.")
+        if weight.aliases > MAX_ALIASES:
+            raise RabtError(Code.TOO_MANY_ALIASES, f"{weight.aliases:,} aliases; at most {MAX_ALIASES}.")
         if cost > MAX_COST:
-            raise RabtError(Code.QUERY_TOO_COMPLEX, f"The query would cost {cost:,}; at most {MAX_COST:,}.", cost=cost)
+            raise RabtError(
+                Code.QUERY_TOO_COMPLEX, f"The query would cost {_number(cost)}; at most {MAX_COST:,}.", cost=cost
+            )
         highest = max(highest, cost)
     return highest
+
+
+def _number(value: int) -> str:
+    return f"more than {CAP - 1:,}" if value >= CAP else f"{value:,}"

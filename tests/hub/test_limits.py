@@ -1,0 +1,148 @@
+"""Small documents, bounded work: what runs before validation is linear in the document, a fragment
+cycle is a validation error, and the validation's own comparing of fields has a budget."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pytest
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    Visitor,
+    specified_rules,
+    visit,
+)
+from graphql import validate as graphql_validate
+from graphql.validation.rules import overlapping_fields_can_be_merged
+
+from hub.api.execution import VALIDATION_BUDGET, validate
+from hub.api.limits import MAX_COST, Weigher, check_limits, parse_document
+from hub.api.schema import schema_for
+from hub.registry import enabled_sectors
+from tests.conftest import PERSONA, Api, officer
+
+PATHS = ["general", "compiled"]
+SCHEMA = schema_for(enabled_sectors(None), None)._schema
+
+
+def fan_out(levels: int, leaf: str = "me { person { id } }") -> str:
+    """Each fragment spreads the next twice: `levels` fragments stand for 2^levels copies of `leaf`."""
+    fragments = " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels))
+    return f"query FanOut {{ ...F0 }} {fragments} fragment F{levels} on Query {{ {leaf} }}"
+
+
+async def _post(api: Api, query: str, path: str, headers: dict[str, str] | None = None) -> tuple[int, Any, Any]:
+    body: dict[str, Any] = {"query": query}
+    if path == "compiled":
+        body["extensions"] = {
+            "persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(query.encode()).hexdigest()}
+        }
+    response = await api.client.post(
+        "/graphql", json=body, headers={**api.headers(officer("passports")), **(headers or {})}
+    )
+    return response.status_code, response.json(), response.headers
+
+
+class _Selections(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def enter(self, node: Any, *_args: Any) -> None:
+        if isinstance(node, FieldNode | InlineFragmentNode | FragmentSpreadNode):
+            self.count += 1
+
+
+def test_the_walk_before_validation_visits_each_selection_once_however_fragments_fan_out() -> None:
+    schema = SCHEMA
+    for levels in (1, 8, 20):
+        document = parse_document(fan_out(levels))
+        selections = _Selections()
+        visit(document, selections)
+        weigher = Weigher(schema, document, {})
+        operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+        weight = weigher.weigh(operation.selection_set, schema.query_type)
+        assert weigher.steps == selections.count  # 2^20 copies of `me { person { id } }`, walked once
+        assert weight.cost == 3 * 2**levels and weight.depth == 2  # the copies still count, each
+
+
+@pytest.mark.parametrize("path", PATHS)
+async def test_a_document_whose_fragments_fan_out_is_refused_as_too_complex(api: Api, path: str) -> None:
+    status, answer, _ = await _post(api, fan_out(40), path)  # 1,737 bytes standing for 2^40 fields
+    (error,) = answer["errors"]
+    assert (status, error["extensions"]["code"]) == (200, "QUERY_TOO_COMPLEX")
+    assert error["extensions"]["cost"] > MAX_COST and "data" not in answer
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize(
+    "query",
+    [
+        "query Q { ...A } fragment A on Query { ...A }",
+        "query Q { ...A } fragment A on Query { me { person { ...B } } } fragment B on Person { passports { ...C } } "
+        "fragment C on PassportsOfPerson { sponsored { person { ...B } } }",
+        "query Q { ...A ...A } fragment A on Query { __typename ...B } fragment B on Query { ... on Query { ...A } }",
+    ],
+)
+async def test_a_fragment_spread_within_itself_is_a_validation_error_with_the_request_id(
+    api: Api, path: str, query: str
+) -> None:
+    """It was a RecursionError: a 500, without the request id the client sent."""
+    status, answer, headers = await _post(api, query, path, {"x-request-id": "cycle-1"})
+    (error,) = answer["errors"]
+    assert (status, error["extensions"]["code"]) == (200, "GRAPHQL_VALIDATION_FAILED")
+    assert "within itself" in error["message"] and headers["x-request-id"] == "cycle-1"
+
+
+@pytest.mark.parametrize("path", PATHS)
+async def test_a_long_chain_of_fragments_is_answered_with_a_code(api: Api, path: str) -> None:
+    """Fragments each spreading the next, 400 deep, without a level between them: nothing before
+    validation recurses along the chain, and validation gives up on it without a stack overflow."""
+    chain = " ".join(f"fragment F{i} on Query {{ ...F{i + 1} }}" for i in range(400))
+    status, answer, _ = await _post(
+        api, f"query Chain {{ ...F0 }} {chain} fragment F400 on Query {{ __typename }}", path
+    )
+    assert (status, [e["extensions"]["code"] for e in answer["errors"]]) == (200, ["GRAPHQL_VALIDATION_FAILED"])
+    nested = " ".join(f"fragment F{i} on Query {{ me {{ ...F{i + 1} }} }}" for i in range(200))
+    status, answer, _ = await _post(
+        api, f"query Nested {{ ...F0 }} {nested} fragment F200 on Query {{ __typename }}", path
+    )
+    assert (status, [e["extensions"]["code"] for e in answer["errors"]]) == (200, ["QUERY_TOO_DEEP"])
+
+
+@pytest.mark.parametrize("path", PATHS)
+async def test_comparing_repeated_fields_stops_at_the_validation_budget(api: Api, path: str) -> None:
+    """graphql-core compares every pair of fields with the same name; its own budget let one 10 kB
+    document take 0.8 s of the worker. This document is valid, and within graphql-core's budget."""
+    query = "{ " + f'person(id: "{PERSONA["sponsor"]}") {{ id }} ' * 300 + "}"
+    document = parse_document(query)
+    schema = api.hub.schema._schema
+    check_limits(schema, document, None, None)  # within the hub's own limits
+    default = overlapping_fields_can_be_merged.MAX_COMPLEXITY_BUDGET
+    try:
+        overlapping_fields_can_be_merged.MAX_COMPLEXITY_BUDGET = 500_000  # graphql-core's
+        assert graphql_validate(schema, document, specified_rules) == []
+    finally:
+        overlapping_fields_can_be_merged.MAX_COMPLEXITY_BUDGET = default
+    assert default == VALIDATION_BUDGET
+    assert [error.message for error in validate(schema, document)] == ["Validation aborted."]
+    status, answer, _ = await _post(api, query, path)
+    assert (status, [e["extensions"]["code"] for e in answer["errors"]]) == (200, ["GRAPHQL_VALIDATION_FAILED"])
+
+
+def test_fragments_count_wherever_they_are_spread() -> None:
+    """Aliases and depth through fragments count as if the fragment were written out."""
+    schema = SCHEMA
+    aliases = (
+        "query { ...A ...A ...A } fragment A on Query { " + " ".join(f"a{i}: __typename" for i in range(11)) + " }"
+    )
+    with pytest.raises(Exception, match="33 aliases"):
+        check_limits(schema, parse_document(aliases), None, None)
+    levels = ["me", "person"] + ["passports", "sponsored", "person"] * 4
+    deep = "query { ...A } fragment A on Query { " + " { ".join(levels) + " { id" + " }" * len(levels) + " }"
+    with pytest.raises(Exception, match="15 levels deep"):
+        check_limits(schema, parse_document(deep), None, None)
