@@ -43,8 +43,8 @@ class FamilyMember:
     register_number: strawberry.Private[str]
 
     @strawberry.field(description="The member.")
-    def person(self) -> PersonRef:
-        return person_ref(self.person_id)  # type: ignore[return-value]
+    def person(self) -> PersonRef | None:
+        return person_ref(self.person_id)
 
 
 @strawberry.type(description="A citizen family's register (sijil al-usra, سجل الأسرة): a head and his family.")
@@ -54,8 +54,8 @@ class FamilyRegister:
     head_id: strawberry.Private[str]
 
     @strawberry.field(description="The head of the family.")
-    def head(self) -> PersonRef:
-        return person_ref(self.head_id)  # type: ignore[return-value]
+    def head(self) -> PersonRef | None:
+        return person_ref(self.head_id)
 
     @strawberry.field(
         description=(

@@ -16,8 +16,8 @@ class SponsoredPerson:
     person_id: strawberry.Private[str]
 
     @strawberry.field(description="The sponsored worker or dependant.")
-    def person(self) -> PersonRef:
-        return person_ref(self.person_id)  # type: ignore[return-value]
+    def person(self) -> PersonRef | None:
+        return person_ref(self.person_id)
 
 
 @strawberry.type(description="Passports (Jawazat, الجوازات): one person's passports, iqama, visas and reports.")

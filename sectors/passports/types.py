@@ -75,8 +75,8 @@ class Iqama:
     sponsor_id: strawberry.Private[str]
 
     @strawberry.field(description="The sponsor: the employer or the head of family.")
-    def sponsor(self) -> PersonRef:
-        return person_ref(self.sponsor_id)  # type: ignore[return-value]
+    def sponsor(self) -> PersonRef | None:
+        return person_ref(self.sponsor_id)
 
 
 @strawberry.type(description="A visa: exit/re-entry, final exit, visit or work.")
@@ -99,5 +99,5 @@ class AbscondingReport:
     filed_by_id: strawberry.Private[str]
 
     @strawberry.field(description="The sponsor who filed the report.")
-    def filed_by(self) -> PersonRef:
-        return person_ref(self.filed_by_id)  # type: ignore[return-value]
+    def filed_by(self) -> PersonRef | None:
+        return person_ref(self.filed_by_id)
