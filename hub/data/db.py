@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Executable, Row, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from hub.data.rows import LOOPBACK_HOSTS, Rows, rows_for
@@ -18,6 +18,14 @@ from hub.data.rows import LOOPBACK_HOSTS, Rows, rows_for
 def stored_utc(value: dt.datetime) -> dt.datetime:
     """A datetime stored as UTC, as read back: SQLite hands it back naive."""
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def engine_options(url: URL) -> dict[str, Any]:
+    """What every engine on `url` is created with, whatever its pool."""
+    if url.get_backend_name() == "postgresql" and url.host in LOOPBACK_HOSTS and "ssl" not in url.query:
+        # asyncpg tries TLS first by default; on loopback that is a wasted handshake per connection.
+        return {"connect_args": {"ssl": False}}
+    return {}
 
 
 INVALID_CATALOG_NAME = "3D000"  # PostgreSQL's SQLSTATE for "database ... does not exist"
@@ -40,10 +48,7 @@ class Database:
         self.url = make_url(url)
         if self.is_sqlite and self.url.database and self.url.database != ":memory:":
             Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
-        options: dict[str, Any] = {}
-        if self.url.get_backend_name() == "postgresql" and self.url.host in LOOPBACK_HOSTS:
-            # asyncpg tries TLS first by default; on loopback that is a wasted handshake per connection.
-            options["connect_args"] = {"ssl": False} if "ssl" not in self.url.query else {}
+        options = engine_options(self.url)
         self.engine: AsyncEngine = create_async_engine(url, **options)
         in_memory = self.is_sqlite and self.url.database in (None, "", ":memory:")
         pool = {} if in_memory else {"pool_size": READ_POOL, "max_overflow": 0}
