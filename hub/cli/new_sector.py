@@ -1,11 +1,12 @@
 """`python -m hub new-sector NAME`: a sector package under sectors/NAME/, and what is left to do.
 
 The package has the files every sector has (a manifest, one table, its type, a declared loader,
-the namespace on `Person`, one mutation, a seed) and imports only `hub.contract`, so it passes the
-contract tests as written once it is registered; its own tests go to tests/sectors/NAME/. The
-files are the templates of hub/cli/sector_template/ with the names filled in. Registering it is
-left to the developer, who is told the exact steps: the registry and the import rules are read by
-people, and a generated edit to them would be reviewed less.
+the namespace on `Person`, one mutation, a seed, the first migration that makes its table) and
+imports only `hub.contract`, so it passes the contract tests as written once it is registered; its
+own tests go to tests/sectors/NAME/. The files are the templates of hub/cli/sector_template/ with
+the names filled in. Registering it is left to the developer, who is told the exact steps: the
+registry and the import rules are read by people, and a generated edit to them would be reviewed
+less.
 
 This module stays cheap to import (the CLI imports it to build its parser): the registry and the
 schema are read only when the command runs.
@@ -18,6 +19,7 @@ import keyword
 import re
 import string
 import sys
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,7 +33,7 @@ NAME = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 MAX_NAME = 30  # its tables' and types' names stay well inside PostgreSQL's 63 characters
 MAX_TITLE = 40  # a title fits in the generated lines without breaking the 120-column format
 BAD_TITLE = re.compile(r'["\\\x00-\x1f\x7f]')
-RESERVED = {"identity": "the hub's own subgraph and access sector"}
+RESERVED = {"identity": "the hub's own subgraph and access sector", "hub": "the hub's own migration history"}
 
 
 class Refused(ValueError):
@@ -160,6 +162,11 @@ def planned_files(root: Path, names: SectorNames) -> dict[Path, str]:
     when the project has tests/sectors/."""
     package = Path("sectors") / names.name
     files = {package / file: render(f"{file}.tmpl", names) for file in SECTOR_FILES}
+    files[package / "migrations" / "__init__.py"] = render("migrations__init__.py.tmpl", names)
+    revision = uuid.uuid4().hex[-12:]  # as Alembic draws a revision's id
+    files[package / "migrations" / "versions" / f"{revision}_{names.name}_tables.py"] = string.Template(
+        (TEMPLATES / "migrations_first_revision.py.tmpl").read_text(encoding="utf-8")
+    ).substitute(names.substitutions(), revision=revision)
     if (root / "tests" / "sectors").is_dir():
         tests = Path("tests") / "sectors" / names.name
         files[tests / "__init__.py"] = ""

@@ -48,6 +48,10 @@ class Sector:
     `person { traffic { … } }`); the hub builds it as `person_type(person_id=…)` after the
     access check, so its fields only load data. `query_fields`/`mutation_fields` return fresh
     strawberry fields on every call (one field object must never sit in two schemas).
+
+    `migrations` names the package whose `versions/` folder holds the sector's Alembic revisions
+    (e.g. `sectors.traffic.migrations`): the only way its tables reach a database. A sector
+    without tables needs none.
     """
 
     name: str
@@ -63,8 +67,14 @@ class Sector:
     statistics: Sequence[Statistic] = ()
     services: Sequence[Service] = ()
     checks: Sequence[Check] = ()
+    migrations: str | None = None
 
     def __post_init__(self) -> None:
         foreign = [table.name for table in self.metadata.sorted_tables if not table.name.startswith(f"{self.name}_")]
         if foreign:
             raise ValueError(f"sector {self.name!r}: tables must carry its prefix: {foreign}")
+        if self.metadata.tables and not self.migrations:
+            raise ValueError(
+                f"sector {self.name!r}: its tables need migrations: name the package holding its Alembic "
+                "revisions (migrations=...; docs/sectors.md)"
+            )

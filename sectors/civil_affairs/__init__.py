@@ -17,6 +17,7 @@ SECTOR = Sector(
     metadata=Base.metadata,
     person_type=CivilAffairsOfPerson,
     seed=seed.seed,
+    migrations="sectors.civil_affairs.migrations",
     mutation_fields=mutations.fields,
     relations=(GUARDIAN, FAMILY_HEAD),
     statistics=(

@@ -15,6 +15,7 @@ SECTOR = Sector(
     metadata=Base.metadata,
     person_type=CivilDefenceOfPerson,
     seed=seed.seed,
+    migrations="sectors.civil_defence.migrations",
     mutation_fields=mutations.fields,
     relations=(),  # civil defence knows no relation between people that opens access
     statistics=(

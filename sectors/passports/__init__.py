@@ -17,6 +17,7 @@ SECTOR = Sector(
     metadata=Base.metadata,
     person_type=PassportsOfPerson,
     seed=seed.seed,
+    migrations="sectors.passports.migrations",
     mutation_fields=mutations.fields,
     relations=(SPONSOR,),
     statistics=(

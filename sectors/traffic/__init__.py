@@ -17,6 +17,7 @@ SECTOR = Sector(
     metadata=Base.metadata,
     person_type=TrafficOfPerson,
     seed=seed.seed,
+    migrations="sectors.traffic.migrations",
     mutation_fields=mutations.fields,
     relations=(),
     statistics=(

@@ -92,7 +92,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 def test_the_sector_has_the_files_every_sector_has_and_the_steps_are_printed(project: tuple[Path, str]) -> None:
     root, printed = project
-    assert {path.name for path in (root / "sectors" / NAME).iterdir()} == SECTOR_FILES
+    assert {path.name for path in (root / "sectors" / NAME).iterdir()} == SECTOR_FILES | {"migrations"}
+    (first,) = (root / "sectors" / NAME / "migrations" / "versions").glob("*.py")
+    assert re.fullmatch(rf"[0-9a-f]{{12}}_{NAME}_tables\.py", first.name)
     assert {path.name for path in (root / "tests" / "sectors" / NAME).iterdir()} == {"__init__.py", f"test_{NAME}.py"}
     for step in ("./dev hub schema", "./dev hub compose-file", '[project.entry-points."rabt.sectors"]', "./dev test"):
         assert step in printed

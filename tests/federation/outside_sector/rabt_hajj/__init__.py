@@ -16,4 +16,5 @@ SECTOR = Sector(
     metadata=Base.metadata,
     person_type=HajjOfPerson,
     seed=seed.seed,
+    migrations="rabt_hajj.migrations",
 )

@@ -1,0 +1,85 @@
+"""What has a migration history: the hub's own tables, and each sector's."""
+
+from __future__ import annotations
+
+import importlib.resources
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import MetaData
+
+from hub.accounts.models import AccountsBase
+from hub.audit.trail import AuditBase
+from hub.contract import Sector
+from hub.identity.models import IdentityBase
+
+HUB = "hub"
+"""The hub's component: the identity registry, the accounts and the audit trail."""
+HUB_VERSIONS = Path(__file__).parent / "versions"
+
+
+class MigrationError(Exception):
+    """Something an operator must act on; the message says what."""
+
+
+@dataclass(frozen=True)
+class Component:
+    """One migration history: its tables (the models it migrates towards), the folder of its
+    Alembic revisions, and its own version table (`alembic_version_<name>`), so the hub and each
+    sector move on independently."""
+
+    name: str
+    metadata: tuple[MetaData, ...]
+    versions: Path
+    prefixes: tuple[str, ...]
+
+    @property
+    def version_table(self) -> str:
+        return f"alembic_version_{self.name}"
+
+    @property
+    def tables(self) -> frozenset[str]:
+        return frozenset(name for metadata in self.metadata for name in metadata.tables)
+
+    def owns(self, table: str, among: Sequence[Component]) -> bool:
+        """Whether a table found in the database is this component's: one of its models', or one
+        that carries its prefix and no other component's models claim (a table its models dropped)."""
+        if table in self.tables:
+            return True
+        return table.startswith(self.prefixes) and not any(table in other.tables for other in among)
+
+
+def hub_component() -> Component:
+    return Component(
+        HUB,
+        (IdentityBase.metadata, AccountsBase.metadata, AuditBase.metadata),
+        HUB_VERSIONS,
+        ("identity_", "accounts_", "audit_"),
+    )
+
+
+def sector_component(sector: Sector) -> Component:
+    if not sector.migrations:
+        raise MigrationError(f"sector {sector.name!r} names no migrations")
+    versions = Path(str(importlib.resources.files(sector.migrations) / "versions"))
+    if not versions.is_dir():
+        raise MigrationError(f"sector {sector.name!r}: {sector.migrations} has no versions/ folder of revisions")
+    return Component(sector.name, (sector.metadata,), versions, (f"{sector.name}_",))
+
+
+def components(sectors: Sequence[Sector]) -> tuple[Component, ...]:
+    """The hub's component first, then each of these sectors that has tables, in their order."""
+    if any(sector.name == HUB for sector in sectors):
+        raise MigrationError(f"a sector may not be named {HUB!r}: that is the hub's own migration history")
+    return (hub_component(), *(sector_component(sector) for sector in sectors if sector.metadata.tables))
+
+
+def named(found: Sequence[Component], name: str | None) -> tuple[Component, ...]:
+    """All of `found`, or the one called `name`."""
+    if name is None:
+        return tuple(found)
+    chosen = tuple(component for component in found if component.name == name)
+    if not chosen:
+        raise MigrationError(f"no component {name!r}; one of: {', '.join(c.name for c in found)}")
+    return chosen

@@ -1,0 +1,1 @@
+"""Hajj's Alembic revisions (versions/), shipped inside the package like the rest of the sector."""
