@@ -44,6 +44,7 @@ from hub.access.tokens import TokenIssuer
 from hub.data.db import Database
 from hub.data.rows import LOOPBACK_HOSTS
 from hub.identity.models import PersonRow
+from hub.migrations import components, upgrade
 from hub.registry import enabled_sectors, sector_named
 from hub.seed import seed
 from hub.settings import Settings
@@ -113,10 +114,12 @@ def _database_url(options: Options, workdir: Path) -> str:
 
 
 async def _prepare(url: str, options: Options, say: Say) -> tuple[list[str], str]:
-    """Seeds the database if it is empty; returns every person's ID (sorted) and the database's name."""
+    """Migrates the database to head and seeds it if it is empty; returns every person's ID
+    (sorted) and the database's name."""
     db = Database(url)
     try:
         sectors = enabled_sectors(Settings.from_env().sectors)
+        await upgrade(url, components(sectors), progress=lambda line: say(f"migrate: {line}"))
         seeded = await seed(
             db, sectors, people=options.people, seed_value=options.seed, progress=lambda line: say(f"seed: {line}")
         )

@@ -1,4 +1,4 @@
-"""Creates the tables and fills them with the deterministic demo population, once."""
+"""Fills the tables (migrated to head) with the deterministic demo population, once."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import MetaData, Table, func, select, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.accounts.models import AccountsBase
-from hub.audit.trail import AuditBase
+from hub.audit.trail import AuditBase, AuditRecord
 from hub.contract import Sector, SeedContext
 from hub.contract.calendar import riyadh_today
 from hub.contract.population import Population, generate
@@ -23,21 +23,23 @@ CHUNK = 5_000
 Progress = Callable[[str], None]
 
 
-def metadatas(sectors: Sequence[Sector]) -> list[MetaData]:
-    return [IdentityBase.metadata, AuditBase.metadata, AccountsBase.metadata, *(sector.metadata for sector in sectors)]
-
-
-async def create_tables(db: Database, sectors: Sequence[Sector]) -> None:
-    await db.create_if_missing()
+async def empty_tables(db: Database, sectors: Sequence[Sector], *, audit: bool) -> int:
+    """Deletes every row of the hub's and these sectors' tables, and of the audit trail's only
+    when `audit`; the tables stay, at their revisions. Returns the audit records kept."""
+    metadatas = [IdentityBase.metadata, AccountsBase.metadata, *(sector.metadata for sector in sectors)]
+    if audit:
+        metadatas.append(AuditBase.metadata)
+    tables = [table for metadata in metadatas for table in reversed(metadata.sorted_tables)]
     async with db.connect() as connection:
-        for metadata in metadatas(sectors):
-            await connection.run_sync(metadata.create_all)
-
-
-async def drop_tables(db: Database, sectors: Sequence[Sector]) -> None:
-    async with db.connect() as connection:
-        for metadata in reversed(metadatas(sectors)):
-            await connection.run_sync(metadata.drop_all)
+        if db.is_sqlite:
+            for table in tables:
+                await connection.execute(table.delete())
+        else:
+            quote = connection.dialect.identifier_preparer.quote
+            await connection.execute(text(f"TRUNCATE {', '.join(quote(table.name) for table in tables)}"))
+        if audit:
+            return 0
+        return int((await connection.execute(select(func.count()).select_from(AuditRecord.__table__))).scalar_one())
 
 
 async def is_seeded(db: Database) -> bool:
@@ -54,8 +56,8 @@ async def seed(
     today: dt.date | None = None,
     progress: Progress = lambda _: None,
 ) -> bool:
-    """Seeds an empty database and returns True; leaves a seeded one alone and returns False."""
-    await create_tables(db, sectors)
+    """Seeds an empty database, migrated to head, and returns True; leaves a seeded one alone and
+    returns False."""
     if await is_seeded(db):
         return False
     today = today or riyadh_today()

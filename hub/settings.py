@@ -80,6 +80,13 @@ class Settings(BaseSettings):
     def is_production(self) -> bool:
         return self.mode == "production"
 
+    @property
+    def migrates_itself(self) -> bool:
+        """The embedded demo (SQLite, demo mode) brings its tables to the migrations' heads at start;
+        any other database is migrated by `python -m hub migrate upgrade`, and the hub refuses to
+        serve one that is behind."""
+        return self.mode == "demo" and self.database_url.startswith("sqlite")
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """The settings in `environ` (default: the process environment); SettingsError names each

@@ -26,6 +26,7 @@ from hub.access.keys import SigningKey
 from hub.contract.calendar import riyadh_today
 from hub.contract.population import PERSONAS
 from hub.contract.principal import ANONYMOUS, Principal, Role
+from hub.migrations import components, upgrade
 from hub.settings import Settings
 from hub.web.app import Hub, create_app
 
@@ -163,6 +164,12 @@ def _secrets_from_env() -> Iterator[None]:
             os.environ[name] = value
 
 
+async def migrated(settings: Settings, hub: Hub) -> None:
+    """What an operator runs before the hub's first start; the embedded demo migrates itself."""
+    if not settings.migrates_itself:
+        await upgrade(settings.database_url, components(hub.sectors))
+
+
 @contextlib.asynccontextmanager
 async def own_hub(tmp_path: Path, **settings_given: Any) -> AsyncIterator[tuple[Hub, httpx.AsyncClient]]:
     """A started hub on a SQLite file of the test's own (for tests that change its settings or break
@@ -172,6 +179,7 @@ async def own_hub(tmp_path: Path, **settings_given: Any) -> AsyncIterator[tuple[
         | settings_given
     )
     hub = Hub.build(settings)
+    await migrated(settings, hub)
     app = create_app(settings, hub)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
@@ -183,6 +191,7 @@ async def _seeded_api(url: str, backend: str, data_dir: Path) -> AsyncIterator[A
     # The demo on either database, so GraphiQL's demo callers and their tokens are there on both.
     settings = Settings(database_url=url, data_dir=data_dir, seed_people=TEST_PEOPLE, seed=2026, mode="demo")
     hub = Hub.build(settings)
+    await migrated(settings, hub)
     app = create_app(settings, hub)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -208,6 +217,22 @@ async def postgres_api(data_dir: Path) -> AsyncIterator[Api]:
             yield api
     finally:
         await _drop_postgres_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of the test's own with nothing in it, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}"
+        return
+    try:
+        url = asyncio.run(_create_postgres_database())
+    except (OSError, asyncpg.PostgresError) as error:
+        service_unavailable("PostgreSQL", error)
+    try:
+        yield url
+    finally:
+        asyncio.run(_drop_postgres_database(url))
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])

@@ -7,10 +7,11 @@ import asyncio
 import datetime as dt
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from hub.cli import compose_file, db_roles, new_sector
+from hub.cli import compose_file, db_roles, migrate, new_sector
 from hub.settings import Settings, SettingsError
 
 SCHEMAS = Path("schemas")
@@ -23,6 +24,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from hub.web.app import create_app
     from hub.web.server import uvicorn_options
 
+    if args.workers > 1 and settings.database_url.startswith("sqlite"):
+        print("several workers need PostgreSQL (RABT_DATABASE_URL): SQLite has one writer", file=sys.stderr)
+        return 2
+    if _refused(settings):
+        return 1
     url = f"http://{args.host}:{args.port}/graphql"
     print(f"Rabt hub on {url} (GraphiQL in a browser; database {settings.database_url})")
     print("Demo people to try (query PersonStatus with their ID):")
@@ -30,10 +36,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         print(f"  {persona.id}  {persona.key}: {persona.story}")
     print("Sign in as one of them:  ./dev hub token individual 1010000014   (prints a bearer token)")
     if args.workers > 1:
-        if settings.database_url.startswith("sqlite"):
-            print("several workers need PostgreSQL (RABT_DATABASE_URL): SQLite has one writer", file=sys.stderr)
-            return 2
-        _seed(argparse.Namespace(reset=False, people=None, today=None), settings)  # once, before the workers
+        asyncio.run(_seed_people(settings, reset=False, drop_audit=False))  # once, before the workers
         uvicorn.run(
             "hub.web.app:app_from_env",
             factory=True,
@@ -62,6 +65,8 @@ def _subgraph(args: argparse.Namespace, settings: Settings) -> int:
     if args.name not in known:
         print(f"unknown subgraph {args.name!r}; one of: {', '.join(known)}", file=sys.stderr)
         return 2
+    if _refused(settings):
+        return 1
     port = args.port or known[args.name].port
     print(f"Rabt subgraph {args.name} on http://{args.host}:{port}/graphql (Apollo Federation v2)", flush=True)
     app = create_app(settings, Hub.build(settings, subgraph=args.name))
@@ -90,31 +95,66 @@ def _gateway(args: argparse.Namespace, settings: Settings) -> int:
     os.execvpe(command[0], command, env)
 
 
+def _refused(settings: Settings) -> bool:
+    """Says why, and returns True, when the database is not at its migrations' heads. The
+    embedded demo migrates itself at start instead (`Settings.migrates_itself`)."""
+    from hub.migrations import MigrationError, check
+
+    if settings.migrates_itself:
+        return False
+    try:
+        asyncio.run(check(settings.database_url, migrate.components_of(settings)))
+    except MigrationError as error:
+        print(f"rabt: {error}", file=sys.stderr)
+        return True
+    return False
+
+
 def _seed(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.data.db import Database
-    from hub.registry import enabled_sectors
-    from hub.seed import drop_tables, seed
+    from hub.migrations import MigrationError, upgrade
 
-    async def run() -> bool:
-        db = Database(settings.database_url)
-        sectors = enabled_sectors(settings.sectors)
-        try:
-            if args.reset:
-                await drop_tables(db, sectors)
-            return await seed(
-                db,
-                sectors,
-                people=args.people or settings.seed_people,
-                seed_value=settings.seed,
-                today=dt.date.fromisoformat(args.today) if args.today else None,
-                progress=lambda line: print(f"seed: {line}", flush=True),
-            )
-        finally:
-            await db.dispose()
-
-    if not asyncio.run(run()):
+    if args.drop_audit and not args.reset:
+        print("seed: --drop-audit goes with --reset", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(upgrade(settings.database_url, migrate.components_of(settings), progress=_said("migrate")))
+    except MigrationError as error:
+        print(f"migrate: {error}", file=sys.stderr)
+        return 1
+    today = dt.date.fromisoformat(args.today) if args.today else None
+    if not asyncio.run(_seed_people(settings, args.reset, args.drop_audit, args.people, today)):
         print("seed: the database already holds people; nothing changed (use --reset to start again)")
     return 0
+
+
+async def _seed_people(
+    settings: Settings, reset: bool, drop_audit: bool, people: int | None = None, today: dt.date | None = None
+) -> bool:
+    from hub.data.db import Database
+    from hub.registry import enabled_sectors
+    from hub.seed import empty_tables, seed
+
+    db = Database(settings.database_url)
+    sectors = enabled_sectors(settings.sectors)
+    try:
+        if reset:
+            kept = await empty_tables(db, sectors, audit=drop_audit)
+            if kept:
+                print(f"seed: kept the audit trail ({kept:,} records); --drop-audit empties it too")
+        return await seed(
+            db,
+            sectors,
+            people=people or settings.seed_people,
+            seed_value=settings.seed,
+            today=today,
+            progress=_said("seed"),
+        )
+    finally:
+        await db.dispose()
+
+
+def _said(prefix: str) -> Callable[[str], None]:
+    return lambda line: print(f"{prefix}: {line}", flush=True)
 
 
 def _schema(args: argparse.Namespace, settings: Settings) -> int:
@@ -213,11 +253,27 @@ def _env_file(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+class _CommandParser(argparse.ArgumentParser):
+    """A command's own parser: its positionals may follow its options (`migrate downgrade
+    --component hub base`), which argparse refuses for an optional positional unless intermixed."""
+
+    _intermixing = False
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> tuple[argparse.Namespace, list[str]]:
+        if self._intermixing:  # parse_known_intermixed_args calls back here, twice
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m hub", description="Rabt hub: serve, seed, schema, …")
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_CommandParser)
 
-    serve = commands.add_parser("serve", help="serve the hub (seeds the embedded database on first start)")
+    serve = commands.add_parser("serve", help="serve the hub (the embedded demo migrates and seeds itself at start)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-level", default="info")
@@ -237,9 +293,10 @@ def build_parser() -> argparse.ArgumentParser:
     gateway.add_argument("--port", type=int, default=None, help="default 4000")
     gateway.set_defaults(run=_gateway)
 
-    seed = commands.add_parser("seed", help="create the tables and seed the demo data (once)")
+    seed = commands.add_parser("seed", help="migrate the tables to head and seed the demo data (once)")
     seed.add_argument("--people", type=int, default=None, help="how many people (default RABT_SEED_PEOPLE or 10000)")
-    seed.add_argument("--reset", action="store_true", help="drop every table first")
+    seed.add_argument("--reset", action="store_true", help="empty every table first, but the audit trail's")
+    seed.add_argument("--drop-audit", action="store_true", help="with --reset: empty the audit trail too, for good")
     seed.add_argument("--today", default=None, help="reference date, YYYY-MM-DD (default: today)")
     seed.set_defaults(run=_seed)
 
@@ -269,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     env_file = commands.add_parser("env-file", help="print a .env of fresh secrets for docker-compose.yml")
     env_file.set_defaults(run=_env_file)
 
+    migrate.add_parser(commands)
     compose_file.add_parser(commands)
     new_sector.add_parser(commands)
     db_roles.add_parser(commands)
@@ -277,6 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # Alembic says at INFO each plugin and context it sets up; what moved, the commands print themselves.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env()

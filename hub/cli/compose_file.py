@@ -65,7 +65,7 @@ _SERVICE_COMMENTS = {
     "postgres": "The one database of the hub and every subgraph (see above). Not published outside this network.",
     "db-roles": "One shot: the PostgreSQL role of each subgraph, its password and its grants (python -m hub db-roles).",
     "redis": "Rate limits of the accounts flows (RABT_REDIS_URL), for the services that serve identity.",
-    "seed": "One shot: creates every table and seeds the demo population, once (a seeded database is left alone).",
+    "seed": "One shot: migrates to head, then seeds the demo population once (a seeded database is left alone).",
     "supergraph": (
         "One shot: composes the checked-in subgraph SDLs (schemas/subgraphs/) with the containers' routing URLs;\n"
         "the result equals schemas/supergraph.graphql except for those URLs (a test checks it)."

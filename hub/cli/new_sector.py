@@ -99,8 +99,8 @@ def taken_names() -> Taken:
 
     from hub.api.schema import schema_for
     from hub.identity.types import PersonCore
+    from hub.migrations import components
     from hub.registry import installed_sectors
-    from hub.seed import metadatas
 
     sectors = installed_sectors()
     schema = schema_for(sectors, None)._schema
@@ -111,7 +111,7 @@ def taken_names() -> Taken:
             field.graphql_name or to_camel_case(field.python_name)
             for field in get_object_definition(PersonCore, strict=True).fields
         ),
-        tables=frozenset(table for metadata in metadatas(sectors) for table in metadata.tables),
+        tables=frozenset(table for component in components(sectors) for table in component.tables),
         graphql_names=frozenset(schema.type_map) | {field for root in roots for field in root.fields},
     )
 
@@ -213,8 +213,11 @@ Left to do:
   4. ./dev test tests/test_architecture.py tests/sectors
                                the import rules, the contract tests and the sector's own tests
   5. Commit sectors/{names.name}/, its tests, hub/registry.py, pyproject.toml, schemas/ and docker-compose.yml.
-Tables: there are no migrations. The hub creates missing tables when it starts, so in a database
-seeded before, {names.name}'s tables are empty until `./dev hub seed --reset` seeds everything again.
+Tables: sectors/{names.name}/migrations/versions/ holds the revision that makes them as models.py has them.
+After each change to models.py, write the next one and read it:
+    ./dev hub migrate revision --component {names.name} -m "what changes"
+`./dev hub migrate upgrade` brings a database to them (the embedded demo does it at start); in a
+database seeded before, {names.name}'s tables are empty until `./dev hub seed --reset` seeds again.
 """
 
 

@@ -33,8 +33,9 @@ from hub.contract.calendar import riyadh_today
 from hub.contract.population import PERSONAS
 from hub.data.db import Database
 from hub.data.secrets_store import load_secrets
+from hub.migrations import check, components, upgrade
 from hub.registry import enabled_sectors
-from hub.seed import create_tables, seed
+from hub.seed import seed
 from hub.settings import Settings, SettingsError
 from hub.web.demo import TOKEN_PATH, DemoTokens, demo_callers
 from hub.web.gateway_signature import GatewaySignature
@@ -215,6 +216,11 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        found = components(hub.sectors)
+        if settings.migrates_itself:
+            await upgrade(settings.database_url, found, progress=lambda line: log.info("migrate: %s", line))
+        else:
+            await check(settings.database_url, found)
         if settings.seed_people > 0:
             await seed(
                 hub.db,
@@ -224,8 +230,6 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
                 today=riyadh_today(),
                 progress=lambda line: log.info("seed: %s", line),
             )
-        else:
-            await create_tables(hub.db, hub.sectors)
         # Everything built so far lives as long as the process: keep the collector from walking it
         # again and again (measured +26-36 % throughput on this request path).
         gc.collect()

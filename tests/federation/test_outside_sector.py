@@ -192,6 +192,23 @@ def test_hajj_is_a_subgraph_with_the_person_entity(site: Path) -> None:
     assert "PassportsOfPerson" not in sdl and "nameEn" not in sdl  # one sector per subgraph; identity answers the rest
 
 
+def test_the_hajj_sector_ships_its_own_migrations(site: Path, tmp_path: Path) -> None:
+    (first,) = [path.name.split("_")[0] for path in (SOURCE / "rabt_hajj" / "migrations" / "versions").glob("*.py")]
+    env = environment(
+        site, RABT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}", RABT_DATA_DIR=str(tmp_path)
+    )
+
+    def hub(*arguments: str) -> str:
+        done = subprocess.run(
+            hub_command(*arguments), cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done.stdout
+
+    assert f"migrate: hajj: nothing -> {first}" in hub("migrate", "upgrade", "--component", "hajj").splitlines()
+    assert hub("migrate", "current", "--component", "hajj") == f"hajj: {first} (head)\n"
+
+
 @dataclass(frozen=True)
 class SubgraphAnswers:
     sectors: list[str]

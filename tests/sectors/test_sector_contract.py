@@ -1,7 +1,10 @@
 """What every sector promises, checked over the registry: a deterministic seed that fills its
-tables, and one SQL statement per declared loader whatever the number of people."""
+tables, migrations that make exactly its tables, and one SQL statement per declared loader
+whatever the number of people."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import pytest
 from graphql import GraphQLObjectType, get_named_type
@@ -10,7 +13,9 @@ from sqlalchemy import select
 from hub.contract import Code, RabtError, Sector, insert_new
 from hub.contract.loading import LOADS
 from hub.contract.principal import Principal, Role
+from hub.data.db import Database
 from hub.identity.models import PersonRow
+from hub.migrations import components, differences, upgrade
 from hub.registry import installed_sectors
 from sectors.civil_defence.models import IncidentReportRow
 from tests.conftest import Api
@@ -28,6 +33,20 @@ async def test_the_seed_is_deterministic_and_fills_every_table(sector: Sector) -
     assert first == again
     assert first != other
     assert all(first.get(table.name) for table in sector.metadata.sorted_tables)
+
+
+@pytest.mark.parametrize("sector", SECTORS, ids=[sector.name for sector in SECTORS])
+async def test_its_migrations_make_exactly_its_tables(sector: Sector, empty_url: str) -> None:
+    with pytest.raises(ValueError, match=f"sector '{sector.name}': its tables need migrations"):
+        dataclasses.replace(sector, migrations=None)
+    own = [component for component in components([sector]) if component.name == sector.name]
+    await upgrade(empty_url, own)
+    db = Database(empty_url)
+    try:
+        async with db.read_engine.connect() as connection:
+            assert await connection.run_sync(differences, own[0], own) == []
+    finally:
+        await db.dispose()
 
 
 def _namespace_query(api: Api, sector: Sector) -> tuple[str, int]:

@@ -96,7 +96,8 @@ def test_the_sector_has_the_files_every_sector_has_and_the_steps_are_printed(pro
     (first,) = (root / "sectors" / NAME / "migrations" / "versions").glob("*.py")
     assert re.fullmatch(rf"[0-9a-f]{{12}}_{NAME}_tables\.py", first.name)
     assert {path.name for path in (root / "tests" / "sectors" / NAME).iterdir()} == {"__init__.py", f"test_{NAME}.py"}
-    for step in ("./dev hub schema", "./dev hub compose-file", '[project.entry-points."rabt.sectors"]', "./dev test"):
+    steps = ("./dev hub schema", "./dev hub compose-file", '[project.entry-points."rabt.sectors"]', "./dev test")
+    for step in (*steps, f"./dev hub migrate revision --component {NAME}"):
         assert step in printed
 
 
@@ -119,10 +120,10 @@ def test_it_passes_the_contract_tests_and_its_own_at_once(project: tuple[Path, s
     )
     assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-2000:]
     counts = {word: int(number) for number, word in re.findall(r"(\d+) (passed|skipped|failed)", done.stdout)}
-    # The seed; then on each database (PostgreSQL skips where it is not reachable, outside CI) one
-    # statement per loader and its own four tests.
-    assert counts.get("passed", 0) + counts.get("skipped", 0) == 1 + 2 * (1 + 4), done.stdout[-2000:]
-    assert counts.get("passed", 0) >= 1 + 1 + 4
+    # The seed; then on each database (PostgreSQL skips where it is not reachable, outside CI) its
+    # migrations, one statement per loader and its own four tests.
+    assert counts.get("passed", 0) + counts.get("skipped", 0) == 1 + 2 * (1 + 1 + 4), done.stdout[-2000:]
+    assert counts.get("passed", 0) >= 1 + 1 + 1 + 4
 
 
 RECORDS = "query($id: ID!) { person(id: $id) { id goldSouq { records { status openedOn { gregorian hijri } } } } }"
