@@ -18,6 +18,7 @@ from hub.audit.trail import AuditBatch, AuditWriter
 from hub.cli.db_roles import apply, privileges
 from hub.contract.principal import Principal, Role
 from hub.data.db import Database
+from hub.migrations import components, upgrade
 from hub.registry import installed_sectors
 from hub.seed import seed
 from tests.conftest import (
@@ -68,6 +69,7 @@ async def cluster() -> AsyncIterator[Cluster]:
     prefix = f"rabt_t{uuid.uuid4().hex[:8]}"
     db = Database(url)
     try:
+        await upgrade(url, components(SECTORS))
         await seed(db, SECTORS, people=300, seed_value=2026, today=TODAY)
         await apply(url, ROLES, prefix, passwords={})
         yield Cluster(url, prefix)
