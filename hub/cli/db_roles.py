@@ -59,18 +59,23 @@ def password_variable(name: str) -> str:
 
 def privileges(sectors: Sequence[Sector]) -> list[Privileges]:
     """identity, then one role per sector in registry order, then the all-in-one hub's."""
+    from sqlalchemy import MetaData, Table
+
     from hub.accounts.models import AccountsBase
     from hub.audit.trail import AuditRecord, AuditSubject
     from hub.identity.models import PersonRow
+    from hub.migrations import components
 
     people, trail, subjects = PersonRow.__table__, AuditRecord.__table__, AuditSubject.__table__
     relations = tuple(column for sector in sectors for source in sector.relations for column in source.reads)
     audit = (trail, subjects)
+    # Every part checks at start that each component is at its migrations' head.
+    versions = tuple(Table(component.version_table, MetaData()) for component in components(sectors))
     identity = _without_covered(
         Privileges(
             "identity",
             writes=tuple(AccountsBase.metadata.sorted_tables),
-            reads=(people, trail, subjects),
+            reads=(people, trail, subjects, *versions),
             columns=relations,
             appends=audit,
         )
@@ -80,7 +85,7 @@ def privileges(sectors: Sequence[Sector]) -> list[Privileges]:
             Privileges(
                 sector.name,
                 writes=tuple(sector.metadata.sorted_tables),
-                reads=(),
+                reads=versions,
                 columns=(people.c.id, trail.c.id, trail.c.hash, *relations),
                 appends=audit,
             )
