@@ -12,6 +12,7 @@ from sqlalchemy import Executable, Row, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from hub.data.files import private_file
 from hub.data.rows import LOOPBACK_HOSTS, Rows, rows_for
 
 
@@ -47,7 +48,7 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = make_url(url)
         if self.is_sqlite and self.url.database and self.url.database != ":memory:":
-            Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(self.url.database))
         options = engine_options(self.url)
         self.engine: AsyncEngine = create_async_engine(url, **options)
         in_memory = self.is_sqlite and self.url.database in (None, "", ":memory:")

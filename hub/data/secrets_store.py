@@ -10,6 +10,8 @@ from pathlib import Path
 
 import orjson
 
+from hub.data.files import private_file
+
 NAMES = ("RABT_OTP_PEPPER", "RABT_STATISTICS_KEY", "RABT_GATEWAY_HMAC_SECRET")
 
 
@@ -23,7 +25,6 @@ def load_secrets(data_dir: Path, environ: dict[str, str] | None = None) -> dict[
     if missing:
         for name in missing:
             stored[name] = secrets.token_urlsafe(48)
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600, exist_ok=True)
+        private_file(path)
         path.write_bytes(orjson.dumps(stored, option=orjson.OPT_INDENT_2))
     return {name: env.get(name) or stored[name] for name in NAMES}
