@@ -17,6 +17,11 @@ from hub.settings import Settings, SettingsError
 SCHEMAS = Path("schemas")
 
 
+# uvicorn rewrites the client's address from X-Forwarded-For when the peer is 127.0.0.1 by default
+# (its forwarded_allow_ips): a local client could then be anyone. The hub reads that header itself,
+# from the proxies in RABT_TRUSTED_PROXIES only (hub.web.client_address).
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 

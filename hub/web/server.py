@@ -96,4 +96,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "http": functools.partial(ReadDeadline, request_timeout=settings.request_timeout),
         "timeout_keep_alive": 75,
+        # The client's address is the peer's unless it is a trusted proxy (hub.web.client_address):
+        # uvicorn's own rewriting would believe X-Forwarded-For from any loopback peer.
+        "proxy_headers": False,
     }
