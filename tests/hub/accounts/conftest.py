@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from hub.accounts.ratelimit import MemoryRateLimiter
+from hub.accounts.ratelimit import RateLimiter
 from hub.accounts.services import AccountServices
 from tests.conftest import Api
 
@@ -14,11 +14,12 @@ from tests.conftest import Api
 @pytest.fixture
 def accounts_api(api: Api) -> Iterator[Api]:
     """The hub on SQLite and on PostgreSQL, with the accounts' limits counted from zero for this test
-    (every test comes from the same client address) and its clock restored afterwards."""
+    (every test comes from the same client address), and its clock, limits and session policy restored
+    afterwards."""
     services: AccountServices = api.hub.accounts
-    saved = services.limiter, services.clock
-    services.limiter = MemoryRateLimiter()
+    saved = services.limiter, services.clock, services.limits, services.sessions
+    services.limiter = RateLimiter.in_memory()
     try:
         yield api
     finally:
-        services.limiter, services.clock = saved
+        services.limiter, services.clock, services.limits, services.sessions = saved
