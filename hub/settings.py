@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,6 +14,14 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("var")
 PREFIX = "RABT_"
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(text: str) -> tuple[Network, ...]:
+    """'10.0.0.5, 10.1.0.0/16' -> the networks; a bare address is a network of one."""
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
 
 
 class SettingsError(ValueError):
@@ -53,6 +63,13 @@ class Settings(BaseSettings):
     request_timeout: float = Field(
         10.0, gt=0, description="seconds a request may take to arrive whole, from its first byte (hub/web/server.py)"
     )
+    session_lifetime_minutes: float = Field(
+        720, gt=0, description="a signed-in session ends this long after sign-in, whatever happens"
+    )
+    session_idle_minutes: float = Field(30, gt=0, description="a session ends after this long without a refresh")
+    trusted_proxies: Annotated[tuple[Network, ...], NoDecode] = Field(
+        (), description="comma-separated proxies (addresses or networks) whose X-Forwarded-For is believed"
+    )
 
     @field_validator("sectors", mode="before")
     @classmethod
@@ -61,6 +78,11 @@ class Settings(BaseSettings):
             names = tuple(name.strip() for name in value.split(",") if name.strip())
             return names or None
         return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: Any) -> Any:
+        return parse_networks(value) if isinstance(value, str) else value
 
     @field_validator("redis_url", "token_jwks_url", mode="before")
     @classmethod
@@ -86,6 +108,14 @@ class Settings(BaseSettings):
         any other database is migrated by `python -m hub migrate upgrade`, and the hub refuses to
         serve one that is behind."""
         return self.mode == "demo" and self.database_url.startswith("sqlite")
+
+    @property
+    def session_lifetime(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.session_lifetime_minutes)
+
+    @property
+    def session_idle(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.session_idle_minutes)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -1,9 +1,10 @@
-"""Signed access tokens (JWT, ES256): who the bearer is, for a short while.
+"""Signed access tokens (JWT, ES256): who the bearer is, for a short while, and in which session.
 
 The part that signs people in (the all-in-one hub, or the identity subgraph) issues them with its
 private key; every part verifies them with public keys only, named by the token's `kid`: keys
 given as a JWKS document, and those a JWKS URL publishes (fetched when a token names a key not
-yet known, and again every few minutes, so a retired key stops being accepted)."""
+yet known, and again every few minutes, so a retired key stops being accepted). A verifier also
+turns away the tokens of sessions ended before their time (`TokenVerifier.revoke`)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ from hub.contract.principal import Principal, Role
 ISSUER = "rabt"
 ACCESS_TTL = dt.timedelta(minutes=15)
 VERIFIED_CAPACITY = 10_000
+REVOKED_SWEEP = 10_000
+"""Ended sessions remembered before those past their end are swept away."""
 JWKS_MAX_AGE = 300.0
 """Seconds a fetched JWKS is used before it is fetched again (in the background)."""
 JWKS_MIN_INTERVAL = 30.0
@@ -55,12 +58,16 @@ class TokenIssuer:
         self.key = key
         self._kid = key.kid
 
-    def issue(self, principal: Principal, ttl: dt.timedelta = ACCESS_TTL) -> str:
+    def issue(
+        self, principal: Principal, ttl: dt.timedelta = ACCESS_TTL, *, not_after: dt.datetime | None = None
+    ) -> str:
+        """A token for `principal`, valid `ttl` and never past `not_after` (its session's end)."""
         now = dt.datetime.now(dt.UTC)
+        expires = now + ttl if not_after is None else min(now + ttl, not_after)
         claims: dict[str, object] = {
             "iss": ISSUER,
             "iat": now,
-            "exp": now + ttl,
+            "exp": expires,
             "jti": secrets.token_hex(8),
             "role": principal.role.value,
         }
@@ -72,6 +79,8 @@ class TokenIssuer:
             claims["scopes"] = sorted(principal.scopes)
         if principal.client:
             claims["client"] = principal.client
+        if principal.session:
+            claims["sid"] = principal.session
         return jwt.encode(claims, self.key.private, algorithm=ALGORITHM, headers={"kid": self._kid})
 
 
@@ -149,10 +158,13 @@ class TokenVerifier:
         self.keys = keys
         # token -> (who it names, its expiry): a front end sends the same token with every request
         # for its lifetime, and verifying an ES256 signature and the claims costs ~130 µs each time.
-        # Access tokens cannot be revoked before they expire, so remembering a verified one changes
-        # no answer; the expiry is still checked on every use, and a change of keys forgets them all.
+        # Remembering a verified token changes no answer: its expiry and its session's revocation
+        # are still checked on every use, and a change of keys forgets them all.
         self._verified: dict[str, tuple[Principal, float]] = {}
         self._keys_version = keys.version
+        # session id -> until when (epoch seconds) its tokens are turned away: the sessions ended
+        # before their time (sign-out, a reused refresh token, a password change, recovery).
+        self._revoked: dict[str, float] = {}
 
     async def verify(self, token: str, purpose: str | None) -> Principal:
         """The token's principal (with this request's purpose), or InvalidToken."""
@@ -175,7 +187,16 @@ class TokenVerifier:
             self._verified.pop(token, None)
             known = self._verified_now(token)
         principal = known[0]
+        if principal.session is not None and principal.session in self._revoked:
+            raise InvalidToken("the session was ended")
         return principal if purpose is None else dataclasses.replace(principal, purpose=purpose)
+
+    def revoke(self, session: str, until: float) -> None:
+        """Turns away every token of `session` from now on (until `until`, when none can be valid)."""
+        if len(self._revoked) >= REVOKED_SWEEP:
+            now = time.time()
+            self._revoked = {sid: end for sid, end in self._revoked.items() if end > now}
+        self._revoked[session] = until
 
     def _verified_now(self, token: str) -> tuple[Principal, float]:
         # Written out rather than through PyJWT's general decoder: it accepts exactly one algorithm
@@ -222,6 +243,7 @@ class TokenVerifier:
             sector=claims.get("sector"),
             scopes=frozenset(claims.get("scopes", ())),
             client=claims.get("client"),
+            session=claims.get("sid"),
         )
         if len(self._verified) >= VERIFIED_CAPACITY:
             del self._verified[next(iter(self._verified))]  # the oldest verified first

@@ -1,7 +1,8 @@
-"""The accounts tables: an account per person, its one-time codes and its refresh tokens.
+"""The accounts tables: an account per person, its one-time codes, its sessions with their refresh
+tokens, and the sessions ended before their time (which every hub process turns away).
 
 Secrets are never stored: passwords as argon2 hashes, one-time codes as HMAC-SHA256 under the
-OTP pepper, refresh tokens as SHA-256 digests.
+OTP pepper, refresh tokens and code challenges as SHA-256 digests.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class AccountStatus(enum.StrEnum):
 class CodePurpose(enum.StrEnum):
     REGISTRATION = "registration"
     SIGN_IN = "sign_in"
+    RECOVERY = "recovery"
 
 
 def _values(kind: type[enum.Enum]) -> str:
@@ -48,6 +50,9 @@ class AccountRow(AccountsBase):
     )
 
     id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    reference: Mapped[str] = mapped_column(
+        String(32), unique=True, comment="the account's opaque reference shown to clients (random, not the key)"
+    )
     username: Mapped[str] = mapped_column(String(32), comment="as the person typed it; cannot be changed")
     username_key: Mapped[str] = mapped_column(
         String(32), unique=True, comment="the username in lower case: usernames are unique regardless of case"
@@ -59,6 +64,10 @@ class AccountRow(AccountsBase):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     activated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     activated_by: Mapped[str | None] = mapped_column(String(96), comment="the officer who activated it")
+    failed_attempts: Mapped[int] = mapped_column(
+        Integer, default=0, comment="consecutive failed passwords and codes; locked at hub.accounts.lockout.LOCK_AFTER"
+    )
+    locked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class OneTimeCodeRow(AccountsBase):
@@ -72,6 +81,9 @@ class OneTimeCodeRow(AccountsBase):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts_accounts.id", ondelete="CASCADE"))
     purpose: Mapped[str] = mapped_column(String(16))
     code_hash: Mapped[str] = mapped_column(String(64), comment="HMAC-SHA256(RABT_OTP_PEPPER, code), hex")
+    challenge_hash: Mapped[str] = mapped_column(
+        String(64), comment="SHA-256 of the challenge given to whoever asked for the code, hex"
+    )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0, comment="codes tried against this one, right or wrong")
@@ -80,18 +92,48 @@ class OneTimeCodeRow(AccountsBase):
     )
 
 
+class SessionRow(AccountsBase):
+    """One sign-in: its access tokens carry its id (`sid`); its refresh tokens rotate within it."""
+
+    __tablename__ = "accounts_sessions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, comment="random; the access tokens' sid claim")
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts_accounts.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), comment="the absolute end: refreshing never moves it"
+    )
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class RefreshTokenRow(AccountsBase):
     __tablename__ = "accounts_refresh_tokens"
 
     id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts_accounts.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("accounts_sessions.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, comment="SHA-256 of the token, hex")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class RevocationRow(AccountsBase):
+    """A session ended before its time. Every hub process reads the rows it has not seen yet and turns
+    the session's access tokens away (hub.accounts.revocations)."""
+
+    __tablename__ = "accounts_revocations"
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(String(32))
+    until: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), index=True, comment="the session's absolute end: no token of it is valid after"
+    )
+
+
 # The Core tables, for statements that read or write columns without loading ORM objects.
 ACCOUNTS = cast(Table, AccountRow.__table__)
 ONE_TIME_CODES = cast(Table, OneTimeCodeRow.__table__)
 REFRESH_TOKENS = cast(Table, RefreshTokenRow.__table__)
+SESSIONS = cast(Table, SessionRow.__table__)
+REVOCATIONS = cast(Table, RevocationRow.__table__)

@@ -17,7 +17,8 @@ class Role(enum.StrEnum):
 @dataclass(frozen=True)
 class Principal:
     """The caller. `person_id` is the individual's own ID (or the officer's); `sector` is the
-    officer's sector; `scopes` are a service client's sectors ("identity", "traffic", …)."""
+    officer's sector; `scopes` are a service client's sectors ("identity", "traffic", …);
+    `session` is the signed-in session the token belongs to (None for tokens issued otherwise)."""
 
     role: Role
     person_id: str | None = None
@@ -25,6 +26,7 @@ class Principal:
     scopes: frozenset[str] = field(default_factory=frozenset)
     client: str | None = None
     purpose: str | None = None
+    session: str | None = None
 
     @property
     def actor(self) -> str:

@@ -81,7 +81,7 @@ class Hub:
             schema=schema_for(sectors, subgraph, statistics_key),
             signer=signer,
             verifier=verifier,
-            accounts=build_account_services(settings, db, signer) if signer is not None else None,
+            accounts=build_account_services(settings, db, signer, verifier) if signer is not None else None,
             subgraph=subgraph,
         )
 
@@ -193,6 +193,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
             if hub.subgraph is not None
             else None
         ),
+        trusted_proxies=settings.trusted_proxies,
     )
     published = hub.jwks()
 

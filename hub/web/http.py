@@ -38,6 +38,7 @@ from hub.contract.errors import Code, RabtError
 from hub.contract.principal import ANONYMOUS, Principal, Role
 from hub.data.db import Database
 from hub.data.rows import RequestReads
+from hub.web.client_address import Network, client_address
 from hub.web.gateway_signature import GatewaySignature, SignatureRefused
 from hub.web.in_flight import InFlight
 
@@ -98,6 +99,7 @@ class GraphQLEndpoint:
         max_in_flight: int = 8,
         checks: Mapping[str, Check] | None = None,
         gateway: GatewaySignature | None = None,
+        trusted_proxies: Sequence[Network] = (),
     ) -> None:
         self.schema = schema
         self.db = db
@@ -111,6 +113,7 @@ class GraphQLEndpoint:
         self.compiled = compiled  # persisted operations answered from a plan; None: always the general path
         self.in_flight = InFlight(max_in_flight)
         self.checks = checks or {}
+        self.trusted_proxies = tuple(trusted_proxies)
 
     async def __call__(self, request: Request) -> Response:
         given_id = request.headers.get("x-request-id")
@@ -177,7 +180,11 @@ class GraphQLEndpoint:
             checks=self.checks,
             request_id=request_id,
             operation_name=parsed.operation_name,
-            client_ip=request.client.host if request.client else None,
+            client_ip=client_address(
+                request.client.host if request.client else None,
+                request.headers.get("x-forwarded-for"),
+                self.trusted_proxies,
+            ),
             accounts=self.accounts,
         )
         try:
@@ -213,6 +220,10 @@ class GraphQLEndpoint:
         purpose = _purpose(request.headers.get("x-purpose"))
         try:
             principal = await self.verifier.verify(token.strip(), purpose)
+            if principal.session is not None and self.accounts is not None and self.accounts.revocations.due():
+                # Sessions ended by another process since the last look: at most one read a second.
+                await self.accounts.revocations.catch_up()
+                principal = self.verifier.verify_known(token.strip(), purpose)
         except InvalidToken:
             raise RequestRefused(401, Code.UNAUTHENTICATED, "The token is invalid or expired; sign in again.") from None
         if principal.role in (Role.OFFICER, Role.SERVICE) and not purpose:
