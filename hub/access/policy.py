@@ -116,6 +116,14 @@ class Access:
         self._written[(subject_id, sector)] = decision
         return decision
 
+    async def related(self, first: str, second: str) -> bool:
+        """Whether either person stands to the other in a relation some sector knows (guardian,
+        sponsor), as of today: the relations the policy opens access by, asked both ways."""
+        for _, source in self._sources:
+            if await source.fetch(self._reads, first, [second]) or await source.fetch(self._reads, second, [first]):
+                return True
+        return False
+
     def forget(self) -> None:
         """Lets go of the decisions made so far (`RequestContext.finish`); asked again, it decides again."""
         self._relations = None

@@ -1,10 +1,12 @@
-"""What the accounts resolvers take from the request context: the services and the audit batch."""
+"""What the accounts resolvers take from the request context: the services, the audit batch and
+the limits on the caller's attempts."""
 
 from __future__ import annotations
 
-from hub.accounts.ratelimit import enforce
+from hub.accounts.ratelimit import Backstop, Limit, enforce
 from hub.accounts.services import AccountServices
-from hub.contract import ActingAs, Info, Refusal
+from hub.contract import ActingAs, Code, Info, RabtError, Refusal
+from hub.contract.principal import Principal, Role
 
 SECTOR = "accounts"
 """How the audit names what these mutations touch."""
@@ -17,11 +19,11 @@ def services_of(info: Info) -> AccountServices:
     return services
 
 
-def note(info: Info, person_id: str, acting_as: ActingAs, outcome: str) -> None:
-    """One audit entry: whose account, in what capacity, which mutation, and how it ended
-    ("ok" or the refusal code)."""
+def note(info: Info, person_id: str, acting_as: ActingAs, outcome: str, details: frozenset[str] = frozenset()) -> None:
+    """One audit entry: whose account, in what capacity, which mutation (and `details`), and how it
+    ended ("ok" or the refusal code)."""
     info.context.audit.note(
-        person_id, SECTOR, acting_as.value, {info.field_name}, action=info.field_name, outcome=outcome
+        person_id, SECTOR, acting_as.value, {info.field_name, *details}, action=info.field_name, outcome=outcome
     )
 
 
@@ -33,14 +35,36 @@ def refused(info: Info, person_id: str | None, acting_as: ActingAs, answer: Refu
     return answer
 
 
-async def enforce_code_attempts(info: Info, username_key: str) -> None:
-    """One-time code attempts, limited per username and per client (RATE_LIMITED past either)."""
+async def limit_attempts(
+    info: Info, action: str, account: str, per_account_client: Limit, per_client: Limit, failures: Limit
+) -> Backstop:
+    """Counts this attempt per (account, client) and per client, refuses RATE_LIMITED past either or
+    once the account's failures from every client fill `failures`; returns that backstop, for the
+    caller to count a failure on."""
     services = services_of(info)
+    client = info.context.client_ip
     await enforce(
         services.limiter,
-        "code",
-        [
-            ("username", username_key, services.limits.code_per_username),
-            ("ip", info.context.client_ip, services.limits.code_per_ip),
-        ],
+        action,
+        [("account-client", (account, client), per_account_client), ("client", (client,), per_client)],
     )
+    backstop = Backstop(services.limiter, action, account, failures)
+    await backstop.check()
+    return backstop
+
+
+async def limit_code_attempts(info: Info, account: str) -> Backstop:
+    """One-time code attempts (registration, sign-in, recovery) against `account` (its key, or the
+    username typed when no account has it)."""
+    limits = services_of(info).limits
+    return await limit_attempts(
+        info, "code", account, limits.code_per_account_client, limits.code_per_client, limits.code_failures_per_account
+    )
+
+
+def signed_in(info: Info) -> Principal:
+    """The caller, who must be an individual signed in with an account (a session's token)."""
+    principal = info.context.principal
+    if principal.role is not Role.INDIVIDUAL or principal.person_id is None or principal.session is None:
+        raise RabtError(Code.FORBIDDEN, "Sign in with your account first: this needs a session's access token.")
+    return principal

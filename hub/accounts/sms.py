@@ -66,6 +66,13 @@ _TEXTS: dict[tuple[CodePurpose, str], str] = {
     (CodePurpose.SIGN_IN, "ar"): (
         "ربط: رمز الدخول هو {code}، صالح لمدة {minutes} دقائق. إذا لم تحاول الدخول فغيّر كلمة المرور."
     ),
+    (CodePurpose.RECOVERY, "en"): (
+        "Rabt: your account recovery code is {code}. It is valid for {minutes} minutes. "
+        "If you did not ask for it, ignore this message and never share it."
+    ),
+    (CodePurpose.RECOVERY, "ar"): (
+        "ربط: رمز استعادة حسابك هو {code}، صالح لمدة {minutes} دقائق. إذا لم تطلبه فتجاهل هذه الرسالة ولا تشاركه."
+    ),
 }
 
 

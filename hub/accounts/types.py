@@ -46,10 +46,13 @@ class RegisterInput:
 
 @strawberry.type(description="The account was created; a registration code was sent by SMS to the registered mobile.")
 class RegistrationStarted:
-    account_id: strawberry.ID | None = strawberry.field(description="The new account's reference.")
+    account_id: strawberry.ID | None = strawberry.field(description="The new account's reference (opaque).")
     username: str = strawberry.field(description="The username, as it will be used to sign in.")
     sent_to: str = strawberry.field(description="The mobile number the code went to, mostly hidden.")
     code_expires_at: dt.datetime = strawberry.field(description="When the code stops working (UTC).")
+    challenge: str = strawberry.field(
+        description="Send it back with the code: only the one who asked for the code may use it."
+    )
     message: str = strawberry.field(description="What to do next, in English.")
     message_ar: str = strawberry.field(description="What to do next, in Arabic.")
 
@@ -58,6 +61,7 @@ class RegistrationStarted:
 class VerifyPhoneInput:
     username: str = strawberry.field(description="The username you registered.")
     code: str = strawberry.field(description="The 6-digit code from the SMS.")
+    challenge: str = strawberry.field(description="The challenge returned when the code was sent.")
 
 
 @strawberry.type(description="The mobile is verified; the account waits for activation at a kiosk or by an officer.")
@@ -73,11 +77,17 @@ class ActivateAccountInput:
     username: str = strawberry.field(description="The account's username.")
 
 
-@strawberry.type(description="The account is active: its owner may sign in.")
+@strawberry.type(
+    description=(
+        "The account is active: its owner may sign in. A locked account is unlocked the same way; one locked "
+        "before it was ever activated starts its registration again (status PENDING_PHONE)."
+    )
+)
 class AccountActivated:
     username: str = strawberry.field(description="The account's username.")
     person_id: strawberry.ID = strawberry.field(description="The owner's ID: check it against the ID card presented.")
-    activated_at: dt.datetime = strawberry.field(description="When it was activated (UTC).")
+    activated_at: dt.datetime = strawberry.field(description="When it was activated or unlocked (UTC).")
+    status: AccountStatus = strawberry.field(description="ACTIVE, or PENDING_PHONE for a registration started again.")
 
 
 @strawberry.input(description="Start signing in with your username and password.")
@@ -90,6 +100,9 @@ class SignInInput:
 class SignInCodeSent:
     sent_to: str = strawberry.field(description="The mobile number the code went to, mostly hidden.")
     code_expires_at: dt.datetime = strawberry.field(description="When the code stops working (UTC).")
+    challenge: str = strawberry.field(
+        description="Send it back with the code: only the one who asked for the code may use it."
+    )
     message: str = strawberry.field(description="What to do next, in English.")
     message_ar: str = strawberry.field(description="What to do next, in Arabic.")
 
@@ -98,6 +111,7 @@ class SignInCodeSent:
 class ConfirmSignInInput:
     username: str = strawberry.field(description="Your username.")
     code: str = strawberry.field(description="The 6-digit code from the SMS.")
+    challenge: str = strawberry.field(description="The challenge returned when the code was sent.")
 
 
 @strawberry.type(description="A signed-in session.")
@@ -109,7 +123,12 @@ class Session:
         description="Keep it secret; exchange it with refreshSession for a new session before it expires. Single use."
     )
     expires_at: dt.datetime = strawberry.field(description="When the access token expires (UTC).")
-    refresh_expires_at: dt.datetime = strawberry.field(description="When the refresh token expires (UTC).")
+    refresh_expires_at: dt.datetime = strawberry.field(
+        description="When the refresh token expires unless used (UTC): the session's idle limit, or its end."
+    )
+    session_expires_at: dt.datetime = strawberry.field(
+        description="When the session ends whatever happens (UTC): refreshing never moves it. Then sign in again."
+    )
 
 
 @strawberry.type(description="The session was ended.")
@@ -119,6 +138,64 @@ class SignedOut:
             "True when a live session ended; false when the refresh token was unknown, expired or already revoked."
         )
     )
+
+
+@strawberry.type(description="Every session of the account was ended.")
+class SignedOutEverywhere:
+    sessions_ended: int = strawberry.field(description="How many live sessions ended, this one included.")
+
+
+@strawberry.input(description="Change your password (signed in).")
+class ChangePasswordInput:
+    current_password: str = strawberry.field(description="Your current password.")
+    new_password: str = strawberry.field(description="The new password: the same rules as at registration.")
+
+
+@strawberry.type(description="The password was changed; every other session of the account was ended.")
+class PasswordChanged:
+    other_sessions_ended: int = strawberry.field(description="How many other live sessions ended.")
+    message: str = strawberry.field(description="What happened, in English.")
+    message_ar: str = strawberry.field(description="What happened, in Arabic.")
+
+
+@strawberry.input(description="Ask for a recovery code: your ID and the mobile the identity registry holds for it.")
+class SendRecoveryCodeInput:
+    id: strawberry.ID = strawberry.field(description="Your 10-digit national ID, iqama or border number.")
+    mobile: str = strawberry.field(description="Your mobile number as the identity registry holds it.")
+
+
+@strawberry.type(
+    description=(
+        "If the ID has an account and the mobile is the one the identity registry holds for it, a 6-digit code "
+        "was sent to it by SMS. The answer is the same either way."
+    )
+)
+class RecoveryCodeSent:
+    sent_to: str = strawberry.field(description="The mobile number given, mostly hidden.")
+    code_expires_at: dt.datetime = strawberry.field(description="When a code sent now stops working (UTC).")
+    challenge: str = strawberry.field(
+        description="Send it back with the code: only the one who asked for the code may use it."
+    )
+    message: str = strawberry.field(description="What to do next, in English.")
+    message_ar: str = strawberry.field(description="What to do next, in Arabic.")
+
+
+@strawberry.input(description="Set a new password with the recovery code sent by SMS.")
+class RecoverAccountInput:
+    id: strawberry.ID = strawberry.field(description="Your 10-digit national ID, iqama or border number.")
+    code: str = strawberry.field(description="The 6-digit code from the SMS.")
+    challenge: str = strawberry.field(description="The challenge returned when the code was sent.")
+    new_password: str = strawberry.field(description="The new password: the same rules as at registration.")
+
+
+@strawberry.type(description="The account has a new password and is unlocked; every session of it was ended.")
+class AccountRecovered:
+    username: str = strawberry.field(description="The account's username, to sign in with.")
+    status: AccountStatus = strawberry.field(
+        description="ACTIVE, or PENDING_ACTIVATION for an account never activated (visit a kiosk or an officer)."
+    )
+    message: str = strawberry.field(description="What to do next, in English.")
+    message_ar: str = strawberry.field(description="What to do next, in Arabic.")
 
 
 RegisterResult = Annotated[
@@ -137,4 +214,12 @@ SignInResult = Annotated[
 ]
 SessionResult = Annotated[
     Session | Refusal, strawberry.union("SessionResult", description="A session, or why none was opened.")
+]
+ChangePasswordResult = Annotated[
+    PasswordChanged | Refusal,
+    strawberry.union("ChangePasswordResult", description="The password change, or why it was refused."),
+]
+RecoverAccountResult = Annotated[
+    AccountRecovered | Refusal,
+    strawberry.union("RecoverAccountResult", description="The recovered account, or why it was refused."),
 ]

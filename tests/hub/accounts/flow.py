@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import orjson
 from sqlalchemy import select
 
@@ -20,7 +23,7 @@ REGISTER = """
 mutation Register($input: RegisterInput!) {
   register(input: $input) {
     __typename
-    ... on RegistrationStarted { accountId username sentTo codeExpiresAt message messageAr }
+    ... on RegistrationStarted { accountId username sentTo codeExpiresAt challenge message messageAr }
     ... on Refusal { code message messageAr }
   }
 }"""
@@ -44,7 +47,7 @@ SIGN_IN = """
 mutation SignIn($input: SignInInput!) {
   signIn(input: $input) {
     __typename
-    ... on SignInCodeSent { sentTo codeExpiresAt }
+    ... on SignInCodeSent { sentTo codeExpiresAt challenge }
     ... on Refusal { code message messageAr }
   }
 }"""
@@ -52,7 +55,7 @@ CONFIRM_SIGN_IN = """
 mutation Confirm($input: ConfirmSignInInput!) {
   confirmSignIn(input: $input) {
     __typename
-    ... on Session { accessToken refreshToken expiresAt refreshExpiresAt }
+    ... on Session { accessToken refreshToken expiresAt refreshExpiresAt sessionExpiresAt }
     ... on Refusal { code message }
   }
 }"""
@@ -60,12 +63,23 @@ REFRESH = """
 mutation Refresh($token: String!) {
   refreshSession(refreshToken: $token) {
     __typename
-    ... on Session { accessToken refreshToken expiresAt refreshExpiresAt }
+    ... on Session { accessToken refreshToken expiresAt refreshExpiresAt sessionExpiresAt }
     ... on Refusal { code message }
   }
 }"""
 SIGN_OUT = "mutation SignOut($token: String!) { signOut(refreshToken: $token) { revoked } }"
 OWN_NAME = "query Own($id: ID!) { person(id: $id) { nameEn } }"
+
+_challenges: dict[str, str] = {}
+"""The challenge of the latest code each username asked for, as a front end keeps it."""
+
+
+@contextlib.asynccontextmanager
+async def from_address(api: Api, address: str) -> AsyncIterator[Api]:
+    """The same hub, called from another client address (another device, another network)."""
+    transport = httpx.ASGITransport(app=api.client._transport.app, client=(address, 50000))  # type: ignore[attr-defined]
+    async with httpx.AsyncClient(transport=transport, base_url="http://rabt.test") as client:
+        yield Api(hub=api.hub, client=client, backend=api.backend)
 
 
 def new_username() -> str:
@@ -130,11 +144,19 @@ async def register(
         "language": "EN",
         **extra,
     }
-    return await mutate(api, REGISTER, {"input": payload}, "register")
+    started = await mutate(api, REGISTER, {"input": payload}, "register")
+    if started["__typename"] == "RegistrationStarted":
+        _challenges[username.lower()] = started["challenge"]
+    return started
 
 
-async def verify_phone(api: Api, username: str, code: str) -> dict[str, Any]:
-    return await mutate(api, VERIFY_PHONE, {"input": {"username": username, "code": code}}, "verifyPhone")
+def challenge_of(username: str) -> str:
+    return _challenges.get(username.lower(), "no challenge was given")
+
+
+async def verify_phone(api: Api, username: str, code: str, challenge: str | None = None) -> dict[str, Any]:
+    variables = {"input": {"username": username, "code": code, "challenge": challenge or challenge_of(username)}}
+    return await mutate(api, VERIFY_PHONE, variables, "verifyPhone")
 
 
 async def activate(api: Api, username: str) -> dict[str, Any]:
@@ -144,11 +166,15 @@ async def activate(api: Api, username: str) -> dict[str, Any]:
 
 
 async def sign_in(api: Api, username: str, password: str = PASSWORD) -> dict[str, Any]:
-    return await mutate(api, SIGN_IN, {"input": {"username": username, "password": password}}, "signIn")
+    sent = await mutate(api, SIGN_IN, {"input": {"username": username, "password": password}}, "signIn")
+    if sent["__typename"] == "SignInCodeSent":
+        _challenges[username.lower()] = sent["challenge"]
+    return sent
 
 
-async def confirm_sign_in(api: Api, username: str, code: str) -> dict[str, Any]:
-    return await mutate(api, CONFIRM_SIGN_IN, {"input": {"username": username, "code": code}}, "confirmSignIn")
+async def confirm_sign_in(api: Api, username: str, code: str, challenge: str | None = None) -> dict[str, Any]:
+    variables = {"input": {"username": username, "code": code, "challenge": challenge or challenge_of(username)}}
+    return await mutate(api, CONFIRM_SIGN_IN, variables, "confirmSignIn")
 
 
 async def registered_and_verified(api: Api) -> tuple[str, str, str]:

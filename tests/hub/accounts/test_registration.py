@@ -22,6 +22,7 @@ from tests.hub.accounts.flow import (
     REGISTER,
     activate,
     confirm_sign_in,
+    from_address,
     latest_code,
     messages_to,
     new_username,
@@ -225,20 +226,86 @@ async def test_a_verified_id_cannot_register_again(accounts_api: Api) -> None:
     assert refused["code"] == "ALREADY_REGISTERED"
 
 
-async def test_registering_again_before_verifying_starts_over_with_a_new_code(accounts_api: Api) -> None:
+async def test_a_pending_registration_cannot_be_taken_over(accounts_api: Api) -> None:
+    """Someone who knows the ID and the registry's mobile re-registers it with the owner's username and
+    their own password while the owner waits for the SMS: refused, and the owner's code still works."""
+    api = accounts_api
+    person_id, mobile, _ = await unregistered_person(api)
+    username = new_username()
+    assert (await register(api, person_id, mobile, username))["__typename"] == "RegistrationStarted"
+    owners_code = latest_code(api, mobile)
+    sent_before = len(messages_to(api, mobile))
+
+    async with from_address(api, "203.0.113.9") as attacker:
+        taken = await register(attacker, person_id, mobile, username, password="Stolen2026Pass")
+        other_name = await register(attacker, person_id, mobile, new_username(), password="Stolen2026Pass")
+        mismatch = await register(attacker, person_id, other_mobile(mobile), new_username())
+
+    assert taken == other_name == {
+        "__typename": "Refusal",
+        "code": "REGISTRATION_PENDING",
+        "message": "A registration for this ID is waiting for its SMS code; try again once that code has expired.",
+        "messageAr": "يوجد تسجيل لهذه الهوية بانتظار رمز التحقق المرسل؛ أعد المحاولة بعد انتهاء صلاحية ذلك الرمز.",
+    }
+    assert taken.keys() == mismatch.keys(), "the same shape as any other refusal"
+    assert len(messages_to(api, mobile)) == sent_before, "no new code replaced the owner's"
+    assert (await verify_phone(api, username, owners_code))["__typename"] == "PhoneVerified"
+    assert (await activate(api, username))["__typename"] == "AccountActivated"
+    assert (await sign_in(api, username, "Stolen2026Pass"))["code"] == "INVALID_CREDENTIALS"
+    assert (await sign_in(api, username))["__typename"] == "SignInCodeSent"
+
+
+async def test_a_registration_whose_code_expired_starts_again_keeping_its_failures(accounts_api: Api) -> None:
     api = accounts_api
     person_id, mobile, _ = await unregistered_person(api)
     first_username = new_username()
-    await register(api, person_id, mobile, first_username)
+    started = await register(api, person_id, mobile, first_username)
     first_code = latest_code(api, mobile)
-    second_username = new_username()
-    await register(api, person_id, mobile, second_username)
-    second_code = latest_code(api, mobile)
+    wrong = f"{(int(first_code) + 1) % 10**6:06d}"
+    assert (await verify_phone(api, first_username, wrong))["code"] == "CODE_INVALID"
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5, seconds=1)
+    api.hub.accounts.clock = lambda: later
 
-    if first_code != second_code:  # one chance in a million that they are equal
-        assert (await verify_phone(api, second_username, first_code))["code"] == "CODE_INVALID"
-    assert (await verify_phone(api, first_username, second_code))["code"] == "CODE_INVALID"
-    assert (await verify_phone(api, second_username, second_code))["__typename"] == "PhoneVerified"
+    second_username = new_username()
+    restarted = await register(api, person_id, mobile, second_username)
+
+    assert restarted["__typename"] == "RegistrationStarted"
+    assert restarted["accountId"] == started["accountId"]
+    assert (await verify_phone(api, second_username, wrong))["code"] == "CODE_INVALID"
+    rows = await api.hub.db.fetch(select(AccountRow.failed_attempts).where(AccountRow.person_id == person_id))
+    assert rows[0][0] == 2, "starting again does not forget the failed codes"
+    assert (await verify_phone(api, second_username, latest_code(api, mobile)))["__typename"] == "PhoneVerified"
+
+
+async def test_account_references_are_opaque(accounts_api: Api) -> None:
+    api = accounts_api
+    references = []
+    for _ in range(2):
+        person_id, mobile, _ = await unregistered_person(api)
+        references.append((await register(api, person_id, mobile, new_username()))["accountId"])
+    ids = [row[0] for row in await api.hub.db.fetch(select(AccountRow.id).order_by(AccountRow.id.desc()).limit(2))]
+    assert all(len(reference) >= 22 and not reference.isdigit() for reference in references)
+    assert not {str(found) for found in ids} & set(references)
+    assert references[0] != references[1]
+
+
+async def test_a_code_answers_only_whoever_asked_for_it(accounts_api: Api) -> None:
+    """Wrong codes sent without the challenge neither use the owner's code up nor count against the account."""
+    api = accounts_api
+    person_id, mobile, _ = await unregistered_person(api)
+    username = new_username()
+    await register(api, person_id, mobile, username)
+    code = latest_code(api, mobile)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+
+    async with from_address(api, "203.0.113.10") as attacker:
+        answers = [(await verify_phone(attacker, username, wrong, "a guessed challenge"))["code"] for _ in range(5)]
+        stolen_code = await verify_phone(attacker, username, code, "a guessed challenge")
+
+    assert answers == ["CODE_INVALID"] * 5 and stolen_code["code"] == "CODE_INVALID"
+    rows = await api.hub.db.fetch(select(AccountRow.failed_attempts).where(AccountRow.person_id == person_id))
+    assert rows[0][0] == 0
+    assert (await verify_phone(api, username, code))["__typename"] == "PhoneVerified"
 
 
 async def test_five_wrong_codes_use_the_code_up(accounts_api: Api) -> None:
