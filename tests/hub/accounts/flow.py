@@ -39,7 +39,7 @@ ACTIVATE = """
 mutation Activate($input: ActivateAccountInput!) {
   activateAccount(input: $input) {
     __typename
-    ... on AccountActivated { username personId activatedAt }
+    ... on AccountActivated { username personId activatedAt status }
     ... on Refusal { code message }
   }
 }"""

@@ -241,12 +241,16 @@ async def test_a_pending_registration_cannot_be_taken_over(accounts_api: Api) ->
         other_name = await register(attacker, person_id, mobile, new_username(), password="Stolen2026Pass")
         mismatch = await register(attacker, person_id, other_mobile(mobile), new_username())
 
-    assert taken == other_name == {
-        "__typename": "Refusal",
-        "code": "REGISTRATION_PENDING",
-        "message": "A registration for this ID is waiting for its SMS code; try again once that code has expired.",
-        "messageAr": "يوجد تسجيل لهذه الهوية بانتظار رمز التحقق المرسل؛ أعد المحاولة بعد انتهاء صلاحية ذلك الرمز.",
-    }
+    assert (
+        taken
+        == other_name
+        == {
+            "__typename": "Refusal",
+            "code": "REGISTRATION_PENDING",
+            "message": "A registration for this ID is waiting for its SMS code; try again once that code has expired.",
+            "messageAr": "يوجد تسجيل لهذه الهوية بانتظار رمز التحقق المرسل؛ أعد المحاولة بعد انتهاء صلاحية ذلك الرمز.",
+        }
+    )
     assert taken.keys() == mismatch.keys(), "the same shape as any other refusal"
     assert len(messages_to(api, mobile)) == sent_before, "no new code replaced the owner's"
     assert (await verify_phone(api, username, owners_code))["__typename"] == "PhoneVerified"

@@ -1,0 +1,109 @@
+"""Officers activate (or unlock) other people's accounts only: never their own nor a relative's, and
+every attempt, refused ones included, is audited with the officer's sector."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from hub.accounts.models import AccountRow
+from hub.audit.trail import recorded
+from hub.contract.principal import Principal, Role
+from hub.identity.models import PersonRow
+from sectors.civil_affairs.models import BirthRow
+from sectors.civil_affairs.relations import latest_adult_birth
+from tests.conftest import TODAY, Api
+from tests.hub.accounts.flow import (
+    ACTIVATE,
+    latest_code,
+    mutate,
+    new_username,
+    register,
+    registered_and_verified,
+    verify_phone,
+)
+
+
+def officer_of(person_id: str, sector: str = "traffic") -> Principal:
+    return Principal(Role.OFFICER, person_id=person_id, sector=sector)
+
+
+async def _activate(api: Api, username: str, as_: Principal) -> dict[str, object]:
+    return await mutate(api, ACTIVATE, {"input": {"username": username}}, "activateAccount", as_=as_)
+
+
+async def _accounts_entries(api: Api, person_id: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    entries = await recorded(api.hub.db, subject_id=person_id)
+    return [
+        (e.action, e.outcome, e.fields) for e in entries if e.sector == "accounts" and e.action == "activateAccount"
+    ]
+
+
+async def test_an_officer_cannot_activate_their_own_account(accounts_api: Api) -> None:
+    api = accounts_api
+    person_id, _, username = await registered_and_verified(api)
+
+    own = await _activate(api, username, officer_of(person_id))
+    unknown = await _activate(api, new_username(), officer_of(person_id))
+
+    assert own == unknown, "the refusal does not confirm the account exists"
+    assert own["code"] == "ACCOUNT_NOT_FOUND"
+    assert await _accounts_entries(api, person_id) == [
+        ("activateAccount", "OFFICER_OWN_ACCOUNT", ("activateAccount", "officerSector:traffic")),
+        # the unknown username's lookup, against the officer who made it (here the same person)
+        ("activateAccount", "ACCOUNT_NOT_FOUND", ("activateAccount", "officerSector:traffic")),
+    ]
+    assert (await _activate(api, username, officer_of("1000000008")))["__typename"] == "AccountActivated"
+
+
+async def test_an_officer_cannot_activate_a_relatives_account(accounts_api: Api) -> None:
+    """A parent officer and their minor child (15 or older: they have a mobile), either way round."""
+    api = accounts_api
+    rows = await api.hub.db.fetch(
+        select(BirthRow.person_id, BirthRow.father_id, PersonRow.mobile)
+        .join(PersonRow, PersonRow.id == BirthRow.person_id)
+        .where(
+            BirthRow.father_id.is_not(None),
+            BirthRow.born_on > latest_adult_birth(TODAY),
+            PersonRow.mobile.is_not(None),
+        )
+        .order_by(BirthRow.person_id)
+    )
+    taken = await _with_accounts(api)
+    child, father, mobile = next(row for row in rows if row.person_id not in taken)
+    username = new_username()
+    assert (await register(api, child, mobile, username))["__typename"] == "RegistrationStarted"
+    assert (await verify_phone(api, username, latest_code(api, mobile)))["__typename"] == "PhoneVerified"
+
+    refused = await _activate(api, username, officer_of(father, "civil_affairs"))
+
+    assert refused == await _activate(api, new_username(), officer_of(father, "civil_affairs"))
+    assert await _accounts_entries(api, child) == [
+        ("activateAccount", "OFFICER_RELATIVE", ("activateAccount", "officerSector:civil_affairs"))
+    ]
+    unknown = await recorded(api.hub.db, subject_id=father)
+    assert [(e.outcome, e.acting_as) for e in unknown if e.action == "activateAccount"] == [
+        ("ACCOUNT_NOT_FOUND", "officer")
+    ], "a lookup of an unknown username is audited against the officer"
+
+
+async def _with_accounts(api: Api) -> set[str]:
+    return {row[0] for row in await api.hub.db.fetch(select(AccountRow.person_id))}
+
+
+async def test_an_activation_is_audited_with_the_officers_sector(accounts_api: Api) -> None:
+    api = accounts_api
+    person_id, _, username = await registered_and_verified(api)
+    assert (await _activate(api, username, officer_of("1000000008", "passports")))["status"] == "ACTIVE"
+    again = await _activate(api, username, officer_of("1000000008", "passports"))
+    assert again["code"] == "NOT_PENDING_ACTIVATION"
+    assert await _accounts_entries(api, person_id) == [
+        ("activateAccount", "ok", ("activateAccount", "officerSector:passports")),
+        ("activateAccount", "NOT_PENDING_ACTIVATION", ("activateAccount", "officerSector:passports")),
+    ]
+
+
+async def test_an_officer_token_naming_nobody_may_not_activate(accounts_api: Api) -> None:
+    api = accounts_api
+    _, _, username = await registered_and_verified(api)
+    result = await api.query(ACTIVATE, {"input": {"username": username}}, as_=Principal(Role.OFFICER, sector="traffic"))
+    assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"

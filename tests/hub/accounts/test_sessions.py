@@ -1,0 +1,226 @@
+"""Sessions end: at an absolute time refreshing never moves, after an idle spell, and at once with
+every access token of theirs on sign-out, a reused refresh token, a password change or a sign-out
+everywhere, in this process and (through the revocation rows) in every other."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from hub.access.tokens import InvalidToken, TokenSigner
+from hub.accounts.revocations import RevocationFeed
+from hub.accounts.sessions import SessionPolicy
+from hub.identity.models import PersonRow
+from hub.settings import Settings
+from tests.conftest import Api, individual
+from tests.hub.accounts.flow import (
+    OWN_NAME,
+    PASSWORD,
+    REFRESH,
+    SIGN_OUT,
+    confirm_sign_in,
+    latest_code,
+    mutate,
+    sign_in,
+    signed_in,
+)
+
+SIGN_OUT_EVERYWHERE = "mutation { signOutEverywhere { sessionsEnded } }"
+CHANGE_PASSWORD = """
+mutation Change($input: ChangePasswordInput!) {
+  changePassword(input: $input) {
+    __typename
+    ... on PasswordChanged { otherSessionsEnded message messageAr }
+    ... on Refusal { code message messageAr }
+  }
+}"""
+
+
+async def _refresh(api: Api, token: str) -> dict[str, Any]:
+    return await mutate(api, REFRESH, {"token": token}, "refreshSession")
+
+
+async def reads_own_record(api: Api, person_id: str, access_token: str) -> int:
+    """The HTTP status of reading one's own record with this access token."""
+    response = await api.client.post(
+        "/graphql",
+        json={"query": OWN_NAME, "variables": {"id": person_id}},
+        headers={"authorization": f"Bearer {access_token}"},
+    )
+    return response.status_code
+
+
+async def second_session(api: Api, username: str, mobile: str) -> dict[str, Any]:
+    await sign_in(api, username)
+    session = await confirm_sign_in(api, username, latest_code(api, mobile))
+    assert session["__typename"] == "Session"
+    return session
+
+
+def at(moment: dt.datetime) -> Any:
+    return lambda: moment
+
+
+async def test_refreshing_never_moves_the_sessions_end(accounts_api: Api) -> None:
+    api = accounts_api
+    api.hub.accounts.sessions = SessionPolicy(lifetime=dt.timedelta(hours=1), idle=dt.timedelta(minutes=30))
+    start = dt.datetime.now(dt.UTC)
+    api.hub.accounts.clock = at(start)
+    _, _, session = await signed_in(api)
+    ends = dt.datetime.fromisoformat(session["sessionExpiresAt"])
+    assert ends == start + dt.timedelta(hours=1)
+
+    token = session["refreshToken"]
+    for minutes in (20, 40, 59):
+        api.hub.accounts.clock = at(start + dt.timedelta(minutes=minutes))
+        renewed = await _refresh(api, token)
+        assert renewed["__typename"] == "Session", (minutes, renewed)
+        assert dt.datetime.fromisoformat(renewed["sessionExpiresAt"]) == ends
+        assert dt.datetime.fromisoformat(renewed["refreshExpiresAt"]) <= ends
+        assert dt.datetime.fromisoformat(renewed["expiresAt"]) <= ends
+        token = renewed["refreshToken"]
+
+    api.hub.accounts.clock = at(start + dt.timedelta(minutes=61))
+    assert (await _refresh(api, token))["code"] == "SESSION_EXPIRED"
+
+
+async def test_a_session_left_idle_expires(accounts_api: Api) -> None:
+    api = accounts_api
+    start = dt.datetime.now(dt.UTC)
+    api.hub.accounts.clock = at(start)
+    _, _, session = await signed_in(api)
+    assert dt.datetime.fromisoformat(session["refreshExpiresAt"]) == start + dt.timedelta(minutes=30)
+    assert dt.datetime.fromisoformat(session["sessionExpiresAt"]) == start + dt.timedelta(hours=12)
+
+    api.hub.accounts.clock = at(start + dt.timedelta(minutes=30, seconds=1))
+    assert (await _refresh(api, session["refreshToken"]))["code"] == "SESSION_EXPIRED"
+
+
+async def test_signing_out_ends_the_access_token_too(accounts_api: Api) -> None:
+    api = accounts_api
+    person_id, _, session = await signed_in(api)
+    assert await reads_own_record(api, person_id, session["accessToken"]) == 200
+
+    assert await mutate(api, SIGN_OUT, {"token": session["refreshToken"]}, "signOut") == {"revoked": True}
+
+    response = await api.client.post(
+        "/graphql",
+        json={"query": OWN_NAME, "variables": {"id": person_id}},
+        headers={"authorization": f"Bearer {session['accessToken']}"},
+    )
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_reused_refresh_token_ends_every_access_token_of_the_account(accounts_api: Api) -> None:
+    api = accounts_api
+    person_id, _, session = await signed_in(api)
+    renewed = await _refresh(api, session["refreshToken"])
+
+    assert (await _refresh(api, session["refreshToken"]))["code"] == "SESSION_INVALID"
+
+    assert await reads_own_record(api, person_id, session["accessToken"]) == 401
+    assert await reads_own_record(api, person_id, renewed["accessToken"]) == 401
+    assert (await _refresh(api, renewed["refreshToken"]))["code"] == "SESSION_INVALID"
+
+
+def _change(current: str, new: str) -> dict[str, Any]:
+    return {"query": CHANGE_PASSWORD, "variables": {"input": {"currentPassword": current, "newPassword": new}}}
+
+
+async def test_changing_the_password_ends_every_other_session(accounts_api: Api) -> None:
+    api = accounts_api
+    person_id, username, session = await signed_in(api)
+    other = await _other_session(api, person_id, username)
+    bearer = {"authorization": f"Bearer {session['accessToken']}"}
+
+    wrong = await api.client.post(
+        "/graphql",
+        json=_change("Wrong2026Pass", "Next2026Pass"),
+        headers=bearer,
+    )
+    assert wrong.json()["data"]["changePassword"]["code"] == "INVALID_CREDENTIALS"
+    same = await api.client.post(
+        "/graphql",
+        json=_change(PASSWORD, PASSWORD),
+        headers=bearer,
+    )
+    assert same.json()["data"]["changePassword"]["code"] == "PASSWORD_UNCHANGED"
+    changed = await api.client.post(
+        "/graphql",
+        json=_change(PASSWORD, "Next2026Pass"),
+        headers=bearer,
+    )
+
+    payload = changed.json()["data"]["changePassword"]
+    assert payload["__typename"] == "PasswordChanged" and payload["otherSessionsEnded"] == 1
+    assert payload["messageAr"]
+    assert await reads_own_record(api, person_id, session["accessToken"]) == 200, "the changer stays signed in"
+    assert await reads_own_record(api, person_id, other["accessToken"]) == 401
+    assert (await _refresh(api, other["refreshToken"]))["code"] == "SESSION_INVALID"
+    assert (await sign_in(api, username))["code"] == "INVALID_CREDENTIALS"
+    assert (await sign_in(api, username, "Next2026Pass"))["__typename"] == "SignInCodeSent"
+
+
+async def _other_session(api: Api, person_id: str, username: str) -> dict[str, Any]:
+    """A second sign-in of the same account (another device)."""
+    mobile = (await api.hub.db.fetch(select(PersonRow.mobile).where(PersonRow.id == person_id)))[0][0]
+    return await second_session(api, username, mobile)
+
+
+async def test_signing_out_everywhere_ends_every_session(accounts_api: Api) -> None:
+    api = accounts_api
+    person_id, username, session = await signed_in(api)
+    other = await _other_session(api, person_id, username)
+
+    response = await api.client.post(
+        "/graphql",
+        json={"query": SIGN_OUT_EVERYWHERE},
+        headers={"authorization": f"Bearer {session['accessToken']}"},
+    )
+
+    assert response.json() == {"data": {"signOutEverywhere": {"sessionsEnded": 2}}}
+    for ended in (session, other):
+        assert await reads_own_record(api, person_id, ended["accessToken"]) == 401
+        assert (await _refresh(api, ended["refreshToken"]))["code"] == "SESSION_INVALID"
+
+
+async def test_account_mutations_need_a_sessions_token(accounts_api: Api) -> None:
+    api = accounts_api
+    person_id, _, _ = await signed_in(api)
+    anonymous = await api.query(SIGN_OUT_EVERYWHERE)
+    assert anonymous["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    without_session = await api.client.post(
+        "/graphql",
+        json={"query": SIGN_OUT_EVERYWHERE},
+        headers=api.headers(individual(person_id)),
+    )
+    assert without_session.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_another_process_learns_that_a_session_ended(accounts_api: Api) -> None:
+    """Another worker (its own signer with the same secret) reads the revocation rows."""
+    api = accounts_api
+    person_id, _, session = await signed_in(api)
+    elsewhere = TokenSigner(os.environ["RABT_TOKEN_SECRET"])
+    feed = RevocationFeed(api.hub.db, elsewhere, interval=0)
+    await feed.catch_up()
+    assert elsewhere.verify(session["accessToken"], None).person_id == person_id
+
+    await mutate(api, SIGN_OUT, {"token": session["refreshToken"]}, "signOut")
+    assert feed.due()
+    await feed.catch_up()
+
+    with pytest.raises(InvalidToken):
+        elsewhere.verify(session["accessToken"], None)
+
+
+def test_session_lifetimes_are_configurable() -> None:
+    settings = Settings.from_env({"RABT_SESSION_LIFETIME_MINUTES": "480", "RABT_SESSION_IDLE_MINUTES": "15"})
+    assert (settings.session_lifetime, settings.session_idle) == (dt.timedelta(hours=8), dt.timedelta(minutes=15))
+    defaults = Settings.from_env({})
+    assert (defaults.session_lifetime, defaults.session_idle) == (dt.timedelta(hours=12), dt.timedelta(minutes=30))
