@@ -3,9 +3,11 @@ the limits on the caller's attempts."""
 
 from __future__ import annotations
 
+from hub.accounts.codes import Checked
+from hub.accounts.phones import InvalidMobile, normalize_mobile
 from hub.accounts.ratelimit import Backstop, Limit, enforce
 from hub.accounts.services import AccountServices
-from hub.contract import ActingAs, Code, Info, RabtError, Refusal
+from hub.contract import ActingAs, Code, Info, RabtError, Refusal, parse_person_id
 from hub.contract.principal import Principal, Role
 
 SECTOR = "accounts"
@@ -68,3 +70,22 @@ def signed_in(info: Info) -> Principal:
     if principal.role is not Role.INDIVIDUAL or principal.person_id is None or principal.session is None:
         raise RabtError(Code.FORBIDDEN, "Sign in with your account first: this needs a session's access token.")
     return principal
+
+
+def id_and_mobile(given_id: str, given_mobile: str) -> tuple[str, str]:
+    """The ID and mobile a person typed, checked and normalised (INVALID_ID, BAD_USER_INPUT)."""
+    person_id = parse_person_id(given_id, "input.id")
+    try:
+        return person_id, normalize_mobile(given_mobile)
+    except InvalidMobile as error:
+        raise RabtError(Code.BAD_USER_INPUT, f"input.mobile: {error}.", argument="input.mobile") from None
+
+
+async def code_outcome(info: Info, backstop: Backstop, checked: Checked, locked: bool, person_id: str) -> str:
+    """After a code was checked (and a wrong guess counted against the account): the failure on the
+    backstop, the audit entry, and the outcome, ACCOUNT_LOCKED when that guess locked the account."""
+    if checked.wrong_guess:
+        await backstop.failed()
+    outcome = "ACCOUNT_LOCKED" if locked else checked.result.value
+    note(info, person_id, ActingAs.SELF, outcome)
+    return outcome

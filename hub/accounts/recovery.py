@@ -13,12 +13,12 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts.codes import check_code, issue_code
-from hub.accounts.context import limit_code_attempts, note, refused, services_of
+from hub.accounts.context import code_outcome, id_and_mobile, limit_code_attempts, note, refused, services_of
 from hub.accounts.lockout import count_failure, recovery_open
 from hub.accounts.models import ACCOUNTS, AccountStatus, CodePurpose
 from hub.accounts.otp import CODE_TTL
 from hub.accounts.passwords import describe_password, hash_password, password_problems
-from hub.accounts.phones import InvalidMobile, mask_mobile, normalize_mobile
+from hub.accounts.phones import mask_mobile
 from hub.accounts.ratelimit import Backstop, enforce
 from hub.accounts.refusals import policy_refusal, refusal
 from hub.accounts.sessions import EndedSession, end_sessions
@@ -30,18 +30,14 @@ from hub.accounts.types import (
     RecoveryCodeSent,
     SendRecoveryCodeInput,
 )
-from hub.contract import ActingAs, Code, Info, RabtError, parse_person_id
+from hub.contract import ActingAs, Info, parse_person_id
 from hub.identity.models import PersonRow
 
 
 async def send_recovery_code(info: Info, input: SendRecoveryCodeInput) -> RecoveryCodeSent:
     """Sends a recovery code when the ID has an account and the mobile is the registry's; answers
     the same, with a challenge, either way, so the answer tells nobody which IDs have accounts."""
-    person_id = parse_person_id(input.id, "input.id")
-    try:
-        mobile = normalize_mobile(input.mobile)
-    except InvalidMobile as error:
-        raise RabtError(Code.BAD_USER_INPUT, f"input.mobile: {error}.", argument="input.mobile") from None
+    person_id, mobile = id_and_mobile(input.id, input.mobile)
     services = services_of(info)
     limits = services.limits
     await enforce(
@@ -114,11 +110,10 @@ async def recover_account(info: Info, input: RecoverAccountInput) -> RecoverAcco
         elif checked.wrong_guess:
             await count_failure(session, account.id, now)
     services.forget(ended)
-    if checked.wrong_guess:
-        await backstop.failed()
-    note(info, person_id, ActingAs.SELF, checked.result.value)
+    # A lock changes nothing here (recovery is what lifts it, while its allowance lasts): say what the code did.
+    outcome = await code_outcome(info, backstop, checked, False, person_id)
     if not checked.accepted:
-        return refusal(checked.result.value)
+        return refusal(outcome)
     return AccountRecovered(
         username=account.username,
         status=status,

@@ -13,7 +13,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts.codes import IssuedCode, check_code, has_live_code, issue_code
-from hub.accounts.context import limit_attempts, limit_code_attempts, note, refused, services_of
+from hub.accounts.context import (
+    code_outcome,
+    id_and_mobile,
+    limit_attempts,
+    limit_code_attempts,
+    note,
+    refused,
+    services_of,
+)
 from hub.accounts.lockout import count_failure, count_success
 from hub.accounts.models import ACCOUNTS, ONE_TIME_CODES, AccountStatus, CodePurpose
 from hub.accounts.passwords import (
@@ -24,7 +32,7 @@ from hub.accounts.passwords import (
     username_key,
     username_problems,
 )
-from hub.accounts.phones import InvalidMobile, mask_mobile, normalize_mobile
+from hub.accounts.phones import mask_mobile
 from hub.accounts.refusals import policy_refusal, refusal
 from hub.accounts.sms import code_message
 from hub.accounts.types import (
@@ -38,17 +46,13 @@ from hub.accounts.types import (
     VerifyPhoneInput,
     VerifyPhoneResult,
 )
-from hub.contract import ActingAs, Code, Info, RabtError, Refusal, parse_person_id
+from hub.contract import ActingAs, Code, Info, RabtError, Refusal
 from hub.contract.principal import Role
 from hub.identity.models import PersonRow
 
 
 async def register(info: Info, input: RegisterInput) -> RegisterResult:
-    person_id = parse_person_id(input.id, "input.id")
-    try:
-        mobile = normalize_mobile(input.mobile)
-    except InvalidMobile as error:
-        raise RabtError(Code.BAD_USER_INPUT, f"input.mobile: {error}.", argument="input.mobile") from None
+    person_id, mobile = id_and_mobile(input.id, input.mobile)
     services = services_of(info)
     limits = services.limits
     try:
@@ -192,10 +196,7 @@ async def verify_phone(info: Info, input: VerifyPhoneInput) -> VerifyPhoneResult
         elif checked.wrong_guess:
             locked = await count_failure(session, account.id, now)
     # A wrong code is committed too: counting the attempt is the point of the refusal.
-    if checked.wrong_guess:
-        await backstop.failed()
-    outcome = "ACCOUNT_LOCKED" if locked else checked.result.value
-    note(info, account.person_id, ActingAs.SELF, outcome)
+    outcome = await code_outcome(info, backstop, checked, locked, account.person_id)
     if not checked.accepted:
         return refusal(outcome)
     return PhoneVerified(

@@ -9,7 +9,15 @@ import strawberry
 from sqlalchemy import select, update
 
 from hub.accounts.codes import check_code, issue_code
-from hub.accounts.context import limit_attempts, limit_code_attempts, note, refused, services_of, signed_in
+from hub.accounts.context import (
+    code_outcome,
+    limit_attempts,
+    limit_code_attempts,
+    note,
+    refused,
+    services_of,
+    signed_in,
+)
 from hub.accounts.lockout import count_failure, count_success
 from hub.accounts.models import ACCOUNTS, REFRESH_TOKENS, SESSIONS, AccountStatus, CodePurpose
 from hub.accounts.passwords import hash_password, needs_rehash, username_key, verify_password
@@ -142,10 +150,7 @@ async def confirm_sign_in(info: Info, input: ConfirmSignInInput) -> SessionResul
             issued = await open_session(session, services.signer, services.sessions, account.id, account.person_id, now)
         elif checked.wrong_guess:
             locked = await count_failure(session, account.id, now)
-    if checked.wrong_guess:
-        await backstop.failed()
-    outcome = "ACCOUNT_LOCKED" if locked else checked.result.value
-    note(info, account.person_id, ActingAs.SELF, outcome)
+    outcome = await code_outcome(info, backstop, checked, locked, account.person_id)
     return refusal(outcome) if issued is None else _session(issued)
 
 
