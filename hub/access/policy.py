@@ -119,8 +119,11 @@ class Access:
     async def related(self, first: str, second: str) -> bool:
         """Whether either person stands to the other in a relation some sector knows (guardian,
         sponsor), as of today: the relations the policy opens access by, asked both ways."""
+        today = self._today()
         for _, source in self._sources:
-            if await source.fetch(self._reads, first, [second]) or await source.fetch(self._reads, second, [first]):
+            if await source.fetch(self._reads, first, [second], today) or await source.fetch(
+                self._reads, second, [first], today
+            ):
                 return True
         return False
 
