@@ -5,13 +5,12 @@ everywhere, in this process and (through the revocation rows) in every other."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from hub.access.tokens import InvalidToken, TokenSigner
+from hub.access.tokens import InvalidToken, PublicKeys, TokenVerifier
 from hub.accounts.revocations import RevocationFeed
 from hub.accounts.sessions import SessionPolicy
 from hub.identity.models import PersonRow
@@ -203,20 +202,22 @@ async def test_account_mutations_need_a_sessions_token(accounts_api: Api) -> Non
 
 
 async def test_another_process_learns_that_a_session_ended(accounts_api: Api) -> None:
-    """Another worker (its own signer with the same secret) reads the revocation rows."""
+    """Another worker or subgraph (its own verifier, with the public key only) reads the revocation rows."""
     api = accounts_api
     person_id, _, session = await signed_in(api)
-    elsewhere = TokenSigner(os.environ["RABT_TOKEN_SECRET"])
+    assert api.hub.signer is not None
+    key = api.hub.signer.key
+    elsewhere = TokenVerifier(PublicKeys({key.kid: key.public}))
     feed = RevocationFeed(api.hub.db, elsewhere, interval=0)
     await feed.catch_up()
-    assert elsewhere.verify(session["accessToken"], None).person_id == person_id
+    assert (await elsewhere.verify(session["accessToken"], None)).person_id == person_id
 
     await mutate(api, SIGN_OUT, {"token": session["refreshToken"]}, "signOut")
     assert feed.due()
     await feed.catch_up()
 
     with pytest.raises(InvalidToken):
-        elsewhere.verify(session["accessToken"], None)
+        await elsewhere.verify(session["accessToken"], None)
 
 
 def test_session_lifetimes_are_configurable() -> None:
