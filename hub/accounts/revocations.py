@@ -1,8 +1,8 @@
 """Sessions ended in another hub process reach this one's token verifier.
 
-A session ended here is turned away at once (`AccountServices.forget`). Other processes where
-people sign in (the workers of the all-in-one hub, or of the identity subgraph) learn of it from
-`accounts_revocations`: before accepting a token that belongs to a session, the endpoint asks
+A session ended here is turned away at once (`AccountServices.forget`). Other processes (the
+hub's other workers, every subgraph: a sector's database role may read this table's columns)
+learn of it from `accounts_revocations`: before accepting a token that belongs to a session, the endpoint asks
 `due()`, and at most once per `interval` reads the rows it has not seen yet. Verifying a token
 stays a dictionary lookup; the read is one indexed query a second per process, and only while
 sessions' tokens come in.

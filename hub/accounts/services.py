@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from hub.access.tokens import TokenIssuer, TokenVerifier
 from hub.accounts.ratelimit import AccountLimits, RateLimiter
-from hub.accounts.revocations import RevocationFeed
 from hub.accounts.sessions import EndedSession, SessionPolicy
 from hub.accounts.sms import OUTBOX_NAME, OutboxSms, SmsSender
 from hub.data.db import Database, stored_utc
@@ -38,10 +37,6 @@ class AccountServices:
     limits: AccountLimits = field(default_factory=AccountLimits)
     sessions: SessionPolicy = field(default_factory=SessionPolicy)
     clock: Callable[[], dt.datetime] = utc_now
-    revocations: RevocationFeed = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.revocations = RevocationFeed(self.db, self.verifier)
 
     def forget(self, ended: Sequence[EndedSession]) -> None:
         """Sessions ended by a committed mutation: this process turns their tokens away at once."""

@@ -10,6 +10,7 @@ What each role may do:
   identity registry (`require_known_person`); read the columns the access policy's relations
   read (`RelationSource.reads`: births' parents, iqamas' and visas' sponsors) and nothing else of
   other sectors; append to the audit trail and read only its tip (`id`, `hash`) to chain after it;
+  read the ended sessions (`accounts_revocations`) to turn their access tokens away;
 - identity: read the registry and the audit trail (a person's access log), read and write the
   accounts' tables, the relations' columns, append to the audit trail;
 - hub (the all-in-one hub): all of those together.
@@ -61,7 +62,7 @@ def privileges(sectors: Sequence[Sector]) -> list[Privileges]:
     """identity, then one role per sector in registry order, then the all-in-one hub's."""
     from sqlalchemy import MetaData, Table
 
-    from hub.accounts.models import AccountsBase
+    from hub.accounts.models import REVOCATIONS, AccountsBase
     from hub.audit.trail import AuditRecord, AuditSubject
     from hub.identity.models import PersonRow
     from hub.migrations import components
@@ -86,7 +87,7 @@ def privileges(sectors: Sequence[Sector]) -> list[Privileges]:
                 sector.name,
                 writes=tuple(sector.metadata.sorted_tables),
                 reads=versions,
-                columns=(people.c.id, trail.c.id, trail.c.hash, *relations),
+                columns=(people.c.id, trail.c.id, trail.c.hash, *REVOCATIONS.c, *relations),
                 appends=audit,
             )
         )

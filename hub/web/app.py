@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 
 from hub.access.keys import BadKey, jwks, load_signing_key, read_jwks
 from hub.access.tokens import PublicKeys, TokenIssuer, TokenVerifier
+from hub.accounts.revocations import RevocationFeed
 from hub.accounts.services import AccountServices, build_account_services
 from hub.api.compiled import CompiledPath
 from hub.api.federation import FIRST_SUBGRAPH_PORT
@@ -60,6 +61,7 @@ class Hub:
     signer: TokenIssuer | None  # only where people sign in: the all-in-one hub and the identity subgraph
     verifier: TokenVerifier
     accounts: AccountServices | None
+    revocations: RevocationFeed  # sessions ended by other processes, read into `verifier`
     subgraph: str | None = None
 
     @classmethod
@@ -82,6 +84,7 @@ class Hub:
             signer=signer,
             verifier=verifier,
             accounts=build_account_services(settings, db, signer, verifier) if signer is not None else None,
+            revocations=RevocationFeed(db, verifier),
             subgraph=subgraph,
         )
 
@@ -184,6 +187,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
         persisted=PersistedQueries(trusted=trusted_documents() if settings.trusted_documents else None),
         graphiql=page,
         accounts=hub.accounts,
+        revocations=hub.revocations,
         max_in_flight=settings.max_in_flight,
         compiled=compiled,
         checks=hub.checks(),

@@ -24,6 +24,7 @@ from starlette.responses import HTMLResponse, Response
 from hub.access.gate import Gate
 from hub.access.policy import Access
 from hub.access.tokens import InvalidToken, TokenVerifier
+from hub.accounts.revocations import RevocationFeed
 from hub.accounts.services import AccountServices
 from hub.api.answers import Answer, error_order, format_error
 from hub.api.context import RequestContext
@@ -100,6 +101,7 @@ class GraphQLEndpoint:
         checks: Mapping[str, Check] | None = None,
         gateway: GatewaySignature | None = None,
         trusted_proxies: Sequence[Network] = (),
+        revocations: RevocationFeed | None = None,
     ) -> None:
         self.schema = schema
         self.db = db
@@ -114,6 +116,7 @@ class GraphQLEndpoint:
         self.in_flight = InFlight(max_in_flight)
         self.checks = checks or {}
         self.trusted_proxies = tuple(trusted_proxies)
+        self.revocations = revocations
 
     async def __call__(self, request: Request) -> Response:
         given_id = request.headers.get("x-request-id")
@@ -220,9 +223,9 @@ class GraphQLEndpoint:
         purpose = _purpose(request.headers.get("x-purpose"))
         try:
             principal = await self.verifier.verify(token.strip(), purpose)
-            if principal.session is not None and self.accounts is not None and self.accounts.revocations.due():
+            if principal.session is not None and self.revocations is not None and self.revocations.due():
                 # Sessions ended by another process since the last look: at most one read a second.
-                await self.accounts.revocations.catch_up()
+                await self.revocations.catch_up()
                 principal = self.verifier.verify_known(token.strip(), purpose)
         except InvalidToken:
             raise RequestRefused(401, Code.UNAUTHENTICATED, "The token is invalid or expired; sign in again.") from None

@@ -96,6 +96,9 @@ async def test_the_traffic_role_reads_its_own_tables_and_not_a_passports_table(c
         assert not await selects(traffic, "SELECT number FROM passports_iqamas LIMIT 1")
         assert not await selects(traffic, "SELECT * FROM civil_affairs_id_cards LIMIT 1")
         assert not await selects(traffic, "SELECT * FROM accounts_accounts LIMIT 1")
+        assert not await selects(traffic, "SELECT * FROM accounts_sessions LIMIT 1")
+        # The sessions ended before their time, whose access tokens every part turns away.
+        assert await selects(traffic, "SELECT id, session_id, until FROM accounts_revocations LIMIT 1")
         # Of identity, only whether an ID is registered; of the audit trail, only its tip.
         assert await selects(traffic, "SELECT id FROM identity_people LIMIT 1")
         assert not await selects(traffic, "SELECT name_en, mobile FROM identity_people LIMIT 1")
