@@ -14,7 +14,7 @@ from hub.contract.errors import Code, RabtError
 from hub.contract.ids import ascii_digits, parse_person_id
 from hub.contract.loading import Loads, Reads, loaded, record, row_by, rows_by
 from hub.contract.sector import Sector, SeedContext, Statistic
-from hub.contract.services import Check, Rules, Service, blocked
+from hub.contract.services import Check, Rules, Service, blocked, refused
 from hub.contract.tables import insert_new, person_key, sector_metadata
 from hub.contract.values import Blocker, CalendarDate, Language, Refusal, refusals
 
@@ -52,6 +52,7 @@ __all__ = [
     "person_ref",
     "record",
     "refusals",
+    "refused",
     "row_by",
     "rows_by",
     "sector_metadata",

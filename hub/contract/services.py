@@ -65,6 +65,14 @@ class Service:
     blockers: Callable[[SectorContext, str], Awaitable[list[Blocker]]]
 
 
+async def refused(context: SectorContext, service: Service, person_id: str) -> Refusal | None:
+    """What a service's mutation does first: FORBIDDEN unless the caller may ask for it for this
+    person, then the refusal listing every rule that blocks it now, or None when nothing does."""
+    await context.require_write(person_id, service.sector, allow=service.allow)
+    blockers = await service.blockers(context, person_id)
+    return blocked(blockers) if blockers else None
+
+
 def blocked(blockers: list[Blocker]) -> Refusal:
     """The mutation's refusal for these blockers: the first one's code and messages, all of them listed."""
     first = blockers[0]

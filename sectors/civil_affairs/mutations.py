@@ -15,10 +15,10 @@ from hub.contract import (
     Info,
     RabtError,
     Refusal,
-    blocked,
     parse_person_id,
     record,
     refusals,
+    refused,
 )
 from sectors.civil_affairs.models import DeathRow, IdCardRow, NationalAddressRow
 from sectors.civil_affairs.services import RENEW_ID_CARD
@@ -152,10 +152,9 @@ CARD_TERM_YEARS = 10
 async def renew_id_card(info: Info, input: RenewIdCardInput) -> RenewIdCardResult:
     person_id = parse_person_id(input.person_id, "input.personId")
     context = info.context
-    await context.require_write(person_id, "civil_affairs", allow=RENEW_ID_CARD.allow)
-    blockers = await RENEW_ID_CARD.blockers(context, person_id)
-    if blockers:
-        return blocked(blockers)
+    refusal = await refused(context, RENEW_ID_CARD, person_id)
+    if refusal is not None:
+        return refusal
     today = context.today()
     async with context.transaction() as session:
         latest = (

@@ -12,7 +12,7 @@ from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.field import StrawberryField
 
-from hub.contract import Code, Info, RabtError, Refusal, blocked, insert_new, parse_person_id, record, refusals
+from hub.contract import Code, Info, RabtError, Refusal, insert_new, parse_person_id, record, refusals, refused
 from sectors.passports.models import IqamaRow, VisaRow
 from sectors.passports.services import ISSUE_EXIT_REENTRY_VISA, ISSUE_FINAL_EXIT_VISA, RENEW_IQAMA
 from sectors.passports.types import Iqama, Visa
@@ -85,10 +85,9 @@ async def issue_exit_reentry_visa(info: Info, input: IssueExitReentryVisaInput) 
     if not 1 <= input.days <= 180:
         raise RabtError(Code.BAD_USER_INPUT, "input.days: between 1 and 180.", argument="input.days")
     context = info.context
-    await context.require_write(person_id, "passports", allow=ISSUE_EXIT_REENTRY_VISA.allow)
-    blockers = await ISSUE_EXIT_REENTRY_VISA.blockers(context, person_id)
-    if blockers:
-        return blocked(blockers)
+    refusal = await refused(context, ISSUE_EXIT_REENTRY_VISA, person_id)
+    if refusal is not None:
+        return refusal
     today = context.today()
     async with context.transaction() as session:
         iqama = await _current_iqama(session, person_id)
@@ -118,10 +117,9 @@ RenewIqamaResult = Annotated[
 async def renew_iqama(info: Info, input: RenewIqamaInput) -> RenewIqamaResult:
     person_id = parse_person_id(input.person_id, "input.personId")
     context = info.context
-    await context.require_write(person_id, "passports", allow=RENEW_IQAMA.allow)
-    blockers = await RENEW_IQAMA.blockers(context, person_id)
-    if blockers:
-        return blocked(blockers)
+    refusal = await refused(context, RENEW_IQAMA, person_id)
+    if refusal is not None:
+        return refusal
     today = context.today()
     async with context.transaction() as session:
         iqama = await _current_iqama(session, person_id)
@@ -158,10 +156,9 @@ FINAL_EXIT_DAYS = 60
 async def issue_final_exit_visa(info: Info, input: IssueFinalExitVisaInput) -> IssueFinalExitVisaResult:
     person_id = parse_person_id(input.person_id, "input.personId")
     context = info.context
-    await context.require_write(person_id, "passports", allow=ISSUE_FINAL_EXIT_VISA.allow)
-    blockers = await ISSUE_FINAL_EXIT_VISA.blockers(context, person_id)
-    if blockers:
-        return blocked(blockers)
+    refusal = await refused(context, ISSUE_FINAL_EXIT_VISA, person_id)
+    if refusal is not None:
+        return refusal
     today = context.today()
     async with context.transaction() as session:
         iqama = await _current_iqama(session, person_id)

@@ -16,10 +16,10 @@ from hub.contract import (
     RabtError,
     Refusal,
     ascii_digits,
-    blocked,
     parse_person_id,
     record,
     refusals,
+    refused,
 )
 from sectors.traffic.models import DrivingLicenceRow, ViolationRow
 from sectors.traffic.services import RENEW_DRIVING_LICENCE
@@ -135,10 +135,9 @@ LICENCE_TERM_YEARS = 10
 async def renew_driving_licence(info: Info, input: RenewDrivingLicenceInput) -> RenewDrivingLicenceResult:
     person_id = parse_person_id(input.person_id, "input.personId")
     context = info.context
-    await context.require_write(person_id, "traffic", allow=RENEW_DRIVING_LICENCE.allow)
-    blockers = await RENEW_DRIVING_LICENCE.blockers(context, person_id)
-    if blockers:
-        return blocked(blockers)
+    refusal = await refused(context, RENEW_DRIVING_LICENCE, person_id)
+    if refusal is not None:
+        return refusal
     today = context.today()
     async with context.transaction() as session:
         licence = (
