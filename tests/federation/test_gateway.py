@@ -12,6 +12,7 @@ fetch identity's JWKS), and the gateway signs every subgraph request.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
@@ -29,6 +31,7 @@ from hub.access.keys import SigningKey
 from hub.access.tokens import TokenIssuer
 from hub.api.federation import FEDERATION_DIR, Subgraph, compose, gateway_command, node_available, subgraph_sdl
 from hub.cli.db_roles import HUB_ROLE, apply, privileges
+from hub.contract.calendar import riyadh_today
 from hub.contract.principal import Principal, Role
 from hub.registry import installed_sectors
 from hub.web.gateway_signature import EXTENSION, GatewaySignature
@@ -56,6 +59,7 @@ class Shapes:
     signer: TokenIssuer
     supergraph: str
     subgraphs: dict[str, str]  # name -> URL
+    database_url: str  # the owner's: the tests change the seeded data through it
     environments: dict[str, dict[str, str]]  # each subgraph's RABT_* configuration
 
     def ask(self, url: str, query: str, variables: dict[str, Any] | None, as_: Principal | None) -> dict[str, Any]:
@@ -148,6 +152,7 @@ def shapes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shapes]:
                 gateway_url=f"http://127.0.0.1:{gateway_port}/graphql",
                 signer=TokenIssuer(KEY),
                 supergraph=supergraph,
+                database_url=database_url,
                 subgraphs={graph.name: graph.url for graph in graphs},
                 environments=environments,
             )
@@ -250,6 +255,44 @@ def test_through_the_gateway_the_identity_subgraph_withholds_details_from_a_spon
     )
     assert answer["data"]["person"]["nameEn"] and answer["data"]["person"]["bornOn"] is None
     assert [(e["extensions"]["code"], e["path"]) for e in answer["errors"]] == [("FORBIDDEN", ["person", "bornOn"])]
+
+
+async def _on_database(shapes: Shapes, sql: str, *arguments: Any) -> Any:
+    url = make_url(shapes.database_url)
+    connection = await asyncpg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database
+    )
+    try:
+        return await connection.fetchval(sql, *arguments)
+    finally:
+        await connection.close()
+
+
+def test_through_the_gateway_a_host_reads_the_visitor_only_while_the_visit_visa_is_in_force(shapes: Shapes) -> None:
+    visitor, host = PERSONA["visitor"], Principal(Role.INDIVIDUAL, person_id=PERSONA["family_head"])
+    query = "query($id: ID!) { person(id: $id) { id passports { visas { number } } } }"
+    assert shapes.ask(shapes.gateway_url, query, {"id": visitor}, host)["data"]["person"]["id"] == visitor
+    until = asyncio.run(
+        _on_database(shapes, "SELECT valid_until FROM passports_visas WHERE person_id = $1 AND kind = 'visit'", visitor)
+    )
+    change = "UPDATE passports_visas SET valid_until = $2 WHERE person_id = $1 AND kind = 'visit'"
+    asyncio.run(_on_database(shapes, change, visitor, riyadh_today() - dt.timedelta(days=1)))
+    try:
+        refused = shapes.ask(shapes.gateway_url, query, {"id": visitor}, host)
+    finally:
+        asyncio.run(_on_database(shapes, change, visitor, until))
+    assert refused["data"]["person"] is None
+    assert [error["extensions"]["code"] for error in refused["errors"]] == ["FORBIDDEN"]
+
+
+def test_through_the_gateway_finding_a_person_is_an_audited_read(shapes: Shapes) -> None:
+    subject = PERSONA["minor_child"]
+    count = "SELECT count(*) FROM audit_subjects WHERE subject_id = $1"
+    before = asyncio.run(_on_database(shapes, count, subject))
+    officer = Principal(Role.OFFICER, person_id="1000000008", sector="traffic")
+    answer = shapes.ask(shapes.gateway_url, "query($id: ID!) { person(id: $id) { id } }", {"id": subject}, officer)
+    assert answer == {"data": {"person": {"id": subject}}}
+    assert asyncio.run(_on_database(shapes, count, subject)) == before + 1
 
 
 def test_the_supergraph_names_every_subgraph(shapes: Shapes) -> None:
