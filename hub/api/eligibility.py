@@ -31,7 +31,7 @@ def eligibility_fields(sectors: Sequence[Sector]) -> dict[str, StrawberryField]:
         description="The services `eligibility` can be asked about.",
     )
 
-    async def eligibility(info: HubInfo, person_id: strawberry.ID, service: enum.Enum) -> Eligibility:
+    async def eligibility(info: HubInfo, person_id: strawberry.ID, service: enum.Enum) -> Eligibility | None:
         subject = parse_person_id(person_id, "personId")
         chosen = services.get(service.value)
         if chosen is None:  # an enum value of a service this schema no longer serves
@@ -43,14 +43,19 @@ def eligibility_fields(sectors: Sequence[Sector]) -> dict[str, StrawberryField]:
         return Eligibility(allowed=not blockers, blockers=blockers)
 
     # Built at run time, so strawberry cannot read the enum from the source: set it.
-    eligibility.__annotations__ = {"info": HubInfo, "person_id": strawberry.ID, "service": names, "return": Eligibility}
+    eligibility.__annotations__ = {
+        "info": HubInfo,
+        "person_id": strawberry.ID,
+        "service": names,
+        "return": Eligibility | None,
+    }
     return {
         "eligibility": strawberry.field(
             resolver=eligibility,
             description=(
                 "Whether `service` can be done for the person now, and every rule that blocks it. Asked "
                 "by whoever may ask for the service itself (the person, a guardian or sponsor as the "
-                "service allows, an officer of its sector); FORBIDDEN otherwise."
+                "service allows, an officer of its sector); null with FORBIDDEN otherwise."
             ),
         )
     }

@@ -181,7 +181,7 @@ def fields() -> dict[str, StrawberryField]:
         "renew_iqama": strawberry.mutation(
             resolver=renew_iqama,
             description=(
-                "Renew an iqama for a year (from its expiry, or today once expired): by the sponsor or a "
+                "Renew an iqama for a year (from its expiry, or today once expired): by the resident, the sponsor or a "
                 "passports officer. Refused with every rule that blocks it (as eligibility(service: "
                 "RENEW_IQAMA)), traffic's unpaid violations included."
             ),
@@ -189,9 +189,9 @@ def fields() -> dict[str, StrawberryField]:
         "issue_final_exit_visa": strawberry.mutation(
             resolver=issue_final_exit_visa,
             description=(
-                "Issue a final exit visa, valid 60 days: by the sponsor or a passports officer. Refused with "
-                "every rule that blocks it (as eligibility(service: ISSUE_FINAL_EXIT_VISA)): unpaid traffic "
-                "violations of the person or of anyone they sponsor block it."
+                "Issue a final exit visa, valid 60 days: by the resident, the sponsor or a passports officer. "
+                "Refused with every rule that blocks it (as eligibility(service: ISSUE_FINAL_EXIT_VISA)): "
+                "unpaid traffic violations of the person or of anyone they sponsor block it."
             ),
         ),
     }

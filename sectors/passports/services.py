@@ -135,6 +135,8 @@ async def final_exit_blockers(context: SectorContext, person_id: str) -> list[Bl
 
 SPONSOR = frozenset({ActingAs.SPONSOR})
 """Besides officers of passports (always): the sponsor named on the iqama."""
+RESIDENT_OR_SPONSOR = frozenset({ActingAs.SELF, ActingAs.SPONSOR})
+"""Besides officers: the resident themself, or the sponsor."""
 
 ISSUE_EXIT_REENTRY_VISA = Service(
     name="ISSUE_EXIT_REENTRY_VISA",
@@ -147,13 +149,13 @@ RENEW_IQAMA = Service(
     name="RENEW_IQAMA",
     sector="passports",
     description="Renew an iqama for a year: a valid passport, no open absconding report, no unpaid violations.",
-    allow=SPONSOR,
+    allow=RESIDENT_OR_SPONSOR,
     blockers=iqama_renewal_blockers,
 )
 ISSUE_FINAL_EXIT_VISA = Service(
     name="ISSUE_FINAL_EXIT_VISA",
     sector="passports",
     description="Issue a final exit visa: a valid iqama and passport, no unpaid violations (dependants' too).",
-    allow=SPONSOR,
+    allow=RESIDENT_OR_SPONSOR,
     blockers=final_exit_blockers,
 )
