@@ -13,6 +13,8 @@
 //                        a relative path is taken from the current directory)
 //   RABT_GATEWAY_HOST   interface to listen on (default: 127.0.0.1)
 //   RABT_GATEWAY_PORT   port to listen on (default: 4000)
+//   RABT_GATEWAY_TRUSTED_PROXIES  comma-separated proxies (addresses or CIDR networks) in front
+//                       of the gateway whose X-Forwarded-For is believed (default: none)
 //
 // Caution: the CLI's own flags and env vars (-h/--host, -p/--port, HOST, PORT,
 // CONFIG_PATH, POLLING, ...) take precedence over this file. If HOST or PORT is
@@ -25,6 +27,8 @@
 // Stop: SIGTERM to that node process (not to an npx/npm-exec wrapper, which
 // orphans the gateway); SIGKILL if still alive after ~10 s. See README.md.
 
+import { createHmac } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@graphql-hive/gateway';
@@ -47,6 +51,53 @@ if (!hmacSecret) {
   throw new Error('RABT_GATEWAY_HMAC_SECRET must be set: the subgraphs answer only requests signed with it');
 }
 
+// The client's address, which the subgraphs' per-client rate limits count by. The peer of the
+// connection is the client unless it is a trusted proxy; behind trusted proxies it is the last
+// X-Forwarded-For hop that is not itself trusted (hops left of it may be the client's own words).
+// The same rule as the hub's (hub/web/client_address.py).
+const trustedProxies = new BlockList();
+for (const entry of (process.env.RABT_GATEWAY_TRUSTED_PROXIES || '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  const [address, prefix] = entry.split('/');
+  const family = isIP(address) === 6 ? 'ipv6' : isIP(address) === 4 ? 'ipv4' : null;
+  if (family === null) throw new Error(`RABT_GATEWAY_TRUSTED_PROXIES: not an address or network: ${entry}`);
+  if (prefix === undefined) trustedProxies.addAddress(address, family);
+  else trustedProxies.addSubnet(address, Number.parseInt(prefix, 10), family);
+}
+
+function plainAddress(address) {
+  // A dual-stack socket reports an IPv4 peer as ::ffff:a.b.c.d.
+  return typeof address === 'string' && address.startsWith('::ffff:') && isIP(address.slice(7)) === 4
+    ? address.slice(7)
+    : address;
+}
+
+function isTrusted(address) {
+  const family = isIP(address);
+  return family !== 0 && trustedProxies.check(address, family === 6 ? 'ipv6' : 'ipv4');
+}
+
+function clientAddress(context, request) {
+  const peer = plainAddress(context?.req?.socket?.remoteAddress);
+  if (!peer || isIP(peer) === 0) return null;
+  if (!isTrusted(peer)) return peer;
+  const hops = (request.headers.get('x-forwarded-for') || '').split(',').map((s) => plainAddress(s.trim()));
+  for (let i = hops.length - 1; i >= 0; i -= 1) {
+    if (!isTrusted(hops[i])) return isIP(hops[i]) !== 0 ? hops[i] : peer;
+  }
+  return isIP(hops[0]) !== 0 ? hops[0] : peer;
+}
+
+// The subgraphs believe the address only with this signature (hub/web/gateway_signature.py
+// `client_signature`): HMAC-SHA256 under the gateway's secret of a line that names what it is,
+// the address and the time, so a captured header is worthless after a minute.
+function clientHeaders(address) {
+  const time = Math.floor(Date.now() / 1000).toString();
+  const signature = createHmac('sha256', hmacSecret)
+    .update(`rabt-client-address\n${address}\n${time}`)
+    .digest('base64');
+  return { 'x-rabt-client-address': address, 'x-rabt-client-signature': `t=${time},v1=${signature}` };
+}
+
 // Client headers that every subgraph must see (names are matched
 // case-insensitively; they reach the subgraphs lower-cased).
 const FORWARDED_HEADERS = ['authorization', 'x-purpose', 'x-request-id'];
@@ -57,8 +108,10 @@ export const gatewayConfig = defineConfig({
   port,
 
   propagateHeaders: {
-    fromClientToSubgraphs({ request }) {
-      const out = {};
+    fromClientToSubgraphs({ request, context }) {
+      // Without a known address no header is sent, and the subgraphs refuse the request.
+      const address = clientAddress(context, request);
+      const out = address === null ? {} : clientHeaders(address);
       for (const name of FORWARDED_HEADERS) {
         const value = request.headers.get(name);
         if (value != null) out[name] = value;

@@ -9,7 +9,13 @@ variables left out when there are none: `@graphql-mesh/hmac-upstream-signature`'
 
 It covers the query and variables only: not the headers (the caller's token travels beside it)
 and not the time, so a captured request can be replayed by whoever can reach the subgraph and
-already holds a token for it."""
+already holds a token for it.
+
+The client's address travels beside it in `x-rabt-client-address`, signed by the gateway in
+`x-rabt-client-signature` (`t=<unix seconds>,v1=<base64 HMAC-SHA256>` of
+"rabt-client-address\n<address>\n<t>"): a subgraph counts its per-client limits by that address,
+which no one without the secret can choose, and a captured header stops working after
+CLIENT_SIGNATURE_SECONDS."""
 
 from __future__ import annotations
 
@@ -17,6 +23,9 @@ import base64
 import binascii
 import hashlib
 import hmac
+import ipaddress
+import time
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
@@ -24,6 +33,11 @@ from typing import Any
 import orjson
 
 EXTENSION = "hmac-signature"
+CLIENT_ADDRESS = "x-rabt-client-address"
+CLIENT_SIGNATURE = "x-rabt-client-signature"
+# How far the signing time may lie from the subgraph's clock, either way: the gateway signs each
+# request as it sends it, so this is clock skew between hosts plus transit.
+CLIENT_SIGNATURE_SECONDS = 60
 
 
 class SignatureRefused(Exception):
@@ -31,10 +45,42 @@ class SignatureRefused(Exception):
 
 
 class GatewaySignature:
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, clock: Callable[[], float] = time.time) -> None:
         if not secret:
             raise ValueError("the gateway's HMAC secret is empty")
         self._key = secret.encode()
+        self._clock = clock
+
+    def sign_client(self, address: str, at: int | None = None) -> dict[str, str]:
+        """The headers the gateway sends for a client at `address` (tests and tools use it)."""
+        moment = int(self._clock()) if at is None else at
+        return {CLIENT_ADDRESS: address, CLIENT_SIGNATURE: f"t={moment},v1={self._client_digest(address, moment)}"}
+
+    def client(self, headers: Mapping[str, str]) -> str:
+        """The client's address the gateway vouches for; SignatureRefused when it vouches for none."""
+        address, signed = headers.get(CLIENT_ADDRESS), headers.get(CLIENT_SIGNATURE)
+        if not address or not signed:
+            raise SignatureRefused("the request carries no signed client address")
+        fields: dict[str, str] = {}
+        for part in signed.split(","):
+            name, _, value = part.partition("=")
+            fields[name.strip()] = value.strip()
+        try:
+            moment = int(fields.get("t", ""))
+            given = base64.b64decode(fields.get("v1", ""), validate=True)
+            ipaddress.ip_address(address)
+        except (ValueError, binascii.Error):
+            raise SignatureRefused("the client address signature is malformed") from None
+        expected = base64.b64decode(self._client_digest(address, moment))
+        if not hmac.compare_digest(given, expected):
+            raise SignatureRefused("the client address signature does not match")
+        if abs(self._clock() - moment) > CLIENT_SIGNATURE_SECONDS:
+            raise SignatureRefused("the client address signature has expired")
+        return address
+
+    def _client_digest(self, address: str, moment: int) -> str:
+        line = f"rabt-client-address\n{address}\n{moment}".encode()
+        return base64.b64encode(hmac.digest(self._key, line, hashlib.sha256)).decode("ascii")
 
     def sign(self, query: str | None, variables: dict[str, Any] | None) -> str:
         """The extension's value for this query and variables, as the gateway computes it."""

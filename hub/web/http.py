@@ -132,8 +132,7 @@ class GraphQLEndpoint:
                 )
             parsed = await _read(request)
             check_variables(parsed.variables)
-            if self.gateway is not None:
-                self._signed_by_gateway(parsed)
+            client_ip = self._client_ip(request, parsed)
             principal = await self._principal(request)
             query = await self.persisted.resolve(parsed.query, parsed.extensions)
             if query is None:
@@ -159,7 +158,7 @@ class GraphQLEndpoint:
                     query, document, parsed.variables, parsed.operation_name, principal, request_id
                 )
             if answer is None:  # the general path
-                answer = await self._execute(document, parsed, principal, request, request_id, media)
+                answer = await self._execute(document, parsed, principal, client_ip, request_id, media)
         # The audit append waits on the database's commit, not on this worker's CPU: holding a slot
         # through it would idle the worker while requests queue.
         await self.audit.write(answer.audit, principal, request_id, parsed.operation_name)
@@ -170,7 +169,7 @@ class GraphQLEndpoint:
         document: DocumentNode,
         parsed: ParsedRequest,
         principal: Principal,
-        request: Request,
+        client_ip: str | None,
         request_id: str,
         media: str,
     ) -> Answer:
@@ -183,11 +182,7 @@ class GraphQLEndpoint:
             checks=self.checks,
             request_id=request_id,
             operation_name=parsed.operation_name,
-            client_ip=client_address(
-                request.client.host if request.client else None,
-                request.headers.get("x-forwarded-for"),
-                self.trusted_proxies,
-            ),
+            client_ip=client_ip,
             accounts=self.accounts,
         )
         try:
@@ -204,10 +199,15 @@ class GraphQLEndpoint:
             body["data"] = result.data
         return Answer(body, audit, 200 if executed or media == JSON else 400)
 
-    def _signed_by_gateway(self, parsed: ParsedRequest) -> None:
-        assert self.gateway is not None
+    def _client_ip(self, request: Request, parsed: ParsedRequest) -> str | None:
+        """A subgraph's client is the one its gateway vouches for (its peer is the gateway); the
+        hub's is its peer, or what its trusted proxies say."""
+        if self.gateway is None:
+            peer = request.client.host if request.client else None
+            return client_address(peer, request.headers.get("x-forwarded-for"), self.trusted_proxies)
         try:
             self.gateway.check(parsed.query, parsed.variables, parsed.extensions)
+            return self.gateway.client(request.headers)
         except SignatureRefused as refused:
             raise RequestRefused(
                 403, Code.GATEWAY_SIGNATURE_REQUIRED, f"This subgraph answers only the gateway: {refused}."

@@ -310,6 +310,7 @@ def _direct(url: str, query: str, variables: dict[str, Any] | None, headers: dic
     body: dict[str, Any] = {"query": query, "variables": variables}
     if sign is not None:
         body["extensions"] = {EXTENSION: GatewaySignature(sign).sign(query, variables)}
+        headers = {**headers, **GatewaySignature(sign).sign_client("127.0.0.1")}
     return httpx.post(url, json=body, headers=headers, timeout=30)
 
 
@@ -383,3 +384,57 @@ def test_a_token_signed_with_a_subgraphs_configuration_is_refused_by_every_other
             assert refused.status_code == 401 or part == "gateway", (part, what, refused.text)
             codes = {(error.get("extensions") or {}).get("code") for error in answer.get("errors", [])}
             assert codes == {"UNAUTHENTICATED"}, (part, what, answer)
+
+
+REGISTER = """mutation($input: RegisterInput!) {
+  register(input: $input) { __typename ... on Refusal { code } }
+}"""
+
+
+def _register_from(gateway_url: str, address: str, person_id: str, headers: dict[str, str] | None = None) -> str:
+    """Starts a registration from a client at `address` (a loopback address of its own): the
+    refusal's code, or RATE_LIMITED."""
+    payload = {"id": person_id, "mobile": "+966500000000", "username": "clientaddress1", "password": "x"}
+    payload["acceptTerms"] = False  # refused after the limits are counted, before any other work
+    with httpx.Client(transport=httpx.HTTPTransport(local_address=address), timeout=30) as client:
+        body = {"query": REGISTER, "variables": {"input": payload}}
+        answer = client.post(gateway_url, json=body, headers=headers or {}).json()
+    if "errors" in answer:
+        (error,) = answer["errors"]
+        assert error["extensions"]["code"] == "RATE_LIMITED", answer
+        return "RATE_LIMITED"
+    return str(answer["data"]["register"]["code"])
+
+
+def test_behind_the_gateway_each_client_is_limited_by_its_own_address(shapes: Shapes) -> None:
+    """The gateway tells identity who the client is: one client's exhausted limit leaves another's
+    alone (5 registrations an hour per ID and client), and a client cannot choose its address."""
+    person_id = PERSONA["sponsor"]
+    first = [_register_from(shapes.gateway_url, "127.0.0.2", person_id) for _ in range(6)]
+    assert first == ["TERMS_NOT_ACCEPTED"] * 5 + ["RATE_LIMITED"]
+    assert _register_from(shapes.gateway_url, "127.0.0.3", person_id) == "TERMS_NOT_ACCEPTED"
+    claimed = [
+        _register_from(
+            shapes.gateway_url,
+            "127.0.0.4",
+            person_id,
+            {"x-forwarded-for": f"198.51.100.{n}", "x-rabt-client-address": f"198.51.100.{n}"},
+        )
+        for n in range(6)
+    ]
+    assert claimed == ["TERMS_NOT_ACCEPTED"] * 5 + ["RATE_LIMITED"]
+
+
+def test_a_subgraph_refuses_a_signed_request_without_the_signed_client_address(shapes: Shapes) -> None:
+    query, variables = IDENTITY_QUERY, {"id": PERSONA["sponsor"]}
+    body = {
+        "query": query,
+        "variables": variables,
+        "extensions": {EXTENSION: GatewaySignature(GATEWAY_SECRET).sign(query, variables)},
+    }
+    vouched = GatewaySignature(GATEWAY_SECRET).sign_client("127.0.0.9")
+    for headers in ({}, {**vouched, "x-rabt-client-address": "127.0.0.10"}):
+        refused = httpx.post(shapes.subgraphs["identity"], json=body, headers=headers, timeout=30)
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["errors"][0]["extensions"]["code"] == "GATEWAY_SIGNATURE_REQUIRED"
+    assert httpx.post(shapes.subgraphs["identity"], json=body, headers=vouched, timeout=30).status_code == 200

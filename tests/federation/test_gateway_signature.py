@@ -10,6 +10,9 @@ import pytest
 
 from hub.api.federation import FEDERATION_DIR, node_available
 from hub.web.gateway_signature import (
+    CLIENT_ADDRESS,
+    CLIENT_SIGNATURE,
+    CLIENT_SIGNATURE_SECONDS,
     EXTENSION,
     GatewaySignature,
     SignatureRefused,
@@ -84,3 +87,45 @@ console.log(JSON.stringify(out));
         assert stable_json({"query": QUERY, **({"variables": parsed} if parsed else {})}) == text
         assert signed_payload(QUERY, parsed) == text.encode()
         gateway.check(QUERY, parsed, {EXTENSION: signature})
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_client_address_is_believed_only_as_the_gateway_signed_it() -> None:
+    clock = Clock(1_800_000_000.0)
+    gateway = GatewaySignature(SECRET, clock=clock)
+    headers = gateway.sign_client("192.0.2.7")
+    assert gateway.client(headers) == "192.0.2.7"
+    forged = [
+        {},
+        {CLIENT_ADDRESS: "192.0.2.7"},
+        {**headers, CLIENT_ADDRESS: "192.0.2.8"},  # another client's address under this signature
+        GatewaySignature("another deployment", clock=clock).sign_client("192.0.2.7"),
+        {**headers, CLIENT_SIGNATURE: headers[CLIENT_SIGNATURE].replace("t=1800000000", "t=1800000001")},
+        {**headers, CLIENT_SIGNATURE: "t=1800000000,v1=not base64!"},
+        {**headers, CLIENT_SIGNATURE: "v1=" + headers[CLIENT_SIGNATURE].partition("v1=")[2]},
+        gateway.sign_client("not an address"),
+    ]
+    for given in forged:
+        with pytest.raises(SignatureRefused):
+            gateway.client(given)
+
+
+def test_a_signed_client_address_expires() -> None:
+    clock = Clock(1_800_000_000.0)
+    gateway = GatewaySignature(SECRET, clock=clock)
+    headers = gateway.sign_client("2001:db8::7")
+    clock.now += CLIENT_SIGNATURE_SECONDS
+    assert gateway.client(headers) == "2001:db8::7"
+    clock.now += 1
+    with pytest.raises(SignatureRefused, match="expired"):
+        gateway.client(headers)
+    clock.now -= 2 * CLIENT_SIGNATURE_SECONDS + 2  # signed in the subgraph's future: a skewed clock
+    with pytest.raises(SignatureRefused, match="expired"):
+        gateway.client(headers)

@@ -113,6 +113,11 @@ def signed(query: str, variables: dict[str, Any] | None) -> dict[str, Any]:
     return {"query": query, "variables": variables, "extensions": {EXTENSION: signature}}
 
 
+def from_gateway(headers: dict[str, str] | None = None) -> dict[str, str]:
+    """Request headers as the gateway sends them: the client's address, signed."""
+    return {**(headers or {}), **GatewaySignature(os.environ["RABT_GATEWAY_HMAC_SECRET"]).sign_client("127.0.0.1")}
+
+
 def environment(site: Path | None, **extra: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "RABT_SECTORS")}
     if site is not None:
@@ -233,12 +238,14 @@ def ask_subgraph(site: Path, folder: Path, sector: str, selection: str, **extra:
     with running(command, env, f"http://127.0.0.1:{port}/healthz", folder / f"{sector}.log"):
         url = f"http://127.0.0.1:{port}/graphql"
         sectors = answer(httpx.get(f"http://127.0.0.1:{port}/healthz"))["sectors"]
-        served = answer(httpx.post(url, json=signed("{ _service { sdl } }", None)))["data"]["_service"]["sdl"]
+        served = answer(httpx.post(url, headers=from_gateway(), json=signed("{ _service { sdl } }", None)))["data"][
+            "_service"
+        ]["sdl"]
         token = TokenIssuer(IDENTITY_KEY).issue(Principal(Role.OFFICER, person_id="1000000008", sector=sector))
         entities = answer(
             httpx.post(
                 url,
-                headers={"authorization": f"Bearer {token}", "x-purpose": "outside sector test"},
+                headers=from_gateway({"authorization": f"Bearer {token}", "x-purpose": "outside sector test"}),
                 json=signed(
                     f"query($r: [_Any!]!) {{ _entities(representations: $r) {{ ... on Person {selection} }} }}",
                     {"r": [{"__typename": "Person", "id": FAMILY_HEAD}]},
