@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -22,21 +22,25 @@ from graphql import (
     InlineFragmentNode,
     SelectionSetNode,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.access.gate import Gate
 from hub.access.policy import Access
 from hub.accounts.services import AccountServices
 from hub.audit.trail import AuditBatch
-from hub.contract import ActingAs, Blocker, Check, Code, RabtError, Rules
+from hub.contract import ActingAs, Blocker, Check, Code, Keyed, RabtError, Refusal, Rules, blocked
 from hub.contract.calendar import riyadh_today
+from hub.contract.idempotency import decode_answer, encode_answer, fingerprint, key_of, reused
 from hub.contract.loading import Loads
 from hub.contract.principal import Principal
+from hub.data import idempotency
 from hub.data.batches import BatchLoader, KeyReads
 from hub.data.db import Database
 from hub.identity.loaders import known_id
 
 T = TypeVar("T")
+P = TypeVar("P")
 
 
 @dataclass
@@ -111,6 +115,55 @@ class RequestContext:
             sector = name.partition(".")[0]
             return Rules(sector, UNAVAILABLE)("SECTOR_UNAVAILABLE")
         return found.blocker(await self.load(found.loads, person_id))
+
+    async def once(
+        self,
+        data: Keyed,
+        answer: type[P],
+        work: Callable[[AsyncSession], Awaitable[P | Refusal]],
+        *,
+        rules: Callable[[], Awaitable[list[Blocker]]] | None = None,
+    ) -> P | Refusal:
+        key = key_of(data)
+        caller = self.caller
+        if key is not None:
+            replayed = await self._replayed(caller, key, data, answer)
+            if replayed is not None:
+                return replayed
+        if rules is not None:
+            blockers = await rules()
+            if blockers:
+                return blocked(blockers)
+        try:
+            async with self.transaction() as session:
+                if key is not None:
+                    await idempotency.claim(session, caller, key, fingerprint(data), dt.datetime.now(dt.UTC))
+                result = await work(session)
+                if key is not None:
+                    kept = None if isinstance(result, Refusal) else encode_answer(result).decode()
+                    await idempotency.keep(session, caller, key, kept)
+        except IntegrityError:
+            # A concurrent request with the same key committed first: its answer is this one's.
+            replayed = await self._replayed(caller, key, data, answer) if key is not None else None
+            if replayed is None:
+                raise
+            return replayed
+        self.forget_loaded()
+        return result
+
+    async def _replayed(self, caller: str, key: str, data: Keyed, answer: type[P]) -> P | None:
+        found = await idempotency.kept(self.db, caller, key)
+        if found is None or found.answer is None:
+            return None
+        if found.fingerprint != fingerprint(data):
+            raise reused()
+        return decode_answer(answer, found.answer.encode())
+
+    @property
+    def caller(self) -> str:
+        """Whose idempotency keys these are: the person, the officer in their sector, the client."""
+        principal = self.principal
+        return f"{principal.actor}:{principal.sector}" if principal.sector else principal.actor
 
     async def require_known_person(self, person_id: str) -> None:
         if await self.load(known_id, person_id) is None:

@@ -10,7 +10,8 @@ What each role may do:
   identity registry (`require_known_person`); read the columns the access policy's relations
   read (`RelationSource.reads`: births' parents, iqamas' and visas' sponsors) and nothing else of
   other sectors; append to the audit trail and read only its tip (`id`, `hash`) to chain after it;
-  read the ended sessions (`accounts_revocations`) to turn their access tokens away;
+  read the ended sessions (`accounts_revocations`) to turn their access tokens away; read and write
+  the idempotency keys (`idempotency_answers`), which its mutations keep their answers in;
 - identity: read the registry and the audit trail (a person's access log), read and write the
   accounts' tables, the relations' columns, append to the audit trail;
 - hub (the all-in-one hub): all of those together.
@@ -64,6 +65,7 @@ def privileges(sectors: Sequence[Sector]) -> list[Privileges]:
 
     from hub.accounts.models import REVOCATIONS, AccountsBase
     from hub.audit.trail import AuditRecord, AuditSubject
+    from hub.data.idempotency import ANSWERS
     from hub.identity.models import PersonRow
     from hub.migrations import components
 
@@ -85,7 +87,7 @@ def privileges(sectors: Sequence[Sector]) -> list[Privileges]:
         _without_covered(
             Privileges(
                 sector.name,
-                writes=tuple(sector.metadata.sorted_tables),
+                writes=(*sector.metadata.sorted_tables, ANSWERS),
                 reads=versions,
                 columns=(people.c.id, trail.c.id, trail.c.hash, *REVOCATIONS.c, *relations),
                 appends=audit,
@@ -96,7 +98,7 @@ def privileges(sectors: Sequence[Sector]) -> list[Privileges]:
     hub = _without_covered(
         Privileges(
             HUB_ROLE,
-            writes=tuple(table for role in [identity, *own] for table in role.writes),
+            writes=tuple(dict.fromkeys(table for role in [identity, *own] for table in role.writes)),
             reads=identity.reads,
             columns=relations,
             appends=audit,

@@ -11,10 +11,11 @@ from hub.contract.access import IDENTITY, IDENTITY_DETAILS, ActingAs, Relation, 
 from hub.contract.calendar import arabic_digits
 from hub.contract.context import Info, PersonRef, SectorContext, of_person, person_ref
 from hub.contract.errors import Code, RabtError
+from hub.contract.idempotency import Keyed, idempotency_key
 from hub.contract.ids import ascii_digits, parse_person_id
 from hub.contract.loading import Loads, Reads, loaded, record, row_by, rows_by
 from hub.contract.sector import Sector, SeedContext, Statistic
-from hub.contract.services import Check, Rules, Service, blocked, refused
+from hub.contract.services import Check, Rules, Service, blocked, refused, serve
 from hub.contract.tables import insert_new, person_key, sector_metadata
 from hub.contract.values import Blocker, CalendarDate, Language, Refusal, refusals
 
@@ -27,6 +28,7 @@ __all__ = [
     "Check",
     "Code",
     "Info",
+    "Keyed",
     "Language",
     "Loads",
     "PersonRef",
@@ -44,6 +46,7 @@ __all__ = [
     "arabic_digits",
     "ascii_digits",
     "blocked",
+    "idempotency_key",
     "insert_new",
     "loaded",
     "of_person",
@@ -56,4 +59,5 @@ __all__ = [
     "row_by",
     "rows_by",
     "sector_metadata",
+    "serve",
 ]

@@ -15,10 +15,12 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.contract.access import ActingAs
+from hub.contract.idempotency import Keyed
 from hub.contract.loading import Loads
-from hub.contract.values import Blocker
+from hub.contract.values import Blocker, Refusal
 
 T = TypeVar("T")
+P = TypeVar("P")
 
 
 class SectorContext(Protocol):
@@ -49,6 +51,21 @@ class SectorContext(Protocol):
 
     def today(self) -> dt.date:
         """Today in Riyadh, the date every rule of the request is decided on."""
+        ...
+
+    async def once(
+        self,
+        data: Keyed,
+        answer: type[P],
+        work: Callable[[AsyncSession], Awaitable[P | Refusal]],
+        *,
+        rules: Callable[[], Awaitable[list[Blocker]]] | None = None,
+    ) -> P | Refusal:
+        """A mutation's work (after its access check), kept under the input's idempotency key:
+        the answer kept for this caller and key if there is one (IDEMPOTENCY_KEY_REUSED if it was
+        for another input); else the refusal `rules` give, if any; else `work` in one transaction,
+        its answer (of type `answer`) kept in that same transaction unless it is a refusal. Later
+        reads of the request see what it wrote."""
         ...
 
     async def check(self, name: str, person_id: str) -> Blocker | None:

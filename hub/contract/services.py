@@ -11,14 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.contract.access import ActingAs
+from hub.contract.idempotency import Keyed
 from hub.contract.loading import Loads
 from hub.contract.values import Blocker, Refusal
 
 if TYPE_CHECKING:
     from hub.contract.context import SectorContext
+
+P = TypeVar("P")
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,22 @@ async def refused(context: SectorContext, service: Service, person_id: str) -> R
     await context.require_write(person_id, service.sector, allow=service.allow)
     blockers = await service.blockers(context, person_id)
     return blocked(blockers) if blockers else None
+
+
+async def serve(
+    context: SectorContext,
+    service: Service,
+    person_id: str,
+    data: Keyed,
+    answer: type[P],
+    work: Callable[[AsyncSession], Awaitable[P | Refusal]],
+) -> P | Refusal:
+    """A service's mutation: FORBIDDEN unless the caller may ask for it for this person; then the
+    answer kept under the input's idempotency key, if this caller sent it before; then the refusal
+    listing every rule that blocks it now (as `eligibility`); then `work` in one transaction, its
+    answer kept with it (`SectorContext.once`)."""
+    await context.require_write(person_id, service.sector, allow=service.allow)
+    return await context.once(data, answer, work, rules=lambda: service.blockers(context, person_id))
 
 
 def blocked(blockers: list[Blocker]) -> Refusal:

@@ -12,10 +12,11 @@ from sqlalchemy import MetaData
 from hub.accounts.models import AccountsBase
 from hub.audit.trail import AuditBase
 from hub.contract import Sector
+from hub.data.idempotency import IdempotencyBase
 from hub.identity.models import IdentityBase
 
 HUB = "hub"
-"""The hub's component: the identity registry, the accounts and the audit trail."""
+"""The hub's component: the identity registry, the accounts, the audit trail and the idempotency keys."""
 HUB_VERSIONS = Path(__file__).parent / "versions"
 
 
@@ -53,9 +54,9 @@ class Component:
 def hub_component() -> Component:
     return Component(
         HUB,
-        (IdentityBase.metadata, AccountsBase.metadata, AuditBase.metadata),
+        (IdentityBase.metadata, AccountsBase.metadata, AuditBase.metadata, IdempotencyBase.metadata),
         HUB_VERSIONS,
-        ("identity_", "accounts_", "audit_"),
+        ("identity_", "accounts_", "audit_", "idempotency_"),
     )
 
 

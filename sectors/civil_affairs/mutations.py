@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.field import StrawberryField
 
 from hub.contract import (
@@ -15,10 +16,11 @@ from hub.contract import (
     Info,
     RabtError,
     Refusal,
+    idempotency_key,
     parse_person_id,
     record,
     refusals,
-    refused,
+    serve,
 )
 from sectors.civil_affairs.models import DeathRow, IdCardRow, NationalAddressRow
 from sectors.civil_affairs.services import RENEW_ID_CARD
@@ -42,6 +44,7 @@ class UpdateNationalAddressInput:
     postal_code: str = strawberry.field(description="Postal code: 5 digits.")
     additional_number: str = strawberry.field(description="Additional number: 4 digits.")
     short_address: str = strawberry.field(description="Short address: 4 Latin letters then 4 digits, e.g. RRRD2929.")
+    idempotency_key: str | None = idempotency_key()
 
 
 @strawberry.type(description="The national address was registered or changed.")
@@ -117,7 +120,8 @@ async def update_national_address(info: Info, input: UpdateNationalAddressInput)
     await context.require_write(person_id, "civil_affairs", allow=frozenset({ActingAs.SELF, ActingAs.GUARDIAN}))
     await context.require_known_person(person_id)
     values["updated_on"] = context.today()
-    async with context.transaction() as session:
+
+    async def change(session: AsyncSession) -> NationalAddressUpdated | Refusal:
         died = await session.scalar(select(DeathRow.died_on).where(DeathRow.person_id == person_id))
         if died is not None:
             return _refusal("PERSON_DECEASED")
@@ -127,13 +131,16 @@ async def update_national_address(info: Info, input: UpdateNationalAddressInput)
         else:
             for name, value in values.items():
                 setattr(row, name, value)
-    context.forget_loaded()
-    return NationalAddressUpdated(address=record(NationalAddress, values))
+        await session.flush()
+        return NationalAddressUpdated(address=record(NationalAddress, values))
+
+    return await context.once(input, NationalAddressUpdated, change)
 
 
 @strawberry.input(description="Renew a citizen's national ID card.")
 class RenewIdCardInput:
     person_id: strawberry.ID = strawberry.field(description="The citizen's national ID.")
+    idempotency_key: str | None = idempotency_key()
 
 
 @strawberry.type(description="A new national ID card was issued; the old one is replaced.")
@@ -151,12 +158,9 @@ CARD_TERM_YEARS = 10
 
 async def renew_id_card(info: Info, input: RenewIdCardInput) -> RenewIdCardResult:
     person_id = parse_person_id(input.person_id, "input.personId")
-    context = info.context
-    refusal = await refused(context, RENEW_ID_CARD, person_id)
-    if refusal is not None:
-        return refusal
-    today = context.today()
-    async with context.transaction() as session:
+    today = info.context.today()
+
+    async def renew(session: AsyncSession) -> IdCardRenewed:
         latest = (
             await session.execute(
                 select(IdCardRow).where(IdCardRow.person_id == person_id).order_by(IdCardRow.version.desc()).limit(1)
@@ -176,8 +180,9 @@ async def renew_id_card(info: Info, input: RenewIdCardInput) -> RenewIdCardResul
         )
         # The card's version is part of the key: of two concurrent renewals one fails and rolls back.
         await session.execute(insert(IdCardRow).values(values))
-    context.forget_loaded()
-    return IdCardRenewed(card=record(NationalIdCard, values))
+        return IdCardRenewed(card=record(NationalIdCard, values))
+
+    return await serve(info.context, RENEW_ID_CARD, person_id, input, IdCardRenewed, renew)
 
 
 def fields() -> dict[str, StrawberryField]:

@@ -7,9 +7,21 @@ from typing import Annotated
 
 import strawberry
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.field import StrawberryField
 
-from hub.contract import ActingAs, Code, Info, RabtError, Refusal, insert_new, parse_person_id, record, refusals
+from hub.contract import (
+    ActingAs,
+    Code,
+    Info,
+    RabtError,
+    Refusal,
+    idempotency_key,
+    insert_new,
+    parse_person_id,
+    record,
+    refusals,
+)
 from sectors.civil_defence.models import IncidentReportRow
 from sectors.civil_defence.types import IncidentKind, IncidentReport
 
@@ -30,6 +42,7 @@ class ReportIncidentInput:
     description: str = strawberry.field(
         description=f"What is happening, in the reporter's words: 1 to {DESCRIPTION_LIMIT} characters."
     )
+    idempotency_key: str | None = idempotency_key()
 
 
 @strawberry.type(description="The incident was reported; civil defence will dispatch a team.")
@@ -67,7 +80,8 @@ async def report_incident(info: Info, input: ReportIncidentInput) -> ReportIncid
     context = info.context
     await context.require_write(person_id, "civil_defence", allow=frozenset({ActingAs.SELF}))
     today = context.today()
-    async with context.transaction() as session:
+
+    async def report(session: AsyncSession) -> IncidentReported | Refusal:
         # Reports still being handled count: a burst of false reports would tie up dispatch.
         unclosed = await session.scalar(
             select(func.count()).where(IncidentReportRow.person_id == person_id, IncidentReportRow.status.in_(UNCLOSED))
@@ -89,8 +103,9 @@ async def report_incident(info: Info, input: ReportIncidentInput) -> ReportIncid
             "reference",
             lambda: f"CD-{today:%Y%m%d}-{secrets.randbelow(10**8):08d}",
         )
-    context.forget_loaded()
-    return IncidentReported(report=record(IncidentReport, values))
+        return IncidentReported(report=record(IncidentReport, values))
+
+    return await context.once(input, IncidentReported, report)
 
 
 def fields() -> dict[str, StrawberryField]:

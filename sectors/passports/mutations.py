@@ -12,7 +12,18 @@ from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.field import StrawberryField
 
-from hub.contract import Code, Info, RabtError, Refusal, insert_new, parse_person_id, record, refusals, refused
+from hub.contract import (
+    Code,
+    Info,
+    RabtError,
+    Refusal,
+    idempotency_key,
+    insert_new,
+    parse_person_id,
+    record,
+    refusals,
+    serve,
+)
 from sectors.passports.models import IqamaRow, VisaRow
 from sectors.passports.services import ISSUE_EXIT_REENTRY_VISA, ISSUE_FINAL_EXIT_VISA, RENEW_IQAMA
 from sectors.passports.types import Iqama, Visa
@@ -29,6 +40,7 @@ class IssueExitReentryVisaInput:
     person_id: strawberry.ID = strawberry.field(description="The resident's iqama number.")
     kind: ExitReentryKind = strawberry.field(description="Single or multiple.")
     days: int = strawberry.field(description="Days the resident may stay abroad: 1 to 180.")
+    idempotency_key: str | None = idempotency_key()
 
 
 @strawberry.type(description="The exit/re-entry visa was issued.")
@@ -84,23 +96,22 @@ async def issue_exit_reentry_visa(info: Info, input: IssueExitReentryVisaInput) 
     person_id = parse_person_id(input.person_id, "input.personId")
     if not 1 <= input.days <= 180:
         raise RabtError(Code.BAD_USER_INPUT, "input.days: between 1 and 180.", argument="input.days")
-    context = info.context
-    refusal = await refused(context, ISSUE_EXIT_REENTRY_VISA, person_id)
-    if refusal is not None:
-        return refusal
-    today = context.today()
-    async with context.transaction() as session:
+    today = info.context.today()
+
+    async def issue(session: AsyncSession) -> ExitReentryVisaIssued | Refusal:
         iqama = await _current_iqama(session, person_id)
         if iqama.expires_on < today + dt.timedelta(days=input.days):
             return _refusal("IQAMA_TOO_SHORT")
         values = await _issue_visa(session, person_id, iqama.sponsor_id, input.kind.value, input.days, today)
-    context.forget_loaded()
-    return ExitReentryVisaIssued(visa=record(Visa, values))
+        return ExitReentryVisaIssued(visa=record(Visa, values))
+
+    return await serve(info.context, ISSUE_EXIT_REENTRY_VISA, person_id, input, ExitReentryVisaIssued, issue)
 
 
 @strawberry.input(description="Renew a resident's iqama for a year.")
 class RenewIqamaInput:
     person_id: strawberry.ID = strawberry.field(description="The resident's iqama number.")
+    idempotency_key: str | None = idempotency_key()
 
 
 @strawberry.type(description="The iqama was renewed.")
@@ -116,12 +127,9 @@ RenewIqamaResult = Annotated[
 
 async def renew_iqama(info: Info, input: RenewIqamaInput) -> RenewIqamaResult:
     person_id = parse_person_id(input.person_id, "input.personId")
-    context = info.context
-    refusal = await refused(context, RENEW_IQAMA, person_id)
-    if refusal is not None:
-        return refusal
-    today = context.today()
-    async with context.transaction() as session:
+    today = info.context.today()
+
+    async def renew(session: AsyncSession) -> IqamaRenewed:
         iqama = await _current_iqama(session, person_id)
         start = max(today, iqama.expires_on)
         changes = {"expires_on": start + dt.timedelta(days=365), "status": "valid"}
@@ -131,13 +139,15 @@ async def renew_iqama(info: Info, input: RenewIqamaInput) -> RenewIqamaResult:
         )
         row = (await session.execute(select(IqamaRow).where(IqamaRow.number == iqama.number))).scalar_one()
         values = {column.key: getattr(row, column.key) for column in IqamaRow.__table__.columns}
-    context.forget_loaded()
-    return IqamaRenewed(iqama=record(Iqama, values))
+        return IqamaRenewed(iqama=record(Iqama, values))
+
+    return await serve(info.context, RENEW_IQAMA, person_id, input, IqamaRenewed, renew)
 
 
 @strawberry.input(description="Issue a final exit visa for a resident leaving the Kingdom for good.")
 class IssueFinalExitVisaInput:
     person_id: strawberry.ID = strawberry.field(description="The resident's iqama number.")
+    idempotency_key: str | None = idempotency_key()
 
 
 @strawberry.type(description="The final exit visa was issued; it is valid for 60 days.")
@@ -155,16 +165,14 @@ FINAL_EXIT_DAYS = 60
 
 async def issue_final_exit_visa(info: Info, input: IssueFinalExitVisaInput) -> IssueFinalExitVisaResult:
     person_id = parse_person_id(input.person_id, "input.personId")
-    context = info.context
-    refusal = await refused(context, ISSUE_FINAL_EXIT_VISA, person_id)
-    if refusal is not None:
-        return refusal
-    today = context.today()
-    async with context.transaction() as session:
+    today = info.context.today()
+
+    async def issue(session: AsyncSession) -> FinalExitVisaIssued:
         iqama = await _current_iqama(session, person_id)
         values = await _issue_visa(session, person_id, iqama.sponsor_id, "final_exit", FINAL_EXIT_DAYS, today)
-    context.forget_loaded()
-    return FinalExitVisaIssued(visa=record(Visa, values))
+        return FinalExitVisaIssued(visa=record(Visa, values))
+
+    return await serve(info.context, ISSUE_FINAL_EXIT_VISA, person_id, input, FinalExitVisaIssued, issue)
 
 
 def fields() -> dict[str, StrawberryField]:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import strawberry
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.field import StrawberryField
 
 from hub.contract import (
@@ -16,10 +17,11 @@ from hub.contract import (
     RabtError,
     Refusal,
     ascii_digits,
+    idempotency_key,
     parse_person_id,
     record,
     refusals,
-    refused,
+    serve,
 )
 from sectors.traffic.models import DrivingLicenceRow, ViolationRow
 from sectors.traffic.services import RENEW_DRIVING_LICENCE
@@ -34,6 +36,7 @@ class ObjectToTrafficViolationInput:
     person_id: strawberry.ID = strawberry.field(description="The violator's national ID or iqama number.")
     violation_number: str = strawberry.field(description="The violation's number.")
     reason: str = strawberry.field(description="Why the violator objects, in their own words: 1 to 500 characters.")
+    idempotency_key: str | None = idempotency_key()
 
 
 @strawberry.type(description="The objection was filed; the fine is on hold until it is decided.")
@@ -89,7 +92,8 @@ async def object_to_traffic_violation(
     context = info.context
     await context.require_write(person_id, "traffic", allow=frozenset({ActingAs.SELF}))
     today = context.today()
-    async with context.transaction() as session:
+
+    async def object_to(session: AsyncSession) -> TrafficViolationObjected | Refusal:
         # Matching the person too: a caller may not learn whether someone else's violation exists.
         violation = (
             await session.execute(
@@ -110,13 +114,15 @@ async def object_to_traffic_violation(
         )
         if updated.rowcount != 1:
             return _refusal("VIOLATION_NOT_UNPAID")
-    context.forget_loaded()
-    return TrafficViolationObjected(violation=record(Violation, {**vars(violation), **changes}))
+        return TrafficViolationObjected(violation=record(Violation, {**vars(violation), **changes}))
+
+    return await context.once(input, TrafficViolationObjected, object_to)
 
 
 @strawberry.input(description="Renew a driving licence.")
 class RenewDrivingLicenceInput:
     person_id: strawberry.ID = strawberry.field(description="The holder's national ID or iqama number.")
+    idempotency_key: str | None = idempotency_key()
 
 
 @strawberry.type(description="The driving licence was renewed.")
@@ -134,12 +140,9 @@ LICENCE_TERM_YEARS = 10
 
 async def renew_driving_licence(info: Info, input: RenewDrivingLicenceInput) -> RenewDrivingLicenceResult:
     person_id = parse_person_id(input.person_id, "input.personId")
-    context = info.context
-    refusal = await refused(context, RENEW_DRIVING_LICENCE, person_id)
-    if refusal is not None:
-        return refusal
-    today = context.today()
-    async with context.transaction() as session:
+    today = info.context.today()
+
+    async def renew(session: AsyncSession) -> DrivingLicenceRenewed:
         licence = (
             await session.execute(
                 select(DrivingLicenceRow)
@@ -161,14 +164,16 @@ async def renew_driving_licence(info: Info, input: RenewDrivingLicenceInput) -> 
             .values(changes)
         )
         values = {column: getattr(licence, column) for column in ("number", "licence_class")} | changes
-    context.forget_loaded()
-    return DrivingLicenceRenewed(licence=record(DrivingLicence, values))
+        return DrivingLicenceRenewed(licence=record(DrivingLicence, values))
+
+    return await serve(info.context, RENEW_DRIVING_LICENCE, person_id, input, DrivingLicenceRenewed, renew)
 
 
 @strawberry.input(description="Pay a traffic violation's fine.")
 class PayTrafficViolationInput:
     person_id: strawberry.ID = strawberry.field(description="The violator's national ID or iqama number.")
     violation_number: str = strawberry.field(description="The violation's number.")
+    idempotency_key: str | None = idempotency_key()
 
 
 @strawberry.type(description="The fine was paid.")
@@ -187,7 +192,8 @@ async def pay_traffic_violation(info: Info, input: PayTrafficViolationInput) -> 
     number = _violation_number(input.violation_number)
     context = info.context
     await context.require_write(person_id, "traffic", allow=frozenset({ActingAs.SELF}))
-    async with context.transaction() as session:
+
+    async def pay(session: AsyncSession) -> TrafficViolationPaid | Refusal:
         violation = (
             await session.execute(
                 select(ViolationRow).where(ViolationRow.number == number, ViolationRow.person_id == person_id)
@@ -202,8 +208,9 @@ async def pay_traffic_violation(info: Info, input: PayTrafficViolationInput) -> 
         )
         if paid.rowcount != 1:
             return _refusal("VIOLATION_NOT_UNPAID")
-    context.forget_loaded()
-    return TrafficViolationPaid(violation=record(Violation, {**vars(violation), "status": "paid"}))
+        return TrafficViolationPaid(violation=record(Violation, {**vars(violation), "status": "paid"}))
+
+    return await context.once(input, TrafficViolationPaid, pay)
 
 
 def fields() -> dict[str, StrawberryField]:
