@@ -155,3 +155,25 @@ def test_the_tree_passes_ruff() -> None:
     for command in ([ruff, "check", "."], [ruff, "format", "--check", "."]):
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+def mypy(root: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """mypy, by the project's configuration (strict, over hub/ and sectors/), run in `root`."""
+    found = shutil.which("mypy", path=str(Path(sys.executable).parent))
+    assert found, "mypy is a test dependency"
+    return subprocess.run([found, *arguments], cwd=root, capture_output=True, text=True, check=False)
+
+
+def test_the_tree_passes_mypy_strict() -> None:
+    done = mypy(ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Success: no issues found" in done.stdout
+
+
+def test_mypy_refuses_what_strict_mode_refuses(tmp_path: Path) -> None:
+    """The configuration is strict: an unannotated function and a wrong return type are errors."""
+    probe = tmp_path / "probe.py"
+    probe.write_text('def untyped(value):\n    return value\n\n\ndef wrong() -> int:\n    return "text"\n')
+    done = mypy(tmp_path, "--config-file", str(ROOT / "pyproject.toml"), str(probe))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "[no-untyped-def]" in done.stdout and "[return-value]" in done.stdout

@@ -62,7 +62,7 @@ class Gate:
         decision = self.access.granted(subject_id, sector)
         if decision is UNDECIDED:
             return self._open_after_deciding(subject_id, sector, fields)
-        return self.open(subject_id, sector, decision, fields)  # type: ignore[arg-type]
+        return self.open(subject_id, sector, decision, fields)
 
     async def _open_after_deciding(self, subject_id: str, sector: str, fields: frozenset[str] | set[str]) -> ActingAs:
         return self.open(subject_id, sector, await self.access.grant(subject_id, sector), fields)

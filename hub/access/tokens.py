@@ -232,8 +232,8 @@ class TokenVerifier:
         if not isinstance(expires, int | float) or not isinstance(issued, int | float) or expires <= time.time():
             raise InvalidToken("expired, or without exp and iat")
         try:
-            role = Role(claims.get("role"))
-        except ValueError:
+            role = Role(claims["role"])
+        except (KeyError, ValueError):
             raise InvalidToken("no known role") from None
         if role is Role.ANONYMOUS:
             raise InvalidToken("anonymous tokens are not issued")

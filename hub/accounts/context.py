@@ -3,15 +3,39 @@ the limits on the caller's attempts."""
 
 from __future__ import annotations
 
+from typing import Protocol
+
+import strawberry
+
+from hub.access.policy import Access
 from hub.accounts.codes import Checked
 from hub.accounts.phones import InvalidMobile, normalize_mobile
 from hub.accounts.ratelimit import Backstop, Limit, enforce
 from hub.accounts.services import AccountServices
-from hub.contract import ActingAs, Code, Info, RabtError, Refusal, parse_person_id
+from hub.audit.trail import AuditBatch
+from hub.contract import ActingAs, Code, RabtError, Refusal, SectorContext, parse_person_id
 from hub.contract.principal import Principal, Role
 
 SECTOR = "accounts"
 """How the audit names what these mutations touch."""
+
+
+class AccountsContext(SectorContext, Protocol):
+    """The request as the accounts resolvers use it: more of it than a sector may see."""
+
+    accounts: AccountServices | None
+    principal: Principal
+    client_ip: str | None
+
+    @property
+    def access(self) -> Access: ...
+
+    @property
+    def audit(self) -> AuditBatch: ...
+
+
+Info = strawberry.Info[AccountsContext, None]
+"""The `info` of an accounts resolver."""
 
 
 def services_of(info: Info) -> AccountServices:

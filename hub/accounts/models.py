@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import cast
+from typing import ClassVar
 
 from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Table
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -39,6 +39,8 @@ def _values(kind: type[enum.Enum]) -> str:
 
 
 class AccountsBase(DeclarativeBase):
+    # Declarative types __table__ as any FROM clause; every class here maps a Table.
+    __table__: ClassVar[Table]
     metadata = sector_metadata()
 
 
@@ -132,8 +134,8 @@ class RevocationRow(AccountsBase):
 
 
 # The Core tables, for statements that read or write columns without loading ORM objects.
-ACCOUNTS = cast(Table, AccountRow.__table__)
-ONE_TIME_CODES = cast(Table, OneTimeCodeRow.__table__)
-REFRESH_TOKENS = cast(Table, RefreshTokenRow.__table__)
-SESSIONS = cast(Table, SessionRow.__table__)
-REVOCATIONS = cast(Table, RevocationRow.__table__)
+ACCOUNTS = AccountRow.__table__
+ONE_TIME_CODES = OneTimeCodeRow.__table__
+REFRESH_TOKENS = RefreshTokenRow.__table__
+SESSIONS = SessionRow.__table__
+REVOCATIONS = RevocationRow.__table__

@@ -30,7 +30,7 @@ _CHALLENGE = "Send the challenge returned with the code: only whoever asked for 
 
 def _mutation(resolver: Callable[..., Any], description: str) -> StrawberryField:
     # Typed through Any: strawberry's overloads present a field as its resolver's return type.
-    field: StrawberryField = strawberry.mutation(resolver=resolver, description=description)
+    field: StrawberryField = strawberry.mutation(resolver, description=description)
     return field
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from hub.accounts.context import note, refused, services_of, signed_in
+from hub.accounts.context import Info, note, refused, services_of, signed_in
 from hub.accounts.lockout import count_failure, count_success
 from hub.accounts.models import ACCOUNTS, AccountStatus
 from hub.accounts.passwords import describe_password, hash_password, password_problems, verify_password
@@ -13,7 +13,7 @@ from hub.accounts.refusals import failed_password, policy_refusal, refusal
 from hub.accounts.sessions import end_sessions
 from hub.accounts.sign_in import limit_password_attempts
 from hub.accounts.types import ChangePasswordInput, ChangePasswordResult, PasswordChanged
-from hub.contract import ActingAs, Code, Info, RabtError
+from hub.contract import ActingAs, Code, RabtError
 
 
 async def change_password(info: Info, input: ChangePasswordInput) -> ChangePasswordResult:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
@@ -54,7 +55,9 @@ class RateLimiter:
     def redis(cls, url: str, prefix: str = "rabt:ratelimit") -> RateLimiter:
         """Windows in the Redis at `url` (redis-py underneath, the client the hub already uses)."""
         pool = ConnectionPool.from_url(url)
-        storage = RedisStorage("async+" + url, implementation="redispy", key_prefix=prefix, connection_pool=pool)
+        # limits types a storage's pass-through options as scalars; redis-py's storage takes its pool there.
+        options: dict[str, Any] = {"connection_pool": pool}
+        storage = RedisStorage("async+" + url, implementation="redispy", key_prefix=prefix, **options)
         return cls(storage, pool)
 
     @property

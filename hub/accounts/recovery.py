@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts.codes import check_code, issue_code
-from hub.accounts.context import code_outcome, id_and_mobile, limit_code_attempts, note, refused, services_of
+from hub.accounts.context import Info, code_outcome, id_and_mobile, limit_code_attempts, note, refused, services_of
 from hub.accounts.lockout import count_failure, recovery_open
 from hub.accounts.models import ACCOUNTS, AccountStatus, CodePurpose
 from hub.accounts.otp import CODE_TTL
@@ -30,7 +30,7 @@ from hub.accounts.types import (
     RecoveryCodeSent,
     SendRecoveryCodeInput,
 )
-from hub.contract import ActingAs, Info, parse_person_id
+from hub.contract import ActingAs, parse_person_id
 from hub.identity.models import PersonRow
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts.codes import IssuedCode, check_code, has_live_code, issue_code
 from hub.accounts.context import (
+    Info,
     code_outcome,
     id_and_mobile,
     limit_attempts,
@@ -46,7 +47,7 @@ from hub.accounts.types import (
     VerifyPhoneInput,
     VerifyPhoneResult,
 )
-from hub.contract import ActingAs, Code, Info, RabtError, Refusal
+from hub.contract import ActingAs, Code, RabtError, Refusal
 from hub.contract.principal import Role
 from hub.identity.models import PersonRow
 

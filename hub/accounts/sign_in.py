@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from hub.accounts.codes import check_code, issue_code
 from hub.accounts.context import (
+    Info,
     code_outcome,
     limit_attempts,
     limit_code_attempts,
@@ -44,7 +45,7 @@ from hub.accounts.types import (
     SignInInput,
     SignInResult,
 )
-from hub.contract import ActingAs, Code, Info, RabtError
+from hub.contract import ActingAs, Code, RabtError
 from hub.data.db import stored_utc
 from hub.identity.models import PersonRow
 

@@ -5,21 +5,17 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from sqlalchemy import select
 from strawberry.types.field import StrawberryField
 
+from hub.api.context import HubInfo
 from hub.audit.trail import AuditEntry, AuditRecord, AuditSubject, expand
-from hub.contract import Info, person_ref
+from hub.contract import PersonRef, person_ref, resolver_field
 from hub.contract.errors import Code, RabtError
 from hub.contract.principal import Role
 
-if TYPE_CHECKING:
-    from hub.api.person import Person
-
-PersonType = Annotated["Person", strawberry.lazy("hub.api.person")]
 MAX_PAGE = 100
 
 
@@ -47,18 +43,18 @@ class AccessLogPage:
 class Me:
     person_id: strawberry.Private[str]
 
-    @strawberry.field(description="Your own record.")
-    def person(self) -> PersonType:
-        return person_ref(self.person_id)  # type: ignore[return-value]
+    @resolver_field(description="Your own record.")
+    def person(self) -> PersonRef:
+        return person_ref(self.person_id)
 
-    @strawberry.field(
+    @resolver_field(
         description=(
             f"Who accessed your data, newest first, at most {MAX_PAGE} a page. Your own reads are left out "
             "unless `includeOwn` is true. Looking at this log is not itself logged."
         )
     )
     async def access_log(
-        self, info: Info, first: int = 20, after: str | None = None, include_own: bool = False
+        self, info: HubInfo, first: int = 20, after: str | None = None, include_own: bool = False
     ) -> AccessLogPage:
         if not 1 <= first <= MAX_PAGE:
             raise RabtError(Code.BAD_USER_INPUT, f"first: between 1 and {MAX_PAGE}.", argument="first")
@@ -113,7 +109,7 @@ def _decode(cursor: str) -> tuple[int, int]:
         raise RabtError(Code.BAD_USER_INPUT, "after: not a cursor this field returned.", argument="after") from None
 
 
-def me(info: Info) -> Me | None:
+def me(info: HubInfo) -> Me | None:
     principal = info.context.principal
     if principal.role is not Role.INDIVIDUAL or principal.person_id is None:
         return None
@@ -123,6 +119,6 @@ def me(info: Info) -> Me | None:
 def fields() -> dict[str, StrawberryField]:
     return {
         "me": strawberry.field(
-            resolver=me, description="The signed-in individual (null for anyone else): their record and access log."
+            me, description="The signed-in individual (null for anyone else): their record and access log."
         )
     }

@@ -70,7 +70,7 @@ class RequestContext:
             loader = self._loaders[loads] = BatchLoader(loads, self.reads)
         return loader.load(key)
 
-    def selected_fields(self, info: GraphQLResolveInfo) -> frozenset[str]:
+    def selected_fields(self, info: GraphQLResolveInfo[Any]) -> frozenset[str]:
         """The names of the fields selected under the current field (fragments expanded), from
         graphql-core's info (a `hub.contract.direct` field's).
 

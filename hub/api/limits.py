@@ -172,8 +172,10 @@ class Weigher:
                 condition = selection.type_condition
                 inner = self.schema.get_type(condition.name.value) if condition else frame.parent
                 child = _Frame(iter(selection.selection_set.selections), inner)
-            else:
+            elif isinstance(selection, FragmentSpreadNode):
                 child = self._spread(selection, frame, weighing)
+            else:
+                continue
             if child is not None:
                 stack.append(child)
 

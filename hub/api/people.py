@@ -42,7 +42,7 @@ def people(info: HubInfo, ids: list[strawberry.ID]) -> list[Person | None]:
 def fields() -> dict[str, StrawberryField]:
     return {
         "person": strawberry.field(
-            resolver=person,
+            person,
             description=(
                 "One person by 10-digit ID (national ID, iqama or border number; Eastern Arabic digits "
                 "accepted). INVALID_ID for a malformed ID; FORBIDDEN when the caller may not read this "
@@ -50,7 +50,7 @@ def fields() -> dict[str, StrawberryField]:
             ),
         ),
         "people": strawberry.field(
-            resolver=people,
+            people,
             description=(
                 f"Up to {MAX_IDS} people by ID, in the order asked (duplicates repeat). An entry is null "
                 "when the person is unknown or the caller may not read them; a malformed ID fails the "

@@ -8,12 +8,13 @@ chooses which of its fields to expose (see hub.schema), so a sector's types can 
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
+from graphql import GraphQLResolveInfo
 from strawberry.types.field import StrawberryField
 
-from hub.api.context import HubInfo
+from hub.api.context import HubInfo, RequestContext
 from hub.contract import ActingAs, Sector
 from hub.contract.context import provide_person_type
 from hub.contract.direct import DIRECT
@@ -22,7 +23,7 @@ from hub.registry import installed_sectors
 
 
 def _namespace_field(sector: Sector) -> StrawberryField:
-    def resolve(root: Any, info: HubInfo) -> Any:
+    def resolve(root: Any, info: GraphQLResolveInfo[RequestContext]) -> Any:
         # Not a coroutine when the gate opens without a read (the caller's own data, an officer's,
         # one decided before): graphql-core then completes the field at once, with nothing to await.
         context = info.context
@@ -31,10 +32,11 @@ def _namespace_field(sector: Sector) -> StrawberryField:
             return sector.person_type(person_id=root.id)
         return _after(opened, sector.person_type, root.id)
 
-    # Built at run time, so strawberry cannot read the return type from the source: set it.
+    # Built at run time, so strawberry cannot read the return type from the source: set it. strawberry
+    # knows the info parameter by its type; graphql-core itself hands a DIRECT field its own info.
     resolve.__annotations__ = {"root": Any, "info": HubInfo, "return": sector.person_type | None}
     return strawberry.field(
-        resolver=resolve,
+        resolve,
         metadata=DIRECT,
         name=sector.field_name,
         description=(
@@ -63,5 +65,9 @@ async def _after(opened: Awaitable[ActingAs], person_type: type[Any], person_id:
     return person_type(person_id=person_id)
 
 
-Person = _build()
+if TYPE_CHECKING:
+    # To the checker, the identity fields; the sectors' namespace fields are added when the class is built.
+    Person = PersonCore
+else:
+    Person = _build()
 provide_person_type(lambda person_id: Person(id=strawberry.ID(person_id)))

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 import strawberry
 from strawberry.federation import Schema as FederationSchema
-from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.base import StrawberryObjectDefinition, get_object_definition
 from strawberry.types.field import StrawberryField
 
 from hub.accounts.mutations import mutation_fields as account_mutation_fields
@@ -26,7 +26,7 @@ from hub.audit.mutations import AuditedMutation
 from hub.contract import Sector
 from hub.contract.direct import resolve_directly
 
-FEDERATION_VERSION = "2.9"  # both Apollo's and The Guild's composers accept it; strawberry defaults newer
+FEDERATION_VERSION: Final = "2.9"  # both Apollo's and The Guild's composers accept it; strawberry defaults newer
 
 
 def _object(name: str, fields: Mapping[str, StrawberryField], description: str) -> type[Any]:
@@ -93,7 +93,7 @@ RabtSchema = HubSchema | SubgraphSchema
 def _core_person_fields() -> set[str]:
     return {
         field.python_name
-        for field in Person.__strawberry_definition__.fields
+        for field in get_object_definition(Person, strict=True).fields
         if not field.python_name.startswith("_sector_")
     }
 

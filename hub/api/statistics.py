@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Sequence
+from typing import Any
 
 import strawberry
 from sqlalchemy import func, select
@@ -92,8 +93,9 @@ async def _compute(info: HubInfo, key: bytes, sector: Sector, statistic: Statist
     columns = [statistic.table.c[name] for name in statistic.group_by]
     statement = select(*columns, func.count()).group_by(*columns).order_by(*columns)
     rows = []
-    for row in await info.context.db.fetch(statement):
-        group = [None if value is None else str(value) for value in row[:-1]]
+    found: Sequence[Sequence[Any]] = await info.context.db.fetch(statement)  # the group's columns, then the count
+    for row in found:
+        group: list[str | None] = [None if value is None else str(value) for value in row[:-1]]
         count = published(key, f"{sector.name}.{statistic.name}", group, int(row[-1]))
         if count is not None:
             rows.append(StatisticRow(group=group, count=count, suppressed=False))
@@ -124,7 +126,7 @@ def statistics_fields(sectors: Sequence[Sector], key: bytes | None) -> dict[str,
 
     return {
         "statistics": strawberry.field(
-            resolver=statistics,
+            statistics,
             description=(
                 "Aggregate counts per sector for analysts (officers: their own sector; services scoped "
                 f"`statistics`). No person-level data: groups under {SMALLEST_COUNT} are not listed, and "

@@ -47,14 +47,14 @@ def gate_subjects(schema: GraphQLSchema) -> list[str]:
 def _gated(field: GraphQLField, group: str, key: str) -> Callable[..., Any]:
     resolve = field.resolve or default_field_resolver
 
-    def resolver(root: Any, info: GraphQLResolveInfo, **arguments: Any) -> Any:
+    def resolver(root: Any, info: GraphQLResolveInfo[Any], **arguments: Any) -> Any:
         return _admitted(resolve(root, info, **arguments), info, group, key)
 
     resolver.rabt_subject = (group, key)  # type: ignore[attr-defined]
     return resolver
 
 
-async def _admitted(value: Any, info: GraphQLResolveInfo, group: str, key: str) -> Any:
+async def _admitted(value: Any, info: GraphQLResolveInfo[Any], group: str, key: str) -> Any:
     if inspect.isawaitable(value):
         value = await value
     if value is None:

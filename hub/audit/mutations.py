@@ -4,15 +4,36 @@ outcome (ok, the refusal's code, or the error's code) — so a person also sees 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
+import strawberry
 from strawberry.extensions import FieldExtension
 
-from hub.contract import Info, Refusal
+from hub.audit.trail import AuditBatch
+from hub.contract import ActingAs, Refusal, SectorContext
 from hub.contract.errors import Code, RabtError
 from hub.contract.national_id import InvalidId, normalize_id
 
 DENIED = "denied"
+
+
+class WriteGrants(Protocol):
+    def write_grant(self, subject_id: str, sector: str) -> ActingAs | None:
+        """The capacity in which the request was allowed to write (None: refused)."""
+        ...
+
+
+class AuditedContext(SectorContext, Protocol):
+    """What the audit of a mutation reads of the request: the access decisions above this layer."""
+
+    @property
+    def access(self) -> WriteGrants: ...
+
+    @property
+    def audit(self) -> AuditBatch: ...
+
+
+AuditedInfo = strawberry.Info[AuditedContext, None]
 
 
 def _subject(arguments: dict[str, Any]) -> str | None:
@@ -31,10 +52,12 @@ class AuditedMutation(FieldExtension):
         super().__init__()
         self.sector = sector
 
-    def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
+    def resolve(self, next_: Callable[..., Any], source: Any, info: AuditedInfo, **kwargs: Any) -> Any:
         raise NotImplementedError("mutations resolve asynchronously")
 
-    async def resolve_async(self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any) -> Any:
+    async def resolve_async(
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: AuditedInfo, **kwargs: Any
+    ) -> Any:
         subject = _subject(kwargs)
         outcome = "ok"
         try:

@@ -26,11 +26,11 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import orjson
-from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, String, Text, select
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, String, Table, Text, select
+from sqlalchemy.dialects import registry
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -43,7 +43,8 @@ log = logging.getLogger("rabt.audit")
 
 
 class AuditBase(DeclarativeBase):
-    pass
+    # Declarative types __table__ as any FROM clause; every class here maps a Table.
+    __table__: ClassVar[Table]
 
 
 class AuditRecord(AuditBase):
@@ -373,9 +374,9 @@ def _append_statement() -> str:
     as two JSON texts: orjson writes them in C, where array parameters cost asyncpg a Python-level
     check per element."""
     trail, subjects = AuditRecord.__table__, AuditSubject.__table__
+    dialect = registry.load("postgresql")()
     indexed = ", ".join(
-        f"(row->>{position})::{subjects.c[name].type.compile(dialect=postgresql.dialect())}"
-        for position, name in enumerate(INDEXED)
+        f"(row->>{position})::{subjects.c[name].type.compile(dialect=dialect)}" for position, name in enumerate(INDEXED)
     )
     return (
         f"WITH trail AS (INSERT INTO {trail.name} ({', '.join(COPIED)}) "

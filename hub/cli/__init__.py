@@ -7,9 +7,9 @@ import asyncio
 import datetime as dt
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from hub.cli import compose_file, db_roles, migrate, new_sector
 from hub.settings import Settings, SettingsError
@@ -258,13 +258,27 @@ def _env_file(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+N = TypeVar("N")
+
+
 class _CommandParser(argparse.ArgumentParser):
     """A command's own parser: its positionals may follow its options (`migrate downgrade
     --component hub base`), which argparse refuses for an optional positional unless intermixed."""
 
     _intermixing = False
 
-    def parse_known_args(self, args: Any = None, namespace: Any = None) -> tuple[argparse.Namespace, list[str]]:
+    @overload
+    def parse_known_args(
+        self, args: Iterable[str] | None = None, namespace: None = None
+    ) -> tuple[argparse.Namespace, list[str]]: ...
+
+    @overload
+    def parse_known_args(self, args: Iterable[str] | None, namespace: N) -> tuple[N, list[str]]: ...
+
+    @overload
+    def parse_known_args(self, *, namespace: N) -> tuple[N, list[str]]: ...
+
+    def parse_known_args(self, args: Iterable[str] | None = None, namespace: Any = None) -> tuple[Any, list[str]]:
         if self._intermixing:  # parse_known_intermixed_args calls back here, twice
             return super().parse_known_args(args, namespace)
         self._intermixing = True

@@ -128,8 +128,15 @@ def compose_file(sectors: Sequence[Sector]) -> str:
     python_image = {"image": HUB_IMAGE, "build": {"context": ".", "target": "hub"}}
     with_roles = {"db-roles": {"condition": "service_completed_successfully"}}
 
-    def python_env(url: str, *, redis: bool = False, seed_people: str = "0", **more: str) -> dict[str, str]:
-        env = {"RABT_DATABASE_URL": url, **more, "RABT_SEED_PEOPLE": seed_people, "RABT_DATA_DIR": "/var/lib/rabt"}
+    def python_env(
+        url: str, *, redis: bool = False, seed_people: str = "0", more: Mapping[str, str] | None = None
+    ) -> dict[str, str]:
+        env = {
+            "RABT_DATABASE_URL": url,
+            **(more or {}),
+            "RABT_SEED_PEOPLE": seed_people,
+            "RABT_DATA_DIR": "/var/lib/rabt",
+        }
         if redis:
             env["RABT_REDIS_URL"] = REDIS_URL
         return env
@@ -169,7 +176,7 @@ def compose_file(sectors: Sequence[Sector]) -> str:
             **python_image,
             "command": hub_command("db-roles", "--apply"),
             "environment": python_env(
-                owner_url, **{password_variable(role): required(password_variable(role)) for role in roles}
+                owner_url, more={password_variable(role): required(password_variable(role)) for role in roles}
             ),
             "depends_on": {"seed": {"condition": "service_completed_successfully"}},
             "restart": "no",
@@ -187,7 +194,7 @@ def compose_file(sectors: Sequence[Sector]) -> str:
         services[service_name(graph.name)] = {
             **python_image,
             "command": hub_command("subgraph", graph.name, "--host", "0.0.0.0", "--port", str(graph.port)),
-            "environment": python_env(role_url(graph.name), redis=serves_identity, **keys, **gateway_secret),
+            "environment": python_env(role_url(graph.name), redis=serves_identity, more={**keys, **gateway_secret}),
             "depends_on": {**with_roles, **redis_dependency(serves_identity)},
             "expose": [str(graph.port)],
             "healthcheck": _healthy(_http_ok(graph.port, "/healthz")),
@@ -241,7 +248,7 @@ def compose_file(sectors: Sequence[Sector]) -> str:
     services["hub"] = {
         **python_image,
         "command": hub_command("serve", "--host", "0.0.0.0", "--port", str(HUB_PORT)),
-        "environment": python_env(role_url(HUB_ROLE), redis=True, **signing),
+        "environment": python_env(role_url(HUB_ROLE), redis=True, more=signing),
         "depends_on": {**with_roles, **redis_dependency(True)},
         "ports": [f"{HUB_PORT}:{HUB_PORT}"],
         "healthcheck": _healthy(_http_ok(HUB_PORT, "/healthz")),

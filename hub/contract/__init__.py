@@ -11,6 +11,7 @@ from hub.contract.access import IDENTITY, IDENTITY_DETAILS, ActingAs, Relation, 
 from hub.contract.calendar import arabic_digits
 from hub.contract.context import Info, PersonRef, SectorContext, of_person, person_ref
 from hub.contract.errors import Code, RabtError
+from hub.contract.fields import resolver_field
 from hub.contract.idempotency import Keyed, idempotency_key
 from hub.contract.ids import ascii_digits, parse_person_id
 from hub.contract.loading import Loads, Reads, loaded, record, row_by, rows_by
@@ -56,6 +57,7 @@ __all__ = [
     "record",
     "refusals",
     "refused",
+    "resolver_field",
     "row_by",
     "rows_by",
     "sector_metadata",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Annotated, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar, overload
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -77,19 +77,35 @@ class SectorContext(Protocol):
 Info = strawberry.Info[SectorContext, None]
 """The `info` of a sector's resolver."""
 
-PersonRef = Annotated["Person", strawberry.lazy("hub.api.person")]  # noqa: F821 (named by strawberry.lazy)
+if TYPE_CHECKING:
+
+    class Person(Protocol):
+        """What the checker knows of the hub's `Person`, built above this layer: a person named by ID."""
+
+        id: strawberry.ID
+
+
+PersonRef = Annotated["Person", strawberry.lazy("hub.api.person")]
 """Annotate a field that returns a person with this; build its value with `person_ref(id)`."""
 
-_person_type: list[Callable[[str], Any]] = []
+_person_type: list[Callable[[str], Person]] = []
 
 
-def provide_person_type(build: Callable[[str], Any]) -> None:
+def provide_person_type(build: Callable[[str], Person]) -> None:
     """The hub hands over how a `Person` is made once it has built the class (at import of
     `hub.api.person`): the contract never imports the layers above it."""
     _person_type[:] = [build]
 
 
-def person_ref(person_id: str | None) -> Any:
+@overload
+def person_ref(person_id: str) -> Person: ...
+
+
+@overload
+def person_ref(person_id: str | None) -> Person | None: ...
+
+
+def person_ref(person_id: str | None) -> Person | None:
     """The `Person` with this ID, for a field annotated `PersonRef` (its fields load lazily, and
     each is decided for that person in their own right)."""
     if person_id is None:

@@ -44,7 +44,10 @@ def resolve_directly(schema: GraphQLSchema) -> None:
             resolver = definition.base_resolver
             if resolver is None or definition.arguments or definition.permission_classes or definition.extensions:
                 raise TypeError(f"{named.name}.{name}: only a resolver without arguments, permissions or extensions")
-            graphql_field.resolve = _called(resolver.wrapped_func, f"{named.name}.{name}")
+            function = resolver.wrapped_func
+            if isinstance(function, staticmethod | classmethod):
+                raise TypeError(f"{named.name}.{name}: a direct resolver is a function or a plain method")
+            graphql_field.resolve = _called(function, f"{named.name}.{name}")
 
 
 def strawberry_of(graphql_field: GraphQLField) -> StrawberryField | None:
@@ -53,7 +56,7 @@ def strawberry_of(graphql_field: GraphQLField) -> StrawberryField | None:
     return found if isinstance(found, StrawberryField) else None
 
 
-def _called(function: Callable[..., Any], where: str) -> Callable[[Any, GraphQLResolveInfo], Any]:
+def _called(function: Callable[..., Any], where: str) -> Callable[[Any, GraphQLResolveInfo[Any]], Any]:
     parameters = len(inspect.signature(function).parameters)
     if parameters == 2:  # (root or self, info)
         return function

@@ -8,7 +8,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cached_property
 from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
@@ -33,9 +33,19 @@ class Reads(Protocol):
     async def fetch(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Sequence[Row[Any]]: ...
 
 
-@cache
+_CONVERTERS: dict[type[Any], Mapping[str, Callable[[Any], Any]]] = {}
+
+
 def _converters(cls: type[Any]) -> Mapping[str, Callable[[Any], Any]]:
-    """How each column value becomes a field value of `cls`: dates -> CalendarDate, text -> enum."""
+    """How each column value becomes a field value of `cls`: dates -> CalendarDate, text -> enum.
+    Worked out once per type (typeshed's `functools.cache` would not take a `type[T]` key)."""
+    found = _CONVERTERS.get(cls)
+    if found is None:
+        found = _CONVERTERS[cls] = _converters_of(cls)
+    return found
+
+
+def _converters_of(cls: type[Any]) -> Mapping[str, Callable[[Any], Any]]:
     convert: dict[str, Callable[[Any], Any]] = {}
     definition = getattr(cls, "__strawberry_definition__", None)
     for strawberry_field in definition.fields if definition is not None else ():
@@ -148,4 +158,4 @@ def loaded(loads: Loads[Any, Any], *, description: str, key_from: str = "person_
         "info": strawberry.Info,
         "return": list[loads.record] if loads.many else loads.record | None,  # type: ignore[name-defined]
     }
-    return strawberry.field(resolver=resolve, description=description, metadata={LOADS: (loads, key_from), **DIRECT})
+    return strawberry.field(resolve, description=description, metadata={LOADS: (loads, key_from), **DIRECT})

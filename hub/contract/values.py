@@ -10,6 +10,7 @@ import strawberry
 
 from hub.contract.calendar import hijri_iso, hijri_long
 from hub.contract.direct import DIRECT
+from hub.contract.fields import resolver_field
 
 
 @strawberry.enum(description="A language a text can be returned in.")
@@ -26,13 +27,11 @@ class Language(enum.Enum):
 class CalendarDate:
     gregorian: dt.date = strawberry.field(description="The Gregorian date, ISO 8601 (YYYY-MM-DD).")
 
-    @strawberry.field(
-        description="The Umm al-Qura Hijri date as YYYY-MM-DD; null outside 1343–1500 AH.", metadata=DIRECT
-    )
+    @resolver_field(description="The Umm al-Qura Hijri date as YYYY-MM-DD; null outside 1343–1500 AH.", metadata=DIRECT)
     def hijri(self) -> str | None:
         return hijri_iso(self.gregorian)
 
-    @strawberry.field(description="The Hijri date written out, e.g. '15 Jumada al-Akhirah 1448 AH'.")
+    @resolver_field(description="The Hijri date written out, e.g. '15 Jumada al-Akhirah 1448 AH'.")
     def hijri_text(self, language: Language = Language.EN) -> str | None:
         return hijri_long(self.gregorian, language.value)
 

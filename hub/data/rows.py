@@ -45,7 +45,9 @@ class Statements(Protocol):
 
     url: URL
     engine: AsyncEngine
-    listening: bool
+
+    @property
+    def listening(self) -> bool: ...
 
     async def fetch(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Sequence[Any]: ...
 
@@ -322,7 +324,7 @@ class RequestReads:
         task.add_done_callback(self._reading.discard)
 
     async def _send(self, queued: list[tuple[BatchLoader, list[Loader]]]) -> None:
-        batches = [(loader.loads, [item.key for item in items]) for loader, items in queued]
+        batches: list[Batch] = [(loader.loads, [item.key for item in items]) for loader, items in queued]
         found: list[Sequence[Row] | Exception]
         try:
             found = list(await self._fetch(batches))

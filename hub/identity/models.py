@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, String, Table
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from hub.contract import sector_metadata
 
 
 class IdentityBase(DeclarativeBase):
+    # Declarative types __table__ as any FROM clause; every class here maps a Table.
+    __table__: ClassVar[Table]
     metadata = sector_metadata()
 
 

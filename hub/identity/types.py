@@ -9,7 +9,7 @@ from typing import Any, Protocol, Self, TypeVar
 import strawberry
 
 from hub.access.gate import Gate
-from hub.contract import IDENTITY, IDENTITY_DETAILS, ActingAs, CalendarDate, Language, Loads
+from hub.contract import IDENTITY, IDENTITY_DETAILS, ActingAs, CalendarDate, Language, Loads, resolver_field
 from hub.contract.direct import DIRECT
 from hub.identity.loaders import person_by_id
 from hub.identity.records import IdentityRecord
@@ -99,41 +99,41 @@ class PersonCore:
 
     # Each field is a plain function, called by graphql-core itself (`hub.contract.direct`), that may hand
     # it a coroutine (`identity_field`).
-    @strawberry.field(description="Whether the person is a citizen, a resident or a visitor.", metadata=DIRECT)
+    @resolver_field(description="Whether the person is a citizen, a resident or a visitor.", metadata=DIRECT)
     def kind(self, info: Info) -> PersonKind:
         return identity_field(self, info, "kind", lambda record: PersonKind(record.kind))  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Full name in Arabic, as on the ID card or iqama.", metadata=DIRECT)
+    @resolver_field(description="Full name in Arabic, as on the ID card or iqama.", metadata=DIRECT)
     def name_ar(self, info: Info) -> str:
         return identity_field(self, info, "nameAr", lambda record: record.name_ar)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Full name in English (Latin letters), as on the passport.", metadata=DIRECT)
+    @resolver_field(description="Full name in English (Latin letters), as on the passport.", metadata=DIRECT)
     def name_en(self, info: Info) -> str:
         return identity_field(self, info, "nameEn", lambda record: record.name_en)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Full name in the language asked for.")
+    @resolver_field(description="Full name in the language asked for.")
     def name(self, info: Info, language: Language = Language.EN) -> str:
         return identity_field(  # type: ignore[no-any-return]
             self, info, "name", lambda record: record.name_ar if language is Language.AR else record.name_en
         )
 
-    @strawberry.field(description=f"Sex as recorded in the civil registry. {DETAILS}", metadata=DIRECT)
+    @resolver_field(description=f"Sex as recorded in the civil registry. {DETAILS}", metadata=DIRECT)
     def sex(self, info: Info) -> Sex | None:
         return identity_field(  # type: ignore[no-any-return]
             self, info, "sex", lambda record: Sex(record.sex), IDENTITY_DETAILS
         )
 
-    @strawberry.field(description=f"Date of birth, Gregorian and Hijri. {DETAILS}", metadata=DIRECT)
+    @resolver_field(description=f"Date of birth, Gregorian and Hijri. {DETAILS}", metadata=DIRECT)
     def born_on(self, info: Info) -> CalendarDate | None:
         return identity_field(  # type: ignore[no-any-return]
             self, info, "bornOn", lambda record: CalendarDate(gregorian=record.birth_on), IDENTITY_DETAILS
         )
 
-    @strawberry.field(description="Nationality, ISO 3166-1 alpha-3 (SAU for citizens).", metadata=DIRECT)
+    @resolver_field(description="Nationality, ISO 3166-1 alpha-3 (SAU for citizens).", metadata=DIRECT)
     def nationality(self, info: Info) -> str:
         return identity_field(self, info, "nationality", lambda record: record.nationality)  # type: ignore[no-any-return]
 
-    @strawberry.field(
+    @resolver_field(
         description=f"Registered mobile number (+9665XXXXXXXX); null for children without one. {DETAILS}",
         metadata=DIRECT,
     )

@@ -27,7 +27,7 @@ import ipaddress
 import time
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any
 
 import orjson
@@ -146,7 +146,7 @@ def stable_json(value: Any) -> str:
     if isinstance(value, str):
         # Python escapes exactly what JSON.stringify escapes when non-ASCII is kept as it is;
         # a lone surrogate cannot be encoded, so it never matches.
-        return encode_basestring(value)  # type: ignore[no-any-return]
+        return encode_basestring(value)
     if isinstance(value, int):
         return str(value) if abs(value) < 10**21 else js_number(float(value))
     if isinstance(value, float):

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
-from sqlalchemy import ForeignKey, Integer, PrimaryKeyConstraint, String
+from sqlalchemy import ForeignKey, Integer, PrimaryKeyConstraint, String, Table
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from hub.contract import person_key, sector_metadata
 
 
 class Base(DeclarativeBase):
+    # Declarative types __table__ as any FROM clause; every class here maps a Table.
+    __table__: ClassVar[Table]
     metadata = sector_metadata()
 
 

@@ -188,7 +188,7 @@ async def renew_id_card(info: Info, input: RenewIdCardInput) -> RenewIdCardResul
 def fields() -> dict[str, StrawberryField]:
     return {
         "update_national_address": strawberry.mutation(
-            resolver=update_national_address,
+            update_national_address,
             description=(
                 "Register or change a person's national address: by the person themself, by a parent "
                 "for a minor child, or by a civil affairs officer. Every part is checked for its format "
@@ -197,7 +197,7 @@ def fields() -> dict[str, StrawberryField]:
             ),
         ),
         "renew_id_card": strawberry.mutation(
-            resolver=renew_id_card,
+            renew_id_card,
             description=(
                 "Renew a national ID card for ten years: by the citizen, a parent for a minor, or a civil "
                 "affairs officer, from 180 days before it expires. Refused with every rule that blocks it "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from hub.contract import Info, loaded
+from hub.contract import Info, loaded, resolver_field
 from sectors.civil_affairs import loaders
 from sectors.civil_affairs.types import FamilyRegister
 
@@ -36,7 +36,7 @@ class CivilAffairsOfPerson:
         description="This person's national address, or null when none is registered (children, visitors).",
     )
 
-    @strawberry.field(description="The family register this person belongs to (as head, wife or child), or null.")
+    @resolver_field(description="The family register this person belongs to (as head, wife or child), or null.")
     async def family_register(self, info: Info) -> FamilyRegister | None:
         membership = await info.context.load(loaders.membership_by_person, self.person_id)
         if membership is None:

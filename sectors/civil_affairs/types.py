@@ -6,7 +6,7 @@ import enum
 
 import strawberry
 
-from hub.contract import CalendarDate, Info, PersonRef, of_person, person_ref
+from hub.contract import CalendarDate, Info, PersonRef, of_person, person_ref, resolver_field
 
 
 @strawberry.enum(description="The state of one version of a national ID card.")
@@ -42,7 +42,7 @@ class FamilyMember:
     person_id: strawberry.Private[str]
     register_number: strawberry.Private[str]
 
-    @strawberry.field(description="The member.")
+    @resolver_field(description="The member.")
     def person(self) -> PersonRef | None:
         return person_ref(self.person_id)
 
@@ -53,11 +53,11 @@ class FamilyRegister:
     issued_on: CalendarDate = strawberry.field(description="The day the register was issued (on marriage).")
     head_id: strawberry.Private[str]
 
-    @strawberry.field(description="The head of the family.")
+    @resolver_field(description="The head of the family.")
     def head(self) -> PersonRef | None:
         return person_ref(self.head_id)
 
-    @strawberry.field(
+    @resolver_field(
         description=(
             "Everyone in the register: the head first, then wives, then sons and daughters together; "
             "within each group in the order they were entered (children: eldest first), then by ID. "
@@ -82,11 +82,11 @@ class BirthRecord:
     father_id: strawberry.Private[str | None]
     mother_id: strawberry.Private[str | None]
 
-    @strawberry.field(description="The father, or null when the registry does not know him.")
+    @resolver_field(description="The father, or null when the registry does not know him.")
     def father(self) -> PersonRef | None:
         return person_ref(self.father_id)
 
-    @strawberry.field(description="The mother, or null when the registry does not know her.")
+    @resolver_field(description="The mother, or null when the registry does not know her.")
     def mother(self) -> PersonRef | None:
         return person_ref(self.mother_id)
 

@@ -111,7 +111,7 @@ async def report_incident(info: Info, input: ReportIncidentInput) -> ReportIncid
 def fields() -> dict[str, StrawberryField]:
     return {
         "report_incident": strawberry.mutation(
-            resolver=report_incident,
+            report_incident,
             description=(
                 "File an incident report with civil defence: by the reporting person themself or a civil defence "
                 f"officer. Refused (TOO_MANY_OPEN_REPORTS) when the person already has {MAX_OPEN_REPORTS} reports "

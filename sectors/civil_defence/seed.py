@@ -135,8 +135,8 @@ async def seed(ctx: SeedContext) -> None:
                 report(person.id, rng.choices(kinds, weights)[0], today - _days(age), status)
         if person.kind.value == "citizen" and person.age_on(today) >= 21 and rng.random() < OWNING_ADULT_CITIZENS:
             for _ in range(1 if rng.random() < 0.75 else 2):
-                status = "suspended" if rng.random() < 0.04 else None
-                permit(person.id, family, today - _days(rng.randrange(0, 450)), status)
+                permit_status = "suspended" if rng.random() < 0.04 else None
+                permit(person.id, family, today - _days(rng.randrange(0, 450)), permit_status)
 
     await ctx.insert(IncidentReportRow.__table__, reports)
     await ctx.insert(SafetyPermitRow.__table__, permits)

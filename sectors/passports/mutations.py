@@ -60,7 +60,7 @@ _refusal = refusals(
 )
 
 
-async def _current_iqama(session: AsyncSession, person_id: str) -> Row[Any]:
+async def _current_iqama(session: AsyncSession, person_id: str) -> Row[str, dt.date, str]:
     return (
         await session.execute(
             select(IqamaRow.number, IqamaRow.expires_on, IqamaRow.sponsor_id)
@@ -178,7 +178,7 @@ async def issue_final_exit_visa(info: Info, input: IssueFinalExitVisaInput) -> I
 def fields() -> dict[str, StrawberryField]:
     return {
         "issue_exit_reentry_visa": strawberry.mutation(
-            resolver=issue_exit_reentry_visa,
+            issue_exit_reentry_visa,
             description=(
                 "Issue an exit/re-entry visa for a resident: by their sponsor or a passports officer. "
                 "Refused with every rule that blocks it (as eligibility(service: ISSUE_EXIT_REENTRY_VISA): no "
@@ -187,7 +187,7 @@ def fields() -> dict[str, StrawberryField]:
             ),
         ),
         "renew_iqama": strawberry.mutation(
-            resolver=renew_iqama,
+            renew_iqama,
             description=(
                 "Renew an iqama for a year (from its expiry, or today once expired): by the resident, the sponsor or a "
                 "passports officer. Refused with every rule that blocks it (as eligibility(service: "
@@ -195,7 +195,7 @@ def fields() -> dict[str, StrawberryField]:
             ),
         ),
         "issue_final_exit_visa": strawberry.mutation(
-            resolver=issue_final_exit_visa,
+            issue_final_exit_visa,
             description=(
                 "Issue a final exit visa, valid 60 days: by the resident, the sponsor or a passports officer. "
                 "Refused with every rule that blocks it (as eligibility(service: ISSUE_FINAL_EXIT_VISA)): "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from hub.contract import Info, PersonRef, loaded, of_person, person_ref
+from hub.contract import Info, PersonRef, loaded, of_person, person_ref, resolver_field
 from sectors.passports import loaders
 from sectors.passports.types import Iqama
 
@@ -15,7 +15,7 @@ class SponsoredPerson:
     iqama: Iqama = strawberry.field(description="The sponsored resident's iqama.")
     person_id: strawberry.Private[str]
 
-    @strawberry.field(description="The sponsored worker or dependant.")
+    @resolver_field(description="The sponsored worker or dependant.")
     def person(self) -> PersonRef | None:
         return person_ref(self.person_id)
 
@@ -37,7 +37,7 @@ class PassportsOfPerson:
         description="Absconding reports about this person, the latest filed first.",
     )
 
-    @strawberry.field(
+    @resolver_field(
         description=(
             "The residents this person sponsors (workers and dependants), by iqama number: only those "
             "whose passports records the caller may read in their own right."

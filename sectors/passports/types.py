@@ -6,7 +6,7 @@ import enum
 
 import strawberry
 
-from hub.contract import CalendarDate, PersonRef, person_ref
+from hub.contract import CalendarDate, PersonRef, person_ref, resolver_field
 
 
 @strawberry.enum(description="The state of a passport.")
@@ -74,7 +74,7 @@ class Iqama:
     status: IqamaStatus = strawberry.field(description="Valid, expired or cancelled.")
     sponsor_id: strawberry.Private[str]
 
-    @strawberry.field(description="The sponsor: the employer or the head of family.")
+    @resolver_field(description="The sponsor: the employer or the head of family.")
     def sponsor(self) -> PersonRef | None:
         return person_ref(self.sponsor_id)
 
@@ -98,6 +98,6 @@ class AbscondingReport:
     cancelled_on: CalendarDate | None = strawberry.field(description="The day it was cancelled, if it was.")
     filed_by_id: strawberry.Private[str]
 
-    @strawberry.field(description="The sponsor who filed the report.")
+    @resolver_field(description="The sponsor who filed the report.")
     def filed_by(self) -> PersonRef | None:
         return person_ref(self.filed_by_id)

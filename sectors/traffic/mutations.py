@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 import strawberry
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, Update, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.field import StrawberryField
 
@@ -67,6 +67,12 @@ _refusal = refusals(
 )
 
 
+async def _updated(session: AsyncSession, statement: Update) -> int:
+    """How many rows `statement` changed. An UPDATE's result is a cursor's, which SQLAlchemy's types
+    do not tell apart from a query's."""
+    return cast(CursorResult[Any], await session.execute(statement)).rowcount
+
+
 def _violation_number(text: str) -> str:
     number = ascii_digits(text.strip())
     if not (number.isascii() and number.isdigit() and len(number) <= 10):
@@ -109,10 +115,11 @@ async def object_to_traffic_violation(
         changes = {"status": "objected", "objected_on": today, "objection_reason": reason}
         # Conditional, so that of two concurrent objections only one writes (on SQLite too, where the
         # SELECT above runs before the transaction takes its write lock).
-        updated = await session.execute(
-            update(ViolationRow).where(ViolationRow.number == number, ViolationRow.status == "unpaid").values(changes)
+        updated = await _updated(
+            session,
+            update(ViolationRow).where(ViolationRow.number == number, ViolationRow.status == "unpaid").values(changes),
         )
-        if updated.rowcount != 1:
+        if updated != 1:
             return _refusal("VIOLATION_NOT_UNPAID")
         return TrafficViolationObjected(violation=record(Violation, {**vars(violation), **changes}))
 
@@ -201,12 +208,13 @@ async def pay_traffic_violation(info: Info, input: PayTrafficViolationInput) -> 
         ).scalar_one_or_none()
         if violation is None:
             return _refusal("VIOLATION_NOT_FOUND")
-        paid = await session.execute(
+        paid = await _updated(
+            session,
             update(ViolationRow)
             .where(ViolationRow.number == number, ViolationRow.status == "unpaid")
-            .values(status="paid")
+            .values(status="paid"),
         )
-        if paid.rowcount != 1:
+        if paid != 1:
             return _refusal("VIOLATION_NOT_UNPAID")
         return TrafficViolationPaid(violation=record(Violation, {**vars(violation), "status": "paid"}))
 
@@ -216,7 +224,7 @@ async def pay_traffic_violation(info: Info, input: PayTrafficViolationInput) -> 
 def fields() -> dict[str, StrawberryField]:
     return {
         "object_to_traffic_violation": strawberry.mutation(
-            resolver=object_to_traffic_violation,
+            object_to_traffic_violation,
             description=(
                 "Object to an unpaid traffic violation, within 30 days of it: by the violator or a traffic "
                 "officer. The violation becomes objected. Refused when the violation is not the person's "
@@ -225,7 +233,7 @@ def fields() -> dict[str, StrawberryField]:
             ),
         ),
         "renew_driving_licence": strawberry.mutation(
-            resolver=renew_driving_licence,
+            renew_driving_licence,
             description=(
                 "Renew a driving licence for ten years (from its expiry, or today if it has expired): by the "
                 "holder or a traffic officer, from 180 days before it expires. Refused with every rule that "
@@ -233,7 +241,7 @@ def fields() -> dict[str, StrawberryField]:
             ),
         ),
         "pay_traffic_violation": strawberry.mutation(
-            resolver=pay_traffic_violation,
+            pay_traffic_violation,
             description=(
                 "Pay an unpaid traffic violation: by the violator or a traffic officer. Refused when the "
                 "violation is not the person's (VIOLATION_NOT_FOUND) or is not unpaid (VIOLATION_NOT_UNPAID)."

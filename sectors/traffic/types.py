@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import strawberry
 
-from hub.contract import CalendarDate, arabic_digits
+from hub.contract import CalendarDate, arabic_digits, resolver_field
 
 PLATE_LETTERS: Mapping[str, str] = {
     "A": "ا",
@@ -136,11 +136,11 @@ class Plate:
     letters_en: str = strawberry.field(description="The three Latin letters, left to right, e.g. 'ABJ'.")
     kind: PlateKind = strawberry.field(description="What the plate is for: private, taxi, public transport, …")
 
-    @strawberry.field(description="The digits in Arabic-Indic numerals, e.g. '٤٨٢١'.")
+    @resolver_field(description="The digits in Arabic-Indic numerals, e.g. '٤٨٢١'.")
     def digits_ar(self) -> str:
         return arabic_digits(self.digits)
 
-    @strawberry.field(
+    @resolver_field(
         description=(
             "The Arabic letters in reading order (right to left), separated by spaces, e.g. 'ح ب ا' for 'ABJ': "
             "on the plate each Arabic letter stands above its Latin one, so the two read in opposite directions."
@@ -149,17 +149,15 @@ class Plate:
     def letters_ar(self) -> str:
         return _arabic_letters(self.letters_en)
 
-    @strawberry.field(description="The Latin line as one text, digits then letters, e.g. '4821 ABJ'.")
+    @resolver_field(description="The Latin line as one text, digits then letters, e.g. '4821 ABJ'.")
     def text(self) -> str:
         return f"{self.digits} {self.letters_en}"
 
-    @strawberry.field(
-        description="The Arabic line as one text, letters then digits in reading order, e.g. 'ح ب ا ٤٨٢١'."
-    )
+    @resolver_field(description="The Arabic line as one text, letters then digits in reading order, e.g. 'ح ب ا ٤٨٢١'.")
     def text_ar(self) -> str:
         return f"{_arabic_letters(self.letters_en)} {arabic_digits(self.digits)}"
 
-    @strawberry.field(description="The plate's colour, which follows from its kind.")
+    @resolver_field(description="The plate's colour, which follows from its kind.")
     def colour(self) -> PlateColour:
         return _COLOURS[self.kind]
 
@@ -176,7 +174,7 @@ class Vehicle:
     plate_digits: strawberry.Private[str]
     plate_kind: strawberry.Private[str]
 
-    @strawberry.field(description="The vehicle's number plate.")
+    @resolver_field(description="The vehicle's number plate.")
     def plate(self) -> Plate:
         return Plate(digits=self.plate_digits, letters_en=self.plate_letters, kind=PlateKind(self.plate_kind))
 

@@ -221,7 +221,7 @@ def _origin(type_: GraphQLObjectType) -> Any:
 
 
 def _fields(cls: type[Any]) -> list[StrawberryField]:
-    return list(cls.__strawberry_definition__.fields)  # type: ignore[attr-defined]
+    return list(cls.__strawberry_definition__.fields)
 
 
 # ---- planning --------------------------------------------------------------------------------------
@@ -344,7 +344,7 @@ class _Planner:
         if namespace.sector not in self.sectors:
             self.sectors.append(namespace.sector)
         audited: set[str] = set()
-        collect_audited_names(node.selection_set, self.definitions, audited)  # type: ignore[arg-type]
+        collect_audited_names(node.selection_set, self.definitions, audited)
         return NamespacePlan(
             key, namespace.sector, node, frozenset(audited), tuple(loaded), compile_object(entries, "namespace")
         )

@@ -31,7 +31,7 @@ from tests.federation.test_outside_sector import (
     python,
     python_json,
 )
-from tests.test_architecture import ROOT, SECTOR_FILES, copy_of_project, lint_imports
+from tests.test_architecture import ROOT, SECTOR_FILES, copy_of_project, lint_imports, mypy
 
 NAME = "gold_souq"
 LONGEST = "abcdefghij_klmnopqrst_uvwxyz12"  # 30 characters, the most a name may have
@@ -101,7 +101,7 @@ def test_the_sector_has_the_files_every_sector_has_and_the_steps_are_printed(pro
         assert step in printed
 
 
-def test_its_files_pass_ruff_and_the_import_rules(project: tuple[Path, str]) -> None:
+def test_its_files_pass_ruff_mypy_and_the_import_rules(project: tuple[Path, str]) -> None:
     root, _ = project
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent))
     assert ruff, "ruff is a test dependency"
@@ -111,6 +111,8 @@ def test_its_files_pass_ruff_and_the_import_rules(project: tuple[Path, str]) -> 
         assert done.returncode == 0, done.stdout + done.stderr
     linted = lint_imports(root)
     assert linted.returncode == 0 and "0 broken" in linted.stdout, linted.stdout + linted.stderr
+    checked = mypy(root, *(f"sectors/{name}" for name in (NAME, LONGEST)))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_it_passes_the_contract_tests_and_its_own_at_once(project: tuple[Path, str]) -> None:
