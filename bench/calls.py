@@ -54,10 +54,12 @@ async def asgi_post(app: Any, call: Call) -> tuple[int, bytes]:
     return messages[0]["status"], body
 
 
-async def calls_per_request(app: Any, call: Call, requests: int) -> float:
+async def calls_per_request(app: Any, call: Call, requests: int, warm: int = 1) -> float:
     """The Python calls (function calls, builtins included) one request makes, averaged over
-    `requests` sent after one unmeasured request."""
-    await asgi_post(app, call)  # caches filled, connections opened
+    `requests` sent after `warm` unmeasured ones (caches filled, connections opened, plain text
+    seen often enough to be planned, as under load)."""
+    for _ in range(warm):
+        await asgi_post(app, call)
     profile = cProfile.Profile()
     profile.enable()
     try:

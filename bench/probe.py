@@ -119,8 +119,9 @@ async def ask_hub(
                     answers[name] = await send(call)
         finally:
             stop_listening()
+        warm = 1 if compiled is None else compiled.plan_text_after + 1
         for name in counted if count else ():
-            answers[name].calls = await calls_per_request(app, calls[name], count)
+            answers[name].calls = await calls_per_request(app, calls[name], count, warm)
     return answers
 
 

@@ -36,9 +36,39 @@ from pathlib import Path
 from bench.scenarios import MUTATION
 
 SCALING_TARGET = 0.8  # requests/s at the highest concurrency ÷ at the lowest
-MEMORY_TARGET_MB = 200.0  # peak RSS per server process (per worker)
+MEMORY_TARGET_MB = 200.0  # peak RSS per server process (per worker), Hive Gateway aside
+GATEWAY = "gateway"  # the federated shape's Node process, with a target of its own
+GATEWAY_MEMORY_TARGET_MB = 300.0
 FLAT_TOLERANCE_MB = 5.0
 FLAT_TOLERANCE = 0.05
+
+COMPILED_PERSON = "hub (compiled): person (PersonStatus)"
+COMPILED_PEOPLE = "hub (compiled): people(ids:) x100"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A row's median `÷R` over the rounds, at least `minimum`, or at least `minimum` times the
+    median `÷R` of the row named in `of` (measured in the same run)."""
+
+    label: str
+    scenario: str
+    minimum: float
+    of: str | None = None
+
+    def wanted(self) -> str:
+        return f"÷R ≥ {self.minimum:.2f}" if self.of is None else f"÷R ≥ {self.minimum:.2f} × the compiled row's"
+
+
+# The performance targets, one per row of the table they were set in.
+TARGETS = (
+    Target("compiled, audited: person", COMPILED_PERSON, 0.85),
+    Target("compiled, audited: people ×100", COMPILED_PEOPLE, 0.80),
+    Target("general (text documents): person", "hub (general): person (PersonStatus)", 0.8, of=COMPILED_PERSON),
+    Target("general (text documents): people ×100", "hub (general): people(ids:) x100", 0.8, of=COMPILED_PEOPLE),
+    Target("federated: person", "gateway: person (PersonStatus)", 0.20),
+    Target("federated: people ×100", "gateway: people(ids:) x100", 0.30),
+)
 
 
 @dataclass
@@ -62,6 +92,8 @@ class Row:
     server_cpu_us: float | None  # per request, the server's processes
     db_cpu_us: float | None  # per request, PostgreSQL's processes (None: no database meter)
     peak_by_process: dict[str, float] = field(default_factory=dict)
+    settled_by_process: dict[str, float] = field(default_factory=dict)  # each process a quarter in
+    end_by_process: dict[str, float] = field(default_factory=dict)
     ratio: float | None = None
     cpu_ratio: float | None = None
     sql_under_load: float | None = None  # statements / requests on the served hub (one worker, hub shape)
@@ -194,9 +226,69 @@ class Check:
     target: str
     passed: bool
     detail: str
+    measured: bool = True  # False: this run has no row for it (another shape, `--only`); neither PASS nor FAIL
 
     def __str__(self) -> str:
-        return f"[{'PASS' if self.passed else 'FAIL'}] {self.target}: {self.detail}"
+        verdict = "PASS" if self.passed else "FAIL" if self.measured else "----"
+        return f"[{verdict}] {self.target}: {self.detail}"
+
+
+def _median_ratio(rows: Sequence[Row], scenario: str, level: int) -> float | None:
+    ratios = [row.ratio for row in rows if row.scenario == scenario and row.concurrency == level and row.ratio]
+    return statistics.median(ratios) if ratios else None
+
+
+def target_checks(rows: Sequence[Row]) -> list[Check]:
+    """Every target of TARGETS at each concurrency level measured, from the median ratio over the
+    rounds; a target whose rows this run did not measure is printed as not measured."""
+    found: list[Check] = []
+    levels = sorted({row.concurrency for row in rows}) or [None]
+    for target in TARGETS:
+        for level in levels:
+            where = f"{target.label} @ {level}" if level is not None else target.label
+            ratio = _median_ratio(rows, target.scenario, level) if level is not None else None
+            if ratio is None:
+                found.append(Check(where, False, f"{target.wanted()}: not measured in this run", measured=False))
+                continue
+            if target.of is None:
+                found.append(Check(where, ratio >= target.minimum, f"{target.wanted()}: {ratio:.2f}"))
+                continue
+            reference = _median_ratio(rows, target.of, level) if level is not None else None
+            if reference is None:
+                found.append(Check(where, False, f"{target.wanted()}: the compiled row was not measured", False))
+                continue
+            share = ratio / reference
+            found.append(
+                Check(where, share >= target.minimum, f"{target.wanted()}: {ratio:.2f} ÷ {reference:.2f} = {share:.2f}")
+            )
+    return found
+
+
+def _gateway_checks(served: Sequence[Row]) -> list[Check]:
+    """Hive Gateway's own RSS: its peak under GATEWAY_MEMORY_TARGET_MB, flat under steady load."""
+    rows = [row for row in served if GATEWAY in row.peak_by_process]
+    if not rows:
+        return []
+    peak, where = max((row.peak_by_process[GATEWAY], f"{row.scenario} @ {row.concurrency}") for row in rows)
+    growths = []
+    for row in rows:
+        settled = row.settled_by_process.get(GATEWAY, row.peak_by_process[GATEWAY])
+        end = row.end_by_process.get(GATEWAY, settled)
+        growths.append((end - settled, max(FLAT_TOLERANCE_MB, FLAT_TOLERANCE * settled), row, settled, end))
+    growth, allowed, row, settled, end = max(growths, key=lambda item: item[0] - item[1])
+    return [
+        Check(
+            f"gateway peak RSS < {GATEWAY_MEMORY_TARGET_MB:.0f} MB",
+            peak < GATEWAY_MEMORY_TARGET_MB,
+            f"largest {peak:.0f} MB ({where})",
+        ),
+        Check(
+            "gateway RSS flat under steady load (end vs a quarter in)",
+            all(g <= a for g, a, *_ in growths),
+            f"most growth {growth:+.1f} MB ({row.scenario} @ {row.concurrency}: {settled:.0f} → {end:.0f} MB; "
+            f"allowed +{allowed:.1f})",
+        ),
+    ]
 
 
 def checks(rows: Sequence[Row]) -> list[Check]:
@@ -226,6 +318,7 @@ def checks(rows: Sequence[Row]) -> list[Check]:
             (mb, f"{row.scenario} @ {row.concurrency}, {name}")
             for row in served
             for name, mb in (row.peak_by_process or {"server": row.rss_peak_mb}).items()
+            if name != GATEWAY
         ]
         mb, where = max(peaks)
         found.append(
@@ -235,6 +328,7 @@ def checks(rows: Sequence[Row]) -> list[Check]:
                 f"largest {mb:.0f} MB ({where})",
             )
         )
+        found += _gateway_checks(served)
         growths = [
             (row.rss_end_mb - row.rss_settled_mb, max(FLAT_TOLERANCE_MB, FLAT_TOLERANCE * row.rss_settled_mb), row)
             for row in served
@@ -248,6 +342,7 @@ def checks(rows: Sequence[Row]) -> list[Check]:
                 f"{row.rss_settled_mb:.0f} → {row.rss_end_mb:.0f} MB; allowed +{allowed:.1f})",
             )
         )
+    found += target_checks(rows)
     for row in rows:
         if row.failures:
             found.append(

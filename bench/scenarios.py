@@ -14,10 +14,11 @@ Callers (tokens are minted here with the secret the bench hands to the server pr
 - the mutation, civil defence's `reportIncident`, is sent by a civil defence officer for a
   different person each time (see `mutation_calls`).
 
-The two reads run twice, on the same hub process: as plain query text, which only the general
-path answers (strawberry, resolvers, DataLoaders), and as Apollo automatic persisted queries (the
-sha256 alone, after one registration), which the compiled path answers (hub/compiled). The
-mutation is sent as plain text: the compiled path plans only queries.
+The two reads run twice, on the same hub process: as plain query text, which the general path
+answers (strawberry, resolvers, DataLoaders) until the hub has seen the text a few times and plans
+it, and as Apollo automatic persisted queries (the sha256 alone, after one registration), which
+the compiled path answers at once (hub/compiled). The mutation is sent as plain text: the compiled
+path plans only queries.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ HEADLINE = "headline"
 PEOPLE = "people"
 MUTATION = "mutation"
 
-GENERAL = "general"  # plain query text: the general path
+GENERAL = "general"  # plain query text: the general path, then its plan once seen often enough
 COMPILED = "compiled"  # APQ hash alone: the compiled path
 UNAUDITED = "hub-unaudited"
 """The server of the reference rows (`--unaudited`): a second hub process whose audit appends

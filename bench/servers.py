@@ -413,6 +413,10 @@ class Memory:
     end_mb: float = 0.0
     peak_by_process: dict[str, float] = field(default_factory=dict)
     samples: list[tuple[float, float]] = field(default_factory=list)  # (seconds since start, MB)
+    # Each process's RSS a quarter in and at the end: one process's growth (the gateway's) can hide
+    # in the sum when another shrinks.
+    settled_by_process: dict[str, float] = field(default_factory=dict)
+    end_by_process: dict[str, float] = field(default_factory=dict)
 
     @property
     def settled_mb(self) -> float:
@@ -427,7 +431,7 @@ class Memory:
 class MemoryWatch:
     """`async with MemoryWatch(servers) as memory:` samples RSS while the block runs."""
 
-    def __init__(self, servers: Sequence[Server], interval: float = 0.5) -> None:
+    def __init__(self, servers: Sequence[Server], interval: float = 0.5, expected: float = 0.0) -> None:
         self.processes: list[tuple[str, int]] = []
         for server in servers:
             pids = server.pids()
@@ -437,13 +441,21 @@ class MemoryWatch:
         self._task: asyncio.Task[None] | None = None
         self._began = 0.0
         self._reset = False
+        self._quarter = expected / 4  # when each process's settled RSS is read
 
     def _total_mb(self) -> float:
-        return sum(_status_kb(pid, "VmRSS:") for _, pid in self.processes) / 1024
+        return sum(self._each_mb().values())
+
+    def _each_mb(self) -> dict[str, float]:
+        return {name: _status_kb(pid, "VmRSS:") / 1024 for name, pid in self.processes}
 
     async def _sample(self) -> None:
         while True:
-            self.memory.samples.append((time.monotonic() - self._began, self._total_mb()))
+            each = self._each_mb()
+            elapsed = time.monotonic() - self._began
+            self.memory.samples.append((elapsed, sum(each.values())))
+            if not self.memory.settled_by_process and elapsed >= self._quarter:
+                self.memory.settled_by_process = each
             await asyncio.sleep(self.interval)
 
     async def __aenter__(self) -> Memory:
@@ -459,7 +471,10 @@ class MemoryWatch:
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
         memory = self.memory
-        memory.end_mb = self._total_mb()
+        memory.end_by_process = self._each_mb()
+        memory.end_mb = sum(memory.end_by_process.values())
+        if not memory.settled_by_process:
+            memory.settled_by_process = dict(memory.end_by_process)
         memory.samples.append((time.monotonic() - self._began, memory.end_mb))
         sampled = max(mb for _, mb in memory.samples)
         if self._reset:

@@ -51,7 +51,11 @@ class Settings(BaseSettings):
     max_in_flight: int = Field(8, ge=1, description="slots of GraphQL execution per worker")
     graphiql: bool = Field(True, description="serve GraphiQL at /graphql to browsers")
     trusted_documents: bool = Field(False, description="run only the shipped operations (hub/api/operations)")
-    compiled: bool = Field(True, description="answer repeated persisted operations from a cached plan")
+    compiled: bool = Field(True, description="answer repeated operations from a cached plan")
+    plan_text_after: int = Field(
+        3, ge=0, description="sightings of a plain-text document before it is planned (0: at its first)"
+    )
+    plan_cache: int = Field(1_000, ge=1, description="documents, plans and text sightings each cache, at most")
     token_public_keys: str = Field(
         "",
         description="a JWKS document (JSON) of token keys to accept besides the signer's own: "

@@ -173,6 +173,8 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
             hub.relation_sources(),
             hub.sectors,
             trusted_documents=settings.trusted_documents,
+            capacity=settings.plan_cache,
+            plan_text_after=settings.plan_text_after,
         )
         if settings.compiled
         else None

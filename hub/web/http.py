@@ -112,7 +112,7 @@ class GraphQLEndpoint:
         self.persisted = persisted
         self.graphiql = graphiql
         self.accounts = accounts
-        self.compiled = compiled  # persisted operations answered from a plan; None: always the general path
+        self.compiled = compiled  # repeated operations answered from a plan; None: always the general path
         self.in_flight = InFlight(max_in_flight)
         self.checks = checks or {}
         self.trusted_proxies = tuple(trusted_proxies)
@@ -153,7 +153,7 @@ class GraphQLEndpoint:
         # a worker only adds garbage and context switches.
         async with self.in_flight.running(cost):
             answer = None
-            if self.compiled is not None and self.compiled.accepts(parsed.extensions):
+            if self.compiled is not None and self.compiled.accepts(query, parsed.extensions):
                 answer = await self.compiled.answer(
                     query, document, parsed.variables, parsed.operation_name, principal, request_id
                 )

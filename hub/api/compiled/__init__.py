@@ -1,14 +1,19 @@
-"""The compiled path: persisted operations answered from a plan, byte for byte as the general path.
+"""The compiled path: repeated operations answered from a plan, byte for byte as the general path.
 
 `hub.web.http.GraphQLEndpoint` offers each persisted request (an APQ hash or a trusted document) to
-`CompiledPath.answer` first; `None` means "take the general path", which is always correct. The
+`CompiledPath.answer` first, and a plain-text document once it has been seen `plan_text_after`
+times (the way Mercurius's `jit` option counts, so a document sent once is never planned; a
+subgraph's `_entities` documents from the gateway are plain text too); `None` means "take the
+general path", which is always correct. The
 compiled path answers only when it is sure to produce exactly what strawberry and graphql-core
 would: the same `data`, the same errors at the same paths, the same audit notes. What it does not
 cover, or any surprise while running (a null where the schema says non-null, a database error),
 sends the request down the general path; nothing has been written by then (the audit batch is
 written by the endpoint, once, after an answer).
 
-Caches, both bounded LRUs:
+Caches, all bounded LRUs of `capacity` entries (RABT_PLAN_CACHE):
+- sightings of plain-text documents, by the text's hash (a collision only plans a document
+  early, which is always correct), so that the bound holds whatever texts clients send;
 - documents, by text: the sha256, graphql-core validation (strawberry's rules), the operations;
 - plans, by (document sha256, operation name, values of the @skip/@include variables).
   Access decisions are not in a plan: they depend on relations between the caller and each
@@ -106,11 +111,14 @@ class CompiledPath:
         *,
         trusted_documents: bool = False,
         capacity: int = 1_000,
+        plan_text_after: int = 3,
     ) -> None:
         self.graphql = schema._schema
         self.db = db
         self.sources = sources
         self.trusted_documents = trusted_documents
+        self.plan_text_after = plan_text_after
+        self.sightings: LRU[int, int] = LRU(capacity)
         try:
             self.model: SchemaModel | None = SchemaModel(self.graphql, sectors)
         except Unplannable:
@@ -120,10 +128,20 @@ class CompiledPath:
         self.rows: Rows = db.rows  # the general path's loaders read through the same (the bench swaps it)
         self.stats: Counter[str] = Counter()
 
-    def accepts(self, extensions: Mapping[str, Any] | None) -> bool:
-        """Whether the request's document came in persisted: every document in trusted-documents
-        mode, otherwise one sent (or registered) by Apollo's `persistedQuery` hash."""
-        return self.trusted_documents or isinstance((extensions or {}).get("persistedQuery"), dict)
+    def accepts(self, query: str, extensions: Mapping[str, Any] | None) -> bool:
+        """Whether to offer this request a plan: a persisted document (every document in
+        trusted-documents mode, otherwise one sent or registered by Apollo's `persistedQuery`
+        hash), or a plain-text one already seen `plan_text_after` times."""
+        if self.trusted_documents or isinstance((extensions or {}).get("persistedQuery"), dict):
+            return True
+        if self.model is None:
+            return False
+        key = hash(query)
+        seen = self.sightings.get(key) or 0
+        if seen >= self.plan_text_after:
+            return True
+        self.sightings.put(key, seen + 1)
+        return False
 
     async def answer(
         self,

@@ -6,8 +6,10 @@ for one of several callers (self, sponsor, guardian, a sector officer, a scoped 
 analyst, anonymous) with IDs chosen to meet every branch (known, related, unrelated, unknown but
 valid, Eastern Arabic digits, duplicates, invalid, more than 100), once through the general path
 (plain `query`) and once persisted (APQ), on the same seeded database. The response bytes, status
-and media type must be identical, and so must the audit entries' contents. The counts of cases that
-took the compiled path and of each fallback reason are printed (`-s`) and checked.
+and media type must be identical, and so must the audit entries' contents. Every other case is sent
+a third time as plain text to a path that plans plain text at once, with the same demands. The
+counts of cases that took the compiled path and of each fallback reason are printed (`-s`) and
+checked.
 """
 
 from __future__ import annotations
@@ -46,11 +48,13 @@ AUDITED = ("operation", "actor", "role", "acting_as", "subject_id", "sector", "f
 
 @dataclass
 class Paths:
-    """Two endpoints over one seeded hub: `/general` (never compiled) and `/compiled`."""
+    """Three endpoints over one seeded hub: `/general` (never compiled), `/compiled` (persisted
+    documents planned) and `/text` (plain-text documents planned at once)."""
 
     api: Api
     client: httpx.AsyncClient
     compiled: CompiledPath
+    text_plans: CompiledPath
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -77,14 +81,17 @@ async def paths(api: Api) -> Any:
         return handle
 
     compiled = CompiledPath(hub.schema, hub.db, hub.relation_sources(), hub.sectors)
+    # Plain text planned at its first sighting, so that every text case meets its plan.
+    text_plans = CompiledPath(hub.schema, hub.db, hub.relation_sources(), hub.sectors, plan_text_after=0)
     app = Starlette(
         routes=[
             Route("/general", endpoint(None), methods=["POST"]),
             Route("/compiled", endpoint(compiled), methods=["POST"]),
+            Route("/text", endpoint(text_plans), methods=["POST"]),
         ]
     )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rabt.test") as client:
-        yield Paths(api, client, compiled)
+        yield Paths(api, client, compiled, text_plans)
 
 
 # ---- IDs and callers -------------------------------------------------------------------------------
@@ -193,7 +200,8 @@ async def test_the_compiled_path_answers_byte_for_byte_as_the_general_path(paths
     callers: Counter[str] = Counter()
     compiled_by_caller: Counter[str] = Counter()
     shapes: Counter[str] = Counter()
-    requests: list[tuple[str, str, str]] = []  # (general request id, compiled request id, document)
+    requests: list[tuple[str, str, str]] = []  # (general request id, compiled or text request id, document)
+    text_cases = 0  # plain-text cases answered by their plan
     started = time.perf_counter()
     for case in range(CASES):
         document = generator.document()
@@ -229,6 +237,15 @@ async def test_the_compiled_path_answers_byte_for_byte_as_the_general_path(paths
         assert fast.status_code == general.status_code, context
         assert fast.headers["content-type"] == general.headers["content-type"], context
         assert fast.content == general.content, f"{context}\ngeneral:  {general.text}\ncompiled: {fast.text}"
+        if case % 2:  # every other case as plain text too, answered by its plan (half keeps the suite lean)
+            text_id = f"t-{case}-{uuid.uuid4().hex[:8]}"
+            before = Counter(paths.text_plans.stats)
+            planned = await client.post("/text", json=body, headers={**headers, "x-request-id": text_id})
+            assert next((paths.text_plans.stats - before).elements(), outcome) == outcome, context
+            assert planned.status_code == general.status_code, context
+            assert planned.content == general.content, f"{context}\ngeneral:  {general.text}\ntext: {planned.text}"
+            requests.append((general_id, text_id, context))
+            text_cases += outcome == "compiled"
         callers[kind] += 1
         if outcome == "compiled":
             answered = orjson.loads(fast.content)
@@ -260,6 +277,7 @@ async def test_the_compiled_path_answers_byte_for_byte_as_the_general_path(paths
     )
     assert outcomes["fallback: validation"] == 0, "the generator wrote an invalid document"
     assert took_fast >= 0.55 * CASES, "too few cases took the compiled path to prove much"
+    assert text_cases >= 0.25 * CASES, "too few plain-text cases were answered by their plan"
     assert audited >= 0.3 * CASES
 
 

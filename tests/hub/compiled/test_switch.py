@@ -44,7 +44,7 @@ async def _calls_of_compiled(api: Api, settings: Settings, body: dict[str, Any],
     return len(calls), response.content
 
 
-async def test_persisted_documents_take_the_compiled_path_and_plain_text_does_not(
+async def test_persisted_documents_take_the_compiled_path_and_plain_text_seen_once_does_not(
     sqlite_api: Api, monkeypatch: Any
 ) -> None:
     api = sqlite_api
@@ -64,6 +64,45 @@ async def test_persisted_documents_take_the_compiled_path_and_plain_text_does_no
 
     assert (compiled_calls, plain_calls, off_calls) == (1, 0, 0)
     assert compiled_body == plain_body == off_body
+
+
+def test_plain_text_is_planned_after_rabt_plan_text_after_sightings() -> None:
+    assert Settings.from_env({}).plan_text_after == 3
+    assert Settings.from_env({"RABT_PLAN_TEXT_AFTER": "0", "RABT_PLAN_CACHE": "5"}).plan_text_after == 0
+    assert Settings.from_env({"RABT_PLAN_CACHE": "5"}).plan_cache == 5
+
+
+async def test_plain_text_takes_its_plan_once_seen_often_enough(api: Api, monkeypatch: Any) -> None:
+    planned: list[bool] = []
+    original = CompiledPath.answer
+
+    async def spy(self: CompiledPath, *args: Any) -> Any:
+        answer = await original(self, *args)
+        planned.append(answer is not None)
+        return answer
+
+    monkeypatch.setattr(CompiledPath, "answer", spy)
+    settings = api.hub.settings.model_copy(update=dict(compiled=True, plan_text_after=2))
+    app = create_app(settings, api.hub)
+    body = {"query": PEOPLE, "variables": {"ids": [PERSONA["absconding_worker"], PERSONA["visitor"]]}}
+    answers = []
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rabt.test") as client:
+        for _ in range(4):
+            answers.append((await client.post("/graphql", json=body, headers=api.headers(SERVICE))).content)
+    assert planned == [True, True]  # two sightings on the general path, then the plan
+    assert len(set(answers)) == 1 and b'"errors"' not in answers[0]
+
+
+def test_sightings_are_bounded_and_forget_the_least_recent_text(api: Api) -> None:
+    hub = api.hub
+    compiled = CompiledPath(hub.schema, hub.db, hub.relation_sources(), hub.sectors, capacity=2, plan_text_after=1)
+    first, second, third = "{ a: __typename }", "{ b: __typename }", "{ c: __typename }"
+    assert [compiled.accepts(first, None), compiled.accepts(first, None)] == [False, True]
+    assert compiled.accepts(second, None) is False
+    assert compiled.accepts(third, None) is False  # `first`, least recently seen, forgotten
+    assert len(compiled.sightings) == 2
+    assert compiled.accepts(first, None) is False
+    assert compiled.accepts("{ d: __typename }", {"persistedQuery": {"version": 1}}) is True  # persisted: at once
 
 
 async def test_in_trusted_documents_mode_every_document_is_persisted(sqlite_api: Api, monkeypatch: Any) -> None:
