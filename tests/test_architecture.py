@@ -13,7 +13,11 @@ import pytest
 from hub.registry import BUILT_IN, installed_sectors
 
 ROOT = Path(__file__).resolve().parents[1]
-OPTIONAL_SECTOR_FILES = {"relations.py", "services.py"}  # relations it declares; services and checks it offers
+OPTIONAL_SECTOR_FILES = {
+    "inquiries.py",
+    "relations.py",
+    "services.py",
+}  # public inquiries it answers; relations it declares; services and checks it offers
 SECTOR_FILES = {"__init__.py", "models.py", "types.py", "loaders.py", "person.py", "mutations.py", "seed.py"}
 
 

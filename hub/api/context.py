@@ -27,7 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.access.gate import Gate
 from hub.access.policy import Access
+from hub.accounts.ratelimit import RateLimiter
 from hub.accounts.services import AccountServices
+from hub.api.inquiries import count_inquiry, note_inquiry
 from hub.audit.trail import AuditBatch
 from hub.contract import ActingAs, Blocker, Check, Code, Keyed, RabtError, Refusal, Rules, blocked
 from hub.contract.calendar import riyadh_today
@@ -55,6 +57,7 @@ class RequestContext:
     accounts: AccountServices | None = None
     clock: Callable[[], dt.date] = riyadh_today
     checks: Mapping[str, Check] = field(default_factory=dict)  # every enabled sector's, by name
+    limiter: RateLimiter | None = None  # public inquiries' windows; None: this part answers none
     _loaders: dict[Loads[Any, Any], DataLoader[Any, Any]] = field(default_factory=dict)
     _selections: dict[tuple[int, ...], frozenset[str]] = field(default_factory=dict)
 
@@ -164,6 +167,14 @@ class RequestContext:
         """Whose idempotency keys these are: the person, the officer in their sector, the client."""
         principal = self.principal
         return f"{principal.actor}:{principal.sector}" if principal.sector else principal.actor
+
+    async def inquire(self) -> None:
+        if self.limiter is None:
+            raise RuntimeError("this request context has no rate limiter for public inquiries")
+        await count_inquiry(self.limiter, self.client_ip)
+
+    def inquired(self, name: str, person_id: str, sector: str, fields: frozenset[str]) -> None:
+        note_inquiry(self.audit, name, person_id, sector, fields)
 
     async def require_known_person(self, person_id: str) -> None:
         if await self.load(known_id, person_id) is None:

@@ -73,6 +73,16 @@ class SectorContext(Protocol):
         that sector's Blocker, or None. A check no enabled sector answers blocks, as unavailable."""
         ...
 
+    async def inquire(self) -> None:
+        """A public inquiry (answered without sign-in) is about to read: counts one for the calling
+        client, RATE_LIMITED past the hub's limit, before anything is read."""
+        ...
+
+    def inquired(self, name: str, person_id: str, sector: str, fields: frozenset[str]) -> None:
+        """The public inquiry `name` read `fields` of `person_id`'s `sector` data: audited like any
+        read, in that person's access log, whoever asked."""
+        ...
+
 
 Info = strawberry.Info[SectorContext, None]
 """The `info` of a sector's resolver."""

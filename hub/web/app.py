@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 
 from hub.access.keys import BadKey, jwks, load_signing_key, read_jwks
 from hub.access.tokens import PublicKeys, TokenIssuer, TokenVerifier
+from hub.accounts.ratelimit import RateLimiter
 from hub.accounts.revocations import RevocationFeed
 from hub.accounts.services import AccountServices, build_account_services
 from hub.api.compiled import CompiledPath
@@ -130,6 +131,11 @@ def token_keys(settings: Settings, *, signs: bool) -> tuple[TokenIssuer | None, 
     return signer, TokenVerifier(PublicKeys(fixed, url))
 
 
+def limiter_for(settings: Settings) -> RateLimiter:
+    """Windows shared by every worker through RABT_REDIS_URL, or this process's own."""
+    return RateLimiter.redis(settings.redis_url) if settings.redis_url else RateLimiter.in_memory()
+
+
 def graphiql_tabs() -> list[Tab]:
     """One tab per shipped operation, the headline first, with variables that suit its caller."""
     persona = {p.key: p.id for p in PERSONAS}
@@ -180,6 +186,8 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
         else None
     )
     audit = AuditWriter(hub.db)
+    # Public inquiries count in the accounts' windows where people sign in, else in the part's own.
+    own_limiter = None if hub.accounts is not None else limiter_for(settings)
     endpoint = GraphQLEndpoint(
         schema=hub.schema,
         db=hub.db,
@@ -200,6 +208,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
             else None
         ),
         trusted_proxies=settings.trusted_proxies,
+        limiter=hub.accounts.limiter if hub.accounts is not None else own_limiter,
     )
     published = hub.jwks()
 
@@ -248,6 +257,8 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
         yield
         if hub.accounts is not None:
             await hub.accounts.aclose()
+        if own_limiter is not None:
+            await own_limiter.aclose()
         await audit.aclose()
         await hub.db.dispose()
 

@@ -24,6 +24,7 @@ from starlette.responses import HTMLResponse, Response
 from hub.access.gate import Gate
 from hub.access.policy import Access
 from hub.access.tokens import InvalidToken, TokenVerifier
+from hub.accounts.ratelimit import RateLimiter
 from hub.accounts.revocations import RevocationFeed
 from hub.accounts.services import AccountServices
 from hub.api.answers import Answer, error_order, format_error
@@ -102,6 +103,7 @@ class GraphQLEndpoint:
         gateway: GatewaySignature | None = None,
         trusted_proxies: Sequence[Network] = (),
         revocations: RevocationFeed | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.schema = schema
         self.db = db
@@ -117,6 +119,7 @@ class GraphQLEndpoint:
         self.checks = checks or {}
         self.trusted_proxies = tuple(trusted_proxies)
         self.revocations = revocations
+        self.limiter = limiter  # public inquiries' per-client windows
 
     async def __call__(self, request: Request) -> Response:
         given_id = request.headers.get("x-request-id")
@@ -184,6 +187,7 @@ class GraphQLEndpoint:
             operation_name=parsed.operation_name,
             client_ip=client_ip,
             accounts=self.accounts,
+            limiter=self.limiter,
         )
         try:
             result = await execute(self.schema, document, parsed.variables, parsed.operation_name, context)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hub.contract import Sector, Statistic
-from sectors.passports import mutations, seed
+from sectors.passports import inquiries, mutations, seed
 from sectors.passports.models import AbscondingReportRow, Base, IqamaRow, VisaRow
 from sectors.passports.person import PassportsOfPerson
 from sectors.passports.relations import SPONSOR
@@ -18,6 +18,7 @@ SECTOR = Sector(
     person_type=PassportsOfPerson,
     seed=seed.seed,
     migrations="sectors.passports.migrations",
+    query_fields=inquiries.fields,
     mutation_fields=mutations.fields,
     relations=(SPONSOR,),
     statistics=(
