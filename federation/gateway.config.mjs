@@ -15,6 +15,11 @@
 //   RABT_GATEWAY_PORT   port to listen on (default: 4000)
 //   RABT_GATEWAY_TRUSTED_PROXIES  comma-separated proxies (addresses or CIDR networks) in front
 //                       of the gateway whose X-Forwarded-For is believed (default: none)
+//   RABT_GATEWAY_METRICS_FROM  comma-separated address prefixes whose direct requests may
+//                       read GET /metrics (default: loopback only, "127.,::1,::ffff:127.")
+//   OPENTELEMETRY       the CLI's own: an OTLP/HTTP endpoint to send the gateway's spans to
+//                       (e.g. http://collector:4318/v1/traces); unset, none are sent, but
+//                       a caller's W3C traceparent still reaches every subgraph
 //
 // Caution: the CLI's own flags and env vars (-h/--host, -p/--port, HOST, PORT,
 // CONFIG_PATH, POLLING, ...) take precedence over this file. If HOST or PORT is
@@ -32,6 +37,10 @@ import { BlockList, isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@graphql-hive/gateway';
+// Dependencies of @graphql-hive/gateway, pinned with it by package-lock.json.
+import { openTelemetrySetup } from '@graphql-hive/plugin-opentelemetry/setup';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { register } from 'prom-client';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -97,6 +106,39 @@ function clientHeaders(address) {
     .digest('base64');
   return { 'x-rabt-client-address': address, 'x-rabt-client-signature': `t=${time},v1=${signature}` };
 }
+// The caller's W3C trace context must reach the subgraphs whether or not spans are exported: the
+// CLI sets OpenTelemetry up itself when OPENTELEMETRY names an exporter; otherwise it is set up
+// here with no exporter, for the propagation alone (the spans are made and dropped).
+if (!process.env.OPENTELEMETRY) {
+  openTelemetrySetup({
+    contextManager: new AsyncLocalStorageContextManager(),
+    resource: { serviceName: 'rabt-gateway' },
+    traces: {},
+    configureDiagLogger: false,
+  });
+}
+
+const metricsFrom = (process.env.RABT_GATEWAY_METRICS_FROM || '127.,::1,::ffff:127.')
+  .split(',')
+  .map((prefix) => prefix.trim())
+  .filter(Boolean);
+
+// GET /metrics for the peers of RABT_GATEWAY_METRICS_FROM connecting directly (a request with
+// X-Forwarded-For or Forwarded came through a proxy): everyone else gets a 404, as from the hub.
+const metricsEndpoint = {
+  onRequest({ url, request, serverContext, fetchAPI, endResponse }) {
+    if (url.pathname !== '/metrics') return undefined;
+    const peer = serverContext?.req?.socket?.remoteAddress ?? '';
+    const proxied = request.headers.has('x-forwarded-for') || request.headers.has('forwarded');
+    if (proxied || !metricsFrom.some((prefix) => peer === prefix || peer.startsWith(prefix))) {
+      endResponse(new fetchAPI.Response('Not Found', { status: 404 }));
+      return undefined;
+    }
+    return register.metrics().then((text) => {
+      endResponse(new fetchAPI.Response(text, { headers: { 'content-type': register.contentType } }));
+    });
+  },
+};
 
 // Client headers that every subgraph must see (names are matched
 // case-insensitively; they reach the subgraphs lower-cased).
@@ -128,6 +170,16 @@ export const gatewayConfig = defineConfig({
   // every subgraph: the client's value if given, otherwise a fresh UUID, and
   // echoes it in the response. Keep it explicit.
   requestId: { headerName: 'x-request-id' },
+
+  // Prometheus metrics (graphql_envelop_*, graphql_gateway_* per subgraph), served by
+  // `metricsEndpoint` above rather than the plugin's own open route. The HTTP histogram is off: its
+  // `url` label would hold a GET request's query string, variables (people's IDs) included.
+  prometheus: { metrics: { graphql_yoga_http_duration: false }, endpoint: false },
+  plugins: () => [metricsEndpoint],
+
+  // OpenTelemetry: a span per request, per phase and per subgraph call; the caller's traceparent is
+  // continued and sent on to every subgraph (inheritContext, propagateContext: both on by default).
+  openTelemetry: { traces: true },
 
   // Local only: no usage reporting (none is configured unless --hive-* /
   // --apollo-* flags or env are given), no browser playground/landing page.

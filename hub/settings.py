@@ -75,6 +75,20 @@ class Settings(BaseSettings):
         (), description="comma-separated proxies (addresses or networks) whose X-Forwarded-For is believed"
     )
 
+    log_format: Literal["json", "text"] | None = Field(
+        None, description="`json`: one JSON object a line; `text`: readable lines; unset: json in production, else text"
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="the least severe log lines written (`--log-level` overrides it)"
+    )
+    metrics_networks: Annotated[tuple[Network, ...], NoDecode] = Field(
+        (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")),
+        description="comma-separated networks whose direct requests may read /metrics",
+    )
+    otlp_endpoint: str | None = Field(
+        None, description="OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces; none: no traces recorded"
+    )
+
     @field_validator("sectors", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
@@ -83,15 +97,20 @@ class Settings(BaseSettings):
             return names or None
         return value
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "metrics_networks", mode="before")
     @classmethod
     def _networks(cls, value: Any) -> Any:
         return parse_networks(value) if isinstance(value, str) else value
 
-    @field_validator("redis_url", "token_jwks_url", mode="before")
+    @field_validator("redis_url", "token_jwks_url", "otlp_endpoint", "log_format", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower_case(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _embedded_database(self) -> Settings:
@@ -105,6 +124,13 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.mode == "production"
+
+    @property
+    def logs_as(self) -> Literal["json", "text"]:
+        """How log lines are written: as set, else JSON in production and text on the demo."""
+        if self.log_format is not None:
+            return self.log_format
+        return "json" if self.is_production else "text"
 
     @property
     def migrates_itself(self) -> bool:

@@ -37,6 +37,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from hub.contract.principal import Principal
 from hub.data.db import SQLITE_WRITER_PRAGMAS, Database, stored_utc
 from hub.data.rows import AsyncpgRows, Sqlite3Rows
+from hub.telemetry import metrics, traces
 
 GENESIS = "0" * 64
 log = logging.getLogger("rabt.audit")
@@ -281,7 +282,12 @@ class AuditWriter:
             self._writer = asyncio.create_task(self._write_groups())
         # A client that goes away cancels only this future: the append is the writer task's, and
         # the writer skips futures already done.
-        await written
+        tracer = traces.tracer()
+        if tracer is None:
+            await written
+        else:  # the request's span: from its record's arrival to its group's commit
+            with tracer.start_as_current_span("audit append", attributes={"rabt.audit.entries": len(batch.entries)}):
+                await written
         return len(batch.entries)
 
     async def _write_groups(self) -> None:
@@ -316,6 +322,16 @@ class AuditWriter:
                 _settle([one], None)
 
     async def _append(self, pending: list[_Pending]) -> None:
+        started = time.perf_counter()
+        try:
+            await self._append_group(pending)
+        except BaseException:
+            metrics.AUDIT_ERRORS.inc()
+            raise
+        metrics.AUDIT_SECONDS.observe(time.perf_counter() - started)
+        metrics.AUDIT_GROUP.observe(len(pending))
+
+    async def _append_group(self, pending: list[_Pending]) -> None:
         rows = self._db.rows
         if isinstance(rows, Sqlite3Rows):
             if self._sqlite is None:

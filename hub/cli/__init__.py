@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import logging
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any, TypeVar, overload
 
 from hub.cli import compose_file, db_roles, migrate, new_sector
 from hub.settings import Settings, SettingsError
+from hub.telemetry import logs
 
 SCHEMAS = Path("schemas")
 
@@ -23,6 +23,8 @@ SCHEMAS = Path("schemas")
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    if args.workers > 1:
+        _count_across_workers()
     import uvicorn
 
     from hub.contract.population import PERSONAS
@@ -35,11 +37,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if _refused(settings):
         return 1
     url = f"http://{args.host}:{args.port}/graphql"
-    print(f"Rabt hub on {url} (GraphiQL in a browser; database {settings.database_url})")
-    print("Demo people to try (query PersonStatus with their ID):")
-    for persona in PERSONAS:
-        print(f"  {persona.id}  {persona.key}: {persona.story}")
-    print("Sign in as one of them:  ./dev hub token individual 1010000014   (prints a bearer token)")
+    from sqlalchemy.engine import make_url
+
+    database = make_url(settings.database_url).render_as_string(hide_password=True)
+    print(f"Rabt hub on {url} (GraphiQL in a browser; database {database})")
+    if not settings.is_production:
+        print("Demo people to try (query PersonStatus with their ID):")
+        for persona in PERSONAS:
+            print(f"  {persona.id}  {persona.key}: {persona.story}")
+        print("Sign in as one of them:  ./dev hub token individual 1010000014   (prints a bearer token)")
     if args.workers > 1:
         asyncio.run(_seed_people(settings, reset=False, drop_audit=False))  # once, before the workers
         uvicorn.run(
@@ -48,14 +54,28 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             workers=args.workers,
             host=args.host,
             port=args.port,
-            log_level=args.log_level,
             **uvicorn_options(settings),
         )
         return 0
-    uvicorn.run(
-        create_app(settings), host=args.host, port=args.port, log_level=args.log_level, **uvicorn_options(settings)
-    )
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, **uvicorn_options(settings))
     return 0
+
+
+def _count_across_workers() -> None:
+    """Metrics of several workers add up through files in PROMETHEUS_MULTIPROC_DIR (a fresh
+    directory unless the operator named one, emptied of an earlier run's files either way); set
+    before any worker imports prometheus_client."""
+    import os
+    import tempfile
+
+    folder = Path(os.environ.get(MULTIPROCESS_DIR) or tempfile.mkdtemp(prefix="rabt-metrics-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ[MULTIPROCESS_DIR] = str(folder)
+
+
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"  # hub.telemetry.metrics; not imported: that imports prometheus_client
 
 
 def _subgraph(args: argparse.Namespace, settings: Settings) -> int:
@@ -75,7 +95,7 @@ def _subgraph(args: argparse.Namespace, settings: Settings) -> int:
     port = args.port or known[args.name].port
     print(f"Rabt subgraph {args.name} on http://{args.host}:{port}/graphql (Apollo Federation v2)", flush=True)
     app = create_app(settings, Hub.build(settings, subgraph=args.name))
-    uvicorn.run(app, host=args.host, port=port, log_level=args.log_level, **uvicorn_options(settings))
+    uvicorn.run(app, host=args.host, port=port, **uvicorn_options(settings))
     return 0
 
 
@@ -295,7 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the hub (the embedded demo migrates and seeds itself at start)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--log-level", default=None, help="default RABT_LOG_LEVEL (info)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL only); one per core")
     serve.set_defaults(run=_serve)
 
@@ -303,7 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     subgraph.add_argument("name")
     subgraph.add_argument("--host", default="127.0.0.1")
     subgraph.add_argument("--port", type=int, default=None, help="default: 4001 for identity, then one per sector")
-    subgraph.add_argument("--log-level", default="info")
+    subgraph.add_argument("--log-level", default=None, help="default RABT_LOG_LEVEL (info)")
     subgraph.set_defaults(run=_subgraph)
 
     gateway = commands.add_parser("gateway", help="run Hive Gateway (Node.js) over a composed supergraph")
@@ -353,15 +373,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    # Alembic says at INFO each plugin and context it sets up; what moved, the commands print themselves.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env()
     except SettingsError as error:
         print(f"rabt: {error}", file=sys.stderr)
         return 2
+    level = getattr(args, "log_level", None) or settings.log_level
+    if getattr(args, "log_level", None):
+        # uvicorn's workers build their app from the environment (`app_from_env`): the same level there.
+        import os
+
+        os.environ["RABT_LOG_LEVEL"] = level
+    logs.configure(settings.logs_as, level)
     try:
         return int(args.run(args, settings))
     except SettingsError as error:  # found while building what the command runs (keys, secrets)

@@ -43,6 +43,10 @@ SUPERGRAPH_DIR = "/var/lib/rabt-supergraph"
 HUB_PORT = 8000
 HUB_IMAGE = "rabt-hub:local"
 GATEWAY_IMAGE = "rabt-gateway:local"
+# Exact releases, as the Dockerfile's bases: a rebuild next year runs what was tested, and an
+# upgrade is a reviewed change of this line.
+POSTGRES_IMAGE = "postgres:16.10-bookworm"
+REDIS_IMAGE = "redis:7.4.5-bookworm"
 OWNER = "rabt"
 REDIS_URL = "redis://redis:6379/0"
 
@@ -152,7 +156,7 @@ def compose_file(sectors: Sequence[Sector]) -> str:
 
     services: dict[str, dict[str, Any]] = {
         "postgres": {
-            "image": "postgres:16",
+            "image": POSTGRES_IMAGE,
             "environment": {
                 "POSTGRES_USER": OWNER,
                 "POSTGRES_PASSWORD": required("RABT_POSTGRES_PASSWORD"),
@@ -162,7 +166,7 @@ def compose_file(sectors: Sequence[Sector]) -> str:
             "healthcheck": _healthy(["CMD", "pg_isready", "-U", "rabt", "-d", "rabt"]),
         },
         "redis": {
-            "image": "redis:7",
+            "image": REDIS_IMAGE,
             "healthcheck": _healthy(["CMD", "redis-cli", "ping"]),
         },
         "seed": {

@@ -22,11 +22,12 @@ def stored_utc(value: dt.datetime) -> dt.datetime:
 
 
 def engine_options(url: URL) -> dict[str, Any]:
-    """What every engine on `url` is created with, whatever its pool."""
+    """What every engine on `url` is created with, whatever its pool. A statement's parameters (IDs,
+    names) are never rendered into an error's message, which may end up in a log line."""
     if url.get_backend_name() == "postgresql" and url.host in LOOPBACK_HOSTS and "ssl" not in url.query:
         # asyncpg tries TLS first by default; on loopback that is a wasted handshake per connection.
-        return {"connect_args": {"ssl": False}}
-    return {}
+        return {"connect_args": {"ssl": False}, "hide_parameters": True}
+    return {"hide_parameters": True}
 
 
 INVALID_CATALOG_NAME = "3D000"  # PostgreSQL's SQLSTATE for "database ... does not exist"
@@ -138,6 +139,19 @@ class Database:
         finally:
             await server.dispose()
         return True
+
+    def pool_use(self) -> list[tuple[str, str, int]]:
+        """(pool, state, connections) of this process's pools, for the metrics."""
+        use = []
+        for name, engine in (("write", self.engine), ("read", self.read_engine)):
+            pool: Any = engine.pool
+            if hasattr(pool, "checkedout"):
+                use += [(name, "in_use", pool.checkedout()), (name, "idle", pool.checkedin())]
+        driver = getattr(self._rows, "_pool", None)
+        if driver is not None:
+            idle = driver.get_idle_size()
+            use += [("driver", "in_use", driver.get_size() - idle), ("driver", "idle", idle)]
+        return use
 
     async def dispose(self) -> None:
         if self._rows is not None:

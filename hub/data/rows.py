@@ -33,6 +33,7 @@ from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.contract.loading import Loads
+from hub.telemetry.traces import batch
 
 if TYPE_CHECKING:
     from aiodataloader import Loader
@@ -90,7 +91,8 @@ class CoreRows(Rows, Session):
 
     async def _read(self, loads: Loads[Any, Any], keys: Sequence[Any]) -> Sequence[Row]:
         self.statements += 1
-        return await self.db.fetch(loads.keyed, {"keys": list(keys)})
+        with batch(loads.table.name, len(keys)):
+            return await self.db.fetch(loads.keyed, {"keys": list(keys)})
 
     async def fetch(self, batches: Sequence[Batch]) -> list[Sequence[Row]]:
         if len(batches) == 1:
@@ -245,10 +247,11 @@ class _AsyncpgSession(Session):
             self.pool = await rows.pool()
             self.connection = await self.pool.acquire()
         found: list[Sequence[Row]] = []
-        for statement, (_, keys) in zip(compiled, batches, strict=True):
+        for statement, (loads, keys) in zip(compiled, batches, strict=True):
             arguments = statement.arguments(keys)
             rows._sent(statement, arguments)
-            found.append(statement.convert(await self.connection.fetch(statement.sql, *arguments)))
+            with batch(loads.table.name, len(keys)):
+                found.append(statement.convert(await self.connection.fetch(statement.sql, *arguments)))
         return found
 
     async def close(self) -> None:
@@ -275,10 +278,11 @@ class Sqlite3Rows(_DriverRows, Session):
             self._connection = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         execute = self._connection.execute
         found: list[Sequence[Row]] = []
-        for statement, (_, keys) in zip(compiled, batches, strict=True):
+        for statement, (loads, keys) in zip(compiled, batches, strict=True):
             arguments = statement.arguments(keys)
             self._sent(statement, arguments)
-            found.append(statement.convert(execute(statement.sql, arguments).fetchall()))
+            with batch(loads.table.name, len(keys)):
+                found.append(statement.convert(execute(statement.sql, arguments).fetchall()))
         return found
 
     async def aclose(self) -> None:

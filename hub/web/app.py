@@ -39,10 +39,12 @@ from hub.migrations import check, components, upgrade
 from hub.registry import enabled_sectors
 from hub.seed import seed
 from hub.settings import Settings, SettingsError
+from hub.telemetry import logs, metrics, traces
 from hub.web.demo import TOKEN_PATH, DemoTokens, demo_callers
 from hub.web.gateway_signature import GatewaySignature
 from hub.web.graphiql import BOOT_SCRIPT_CSP_HASH, Tab, graphiql_page
 from hub.web.http import GraphQLEndpoint, request_id_of
+from hub.web.observed import Observed
 
 log = logging.getLogger("rabt")
 STATIC = Path(__file__).parent / "static" / "vendor"
@@ -211,6 +213,10 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
         limiter=hub.accounts.limiter if hub.accounts is not None else own_limiter,
     )
     published = hub.jwks()
+    metrics.name_operations(op.name for op in shipped_operations())
+    metrics.name_sectors(sector.name for sector in hub.sectors)
+    traces.configure(f"rabt-{hub.subgraph or 'hub'}", settings.otlp_endpoint)
+    observed = Observed(metrics_from=settings.metrics_networks, pool_use=hub.db.pool_use, request_id=request_id_of)
 
     async def graphql(request: Request) -> Response:
         response = await endpoint(request)
@@ -269,6 +275,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
     )
     return HubApp(
         graphql,
+        observed,
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
@@ -289,13 +296,23 @@ class HubApp(Starlette):
     frame that every database round trip suspends and resumes through. What those layers did for
     this route is done here: an unhandled error is logged and answered by `_internal_error`, as
     the app's `Exception` handler does for the other routes. Any other method (HEAD, a 405) and
-    any app under a root path take Starlette's way as before."""
+    any app under a root path take Starlette's way as before. Every HTTP request, whichever way,
+    is observed (`hub.web.observed`: its access line, metrics and span), and `/metrics` answered."""
 
-    def __init__(self, graphql: Callable[[Request], Awaitable[Response]], **kwargs: Any) -> None:
+    def __init__(
+        self, graphql: Callable[[Request], Awaitable[Response]], observed: Observed | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self._graphql = graphql
+        self._observed = observed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self._observed is not None:
+            await self._observed(scope, receive, send, self._answer)
+        else:
+            await self._answer(scope, receive, send)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] == "http"
             and scope["path"] == "/graphql"
@@ -325,4 +342,6 @@ async def _internal_error(request: Request, error: Exception) -> Response:
 
 def app_from_env() -> Starlette:
     """The factory uvicorn workers call (`python -m hub serve --workers N`)."""
-    return create_app(Settings.from_env())
+    settings = Settings.from_env()
+    logs.configure(settings.logs_as, settings.log_level)
+    return create_app(settings)

@@ -43,6 +43,7 @@ from hub.data.rows import RequestReads
 from hub.web.client_address import Network, client_address
 from hub.web.gateway_signature import GatewaySignature, SignatureRefused
 from hub.web.in_flight import InFlight
+from hub.web.observed import note_of
 
 if TYPE_CHECKING:
     from hub.api.compiled import CompiledPath
@@ -124,6 +125,8 @@ class GraphQLEndpoint:
     async def __call__(self, request: Request) -> Response:
         given_id = request.headers.get("x-request-id")
         request_id = request_id_of(given_id)
+        note = note_of(request.scope)
+        note.request_id = request_id
         media = GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in request.headers.get("accept", "") else JSON
         by_url = request.method in BY_URL
         if by_url and self.graphiql and not request.query_params and _wants_html(request):
@@ -136,7 +139,9 @@ class GraphQLEndpoint:
             parsed = await _read(request)
             check_variables(parsed.variables)
             client_ip = self._client_ip(request, parsed)
+            note.operation = parsed.operation_name
             principal = await self._principal(request)
+            note.caller = principal.role.value
             query = await self.persisted.resolve(parsed.query, parsed.extensions)
             if query is None:
                 raise RequestRefused(400, Code.BAD_REQUEST, "The request has no GraphQL document ('query').")
@@ -146,10 +151,14 @@ class GraphQLEndpoint:
             cost = check_limits(self.schema._schema, document, parsed.operation_name, parsed.variables)
         except (GraphQLSyntaxError, RabtError) as error:  # refused before execution: no `data`
             status = 200 if media == JSON else 400
-            return _response({"errors": [format_error(error, request_id)]}, status, media, {"x-request-id": request_id})
+            formatted = format_error(error, request_id)
+            note.codes = _codes([formatted])
+            return _response({"errors": [formatted]}, status, media, {"x-request-id": request_id})
         except RequestRefused as refused:
+            note.codes = (refused.code.value,)
             return refused.response(media, request_id)
         except PersistedQueryError as error:
+            note.codes = (error.code.value,)
             body = {"errors": [_error(str(error), error.code)]}
             return _response(body, 200, media, {"x-request-id": request_id})
         # Bounded work in flight, weighed by cost (hub.web.in_flight): past a few concurrent executions
@@ -165,6 +174,8 @@ class GraphQLEndpoint:
         # The audit append waits on the database's commit, not on this worker's CPU: holding a slot
         # through it would idle the worker while requests queue.
         await self.audit.write(answer.audit, principal, request_id, parsed.operation_name)
+        if "errors" in answer.body:
+            note.codes = _codes(answer.body["errors"])
         return _response(answer.body, answer.status, media, {"x-request-id": request_id})
 
     async def _execute(
@@ -374,6 +385,11 @@ def _is_mutation(document: DocumentNode, operation_name: str | None) -> bool:
         if operation_name is None or name == operation_name:
             return bool(operation is OperationType.MUTATION)
     return False
+
+
+def _codes(errors: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
+    """The errors' `extensions.code`s, for the access line and the metrics (never their messages)."""
+    return tuple(str((error.get("extensions") or {}).get("code", "ERROR")) for error in errors)
 
 
 def _error(message: str, code: Code, **extensions: str) -> dict[str, Any]:

@@ -99,4 +99,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         # The client's address is the peer's unless it is a trusted proxy (hub.web.client_address):
         # uvicorn's own rewriting would believe X-Forwarded-For from any loopback peer.
         "proxy_headers": False,
+        # The hub writes its own access line (hub.web.observed) and configures logging itself (hub.telemetry.logs).
+        "access_log": False,
+        "log_config": None,
     }

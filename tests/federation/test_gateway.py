@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
@@ -61,6 +62,7 @@ class Shapes:
     subgraphs: dict[str, str]  # name -> URL
     database_url: str  # the owner's: the tests change the seeded data through it
     environments: dict[str, dict[str, str]]  # each subgraph's RABT_* configuration
+    logs: Path  # each process's output: <name>.log
 
     def ask(self, url: str, query: str, variables: dict[str, Any] | None, as_: Principal | None) -> dict[str, Any]:
         headers = {}
@@ -125,7 +127,7 @@ def shapes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shapes]:
             for graph in graphs:
                 stack.enter_context(
                     running(
-                        hub_command("subgraph", graph.name, "--port", str(graph.port), "--log-level", "warning"),
+                        hub_command("subgraph", graph.name, "--port", str(graph.port)),
                         {**common, **environments[graph.name]},
                         f"http://127.0.0.1:{graph.port}/healthz",
                         logs / f"{graph.name}.log",
@@ -155,6 +157,7 @@ def shapes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shapes]:
                 database_url=database_url,
                 subgraphs={graph.name: graph.url for graph in graphs},
                 environments=environments,
+                logs=logs,
             )
     finally:
         asyncio.run(_drop_postgres_database(database_url))
@@ -438,3 +441,33 @@ def test_a_subgraph_refuses_a_signed_request_without_the_signed_client_address(s
         assert refused.status_code == 403, refused.text
         assert refused.json()["errors"][0]["extensions"]["code"] == "GATEWAY_SIGNATURE_REQUIRED"
     assert httpx.post(shapes.subgraphs["identity"], json=body, headers=vouched, timeout=30).status_code == 200
+
+
+def test_a_callers_traceparent_reaches_every_subgraph_the_query_needs(shapes: Shapes) -> None:
+    trace_id = uuid.uuid4().hex
+    resident = Principal(Role.INDIVIDUAL, person_id=PERSONA["absconding_worker"])
+    headers = {
+        "authorization": f"Bearer {shapes.signer.issue(resident)}",
+        "traceparent": f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01",
+    }
+    body = {"query": HEADLINE, "variables": {"id": PERSONA["absconding_worker"]}, "operationName": "PersonStatus"}
+    response = httpx.post(shapes.gateway_url, json=body, headers=headers, timeout=30)
+    assert response.status_code == 200 and "errors" not in response.json()
+    reached = set()
+    for name in shapes.subgraphs:
+        for line in (shapes.logs / f"{name}.log").read_text().splitlines():
+            if line.startswith("{") and trace_id in line:
+                logged = json.loads(line)
+                assert logged["logger"] == "rabt.access" and logged["trace_id"] == trace_id
+                reached.add(name)
+    assert reached == {"identity", "passports", "traffic", "civil_defence"}  # the headline's sectors
+
+
+def test_the_gateway_serves_its_metrics_to_loopback_peers_only(shapes: Shapes) -> None:
+    metrics_url = shapes.gateway_url.replace("/graphql", "/metrics")
+    httpx.post(shapes.gateway_url, json={"query": "{ __typename }"}, timeout=30)
+    exposed = httpx.get(metrics_url, timeout=10)
+    assert exposed.status_code == 200
+    assert "graphql_envelop_request" in exposed.text
+    assert "graphql_yoga_http_duration" not in exposed.text  # its url label would carry GET variables
+    assert httpx.get(metrics_url, headers={"x-forwarded-for": "203.0.113.9"}, timeout=10).status_code == 404

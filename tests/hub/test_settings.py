@@ -59,3 +59,49 @@ def test_the_command_line_refuses_a_wrong_setting_without_a_traceback(
     error = capsys.readouterr().err
     assert "RABT_SEED_PEOPLE" in error
     assert "Traceback" not in error
+
+
+OPERATIONS = Path(__file__).resolve().parents[2] / "docs" / "operations.md"
+# Read from the environment by the parts that need them (hub.access.keys, hub.data.secrets_store), not by Settings.
+SECRETS = {"RABT_TOKEN_PRIVATE_KEY", "RABT_OTP_PEPPER", "RABT_STATISTICS_KEY", "RABT_GATEWAY_HMAC_SECRET"}
+
+
+def _settings_table() -> dict[str, str]:
+    """Each variable of the operations guide's settings table, with its row's default cell."""
+    import re
+
+    text = OPERATIONS.read_text()
+    section = text.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    rows: dict[str, str] = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) < 3 or not cells[0].startswith("`RABT_"):
+            continue
+        for variable in re.findall(r"`(RABT_[A-Z_]+)`", cells[0]):
+            assert variable not in rows, f"{variable} has two rows in the settings table"
+            rows[variable] = cells[1]
+    return rows
+
+
+def _shown(value: object) -> str | None:
+    """A default as the table writes it, for the simple ones."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float):
+        return f"{value:g}"
+    if isinstance(value, str | Path) and str(value):
+        return str(value)
+    return None
+
+
+def test_the_operations_guide_lists_every_setting_with_its_default() -> None:
+    table = _settings_table()
+    variables = {f"RABT_{name.upper()}": field for name, field in Settings.model_fields.items()}
+    assert sorted(set(variables) - set(table)) == [], "settings missing from docs/operations.md#settings"
+    assert sorted(set(table) - set(variables) - SECRETS) == [], "rows in docs/operations.md#settings of no setting"
+    for variable, field in variables.items():
+        shown = _shown(field.default)
+        if shown is not None:
+            cell = table[variable]
+            first = cell.split("`")[1] if "`" in cell else cell
+            assert first == shown, f"{variable}: the table's default {cell!r}, the model's {shown!r}"
