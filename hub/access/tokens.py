@@ -54,15 +54,16 @@ class UnknownKey(InvalidToken):
 class TokenIssuer:
     """Signs access tokens: held only by the part that signs people in."""
 
-    def __init__(self, key: SigningKey) -> None:
+    def __init__(self, key: SigningKey, clock: Callable[[], dt.datetime] | None = None) -> None:
         self.key = key
         self._kid = key.kid
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
 
     def issue(
         self, principal: Principal, ttl: dt.timedelta = ACCESS_TTL, *, not_after: dt.datetime | None = None
     ) -> str:
         """A token for `principal`, valid `ttl` and never past `not_after` (its session's end)."""
-        now = dt.datetime.now(dt.UTC)
+        now = self._clock()
         expires = now + ttl if not_after is None else min(now + ttl, not_after)
         claims: dict[str, object] = {
             "iss": ISSUER,
@@ -154,8 +155,9 @@ class PublicKeys:
 class TokenVerifier:
     """Verifies access tokens with public keys only."""
 
-    def __init__(self, keys: PublicKeys) -> None:
+    def __init__(self, keys: PublicKeys, clock: Callable[[], float] = time.time) -> None:
         self.keys = keys
+        self._clock = clock  # epoch seconds, as `exp` counts them
         # token -> (who it names, its expiry): a front end sends the same token with every request
         # for its lifetime, and verifying an ES256 signature and the claims costs ~130 µs each time.
         # Remembering a verified token changes no answer: its expiry and its session's revocation
@@ -183,7 +185,7 @@ class TokenVerifier:
             self._verified.clear()
             self._keys_version = self.keys.version
         known = self._verified.get(token)
-        if known is None or known[1] <= time.time():
+        if known is None or known[1] <= self._clock():
             self._verified.pop(token, None)
             known = self._verified_now(token)
         principal = known[0]
@@ -194,7 +196,7 @@ class TokenVerifier:
     def revoke(self, session: str, until: float) -> None:
         """Turns away every token of `session` from now on (until `until`, when none can be valid)."""
         if len(self._revoked) >= REVOKED_SWEEP:
-            now = time.time()
+            now = self._clock()
             self._revoked = {sid: end for sid, end in self._revoked.items() if end > now}
         self._revoked[session] = until
 
@@ -229,7 +231,7 @@ class TokenVerifier:
         if not isinstance(claims, dict) or claims.get("iss") != ISSUER:
             raise InvalidToken("not issued by rabt")
         expires, issued = claims.get("exp"), claims.get("iat")
-        if not isinstance(expires, int | float) or not isinstance(issued, int | float) or expires <= time.time():
+        if not isinstance(expires, int | float) or not isinstance(issued, int | float) or expires <= self._clock():
             raise InvalidToken("expired, or without exp and iat")
         try:
             role = Role(claims["role"])

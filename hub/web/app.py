@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import gc
 import logging
 import os
@@ -66,6 +67,9 @@ class Hub:
     accounts: AccountServices | None
     revocations: RevocationFeed  # sessions ended by other processes, read into `verifier`
     subgraph: str | None = None
+    today: Callable[[], dt.date] = riyadh_today
+    """Where the seed, the access policy and every service's rules read "today": tests fix it, so a
+    run across midnight decides every rule on the same day its expectations were computed for."""
 
     @classmethod
     def build(cls, settings: Settings, *, subgraph: str | None = None) -> Hub:
@@ -183,6 +187,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
             trusted_documents=settings.trusted_documents,
             capacity=settings.plan_cache,
             plan_text_after=settings.plan_text_after,
+            today=lambda: hub.today(),
         )
         if settings.compiled
         else None
@@ -211,6 +216,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
         ),
         trusted_proxies=settings.trusted_proxies,
         limiter=hub.accounts.limiter if hub.accounts is not None else own_limiter,
+        today=lambda: hub.today(),
     )
     published = hub.jwks()
     metrics.name_operations(op.name for op in shipped_operations())
@@ -249,7 +255,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
                 hub.sectors,
                 people=settings.seed_people,
                 seed_value=settings.seed,
-                today=riyadh_today(),
+                today=hub.today(),
                 progress=lambda line: log.info("seed: %s", line),
             )
         # Everything built so far lives as long as the process: keep the collector from walking it

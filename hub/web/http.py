@@ -8,10 +8,11 @@ per request after execution.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,7 @@ from hub.api.persisted import PersistedQueries, PersistedQueryError
 from hub.api.schema import RabtSchema
 from hub.audit.trail import AuditWriter
 from hub.contract import Check, RelationSource
+from hub.contract.calendar import riyadh_today
 from hub.contract.errors import Code, RabtError
 from hub.contract.principal import ANONYMOUS, Principal, Role
 from hub.data.db import Database
@@ -105,6 +107,7 @@ class GraphQLEndpoint:
         trusted_proxies: Sequence[Network] = (),
         revocations: RevocationFeed | None = None,
         limiter: RateLimiter | None = None,
+        today: Callable[[], dt.date] = riyadh_today,
     ) -> None:
         self.schema = schema
         self.db = db
@@ -121,6 +124,7 @@ class GraphQLEndpoint:
         self.trusted_proxies = tuple(trusted_proxies)
         self.revocations = revocations
         self.limiter = limiter  # public inquiries' per-client windows
+        self.today = today
 
     async def __call__(self, request: Request) -> Response:
         given_id = request.headers.get("x-request-id")
@@ -192,13 +196,14 @@ class GraphQLEndpoint:
             db=self.db,
             reads=reads,
             principal=principal,
-            gate=Gate(Access(principal, self.db, self.sources)),
+            gate=Gate(Access(principal, self.db, self.sources, self.today)),
             checks=self.checks,
             request_id=request_id,
             operation_name=parsed.operation_name,
             client_ip=client_ip,
             accounts=self.accounts,
             limiter=self.limiter,
+            clock=self.today,
         )
         try:
             result = await execute(self.schema, document, parsed.variables, parsed.operation_name, context)

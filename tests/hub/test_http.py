@@ -156,13 +156,18 @@ async def test_each_limit_has_its_own_code(sqlite_api: Api) -> None:
 
 
 async def test_the_shipped_operations_are_within_the_limits_for_one_hundred_people(sqlite_api: Api) -> None:
-    from hub.api.limits import check_limits, parse_document
+    from hub.api.limits import MAX_COST, check_limits, parse_document
     from hub.api.operations import shipped_operations
 
-    for operation in shipped_operations():
-        check_limits(
-            sqlite_api.hub.schema._schema, parse_document(operation.document), None, {"ids": ["1"] * 100, "id": "1"}
-        )
+    schema = sqlite_api.hub.schema._schema
+    costs = {
+        operation.name: check_limits(schema, parse_document(operation.document), None, {"ids": ["1"] * 100, "id": "1"})
+        for operation in shipped_operations()
+    }
+    assert all(0 < cost <= MAX_COST for cost in costs.values()), costs
+    # The list operation's cost grows with the people asked for: the limit weighs what is sent.
+    people = next(operation for operation in shipped_operations() if operation.name == "PeopleStatus")
+    assert check_limits(schema, parse_document(people.document), None, {"ids": ["1"] * 10}) < costs["PeopleStatus"]
 
 
 async def test_production_mode_runs_only_the_trusted_documents(tmp_path: Path) -> None:

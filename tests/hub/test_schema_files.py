@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType, GraphQLUnionType
+from graphql import GraphQLInputObjectType, GraphQLObjectType
 
 from hub.api.schema import schema_for
 from hub.cli.sdl import python_files
@@ -22,7 +22,9 @@ def test_the_checked_in_sdl_is_not_stale() -> None:
     assert stale == [], f"run `./dev hub schema` and commit: stale {stale}"
 
 
-def test_every_type_field_argument_and_enum_value_is_described() -> None:
+def test_every_type_and_field_is_described() -> None:
+    """Types, object and input fields. Enum values read as words (VALID, EXPIRED) under a described
+    enum; arguments are not checked here (several are not described yet)."""
     schema = schema_for(installed_sectors(), None)._schema
     missing = []
     for name, named in schema.type_map.items():
@@ -31,11 +33,5 @@ def test_every_type_field_argument_and_enum_value_is_described() -> None:
         if not named.description:
             missing.append(name)
         if isinstance(named, GraphQLObjectType | GraphQLInputObjectType):
-            for field_name, field in named.fields.items():
-                if not field.description:
-                    missing.append(f"{name}.{field_name}")
-        if isinstance(named, GraphQLEnumType):
-            continue  # enum values read as words (VALID, EXPIRED); the enum itself is described
-        if isinstance(named, GraphQLUnionType) and not named.description:
-            missing.append(name)
+            missing += [f"{name}.{field_name}" for field_name, field in named.fields.items() if not field.description]
     assert missing == []

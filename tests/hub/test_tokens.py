@@ -4,7 +4,6 @@ remembered only until the token expires; keys rotate without a moment when token
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 
 import httpx
@@ -80,12 +79,21 @@ def test_only_es256_by_a_known_key_is_accepted_whatever_the_header_says() -> Non
 
 
 async def test_a_remembered_token_is_refused_once_it_expires() -> None:
-    verifier = verifier_of(KEY)
-    token = TokenIssuer(KEY).issue(WORKER, ttl=dt.timedelta(seconds=1))
+    """On a clock of the test's own: accepted up to the second before `exp`, refused from `exp` on,
+    even though the verification was remembered."""
+    issued = dt.datetime(2026, 3, 1, 12, 0, 0, tzinfo=dt.UTC)
+    now = [issued.timestamp()]
+    verifier = TokenVerifier(PublicKeys({KEY.kid: KEY.public}), clock=lambda: now[0])
+    token = TokenIssuer(KEY, clock=lambda: issued).issue(WORKER, ttl=dt.timedelta(minutes=5))
     assert (await verifier.verify(token, None)).person_id == "2010000020"
-    time.sleep(2.05)  # `exp` has whole seconds
+    now[0] = issued.timestamp() + 299
+    assert (await verifier.verify(token, None)).person_id == "2010000020"
+    now[0] = issued.timestamp() + 300
     with pytest.raises(InvalidToken):
         await verifier.verify(token, None)
+    fresh = TokenVerifier(PublicKeys({KEY.kid: KEY.public}), clock=lambda: now[0])
+    with pytest.raises(InvalidToken):  # refused by a verifier that never saw it valid, too
+        await fresh.verify(token, None)
 
 
 async def test_keys_rotate_without_a_moment_when_a_valid_token_fails() -> None:

@@ -11,11 +11,10 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, text, update
 
-from hub.contract.calendar import riyadh_today
 from sectors.civil_affairs.models import IdCardRow
 from sectors.passports.models import AbscondingReportRow, IqamaRow, PassportRow, VisaRow
 from sectors.traffic.models import DrivingLicenceRow, ViolationRow
-from tests.conftest import PERSONA, Api, individual, officer
+from tests.conftest import PERSONA, TODAY, Api, individual, officer
 
 ELIGIBILITY = """query($id: ID!, $service: ServiceName!) {
   eligibility(personId: $id, service: $service) {
@@ -99,7 +98,7 @@ async def data(api: Api, *changes: Any, undo: Any) -> AsyncIterator[None]:
 
 
 def unpaid_violation(person_id: str, number: str) -> Any:
-    today = riyadh_today()
+    today = TODAY
     return insert(ViolationRow).values(
         number=number,
         person_id=person_id,
@@ -132,7 +131,7 @@ async def test_a_citizen_holds_no_iqama_for_any_passports_service(api: Api) -> N
 async def test_every_rule_of_a_blocked_worker_is_listed_by_the_sector_that_owns_it(api: Api) -> None:
     """The demo worker has an open absconding report; with an unpaid fine, an expired passport and
     an expired iqama too, each service lists each of its rules, traffic's from traffic."""
-    yesterday = riyadh_today() - dt.timedelta(days=1)
+    yesterday = TODAY - dt.timedelta(days=1)
     async with api.hub.db.connect() as connection:
         passports = [
             tuple(r)
@@ -226,7 +225,7 @@ async def test_an_iqama_renewal_allowed_extends_it_by_a_year(api: Api) -> None:
         )
         iqama = renewed["data"]["renewIqama"]["iqama"]
         assert iqama["status"] == "VALID"
-        assert iqama["expiresOn"]["gregorian"] == str(max(riyadh_today(), expires) + dt.timedelta(days=365))
+        assert iqama["expiresOn"]["gregorian"] == str(max(TODAY, expires) + dt.timedelta(days=365))
     finally:
         async with api.hub.db.connect() as connection:
             await connection.execute(update(IqamaRow).where(IqamaRow.person_id == worker).values(expires_on=expires))
@@ -246,7 +245,7 @@ async def test_a_driving_licence_is_renewed_only_in_its_window_and_without_unpai
             await connection.execute(select(DrivingLicenceRow).where(DrivingLicenceRow.person_id == holder))
         ).one()
         kept = {"issued_on": licence.issued_on, "expires_on": licence.expires_on, "status": licence.status}
-    far, soon = riyadh_today() + dt.timedelta(days=181), riyadh_today() + dt.timedelta(days=179)
+    far, soon = TODAY + dt.timedelta(days=181), TODAY + dt.timedelta(days=179)
     restore = update(DrivingLicenceRow).where(DrivingLicenceRow.number == licence.number).values(kept)
     async with data(
         api,

@@ -25,9 +25,10 @@ Caches, all bounded LRUs of `capacity` entries (RABT_PLAN_CACHE):
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections import Counter, OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -47,6 +48,7 @@ from hub.api.compiled.plan import Plan, SchemaModel, Unplannable, build_plan, sw
 from hub.api.compiled.variables import Variables
 from hub.api.execution import validate
 from hub.contract import RelationSource, Sector
+from hub.contract.calendar import riyadh_today
 from hub.contract.principal import Principal
 from hub.data.db import Database
 from hub.data.rows import Rows
@@ -112,6 +114,7 @@ class CompiledPath:
         trusted_documents: bool = False,
         capacity: int = 1_000,
         plan_text_after: int = 3,
+        today: Callable[[], dt.date] = riyadh_today,
     ) -> None:
         self.graphql = schema._schema
         self.db = db
@@ -119,6 +122,7 @@ class CompiledPath:
         self.trusted_documents = trusted_documents
         self.plan_text_after = plan_text_after
         self.sightings: LRU[int, int] = LRU(capacity)
+        self.today = today
         try:
             self.model: SchemaModel | None = SchemaModel(self.graphql, sectors)
         except Unplannable:
@@ -155,7 +159,7 @@ class CompiledPath:
         """The answer, or None when the general path must answer (nothing was written)."""
         try:
             plan, coerced = self.plan_for(query, document, variables, operation_name)
-            gate = Gate(Access(principal, self.db, self.sources))
+            gate = Gate(Access(principal, self.db, self.sources, self.today))
             try:
                 data, errors = await execute(plan, coerced, gate, self.rows)
             except Unplannable:

@@ -17,8 +17,7 @@ from typing import Any
 from sqlalchemy import text
 
 from hub.audit.trail import recorded
-from hub.contract.calendar import riyadh_today
-from tests.conftest import PERSONA, Api, individual, officer
+from tests.conftest import PERSONA, TODAY, Api, individual, officer
 
 PASSPORTS_AND_NAME = (
     """query($id: ID!) { person(id: $id) { id nameEn passports { iqama { number } visas { number } } } }"""
@@ -63,7 +62,7 @@ async def test_a_host_reads_the_visitor_only_while_the_visit_visa_is_in_force(ap
     variables = {"id": PERSONA["visitor"]}
     before = await both_paths(api, PASSPORTS_AND_NAME, variables, host)
     assert before["data"]["person"]["passports"]["visas"], before
-    yesterday = riyadh_today() - dt.timedelta(days=1)
+    yesterday = TODAY - dt.timedelta(days=1)
     async with api.hub.db.connect() as connection:
         until = (
             await connection.execute(

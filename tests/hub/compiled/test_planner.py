@@ -94,7 +94,12 @@ def test_what_takes_the_general_path(compiled: CompiledPath, query: str, expecte
 
 
 def test_leaf_fields_selected_twice_are_planned(compiled: CompiledPath) -> None:
-    plan(compiled, '{ person(id: "1010000014") { id id nameEn passports { iqama { number number } } } }')
+    twice = plan(compiled, '{ person(id: "1010000014") { id id nameEn passports { iqama { number number } } } }')
+    once = plan(compiled, '{ person(id: "1010000014") { id nameEn passports { iqama { number } } } }')
+    assert [loads.table.name for loads in twice.loads] == ["passports_iqamas"]
+    assert twice.loads == once.loads and twice.loads_sector == once.loads_sector
+    (root,) = twice.roots
+    assert root.person is not None and root.person.identity_fields == {"nameEn"}
 
 
 def test_an_operation_must_be_named_when_the_document_has_several(compiled: CompiledPath) -> None:
