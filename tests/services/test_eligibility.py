@@ -9,12 +9,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, select, text, update
 
 from sectors.civil_affairs.models import IdCardRow
 from sectors.passports.models import AbscondingReportRow, IqamaRow, PassportRow, VisaRow
 from sectors.traffic.models import DrivingLicenceRow, ViolationRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
+from tests.sectors.asking import unpaid_violation
 
 ELIGIBILITY = """query($id: ID!, $service: ServiceName!) {
   eligibility(personId: $id, service: $service) {
@@ -97,23 +98,6 @@ async def data(api: Api, *changes: Any, undo: Any) -> AsyncIterator[None]:
             await connection.commit()
 
 
-def unpaid_violation(person_id: str, number: str) -> Any:
-    today = TODAY
-    return insert(ViolationRow).values(
-        number=number,
-        person_id=person_id,
-        kind="speeding",
-        city_ar="الرياض",
-        city_en="Riyadh",
-        committed_on=today - dt.timedelta(days=2),
-        fine_sar=300,
-        due_on=today + dt.timedelta(days=28),
-        status="unpaid",
-    )
-
-
-RENEW_IQAMA = """mutation($input: RenewIqamaInput!) { renewIqama(input: $input) {
-  ... on IqamaRenewed { iqama { expiresOn { gregorian } status } } } }"""
 RENEW_LICENCE = """mutation($input: RenewDrivingLicenceInput!) { renewDrivingLicence(input: $input) {
   ... on DrivingLicenceRenewed { licence { expiresOn { gregorian } } } } }"""
 PAY = """mutation($input: PayTrafficViolationInput!) { payTrafficViolation(input: $input) {
@@ -121,11 +105,6 @@ PAY = """mutation($input: PayTrafficViolationInput!) { payTrafficViolation(input
 
 WORKER, SPONSOR = PERSONA["absconding_worker"], individual("sponsor")
 PASSPORTS = officer("passports")
-
-
-async def test_a_citizen_holds_no_iqama_for_any_passports_service(api: Api) -> None:
-    for service in ("ISSUE_EXIT_REENTRY_VISA", "RENEW_IQAMA", "ISSUE_FINAL_EXIT_VISA"):
-        assert codes(await asked(api, service, PERSONA["sponsor"], PASSPORTS)) == [("passports", "NOT_A_RESIDENT")]
 
 
 async def test_every_rule_of_a_blocked_worker_is_listed_by_the_sector_that_owns_it(api: Api) -> None:
@@ -207,29 +186,6 @@ async def test_a_dependants_unpaid_fine_blocks_the_final_exit_without_naming_the
         blocked = await asked(api, "ISSUE_FINAL_EXIT_VISA", worker, individual(sponsor))
     assert codes(blocked)[-1] == ("traffic", "DEPENDANT_UNPAID_VIOLATIONS")
     assert all(dependant not in str(b) for b in blocked)
-
-
-async def test_an_iqama_renewal_allowed_extends_it_by_a_year(api: Api) -> None:
-    sponsor, worker, _ = await _worker_with_dependant(api)
-    if await asked(api, "RENEW_IQAMA", worker, individual(sponsor)):
-        return  # this worker has a blocker of its own in this seed; the refusal was compared above
-    async with api.hub.db.connect() as connection:
-        expires = (
-            await connection.execute(select(IqamaRow.expires_on).where(IqamaRow.person_id == worker))
-        ).scalar_one()
-    try:
-        renewed = await api.query(
-            RENEW_IQAMA,
-            {"input": {"personId": worker}},
-            as_=individual(sponsor),
-        )
-        iqama = renewed["data"]["renewIqama"]["iqama"]
-        assert iqama["status"] == "VALID"
-        assert iqama["expiresOn"]["gregorian"] == str(max(TODAY, expires) + dt.timedelta(days=365))
-    finally:
-        async with api.hub.db.connect() as connection:
-            await connection.execute(update(IqamaRow).where(IqamaRow.person_id == worker).values(expires_on=expires))
-            await connection.commit()
 
 
 async def test_a_driving_licence_is_renewed_only_in_its_window_and_without_unpaid_fines(api: Api) -> None:

@@ -1,0 +1,329 @@
+"""Passports' services over GraphQL: each refusal code of issueExitReentryVisa, renewIqama and
+issueFinalExitVisa triggered alone on a resident made eligible first, and what each does when
+allowed. Every refusal is checked to write nothing and to match eligibility (tests.sectors.asking)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import delete, insert, select, text, update
+
+from hub.contract.principal import Principal
+from sectors.passports.models import AbscondingReportRow, IqamaRow, PassportRow, VisaRow
+from sectors.traffic.models import ViolationRow
+from tests.conftest import PERSONA, TODAY, Api, individual, officer
+from tests.sectors.asking import Mutation, ask, change, days, kept, unpaid_violation
+
+EXIT_REENTRY = Mutation(
+    "issueExitReentryVisa",
+    "IssueExitReentryVisaInput",
+    "... on ExitReentryVisaIssued { visa { number kind status validFrom { gregorian } validUntil { gregorian } "
+    "allowedDays } }",
+    "ISSUE_EXIT_REENTRY_VISA",
+)
+RENEW_IQAMA = Mutation(
+    "renewIqama",
+    "RenewIqamaInput",
+    "... on IqamaRenewed { iqama { number status expiresOn { gregorian } } }",
+    "RENEW_IQAMA",
+)
+FINAL_EXIT = Mutation(
+    "issueFinalExitVisa",
+    "IssueFinalExitVisaInput",
+    "... on FinalExitVisaIssued { visa { kind status validFrom { gregorian } validUntil { gregorian } allowedDays } }",
+    "ISSUE_FINAL_EXIT_VISA",
+)
+PASSPORTS = officer("passports")
+KEPT = (IqamaRow, PassportRow, VisaRow, AbscondingReportRow, ViolationRow)
+
+
+async def _residents(api: Api) -> list[tuple[str, str]]:
+    """(resident, sponsor) of seeded residents sponsored by a citizen and sponsoring nobody: each
+    test takes its own, so their changes never meet."""
+    async with api.hub.db.connect() as connection:
+        rows = await connection.execute(
+            text(
+                "SELECT i.person_id, i.sponsor_id FROM passports_iqamas i WHERE i.sponsor_id LIKE '1%' "
+                "AND NOT EXISTS (SELECT 1 FROM passports_iqamas d WHERE d.sponsor_id = i.person_id) "
+                "ORDER BY i.person_id LIMIT 40"
+            )
+        )
+        return [(row[0], row[1]) for row in rows if row[0] not in PERSONA.values()]
+
+
+@asynccontextmanager
+async def eligible(api: Api, index: int) -> AsyncIterator[tuple[str, Principal]]:
+    """A resident every passports service allows (valid iqama for 400 days more, a valid passport,
+    no report, visa or unpaid fine), and their sponsor; every row is put back afterwards."""
+    resident, sponsor = (await _residents(api))[index]
+    async with kept(api, resident, *KEPT):
+        await change(
+            api,
+            update(IqamaRow).where(IqamaRow.person_id == resident).values(status="valid", expires_on=days(400)),
+            update(PassportRow).where(PassportRow.person_id == resident).values(status="valid", expires_on=days(900)),
+            delete(VisaRow).where(VisaRow.person_id == resident),
+            delete(AbscondingReportRow).where(AbscondingReportRow.person_id == resident),
+            delete(ViolationRow).where(ViolationRow.person_id == resident),
+        )
+        yield resident, individual(sponsor)
+
+
+def absconding_report(person_id: str, sponsor_id: str, status: str) -> Any:
+    return insert(AbscondingReportRow).values(
+        reference=f"HR{person_id}", person_id=person_id, filed_by_id=sponsor_id, filed_on=days(-5), status=status
+    )
+
+
+def visa(person_id: str, number: str, kind: str, status: str, valid_until: int) -> Any:
+    return insert(VisaRow).values(
+        number=number,
+        person_id=person_id,
+        sponsor_id=None,
+        kind=kind,
+        status=status,
+        issued_on=days(-10),
+        valid_from=days(-10),
+        valid_until=days(valid_until),
+        allowed_days=30,
+    )
+
+
+async def visas_of(api: Api, person_id: str) -> int:
+    rows = await api.hub.db.fetch(select(VisaRow.number).where(VisaRow.person_id == person_id))
+    return len(rows)
+
+
+def exit_reentry(person_id: str, day_count: int = 30) -> dict[str, Any]:
+    return {"personId": person_id, "kind": "SINGLE", "days": day_count}
+
+
+# ---- issueExitReentryVisa -------------------------------------------------------------------------
+
+
+async def test_an_exit_reentry_visa_is_issued_once_then_refused_while_it_is_unused(api: Api) -> None:
+    async with eligible(api, 0) as (resident, sponsor):
+        issued = await ask(api, EXIT_REENTRY, exit_reentry(resident, 30), sponsor)
+        assert issued.code is None and issued.result is not None
+        assert {k: v for k, v in issued.result["visa"].items() if k != "number"} == {
+            "kind": "EXIT_REENTRY_SINGLE",
+            "status": "ISSUED",
+            "validFrom": {"gregorian": TODAY.isoformat()},
+            "validUntil": {"gregorian": days(30).isoformat()},
+            "allowedDays": 30,
+        }
+        again = await ask(api, EXIT_REENTRY, exit_reentry(resident, 10), sponsor)
+        assert (again.code, again.blockers) == ("VISA_ALREADY_ISSUED", [("passports", "VISA_ALREADY_ISSUED")])
+        assert await visas_of(api, resident) == 1
+
+
+async def test_a_used_or_lapsed_exit_reentry_visa_does_not_block_a_new_one(api: Api) -> None:
+    async with eligible(api, 1) as (resident, sponsor):
+        await change(
+            api,
+            visa(resident, "8800000001", "exit_reentry_single", "used", 20),
+            visa(resident, "8800000002", "exit_reentry_multiple", "issued", -1),
+            visa(resident, "8800000003", "final_exit", "issued", 20),  # another kind
+        )
+        assert (await ask(api, EXIT_REENTRY, exit_reentry(resident), sponsor)).code is None
+    async with eligible(api, 1) as (resident, sponsor):
+        await change(api, visa(resident, "8800000004", "exit_reentry_multiple", "issued", 0))  # its last day
+        assert (await ask(api, EXIT_REENTRY, exit_reentry(resident), sponsor)).code == "VISA_ALREADY_ISSUED"
+
+
+async def test_an_exit_reentry_visa_is_refused_past_the_iqamas_end(api: Api) -> None:
+    async with eligible(api, 2) as (resident, sponsor):
+        await change(api, update(IqamaRow).where(IqamaRow.person_id == resident).values(expires_on=days(20)))
+        too_long = await ask(api, EXIT_REENTRY, exit_reentry(resident, 21), sponsor)
+        assert (too_long.code, too_long.blockers) == ("IQAMA_TOO_SHORT", [])
+        assert await visas_of(api, resident) == 0
+        assert (await ask(api, EXIT_REENTRY, exit_reentry(resident, 20), sponsor)).code is None  # ends with it
+
+
+async def test_an_exit_reentry_visa_needs_a_valid_iqama(api: Api) -> None:
+    async with eligible(api, 3) as (resident, sponsor):
+        await change(api, update(IqamaRow).where(IqamaRow.person_id == resident).values(status="expired"))
+        assert (await ask(api, EXIT_REENTRY, exit_reentry(resident), sponsor)).blockers == [
+            ("passports", "IQAMA_NOT_VALID")
+        ]
+        # Marked valid but past its date: the date decides.
+        await change(
+            api, update(IqamaRow).where(IqamaRow.person_id == resident).values(status="valid", expires_on=days(-1))
+        )
+        assert (await ask(api, EXIT_REENTRY, exit_reentry(resident), sponsor)).code == "IQAMA_NOT_VALID"
+
+
+async def test_an_exit_reentry_visa_needs_a_valid_passport(api: Api) -> None:
+    async with eligible(api, 4) as (resident, sponsor):
+        await change(api, update(PassportRow).where(PassportRow.person_id == resident).values(expires_on=days(-1)))
+        refused = await ask(api, EXIT_REENTRY, exit_reentry(resident), sponsor)
+        assert refused.blockers == [("passports", "PASSPORT_NOT_VALID")]
+        await change(
+            api,
+            update(PassportRow).where(PassportRow.person_id == resident).values(status="lost", expires_on=days(900)),
+        )
+        assert (await ask(api, EXIT_REENTRY, exit_reentry(resident), sponsor)).code == "PASSPORT_NOT_VALID"
+
+
+async def test_an_open_absconding_report_blocks_an_exit_reentry_visa_and_a_closed_one_does_not(api: Api) -> None:
+    async with eligible(api, 5) as (resident, sponsor):
+        assert sponsor.person_id is not None
+        await change(api, absconding_report(resident, sponsor.person_id, "open"))
+        refused = await ask(api, EXIT_REENTRY, exit_reentry(resident), sponsor)
+        assert refused.blockers == [("passports", "ABSCONDING_REPORT_OPEN")]
+        await change(
+            api, update(AbscondingReportRow).where(AbscondingReportRow.person_id == resident).values(status="cancelled")
+        )
+        assert (await ask(api, EXIT_REENTRY, exit_reentry(resident), sponsor)).code is None
+
+
+async def test_an_exit_reentry_visa_is_asked_for_by_the_sponsor_for_one_to_180_days(api: Api) -> None:
+    async with eligible(api, 6) as (resident, sponsor):
+        for day_count in (0, 181):
+            assert (await ask(api, EXIT_REENTRY, exit_reentry(resident, day_count), sponsor)).code == "BAD_USER_INPUT"
+        assert (await ask(api, EXIT_REENTRY, exit_reentry(resident), individual(resident))).code == "FORBIDDEN"
+        assert (await ask(api, EXIT_REENTRY, exit_reentry(resident), officer("traffic"))).code == "FORBIDDEN"
+        assert await visas_of(api, resident) == 0
+        assert (await ask(api, EXIT_REENTRY, exit_reentry(resident, 180), sponsor)).code is None
+
+
+async def test_a_citizen_holds_no_iqama_for_any_passports_service(api: Api) -> None:
+    citizen = PERSONA["sponsor"]
+    for mutation, input in (
+        (EXIT_REENTRY, exit_reentry(citizen)),
+        (RENEW_IQAMA, {"personId": citizen}),
+        (FINAL_EXIT, {"personId": citizen}),
+    ):
+        refused = await ask(api, mutation, input, PASSPORTS)
+        assert refused.blockers == [("passports", "NOT_A_RESIDENT")], mutation.field
+
+
+# ---- renewIqama ------------------------------------------------------------------------------------
+
+
+async def test_an_iqama_is_renewed_for_a_year_from_its_end_or_from_today_once_expired(api: Api) -> None:
+    async with eligible(api, 7) as (resident, _):
+        renewed = await ask(api, RENEW_IQAMA, {"personId": resident}, individual(resident))
+        assert renewed.result is not None
+        assert renewed.result["iqama"]["expiresOn"] == {"gregorian": days(400 + 365).isoformat()}
+        await change(
+            api, update(IqamaRow).where(IqamaRow.person_id == resident).values(status="expired", expires_on=days(-30))
+        )
+        lapsed = await ask(api, RENEW_IQAMA, {"personId": resident}, PASSPORTS)
+        assert lapsed.result is not None
+        assert lapsed.result["iqama"] == {
+            "number": resident,
+            "status": "VALID",
+            "expiresOn": {"gregorian": days(365).isoformat()},
+        }
+
+
+async def test_a_cancelled_iqama_is_not_renewed(api: Api) -> None:
+    async with eligible(api, 8) as (resident, _):
+        await change(api, update(IqamaRow).where(IqamaRow.person_id == resident).values(status="cancelled"))
+        refused = await ask(api, RENEW_IQAMA, {"personId": resident}, individual(resident))
+        assert refused.blockers == [("passports", "IQAMA_CANCELLED")]
+
+
+async def test_an_iqama_renewal_needs_a_valid_passport_and_no_open_report(api: Api) -> None:
+    async with eligible(api, 9) as (resident, sponsor):
+        await change(api, update(PassportRow).where(PassportRow.person_id == resident).values(status="expired"))
+        assert (await ask(api, RENEW_IQAMA, {"personId": resident}, sponsor)).blockers == [
+            ("passports", "PASSPORT_NOT_VALID")
+        ]
+    async with eligible(api, 9) as (resident, sponsor):
+        assert sponsor.person_id is not None
+        await change(api, absconding_report(resident, sponsor.person_id, "open"))
+        assert (await ask(api, RENEW_IQAMA, {"personId": resident}, sponsor)).blockers == [
+            ("passports", "ABSCONDING_REPORT_OPEN")
+        ]
+
+
+async def test_unpaid_traffic_fines_block_an_iqama_renewal(api: Api) -> None:
+    async with eligible(api, 10) as (resident, sponsor):
+        await change(api, unpaid_violation(resident, "9810000010"))
+        refused = await ask(api, RENEW_IQAMA, {"personId": resident}, sponsor)
+        assert refused.blockers == [("traffic", "UNPAID_VIOLATIONS")]
+        await change(api, update(ViolationRow).where(ViolationRow.number == "9810000010").values(status="paid"))
+        assert (await ask(api, RENEW_IQAMA, {"personId": resident}, sponsor)).code is None
+
+
+async def test_an_iqama_renewal_is_for_the_resident_the_sponsor_or_a_passports_officer(api: Api) -> None:
+    async with eligible(api, 11) as (resident, _):
+        for caller in (officer("traffic"), individual(PERSONA["visitor"])):
+            assert (await ask(api, RENEW_IQAMA, {"personId": resident}, caller)).code == "FORBIDDEN"
+
+
+# ---- issueFinalExitVisa ----------------------------------------------------------------------------
+
+
+async def test_a_final_exit_visa_is_issued_for_60_days_once(api: Api) -> None:
+    async with eligible(api, 12) as (resident, _):
+        issued = await ask(api, FINAL_EXIT, {"personId": resident}, individual(resident))
+        assert issued.result is not None and issued.result["visa"] == {
+            "kind": "FINAL_EXIT",
+            "status": "ISSUED",
+            "validFrom": {"gregorian": TODAY.isoformat()},
+            "validUntil": {"gregorian": days(60).isoformat()},
+            "allowedDays": 60,
+        }
+        again = await ask(api, FINAL_EXIT, {"personId": resident}, individual(resident))
+        assert again.blockers == [("passports", "FINAL_EXIT_ALREADY_ISSUED")]
+
+
+async def test_a_final_exit_needs_a_valid_iqama_and_passport(api: Api) -> None:
+    async with eligible(api, 13) as (resident, sponsor):
+        await change(api, update(IqamaRow).where(IqamaRow.person_id == resident).values(expires_on=days(-1)))
+        assert (await ask(api, FINAL_EXIT, {"personId": resident}, sponsor)).blockers == [
+            ("passports", "IQAMA_NOT_VALID")
+        ]
+    async with eligible(api, 13) as (resident, sponsor):
+        await change(api, update(PassportRow).where(PassportRow.person_id == resident).values(status="cancelled"))
+        assert (await ask(api, FINAL_EXIT, {"personId": resident}, sponsor)).blockers == [
+            ("passports", "PASSPORT_NOT_VALID")
+        ]
+
+
+async def test_unpaid_fines_of_the_resident_or_a_dependant_block_a_final_exit(api: Api) -> None:
+    async with eligible(api, 14) as (resident, sponsor):
+        await change(api, unpaid_violation(resident, "9810000014"))
+        assert (await ask(api, FINAL_EXIT, {"personId": resident}, sponsor)).blockers == [
+            ("traffic", "UNPAID_VIOLATIONS")
+        ]
+    async with eligible(api, 15) as (resident, sponsor):
+        dependant = (await _residents(api))[16][0]
+        async with kept(api, dependant, IqamaRow, ViolationRow):
+            await change(
+                api,
+                update(IqamaRow).where(IqamaRow.person_id == dependant).values(sponsor_id=resident, status="valid"),
+                unpaid_violation(dependant, "9810000015"),
+            )
+            refused = await ask(api, FINAL_EXIT, {"personId": resident}, sponsor)
+            assert refused.blockers == [("traffic", "DEPENDANT_UNPAID_VIOLATIONS")]
+            assert dependant not in str(refused.result)
+            await change(api, update(IqamaRow).where(IqamaRow.person_id == dependant).values(status="cancelled"))
+            assert (await ask(api, FINAL_EXIT, {"personId": resident}, sponsor)).code is None
+
+
+async def test_a_final_exit_is_for_the_resident_the_sponsor_or_a_passports_officer(api: Api) -> None:
+    async with eligible(api, 17) as (resident, _):
+        assert (await ask(api, FINAL_EXIT, {"personId": resident}, officer("civil_affairs"))).code == "FORBIDDEN"
+        assert (await ask(api, FINAL_EXIT, {"personId": "1234"}, PASSPORTS)).code == "INVALID_ID"
+
+
+# ---- the hub's today --------------------------------------------------------------------------------
+
+
+async def test_the_rules_decide_on_the_hubs_today(api: Api) -> None:
+    """The day after the iqama ends, by the hub's clock alone, it is no longer valid."""
+    async with eligible(api, 18) as (resident, sponsor):
+        await change(api, update(IqamaRow).where(IqamaRow.person_id == resident).values(expires_on=days(10)))
+        kept_today = api.hub.today
+        api.hub.today = lambda: days(11)
+        try:
+            refused = await ask(api, EXIT_REENTRY, exit_reentry(resident, 1), sponsor)
+        finally:
+            api.hub.today = kept_today
+        assert refused.blockers == [("passports", "IQAMA_NOT_VALID")]
+        assert (await ask(api, EXIT_REENTRY, exit_reentry(resident, 1), sponsor)).code is None
