@@ -30,3 +30,24 @@ def test_the_first_digit_tells_citizen_resident_and_visitor_apart() -> None:
 def test_a_completed_id_always_passes_its_own_check() -> None:
     for prefix in ("100000000", "212345678", "399999999"):
         assert normalize_id(with_check_digit(prefix)).startswith(prefix)
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("100000004", "an ID has exactly 10 digits"),  # nine digits that pass the Luhn sum on their own
+        ("1000000a08", "an ID has exactly 10 digits"),
+        ("1٠٠٠٠٠٠٠٠x", "an ID has exactly 10 digits"),
+        ("²000000006", "an ID has exactly 10 digits"),  # a digit to str.isdigit, not an ASCII one
+        ("4000000002", "an ID starts with 1 (national ID), 2 (iqama) or 3 (border number)"),
+        ("1000000000", "the check digit does not match"),
+    ],
+)
+def test_a_refused_id_says_what_is_wrong_with_it(value: str, reason: str) -> None:
+    with pytest.raises(InvalidId) as refused:
+        normalize_id(value)
+    assert str(refused.value) == reason
+
+
+def test_a_check_digit_of_zero_is_found() -> None:
+    assert with_check_digit("100000004") == "1000000040"
