@@ -1,0 +1,152 @@
+"""`./dev mutate [module ...]`: mutation testing (mutmut) of the modules that hold rules, each
+against the tests that cover it, and the share of mutants killed per module.
+
+A deliberate small bug (a `<` made `<=`, a condition negated, a constant moved by one) that no
+test notices shows a rule the suite does not pin down. Each module runs in its own scratch folder
+under var/mutation/ (mutmut writes its mutated copy beside the configuration it reads), on SQLite
+only: a mutant is the same bug on either database, and PostgreSQL's tests run in the suite.
+
+Modules are named by path (`hub/contract/national_id.py`) or by a unique part of one (`national_id`).
+Without a name every module below is run, the smallest first: hours on a small machine, so name
+the one you changed. Survivors are listed; docs/testing.md says which are equivalent and why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRATCH = ROOT / "var" / "mutation"
+TARGET = 0.90
+
+
+@dataclass(frozen=True)
+class Module:
+    path: str
+    tests: tuple[str, ...]
+
+
+_SERVICES = ("tests/services",)
+MODULES = [
+    Module("hub/contract/national_id.py", ("tests/hub/test_national_id.py",)),
+    Module("sectors/civil_affairs/services.py", ("tests/sectors/civil_affairs", *_SERVICES)),
+    Module("hub/access/gate.py", ("tests/hub/access", "tests/sectors")),
+    Module("sectors/passports/relations.py", ("tests/hub/access", "tests/sectors/passports")),
+    Module("sectors/civil_affairs/relations.py", ("tests/hub/access", "tests/sectors/civil_affairs")),
+    Module("sectors/traffic/services.py", ("tests/sectors/traffic", "tests/sectors/civil_affairs", *_SERVICES)),
+    Module("sectors/civil_defence/mutations.py", ("tests/sectors/civil_defence",)),
+    Module("sectors/passports/services.py", ("tests/sectors/passports", *_SERVICES)),
+    Module("hub/access/policy.py", ("tests/hub/access", "tests/sectors/passports")),
+    Module("sectors/passports/mutations.py", ("tests/sectors/passports", *_SERVICES)),
+    Module("sectors/civil_affairs/mutations.py", ("tests/sectors/civil_affairs",)),
+    Module("sectors/traffic/mutations.py", ("tests/sectors/traffic", *_SERVICES)),
+    Module("hub/accounts/lockout.py", ("tests/hub/accounts",)),
+    Module("hub/accounts/registration.py", ("tests/hub/accounts",)),
+    Module("hub/accounts/sign_in.py", ("tests/hub/accounts",)),
+    Module("hub/api/limits.py", ("tests/hub/test_limits.py", "tests/hub/test_http.py")),
+    Module("hub/audit/trail.py", ("tests/hub/test_audit.py", "tests/hub/cli")),
+]
+# Settled once, the same for every module: SQLite only, no Node, quiet, and no cache in the copy.
+PYTEST_ARGS = ["-m", "not postgres and not node", "-q", "-p", "no:cacheprovider", "-x"]
+_RESULT = re.compile(r"^\s*(\S+__mutmut_\d+): (.+)$")
+
+
+def _chosen(names: list[str]) -> list[Module]:
+    if not names:
+        return MODULES
+    chosen = []
+    for name in names:
+        found = [module for module in MODULES if name == module.path or name in module.path]
+        if len(found) != 1:
+            known = ", ".join(module.path for module in MODULES)
+            sys.exit(f"{name!r} names {len(found)} of the modules: {known}")
+        chosen += found
+    return chosen
+
+
+def _configuration(module: Module) -> str:
+    """The project's pyproject.toml with a [tool.mutmut] for this module (mutmut reads only its cwd's)."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert "mutmut" not in tomllib.loads(text).get("tool", {}), "configure mutmut here, not in pyproject.toml"
+
+    def strings(values: list[str] | tuple[str, ...]) -> str:
+        return "[" + ", ".join(f'"{value}"' for value in values) + "]"
+
+    return (
+        text
+        + "\n[tool.mutmut]\n"
+        + f"source_paths = {strings(['hub', 'sectors'])}\n"
+        + f"only_mutate = {strings([module.path])}\n"
+        + f"pytest_add_cli_args_test_selection = {strings(module.tests)}\n"
+        + f"pytest_add_cli_args = {strings(PYTEST_ARGS)}\n"
+        + 'also_copy = ["schemas"]\n'
+    )
+
+
+def _scratch(module: Module) -> Path:
+    return SCRATCH / module.path.replace("/", "_").removesuffix(".py")
+
+
+def run(module: Module, children: int) -> tuple[int, int, list[str]]:
+    """(killed, total, survivors) for one module, from a fresh scratch folder."""
+    scratch = _scratch(module)
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    for name in ("hub", "sectors", "tests", "schemas"):
+        (scratch / name).symlink_to(ROOT / name)
+    (scratch / "pyproject.toml").write_text(_configuration(module), encoding="utf-8")
+    mutmut = Path(sys.executable).with_name("mutmut")
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    log = scratch / "run.log"
+    with log.open("w") as out:
+        subprocess.run(
+            [str(mutmut), "run", "--max-children", str(children)],
+            cwd=scratch,
+            env=env,
+            stdout=out,
+            stderr=out,
+            check=False,
+        )
+    listed = subprocess.run(
+        [str(mutmut), "results", "--all", "true"], cwd=scratch, env=env, capture_output=True, text=True, check=False
+    ).stdout
+    statuses = dict(match.groups() for line in listed.splitlines() if (match := _RESULT.match(line)))
+    if not statuses:
+        sys.exit(f"{module.path}: mutmut reported no mutants; see {log}")
+    killed = sum(status in ("killed", "timeout", "caught by type check") for status in statuses.values())
+    survivors = sorted(
+        name for name, status in statuses.items() if status not in ("killed", "timeout", "caught by type check")
+    )
+    return killed, len(statuses), [f"{name}: {statuses[name]}" for name in survivors]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help="module paths, or unique parts of them (default: all)")
+    parser.add_argument("--children", type=int, default=2, help="mutants tested at once (default: 2)")
+    args = parser.parse_args()
+    scores = []
+    for module in _chosen(args.modules):
+        killed, total, survivors = run(module, args.children)
+        scores.append((module.path, killed, total))
+        print(f"{module.path}: {killed}/{total} killed ({killed / total:.1%})", flush=True)
+        for survivor in survivors:
+            print(f"  {survivor}", flush=True)
+        if survivors:
+            print(f"  (each one's change: cd {_scratch(module)} && mutmut show <name>)", flush=True)
+    below = [path for path, killed, total in scores if killed < TARGET * total]
+    print("\n".join(f"{path:45} {killed:4}/{total:<4} {killed / total:6.1%}" for path, killed, total in scores))
+    if below:
+        sys.exit(f"below {TARGET:.0%} killed: {', '.join(below)}")
+
+
+if __name__ == "__main__":
+    main()
