@@ -22,7 +22,7 @@ from bench.floor import compiled_sql, create_floor_app, headline_queries
 from bench.instructions import Counted, collected
 from bench.instructions import table as instruction_table
 from bench.load import _parse
-from bench.probe import ask_hub, endpoint_of, loader_selects
+from bench.probe import Answer, ask_hub, endpoint_of, loader_selects, same_data
 from bench.report import TARGETS, Row, add_ratios, checks, medians, table
 from bench.runner import BenchResult
 from bench.scenarios import (
@@ -474,3 +474,13 @@ def test_every_target_names_a_row_the_bench_measures() -> None:
     for target in TARGETS:
         assert target.scenario in names, target
         assert target.of is None or target.of in names, target
+
+
+def test_the_data_check_reports_a_mismatch_an_error_and_a_failed_status() -> None:
+    """The bench's `same_data` is what its "floor = hub" lines print: it must say no when they differ."""
+    hub = Answer(200, {"data": {"person": {"id": "1000000008"}}})
+    assert same_data(hub, Answer(200, {"data": {"person": {"id": "1000000008"}}}))
+    assert not same_data(hub, Answer(200, {"data": {"person": {"id": "2000000006"}}}))
+    assert not same_data(hub, Answer(200, {"data": {"person": None}}))
+    assert not same_data(Answer(200, {"data": None, "errors": [{"message": "x"}]}), Answer(200, {"data": None}))
+    assert not same_data(Answer(500, {"data": {"person": None}}), Answer(200, {"data": {"person": None}}))

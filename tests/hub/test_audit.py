@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import sqlite3
 import subprocess
 import sys
 import uuid
@@ -208,6 +209,12 @@ async def test_the_chain_verifies_and_an_edit_or_a_deletion_breaks_it(api: Api) 
         ("UPDATE audit_subjects SET others = false WHERE audit_id = :id", victim),
         # A record deleted: the next one's link breaks.
         ("DELETE FROM audit_trail WHERE id = :id", victim + 1),
+        # An index row for a person who is in no entry of the record.
+        (
+            "INSERT INTO audit_subjects (subject_id, audit_id, others) "
+            "SELECT '3999999999', audit_id, others FROM audit_subjects WHERE audit_id = :id LIMIT 1",
+            victim,
+        ),
     ]
     for statement, broken_at in edits:
         async with api.hub.db.connect() as connection:
@@ -222,6 +229,19 @@ async def test_the_chain_verifies_and_an_edit_or_a_deletion_breaks_it(api: Api) 
             await connection.execute(trail.insert(), [saved._asdict()])
             await connection.execute(subjects.insert(), [row._asdict() for row in index])
         assert (await verify_chain(api.hub.db)).intact, statement
+    # An index row that points past the last record, at none.
+    stray = victim + 1_000_000
+    async with api.hub.db.connect() as connection:
+        await connection.execute(subjects.insert(), [{"subject_id": "3999999999", "audit_id": stray, "others": True}])
+        await connection.commit()
+    try:
+        report = await verify_chain(api.hub.db)
+        assert not report.intact and report.broken_at == stray
+    finally:
+        async with api.hub.db.connect() as connection:
+            await connection.execute(text("DELETE FROM audit_subjects WHERE audit_id = :id"), {"id": stray})
+            await connection.commit()
+    assert (await verify_chain(api.hub.db)).intact
 
 
 def test_the_verify_command_says_whether_the_chain_holds(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -230,6 +250,32 @@ def test_the_verify_command_says_whether_the_chain_holds(tmp_path) -> None:  # t
     done = subprocess.run([sys.executable, "-m", "hub", "audit-verify"], env=env, capture_output=True, text=True)
     assert done.returncode == 0
     assert "audit chain intact: 0 records" in done.stdout
+    # A record appended, then edited: the command says where, and fails.
+    env["RABT_MODE"] = "demo"
+    writer_run = (
+        "import asyncio\n"
+        "from hub.audit.trail import AuditBatch, AuditWriter\n"
+        "from hub.contract.principal import Principal, Role\n"
+        "from hub.data.db import Database\n"
+        "from hub.settings import Settings\n"
+        "async def main():\n"
+        "    db = Database(Settings().database_url)\n"
+        "    writer = AuditWriter(db)\n"
+        "    batch = AuditBatch()\n"
+        "    batch.note('1000000008', 'identity', 'self', {'nameEn'})\n"
+        "    await writer.write(batch, Principal(Role.INDIVIDUAL, person_id='1000000008'), 'r1', None)\n"
+        "    await writer.aclose()\n"
+        "    await db.dispose()\n"
+        "asyncio.run(main())\n"
+    )
+    subprocess.run([sys.executable, "-c", writer_run], env=env, check=True, capture_output=True)
+    held = subprocess.run([sys.executable, "-m", "hub", "audit-verify"], env=env, capture_output=True, text=True)
+    assert (held.returncode, held.stdout.strip()) == (0, "audit chain intact: 1 record")
+    with sqlite3.connect(tmp_path / "empty.db") as connection:
+        connection.execute("UPDATE audit_trail SET purpose = 'edited'")
+    broken = subprocess.run([sys.executable, "-m", "hub", "audit-verify"], env=env, capture_output=True, text=True)
+    assert broken.returncode == 1
+    assert broken.stdout.startswith("audit chain BROKEN at record id 1 (after 0 good records)"), broken.stdout
 
 
 async def test_merged_selections_through_a_shared_fragment_audit_each_persons_own_fields(api: Api) -> None:
