@@ -199,6 +199,27 @@ async def test_a_citizen_holds_no_iqama_for_any_passports_service(api: Api) -> N
         assert refused.blockers == [("passports", "NOT_A_RESIDENT")], mutation.field
 
 
+async def test_a_citizen_is_refused_as_not_a_resident_alone_whatever_else_holds(api: Api) -> None:
+    """The other rules are not asked about someone with no iqama: an open report or a fine of theirs
+    is not listed beside NOT_A_RESIDENT."""
+    citizen = PERSONA["sponsor"]
+    async with kept(api, citizen, AbscondingReportRow, ViolationRow):
+        await change(api, absconding_report(citizen, "1000000008", "open"), unpaid_violation(citizen, "9810000099"))
+        for mutation, input in ((EXIT_REENTRY, exit_reentry(citizen)), (RENEW_IQAMA, {"personId": citizen})):
+            refused = await ask(api, mutation, input, PASSPORTS)
+            assert refused.blockers == [("passports", "NOT_A_RESIDENT")], mutation.field
+
+
+async def test_an_iqama_and_a_passport_are_valid_through_their_last_day(api: Api) -> None:
+    async with eligible(api, 19) as (resident, sponsor):
+        await change(
+            api,
+            update(IqamaRow).where(IqamaRow.person_id == resident).values(expires_on=TODAY),
+            update(PassportRow).where(PassportRow.person_id == resident).values(expires_on=TODAY),
+        )
+        assert (await ask(api, FINAL_EXIT, {"personId": resident}, sponsor)).code is None
+
+
 # ---- renewIqama ------------------------------------------------------------------------------------
 
 
