@@ -10,6 +10,7 @@ import strawberry
 from sqlalchemy import select
 from strawberry.types.field import StrawberryField
 
+from hub.api import notifications as inbox
 from hub.api.context import HubInfo
 from hub.audit.trail import AuditEntry, AuditRecord, AuditSubject, expand
 from hub.contract import PersonRef, person_ref, resolver_field
@@ -93,6 +94,16 @@ class Me:
         last, place = shown[first - 1] if len(shown) > first else (None, 0)
         return AccessLogPage(entries=entries, next_cursor=_encode(last.audit_id, place) if last else None)
 
+    @resolver_field(
+        description=(
+            f"What happened to you (a document about to expire, a new violation, a service completed, an "
+            f"absconding report), newest first, at most {inbox.MAX_PAGE} a page. Only you read them: "
+            "nobody else, officers included, has this field. `subscription { notifications }` pushes new ones."
+        )
+    )
+    async def notifications(self, info: HubInfo, first: int = 20, after: str | None = None) -> inbox.NotificationPage:
+        return await inbox.page(info, self.person_id, first, after)
+
 
 def _encode(audit_id: int, place: int) -> str:
     return base64.urlsafe_b64encode(f"audit:{audit_id}:{place}".encode()).decode()
@@ -119,6 +130,9 @@ def me(info: HubInfo) -> Me | None:
 def fields() -> dict[str, StrawberryField]:
     return {
         "me": strawberry.field(
-            me, description="The signed-in individual (null for anyone else): their record and access log."
+            me,
+            description=(
+                "The signed-in individual (null for anyone else): their record, access log and notifications."
+            ),
         )
     }

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Awaitable, Callable, Mapping
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -31,15 +31,18 @@ from hub.accounts.ratelimit import RateLimiter
 from hub.accounts.services import AccountServices
 from hub.api.inquiries import count_inquiry, note_inquiry
 from hub.audit.trail import AuditBatch
-from hub.contract import ActingAs, Blocker, Check, Code, Keyed, RabtError, Refusal, Rules, blocked
+from hub.contract import ActingAs, Blocker, Check, Code, Keyed, NoticeKind, RabtError, Refusal, Rules, blocked
 from hub.contract.calendar import riyadh_today
 from hub.contract.idempotency import decode_answer, encode_answer, fingerprint, key_of, reused
 from hub.contract.loading import Loads
 from hub.contract.principal import Principal
+from hub.contract.provenance import as_of_now
 from hub.data import idempotency
 from hub.data.batches import BatchLoader, KeyReads
 from hub.data.db import Database
 from hub.identity.loaders import known_id
+from hub.notifications.bus import Bus, LocalBus, publish_quietly
+from hub.notifications.notices import NewNotice, Notice, keep
 
 T = TypeVar("T")
 P = TypeVar("P")
@@ -56,8 +59,11 @@ class RequestContext:
     client_ip: str | None = None
     accounts: AccountServices | None = None
     clock: Callable[[], dt.date] = riyadh_today
+    read_at: dt.datetime = field(default_factory=as_of_now)  # what every `source { asOf }` tells
     checks: Mapping[str, Check] = field(default_factory=dict)  # every enabled sector's, by name
     limiter: RateLimiter | None = None  # public inquiries' windows; None: this part answers none
+    bus: Bus = field(default_factory=LocalBus)  # where notices kept by this request's writes are pushed
+    _writing: list[NewNotice] | None = None  # the notices of the transaction open now, if one is
     _loaders: dict[Loads[Any, Any], DataLoader[Any, Any]] = field(default_factory=dict)
     _selections: dict[tuple[int, ...], frozenset[str]] = field(default_factory=dict)
 
@@ -106,8 +112,32 @@ class RequestContext:
     def today(self) -> dt.date:
         return self.clock()
 
+    def as_of(self) -> dt.datetime:
+        return self.read_at
+
     def transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
-        return self.db.transaction()
+        return self._transaction()
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncSession]:
+        if self._writing is not None:
+            raise RuntimeError("a mutation opens one transaction at a time")
+        kept: list[Notice] = []
+        async with self.db.transaction() as session:
+            pending: list[NewNotice] = []
+            self._writing = pending
+            try:
+                yield session
+                if pending:
+                    kept = await keep(session, pending, dt.datetime.now(dt.UTC))
+            finally:
+                self._writing = None
+        await publish_quietly(self.bus, kept)  # committed: now the person may hear of it
+
+    def notify(self, sector: str, person_id: str, kind: NoticeKind, message_en: str, message_ar: str) -> None:
+        if self._writing is None:
+            raise RuntimeError("notify() belongs inside context.transaction(), with the write it tells of")
+        self._writing.append(NewNotice(person_id, sector, kind.value, message_en, message_ar))
 
     async def require_write(self, person_id: str, sector: str, *, allow: frozenset[ActingAs]) -> ActingAs:
         return await self.access.require_write(person_id, sector, allow=allow)

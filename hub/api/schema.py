@@ -19,6 +19,7 @@ from hub.accounts.mutations import mutation_fields as account_mutation_fields
 from hub.api import access_log
 from hub.api import people as identity_queries
 from hub.api.eligibility import eligibility_fields
+from hub.api.notifications import subscription_fields
 from hub.api.person import Person
 from hub.api.statistics import statistics_fields
 from hub.api.subjects import gate_subjects
@@ -128,6 +129,8 @@ def build_schema(
         else []
     )
     own_mutation = [("hub", hub_mutation or {})] if identity else []
+    # Pushed over WebSocket by the all-in-one hub; the gateway does not carry them (docs/api.md).
+    subscription = subscription_fields() if identity and not federated else {}
     query = _merge(own_query + [(sector.name, sector.query_fields()) for sector in sectors])
     mutation = _merge(own_mutation + [(sector.name, _audited(sector)) for sector in sectors])
     person_fields = (_core_person_fields() if identity else {"id"}) | {f"_sector_{s.name}" for s in sectors}
@@ -136,6 +139,11 @@ def build_schema(
         person_fields=frozenset(person_fields),
         query=_object("Query", query, "Read Rabt: people and their records across sectors.") if query else None,
         mutation=_object("Mutation", mutation, "Change Rabt: every mutation is atomic.") if mutation else None,
+        subscription=(
+            _object("Subscription", subscription, "Hear of Rabt: what happens to you, as it happens.")
+            if subscription
+            else None
+        ),
         types=[Person],
     )
     resolve_directly(schema._schema)

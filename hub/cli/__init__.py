@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
-from hub.cli import compose_file, db_roles, migrate, new_sector
+from hub.cli import compose_file, db_roles, migrate, new_sector, notify_expiries
 from hub.settings import Settings, SettingsError
 from hub.telemetry import logs
 
@@ -366,6 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
     env_file.set_defaults(run=_env_file)
 
     migrate.add_parser(commands)
+    notify_expiries.add_parser(commands)
     compose_file.add_parser(commands)
     new_sector.add_parser(commands)
     db_roles.add_parser(commands)

@@ -11,8 +11,10 @@ What each role may do:
   read (`RelationSource.reads`: births' parents, iqamas' and visas' sponsors) and nothing else of
   other sectors; append to the audit trail and read only its tip (`id`, `hash`) to chain after it;
   read the ended sessions (`accounts_revocations`) to turn their access tokens away; read and write
-  the idempotency keys (`idempotency_answers`), which its mutations keep their answers in;
-- identity: read the registry and the audit trail (a person's access log), read and write the
+  the idempotency keys (`idempotency_answers`), which its mutations keep their answers in; append to
+  the notifications' inbox (a mutation's notice) and read back only the id it was given;
+- identity: read the registry, the audit trail (a person's access log) and the notifications' inbox
+  (a person's notices), append to the inbox (an account mutation may notify), read and write the
   accounts' tables, the relations' columns, append to the audit trail;
 - hub (the all-in-one hub): all of those together.
 The tables stay owned by the user that created them (the seed's); no role here may change a
@@ -68,7 +70,9 @@ def privileges(sectors: Sequence[Sector]) -> list[Privileges]:
     from hub.data.idempotency import ANSWERS
     from hub.identity.models import PersonRow
     from hub.migrations import components
+    from hub.notifications.models import NotificationRow
 
+    inbox = NotificationRow.__table__
     people, trail, subjects = PersonRow.__table__, AuditRecord.__table__, AuditSubject.__table__
     relations = tuple(column for sector in sectors for source in sector.relations for column in source.reads)
     audit = (trail, subjects)
@@ -78,9 +82,9 @@ def privileges(sectors: Sequence[Sector]) -> list[Privileges]:
         Privileges(
             "identity",
             writes=tuple(AccountsBase.metadata.sorted_tables),
-            reads=(people, trail, subjects, *versions),
+            reads=(people, trail, subjects, inbox, *versions),
             columns=relations,
-            appends=audit,
+            appends=(*audit, inbox),
         )
     )
     own = [
@@ -89,8 +93,15 @@ def privileges(sectors: Sequence[Sector]) -> list[Privileges]:
                 sector.name,
                 writes=(*sector.metadata.sorted_tables, ANSWERS),
                 reads=versions,
-                columns=(people.c.id, trail.c.id, trail.c.hash, *REVOCATIONS.c, *relations),
-                appends=audit,
+                columns=(
+                    people.c.id,
+                    trail.c.id,
+                    trail.c.hash,
+                    *REVOCATIONS.c,
+                    inbox.c.id,
+                    *relations,
+                ),
+                appends=(*audit, inbox),
             )
         )
         for sector in sectors
@@ -101,7 +112,7 @@ def privileges(sectors: Sequence[Sector]) -> list[Privileges]:
             writes=tuple(dict.fromkeys(table for role in [identity, *own] for table in role.writes)),
             reads=identity.reads,
             columns=relations,
-            appends=audit,
+            appends=(*audit, inbox),
         )
     )
     return [identity, *own, hub]
@@ -162,6 +173,13 @@ def statements(roles: Sequence[Privileges], prefix: str = DEFAULT_PREFIX) -> lis
         ]
         if privileges.appends:
             sql.append(f"GRANT INSERT ON {_tables(privileges.appends)} TO {name}")
+            appended = [
+                f"{table.name}_{table.autoincrement_column.name}_seq"
+                for table in privileges.appends
+                if table.autoincrement_column is not None and table.name not in {t.name for t in privileges.writes}
+            ]
+            if appended:
+                sql.append(f"GRANT USAGE ON SEQUENCE {', '.join(map(_quoted, appended))} TO {name}")
     return sql
 
 

@@ -15,6 +15,8 @@ from hub.contract.fields import resolver_field
 from hub.contract.idempotency import Keyed, idempotency_key
 from hub.contract.ids import ascii_digits, parse_person_id
 from hub.contract.loading import Loads, Reads, loaded, record, row_by, rows_by
+from hub.contract.notices import REMIND_DAYS, Expiry, NoticeKind
+from hub.contract.provenance import Source, source_field
 from hub.contract.sector import Sector, SeedContext, Statistic
 from hub.contract.services import Check, Rules, Service, blocked, refused, serve
 from hub.contract.tables import insert_new, person_key, sector_metadata
@@ -23,15 +25,18 @@ from hub.contract.values import Blocker, CalendarDate, Language, Refusal, refusa
 __all__ = [
     "IDENTITY",
     "IDENTITY_DETAILS",
+    "REMIND_DAYS",
     "ActingAs",
     "Blocker",
     "CalendarDate",
     "Check",
     "Code",
+    "Expiry",
     "Info",
     "Keyed",
     "Language",
     "Loads",
+    "NoticeKind",
     "PersonRef",
     "RabtError",
     "Reads",
@@ -43,6 +48,7 @@ __all__ = [
     "SectorContext",
     "SeedContext",
     "Service",
+    "Source",
     "Statistic",
     "arabic_digits",
     "ascii_digits",
@@ -62,4 +68,5 @@ __all__ = [
     "rows_by",
     "sector_metadata",
     "serve",
+    "source_field",
 ]

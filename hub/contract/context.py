@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.contract.access import ActingAs
 from hub.contract.idempotency import Keyed
 from hub.contract.loading import Loads
+from hub.contract.notices import NoticeKind
 from hub.contract.values import Blocker, Refusal
 
 T = TypeVar("T")
@@ -53,6 +54,11 @@ class SectorContext(Protocol):
         """Today in Riyadh, the date every rule of the request is decided on."""
         ...
 
+    def as_of(self) -> dt.datetime:
+        """The moment this request reads the sectors' records (UTC, whole seconds): one for the
+        whole request, which every sector's `source { asOf }` tells."""
+        ...
+
     async def once(
         self,
         data: Keyed,
@@ -71,6 +77,12 @@ class SectorContext(Protocol):
     async def check(self, name: str, person_id: str) -> Blocker | None:
         """Another sector's `Check` named `name` (e.g. `traffic.unpaid_violations`) for one person:
         that sector's Blocker, or None. A check no enabled sector answers blocks, as unavailable."""
+        ...
+
+    def notify(self, sector: str, person_id: str, kind: NoticeKind, message_en: str, message_ar: str) -> None:
+        """Keeps a notice for `person_id` (about their `sector` records) in the transaction open in
+        `transaction()`: written with the mutation's own rows, or not at all when it rolls back, and
+        pushed to the person's subscriptions once it committed. Outside a transaction: RuntimeError."""
         ...
 
     async def inquire(self) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import MetaData, Table
 from strawberry.types.field import StrawberryField
 
 from hub.contract.access import RelationSource
+from hub.contract.notices import Expiry
 from hub.contract.population import Population
 from hub.contract.services import Check, Service
 
@@ -49,6 +50,8 @@ class Sector:
     access check, so its fields only load data. `query_fields`/`mutation_fields` return fresh
     strawberry fields on every call (one field object must never sit in two schemas).
 
+    `expiries` are the documents the hub's daily job reminds their holders of before they expire.
+
     `migrations` names the package whose `versions/` folder holds the sector's Alembic revisions
     (e.g. `sectors.traffic.migrations`): the only way its tables reach a database. A sector
     without tables needs none.
@@ -67,6 +70,7 @@ class Sector:
     statistics: Sequence[Statistic] = ()
     services: Sequence[Service] = ()
     checks: Sequence[Check] = ()
+    expiries: Sequence[Expiry] = ()
     migrations: str | None = None
 
     def __post_init__(self) -> None:

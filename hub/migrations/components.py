@@ -14,9 +14,11 @@ from hub.audit.trail import AuditBase
 from hub.contract import Sector
 from hub.data.idempotency import IdempotencyBase
 from hub.identity.models import IdentityBase
+from hub.notifications.models import NotificationsBase
 
 HUB = "hub"
-"""The hub's component: the identity registry, the accounts, the audit trail and the idempotency keys."""
+"""The hub's component: the identity registry, the accounts, the audit trail, the idempotency keys and
+the notifications."""
 HUB_VERSIONS = Path(__file__).parent / "versions"
 
 
@@ -54,9 +56,15 @@ class Component:
 def hub_component() -> Component:
     return Component(
         HUB,
-        (IdentityBase.metadata, AccountsBase.metadata, AuditBase.metadata, IdempotencyBase.metadata),
+        (
+            IdentityBase.metadata,
+            AccountsBase.metadata,
+            AuditBase.metadata,
+            IdempotencyBase.metadata,
+            NotificationsBase.metadata,
+        ),
         HUB_VERSIONS,
-        ("identity_", "accounts_", "audit_", "idempotency_"),
+        ("identity_", "accounts_", "audit_", "idempotency_", "notifications_"),
     )
 
 

@@ -16,7 +16,7 @@ import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
@@ -37,6 +37,7 @@ from hub.contract.population import PERSONAS
 from hub.data.db import Database
 from hub.data.secrets_store import load_secrets
 from hub.migrations import check, components, upgrade
+from hub.notifications.bus import bus_for
 from hub.registry import enabled_sectors
 from hub.seed import seed
 from hub.settings import Settings, SettingsError
@@ -46,6 +47,7 @@ from hub.web.gateway_signature import GatewaySignature
 from hub.web.graphiql import BOOT_SCRIPT_CSP_HASH, Tab, graphiql_page
 from hub.web.http import GraphQLEndpoint, request_id_of
 from hub.web.observed import Observed
+from hub.web.subscriptions import SubscriptionEndpoint
 
 log = logging.getLogger("rabt")
 STATIC = Path(__file__).parent / "static" / "vendor"
@@ -195,6 +197,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
     audit = AuditWriter(hub.db)
     # Public inquiries count in the accounts' windows where people sign in, else in the part's own.
     own_limiter = None if hub.accounts is not None else limiter_for(settings)
+    bus = bus_for(settings.redis_url)  # every worker's subscriptions hear every worker's notices
     endpoint = GraphQLEndpoint(
         schema=hub.schema,
         db=hub.db,
@@ -217,6 +220,24 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
         trusted_proxies=settings.trusted_proxies,
         limiter=hub.accounts.limiter if hub.accounts is not None else own_limiter,
         today=lambda: hub.today(),
+        bus=bus,
+    )
+    subscriptions = (
+        [
+            WebSocketRoute(
+                "/graphql",
+                SubscriptionEndpoint(
+                    schema=hub.schema,
+                    db=hub.db,
+                    access_sources=hub.relation_sources(),
+                    verifier=hub.verifier,
+                    audit=audit,
+                    bus=bus,
+                ).handle,
+            )
+        ]
+        if hub.schema.subscription is not None
+        else []
     )
     published = hub.jwks()
     metrics.name_operations(op.name for op in shipped_operations())
@@ -271,6 +292,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
             await hub.accounts.aclose()
         if own_limiter is not None:
             await own_limiter.aclose()
+        await bus.aclose()
         await audit.aclose()
         await hub.db.dispose()
 
@@ -284,6 +306,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
         observed,
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            *subscriptions,
             Route("/healthz", healthz, methods=["GET"]),
             Route(JWKS_PATH, jwks_document, methods=["GET"]),
             Mount("/static/graphiql", app=StaticFiles(directory=STATIC), name="graphiql"),

@@ -40,8 +40,10 @@ from hub.contract import Check, RelationSource
 from hub.contract.calendar import riyadh_today
 from hub.contract.errors import Code, RabtError
 from hub.contract.principal import ANONYMOUS, Principal, Role
+from hub.contract.provenance import as_of_now
 from hub.data.db import Database
 from hub.data.rows import RequestReads
+from hub.notifications.bus import Bus, LocalBus
 from hub.web.client_address import Network, client_address
 from hub.web.gateway_signature import GatewaySignature, SignatureRefused
 from hub.web.in_flight import InFlight
@@ -108,6 +110,8 @@ class GraphQLEndpoint:
         revocations: RevocationFeed | None = None,
         limiter: RateLimiter | None = None,
         today: Callable[[], dt.date] = riyadh_today,
+        clock: Callable[[], dt.datetime] = as_of_now,
+        bus: Bus | None = None,
     ) -> None:
         self.schema = schema
         self.db = db
@@ -125,6 +129,8 @@ class GraphQLEndpoint:
         self.revocations = revocations
         self.limiter = limiter  # public inquiries' per-client windows
         self.today = today
+        self.clock = clock  # the moment a request reads, which its `source { asOf }` fields tell
+        self.bus = bus or LocalBus()  # where the notices mutations keep are pushed
 
     async def __call__(self, request: Request) -> Response:
         given_id = request.headers.get("x-request-id")
@@ -169,12 +175,13 @@ class GraphQLEndpoint:
         # a worker only adds garbage and context switches.
         async with self.in_flight.running(cost):
             answer = None
+            read_at = self.clock()  # one moment for the request, whichever path answers it
             if self.compiled is not None and self.compiled.accepts(query, parsed.extensions):
                 answer = await self.compiled.answer(
-                    query, document, parsed.variables, parsed.operation_name, principal, request_id
+                    query, document, parsed.variables, parsed.operation_name, principal, request_id, read_at
                 )
             if answer is None:  # the general path
-                answer = await self._execute(document, parsed, principal, client_ip, request_id, media)
+                answer = await self._execute(document, parsed, principal, client_ip, request_id, media, read_at)
         # The audit append waits on the database's commit, not on this worker's CPU: holding a slot
         # through it would idle the worker while requests queue.
         await self.audit.write(answer.audit, principal, request_id, parsed.operation_name)
@@ -190,6 +197,7 @@ class GraphQLEndpoint:
         client_ip: str | None,
         request_id: str,
         media: str,
+        read_at: dt.datetime,
     ) -> Answer:
         reads = RequestReads(self.db.rows)
         context = RequestContext(
@@ -199,11 +207,13 @@ class GraphQLEndpoint:
             gate=Gate(Access(principal, self.db, self.sources, self.today)),
             checks=self.checks,
             request_id=request_id,
+            read_at=read_at,
             operation_name=parsed.operation_name,
             client_ip=client_ip,
             accounts=self.accounts,
             limiter=self.limiter,
             clock=self.today,
+            bus=self.bus,
         )
         try:
             result = await execute(self.schema, document, parsed.variables, parsed.operation_name, context)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.contract import Sector, Statistic
+from hub.contract import Expiry, Sector, Statistic
 from sectors.civil_affairs import mutations, seed
 from sectors.civil_affairs.models import Base, BirthRow, IdCardRow, NationalAddressRow
 from sectors.civil_affairs.person import CivilAffairsOfPerson
@@ -26,4 +26,13 @@ SECTOR = Sector(
         Statistic("national_addresses", "National addresses by city.", NationalAddressRow.__table__, ("city_en",)),
     ),
     services=(RENEW_ID_CARD,),
+    expiries=(
+        Expiry(
+            "national ID card",
+            "بطاقة الهوية الوطنية",
+            IdCardRow.__table__,
+            number="person_id",
+            where=IdCardRow.status == "valid",
+        ),
+    ),
 )

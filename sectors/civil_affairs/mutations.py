@@ -14,6 +14,7 @@ from hub.contract import (
     ActingAs,
     Code,
     Info,
+    NoticeKind,
     RabtError,
     Refusal,
     idempotency_key,
@@ -131,6 +132,13 @@ async def update_national_address(info: Info, input: UpdateNationalAddressInput)
         else:
             for name, value in values.items():
                 setattr(row, name, value)
+        info.context.notify(
+            "civil_affairs",
+            person_id,
+            NoticeKind.SERVICE_COMPLETED,
+            f"Your national address was updated: {values['short_address']}.",
+            f"حُدّث عنوانك الوطني: {values['short_address']}.",
+        )
         await session.flush()
         return NationalAddressUpdated(address=record(NationalAddress, values))
 
@@ -180,6 +188,14 @@ async def renew_id_card(info: Info, input: RenewIdCardInput) -> RenewIdCardResul
         )
         # The card's version is part of the key: of two concurrent renewals one fails and rolls back.
         await session.execute(insert(IdCardRow).values(values))
+        until = values["expires_on"].isoformat()
+        info.context.notify(
+            "civil_affairs",
+            person_id,
+            NoticeKind.SERVICE_COMPLETED,
+            f"A new national ID card was issued for you, valid until {until}.",
+            f"صدرت لك بطاقة هوية وطنية جديدة، صالحة حتى {until}.",
+        )
         return IdCardRenewed(card=record(NationalIdCard, values))
 
     return await serve(info.context, RENEW_ID_CARD, person_id, input, IdCardRenewed, renew)

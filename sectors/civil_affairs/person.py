@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from hub.contract import Info, loaded, resolver_field
+from hub.contract import Info, loaded, resolver_field, source_field
 from sectors.civil_affairs import loaders
 from sectors.civil_affairs.types import FamilyRegister
 
@@ -16,6 +16,8 @@ from sectors.civil_affairs.types import FamilyRegister
 )
 class CivilAffairsOfPerson:
     person_id: strawberry.Private[str]
+
+    source = source_field("civil_affairs")
 
     id_card = loaded(
         loaders.id_card_by_person,

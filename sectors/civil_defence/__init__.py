@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.contract import Sector, Statistic
+from hub.contract import Expiry, Sector, Statistic
 from sectors.civil_defence import mutations, seed
 from sectors.civil_defence.models import Base, IncidentReportRow, SafetyPermitRow
 from sectors.civil_defence.person import CivilDefenceOfPerson
@@ -27,6 +27,15 @@ SECTOR = Sector(
             "Establishments' safety permits by kind of establishment and status.",
             SafetyPermitRow.__table__,
             ("establishment_kind", "status"),
+        ),
+    ),
+    expiries=(
+        Expiry(
+            "safety permit",
+            "ترخيص السلامة",
+            SafetyPermitRow.__table__,
+            person="owner_id",
+            where=SafetyPermitRow.status == "valid",
         ),
     ),
 )

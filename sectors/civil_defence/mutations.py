@@ -14,6 +14,7 @@ from hub.contract import (
     ActingAs,
     Code,
     Info,
+    NoticeKind,
     RabtError,
     Refusal,
     idempotency_key,
@@ -102,6 +103,13 @@ async def report_incident(info: Info, input: ReportIncidentInput) -> ReportIncid
             ),
             "reference",
             lambda: f"CD-{today:%Y%m%d}-{secrets.randbelow(10**8):08d}",
+        )
+        info.context.notify(
+            "civil_defence",
+            person_id,
+            NoticeKind.SERVICE_COMPLETED,
+            f"Your incident report {values['reference']} was received.",
+            f"استُلم بلاغك رقم {values['reference']}.",
         )
         return IncidentReported(report=record(IncidentReport, values))
 

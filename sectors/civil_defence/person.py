@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from hub.contract import loaded
+from hub.contract import loaded, source_field
 from sectors.civil_defence import loaders
 
 
@@ -15,6 +15,8 @@ from sectors.civil_defence import loaders
 )
 class CivilDefenceOfPerson:
     person_id: strawberry.Private[str]
+
+    source = source_field("civil_defence")
 
     incident_reports = loaded(
         loaders.incident_reports_by_reporter,

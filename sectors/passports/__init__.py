@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from hub.contract import Sector, Statistic
+from hub.contract import Expiry, Sector, Statistic
 from sectors.passports import inquiries, mutations, seed
-from sectors.passports.models import AbscondingReportRow, Base, IqamaRow, VisaRow
+from sectors.passports.models import AbscondingReportRow, Base, IqamaRow, PassportRow, VisaRow
 from sectors.passports.person import PassportsOfPerson
 from sectors.passports.relations import SPONSOR
 from sectors.passports.services import ISSUE_EXIT_REENTRY_VISA, ISSUE_FINAL_EXIT_VISA, RENEW_IQAMA
@@ -34,4 +34,8 @@ SECTOR = Sector(
         ),
     ),
     services=(ISSUE_EXIT_REENTRY_VISA, RENEW_IQAMA, ISSUE_FINAL_EXIT_VISA),
+    expiries=(
+        Expiry("iqama", "الإقامة", IqamaRow.__table__, where=IqamaRow.status == "valid"),
+        Expiry("passport", "جواز السفر", PassportRow.__table__, where=PassportRow.status == "valid"),
+    ),
 )

@@ -15,6 +15,7 @@ from strawberry.types.field import StrawberryField
 from hub.contract import (
     Code,
     Info,
+    NoticeKind,
     RabtError,
     Refusal,
     idempotency_key,
@@ -103,6 +104,14 @@ async def issue_exit_reentry_visa(info: Info, input: IssueExitReentryVisaInput) 
         if iqama.expires_on < today + dt.timedelta(days=input.days):
             return _refusal("IQAMA_TOO_SHORT")
         values = await _issue_visa(session, person_id, iqama.sponsor_id, input.kind.value, input.days, today)
+        until = values["valid_until"].isoformat()
+        info.context.notify(
+            "passports",
+            person_id,
+            NoticeKind.SERVICE_COMPLETED,
+            f"An exit/re-entry visa {values['number']} was issued for you, valid until {until}.",
+            f"صدرت لك تأشيرة خروج وعودة رقم {values['number']}، صالحة حتى {until}.",
+        )
         return ExitReentryVisaIssued(visa=record(Visa, values))
 
     return await serve(info.context, ISSUE_EXIT_REENTRY_VISA, person_id, input, ExitReentryVisaIssued, issue)
@@ -139,6 +148,14 @@ async def renew_iqama(info: Info, input: RenewIqamaInput) -> RenewIqamaResult:
         )
         row = (await session.execute(select(IqamaRow).where(IqamaRow.number == iqama.number))).scalar_one()
         values = {column.key: getattr(row, column.key) for column in IqamaRow.__table__.columns}
+        until = row.expires_on.isoformat()
+        info.context.notify(
+            "passports",
+            person_id,
+            NoticeKind.SERVICE_COMPLETED,
+            f"Your iqama {row.number} was renewed until {until}.",
+            f"جُددت إقامتك رقم {row.number} حتى {until}.",
+        )
         return IqamaRenewed(iqama=record(Iqama, values))
 
     return await serve(info.context, RENEW_IQAMA, person_id, input, IqamaRenewed, renew)
@@ -170,6 +187,14 @@ async def issue_final_exit_visa(info: Info, input: IssueFinalExitVisaInput) -> I
     async def issue(session: AsyncSession) -> FinalExitVisaIssued:
         iqama = await _current_iqama(session, person_id)
         values = await _issue_visa(session, person_id, iqama.sponsor_id, "final_exit", FINAL_EXIT_DAYS, today)
+        until = values["valid_until"].isoformat()
+        info.context.notify(
+            "passports",
+            person_id,
+            NoticeKind.SERVICE_COMPLETED,
+            f"A final exit visa {values['number']} was issued for you; leave the Kingdom by {until}.",
+            f"صدرت لك تأشيرة خروج نهائي رقم {values['number']}؛ غادر المملكة قبل {until}.",
+        )
         return FinalExitVisaIssued(visa=record(Visa, values))
 
     return await serve(info.context, ISSUE_FINAL_EXIT_VISA, person_id, input, FinalExitVisaIssued, issue)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from hub.contract import Info, PersonRef, loaded, of_person, person_ref, resolver_field
+from hub.contract import Info, PersonRef, loaded, of_person, person_ref, resolver_field, source_field
 from sectors.passports import loaders
 from sectors.passports.types import Iqama
 
@@ -23,6 +23,8 @@ class SponsoredPerson:
 @strawberry.type(description="Passports (Jawazat, الجوازات): one person's passports, iqama, visas and reports.")
 class PassportsOfPerson:
     person_id: strawberry.Private[str]
+
+    source = source_field("passports")
 
     passports = loaded(
         loaders.passports_by_person, description="Every passport of this person, the latest issued first."

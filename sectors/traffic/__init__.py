@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.contract import Sector, Statistic
+from hub.contract import Expiry, Sector, Statistic
 from sectors.traffic import mutations, seed
 from sectors.traffic.models import AccidentReportRow, Base, DrivingLicenceRow, VehicleRow, ViolationRow
 from sectors.traffic.person import TrafficOfPerson
@@ -43,4 +43,17 @@ SECTOR = Sector(
     ),
     services=(RENEW_DRIVING_LICENCE,),
     checks=(UNPAID_VIOLATIONS, UNPAID_VIOLATIONS_OF_DEPENDANT),
+    expiries=(
+        Expiry(
+            "driving licence", "رخصة القيادة", DrivingLicenceRow.__table__, where=DrivingLicenceRow.status == "valid"
+        ),
+        Expiry(
+            "vehicle registration (istimara)",
+            "رخصة سير المركبة (الاستمارة)",
+            VehicleRow.__table__,
+            person="owner_id",
+            number="sequence_number",
+            expires_on="registration_expires_on",
+        ),
+    ),
 )

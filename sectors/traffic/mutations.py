@@ -14,6 +14,7 @@ from hub.contract import (
     ActingAs,
     Code,
     Info,
+    NoticeKind,
     RabtError,
     Refusal,
     ascii_digits,
@@ -121,6 +122,13 @@ async def object_to_traffic_violation(
         )
         if updated != 1:
             return _refusal("VIOLATION_NOT_UNPAID")
+        info.context.notify(
+            "traffic",
+            person_id,
+            NoticeKind.SERVICE_COMPLETED,
+            f"Your objection to violation {number} was filed; the violation is on hold while it is reviewed.",
+            f"قُدّم اعتراضك على المخالفة رقم {number}؛ المخالفة معلقة حتى تتم دراسته.",
+        )
         return TrafficViolationObjected(violation=record(Violation, {**vars(violation), **changes}))
 
     return await context.once(input, TrafficViolationObjected, object_to)
@@ -171,6 +179,14 @@ async def renew_driving_licence(info: Info, input: RenewDrivingLicenceInput) -> 
             .values(changes)
         )
         values = {column: getattr(licence, column) for column in ("number", "licence_class")} | changes
+        until = str(changes["expires_on"])  # a date: ISO 8601
+        info.context.notify(
+            "traffic",
+            person_id,
+            NoticeKind.SERVICE_COMPLETED,
+            f"Your driving licence {licence.number} was renewed until {until}.",
+            f"جُددت رخصة قيادتك رقم {licence.number} حتى {until}.",
+        )
         return DrivingLicenceRenewed(licence=record(DrivingLicence, values))
 
     return await serve(info.context, RENEW_DRIVING_LICENCE, person_id, input, DrivingLicenceRenewed, renew)
@@ -216,6 +232,13 @@ async def pay_traffic_violation(info: Info, input: PayTrafficViolationInput) -> 
         )
         if paid != 1:
             return _refusal("VIOLATION_NOT_UNPAID")
+        info.context.notify(
+            "traffic",
+            person_id,
+            NoticeKind.SERVICE_COMPLETED,
+            f"The fine of violation {number} was paid.",
+            f"سُددت غرامة المخالفة رقم {number}.",
+        )
         return TrafficViolationPaid(violation=record(Violation, {**vars(violation), "status": "paid"}))
 
     return await context.once(input, TrafficViolationPaid, pay)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from hub.contract import loaded
+from hub.contract import loaded, source_field
 from sectors.traffic import loaders
 
 
@@ -13,6 +13,8 @@ from sectors.traffic import loaders
 )
 class TrafficOfPerson:
     person_id: strawberry.Private[str]
+
+    source = source_field("traffic")
 
     driving_licence = loaded(
         loaders.driving_licence_by_person,

@@ -50,6 +50,7 @@ from hub.api.execution import validate
 from hub.contract import RelationSource, Sector
 from hub.contract.calendar import riyadh_today
 from hub.contract.principal import Principal
+from hub.contract.provenance import as_of_now
 from hub.data.db import Database
 from hub.data.rows import Rows
 
@@ -155,13 +156,14 @@ class CompiledPath:
         operation_name: str | None,
         principal: Principal,
         request_id: str,
+        read_at: dt.datetime | None = None,
     ) -> Answer | None:
         """The answer, or None when the general path must answer (nothing was written)."""
         try:
             plan, coerced = self.plan_for(query, document, variables, operation_name)
             gate = Gate(Access(principal, self.db, self.sources, self.today))
             try:
-                data, errors = await execute(plan, coerced, gate, self.rows)
+                data, errors = await execute(plan, coerced, gate, self.rows, read_at or as_of_now())
             except Unplannable:
                 raise
             except Exception as error:  # a null in a non-null field, a database error, …

@@ -14,6 +14,7 @@ Order of work:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -56,19 +57,19 @@ def _group(rows: Sequence[Row]) -> dict[Any, list[Row]]:
 
 
 async def execute(
-    plan: Plan, variables: VariableValues, gate: Gate, rows: Rows
+    plan: Plan, variables: VariableValues, gate: Gate, rows: Rows, read_at: dt.datetime
 ) -> tuple[dict[str, Any], list[GraphQLError]]:
     """The response's `data` and the errors (unsorted, unformatted); the reads are noted in the
     gate's audit batch. Raises `Unplannable` whenever the answer might differ from the general path's."""
     session = rows.session()
     try:
-        return await _execute(plan, variables, gate, session)
+        return await _execute(plan, variables, gate, session, read_at)
     finally:
         await session.close()
 
 
 async def _execute(
-    plan: Plan, variables: VariableValues, gate: Gate, rows: Session
+    plan: Plan, variables: VariableValues, gate: Gate, rows: Session, read_at: dt.datetime
 ) -> tuple[dict[str, Any], list[GraphQLError]]:
     args: list[Any] = []
     for slot in plan.slots:
@@ -79,6 +80,7 @@ async def _execute(
                 raise Unplannable("argument value") from None
         else:
             args.append(slot.fixed)
+    args.append(read_at)  # last: what `source { asOf }` tells (objects.SourceObject)
 
     # 1. root arguments
     asked: list[tuple[RootField, list[str]]] = []

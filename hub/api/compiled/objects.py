@@ -89,7 +89,16 @@ class Loaded:
     build: Builder
 
 
-Entry = Const | Extra | Column | LanguageChoice | DateObject | Loaded
+@dataclass(frozen=True)
+class SourceObject:
+    """A namespace's `source { sector asOf }`; `fields` are (response key, what) pairs where what
+    is Const (`sector`, `__typename`) or the DateTime scalar's `serialize` for `asOf`, which is the
+    request's read moment, always the last of `args`."""
+
+    fields: tuple[tuple[str, Any], ...]
+
+
+Entry = Const | Extra | Column | LanguageChoice | DateObject | Loaded | SourceObject
 
 
 def _leaf(serialize: Callable[[Any], Any], value: Any) -> Any:
@@ -160,6 +169,15 @@ def compile_object(entries: Sequence[tuple[str, Entry]], name: str = "build") ->
                 lines.append(f"if {var} is None: raise _Null")
                 lines.append(f"{var} = {convert}")
             items.append(f"{key!r}: {var}")
+            continue
+        if isinstance(entry, SourceObject):
+            told = [
+                f"{sub_key!r}: {constant(what.value)}"
+                if isinstance(what, Const)
+                else f"{sub_key!r}: _leaf({constant(what)}, args[-1])"
+                for sub_key, what in entry.fields
+            ]
+            items.append(f"{key!r}: {{{', '.join(told)}}}")
             continue
         if isinstance(entry, DateObject):
             day = f"d{index}"

@@ -57,12 +57,14 @@ from hub.api.compiled.objects import (
     Extra,
     LanguageChoice,
     Loaded,
+    SourceObject,
     compile_object,
 )
 from hub.api.context import collect_field_names as collect_audited_names  # the general path's own rule
 from hub.contract import Sector
 from hub.contract.direct import DEFINITION, strawberry_of
 from hub.contract.loading import LOADS, Loads
+from hub.contract.provenance import SOURCE
 from hub.contract.values import CalendarDate, Language
 from hub.identity.loaders import person_by_id
 from hub.identity.types import PersonCore
@@ -329,6 +331,9 @@ class _Planner:
                 continue
             definition = namespace.type.fields[name]
             strawberry_field = strawberry_of(definition)
+            if strawberry_field is not None and strawberry_field.metadata.get(SOURCE) == namespace.sector:
+                entries.append((sub_key, self._source(definition, sub_group, namespace.sector)))
+                continue
             declared = strawberry_field.metadata.get(LOADS) if strawberry_field is not None else None
             if strawberry_field is None or declared is None:
                 raise Unplannable(f"field: {namespace.type.name}.{name}")
@@ -398,6 +403,28 @@ class _Planner:
                     raise Unplannable("field merging")
                 entries.append((key, _column(position, field_definition)))
         return Loaded(index, loads.many, compile_object(entries, record_type.name))
+
+    def _source(self, definition: GraphQLField, group: list[FieldDetails], sector: str) -> SourceObject:
+        if len(group) > 1:
+            raise Unplannable("field merging")
+        source = get_named_type(definition.type)
+        assert isinstance(source, GraphQLObjectType)
+        fields: list[tuple[str, Any]] = []
+        for key, sub_group in self._sub(source, group).items():
+            name = sub_group[0].node.name.value
+            if name == "__typename":
+                fields.append((key, Const(source.name)))
+                continue
+            python = strawberry_of(source.fields[name]).python_name  # type: ignore[union-attr]
+            if python == "sector":
+                fields.append((key, Const(sector)))
+            elif python == "as_of":
+                scalar = get_named_type(source.fields[name].type)
+                assert isinstance(scalar, GraphQLScalarType)
+                fields.append((key, scalar.serialize))
+            else:
+                raise Unplannable(f"field: {source.name}.{name}")
+        return SourceObject(tuple(fields))
 
     def _date(self, position: int, definition: GraphQLField, group: list[FieldDetails]) -> DateObject:
         if len(group) > 1:

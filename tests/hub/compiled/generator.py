@@ -24,11 +24,17 @@ from graphql import (
 
 from hub.contract.direct import strawberry_of
 from hub.contract.loading import LOADS
+from hub.contract.provenance import SOURCE
 
 
 def _loaded(definition: GraphQLField) -> bool:
     strawberry_field = strawberry_of(definition)
     return bool(strawberry_field is not None and strawberry_field.metadata.get(LOADS))
+
+
+def _source(definition: GraphQLField) -> bool:
+    strawberry_field = strawberry_of(definition)
+    return bool(strawberry_field is not None and strawberry_field.metadata.get(SOURCE))
 
 
 def _resolved(definition: GraphQLField) -> bool:
@@ -113,7 +119,7 @@ class DocumentGenerator:
     # ---- selections --------------------------------------------------------------------------------
 
     def _weight(self, parent: GraphQLObjectType, definition: GraphQLField) -> float:
-        if parent is self.person or parent.name == "CalendarDate" or _loaded(definition):
+        if parent is self.person or parent.name == "CalendarDate" or _loaded(definition) or _source(definition):
             return 1.0
         if parent.name.endswith("OfPerson"):
             return 0.03  # a namespace field with its own resolver (sponsored, familyRegister)

@@ -14,6 +14,7 @@ checked.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import random
 import time
@@ -43,6 +44,7 @@ from tests.hub.compiled.generator import DocumentGenerator
 CASES = 800
 SEED = 20_260
 SECTORS = ("passports", "traffic", "civil_affairs", "civil_defence")
+READ_AT = dt.datetime(2026, 12, 5, 1, 2, 3, tzinfo=dt.UTC)
 AUDITED = ("operation", "actor", "role", "acting_as", "subject_id", "sector", "fields", "action", "outcome", "purpose")
 
 
@@ -73,6 +75,7 @@ async def paths(api: Api) -> Any:
             graphiql=None,
             accounts=hub.accounts,
             compiled=compiled,
+            clock=lambda: READ_AT,  # both paths read at one moment: `source { asOf }` compared too
         )
 
         async def handle(request: Request) -> Response:  # a function: Starlette calls it with the request
@@ -251,6 +254,7 @@ async def test_the_compiled_path_answers_byte_for_byte_as_the_general_path(paths
             answered = orjson.loads(fast.content)
             shapes["with errors (refusals)"] += "errors" in answered
             shapes["with a person's data"] += _has_person(answered.get("data"))
+            shapes["with a sector's source"] += b'"asOf"' in fast.content
         outcomes[outcome] += 1
         compiled_by_caller[kind] += outcome == "compiled"
         requests.append((general_id, compiled_id, context))
@@ -279,6 +283,7 @@ async def test_the_compiled_path_answers_byte_for_byte_as_the_general_path(paths
     assert took_fast >= 0.55 * CASES, "too few cases took the compiled path to prove much"
     assert text_cases >= 0.25 * CASES, "too few plain-text cases were answered by their plan"
     assert audited >= 0.3 * CASES
+    assert shapes["with a sector's source"] >= 0.05 * CASES, "too few compiled answers told a sector's source"
 
 
 async def test_the_shipped_operations_answer_alike_for_every_caller_and_for_one_hundred_people(paths: Paths) -> None:

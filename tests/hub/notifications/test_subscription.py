@@ -1,0 +1,132 @@
+"""The push, across workers: a subscriber on one hub process hears, over graphql-transport-ws, the
+notice a mutation on ANOTHER hub instance kept, the two sharing only the database and Redis.
+Also the protocol's refusals: a bad token closes the socket, an anonymous subscription is refused."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+import uvicorn
+import websockets
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from hub.settings import Settings
+from hub.web.app import Hub, create_app
+from tests.conftest import PERSONA, REDIS_URL, individual, service_unavailable
+from tests.sectors.civil_affairs.test_civil_affairs import ADDRESS, UPDATE
+
+pytestmark = pytest.mark.redis
+
+SUBSCRIBE = "subscription { notifications { kind sector messageEn messageAr createdAt } }"
+PROTOCOL = "graphql-transport-ws"
+
+
+@contextlib.asynccontextmanager
+async def _served(hub: Hub, settings: Settings) -> AsyncIterator[int]:
+    """Worker A: the hub under uvicorn on a free loopback port (its start migrates and seeds)."""
+    config = uvicorn.Config(create_app(settings, hub), host="127.0.0.1", port=0, lifespan="on", log_level="warning")
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if serving.done():
+                serving.result()
+            await asyncio.sleep(0.02)
+        yield server.servers[0].sockets[0].getsockname()[1]
+    finally:
+        server.should_exit = True
+        await serving
+
+
+async def _redis() -> Redis:
+    redis: Redis = Redis.from_url(REDIS_URL)
+    try:
+        await redis.ping()
+    except (RedisConnectionError, OSError) as error:
+        service_unavailable(f"Redis at {REDIS_URL}", error)
+    return redis
+
+
+async def _send(socket: Any, message: dict[str, Any]) -> None:
+    await socket.send(orjson.dumps(message).decode())  # a text frame, as graphql-ws sends
+
+
+async def _message(socket: Any) -> dict[str, Any]:
+    return orjson.loads(await asyncio.wait_for(socket.recv(), 10))  # type: ignore[no-any-return]
+
+
+async def test_a_subscriber_hears_a_mutation_made_in_another_worker(tmp_path: Path) -> None:
+    redis = await _redis()
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}",
+        data_dir=tmp_path,
+        seed_people=60,
+        seed=7,
+        mode="demo",
+        redis_url=REDIS_URL,
+    )
+    person = PERSONA["sponsor"]
+    hub_a = Hub.build(settings)
+    token = hub_a.signer.issue(individual(person))  # type: ignore[union-attr]
+    async with _served(hub_a, settings) as port:
+        hub_b = Hub.build(settings)  # worker B: its own app, its own bus, the same database and Redis
+        app_b = create_app(settings, hub_b)
+        async with (
+            app_b.router.lifespan_context(app_b),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app_b), base_url="http://rabt.test") as worker_b,
+            websockets.connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=[PROTOCOL]) as socket,
+        ):
+            await _send(socket, ({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}))
+            assert await _message(socket) == {"type": "connection_ack"}
+            await _send(socket, ({"id": "n1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
+            # Worker A has subscribed once Redis counts a subscriber on the person's channel.
+            channel = f"rabt:notifications:{person}"
+            for _ in range(500):
+                if dict(await redis.pubsub_numsub(channel)).get(channel.encode(), 0) >= 1:
+                    break
+                await asyncio.sleep(0.02)
+            else:
+                pytest.fail("worker A never subscribed to the person's channel")
+
+            body = {
+                "query": UPDATE,
+                "variables": {"input": {**ADDRESS, "personId": person, "shortAddress": "RIYA1234"}},
+            }
+            response = await worker_b.post("/graphql", json=body, headers={"authorization": f"Bearer {token}"})
+            assert response.json()["data"]["updateNationalAddress"]["__typename"] == "NationalAddressUpdated"
+
+            pushed = await _message(socket)
+            assert pushed["id"] == "n1" and pushed["type"] == "next", pushed
+            notice = pushed["payload"]["data"]["notifications"]
+            assert (notice["kind"], notice["sector"]) == ("SERVICE_COMPLETED", "civil_affairs")
+            assert "RIYA1234" in notice["messageEn"] and "RIYA1234" in notice["messageAr"]
+            await _send(socket, ({"id": "n1", "type": "complete"}))
+    await redis.aclose()
+
+
+async def test_the_protocol_refuses_bad_tokens_and_anonymous_subscribers(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}", data_dir=tmp_path, seed_people=0)
+    hub = Hub.build(settings)
+    async with _served(hub, settings) as port:
+        url = f"ws://127.0.0.1:{port}/graphql"
+        async with websockets.connect(url, subprotocols=[PROTOCOL]) as socket:
+            await _send(socket, ({"type": "connection_init", "payload": {"authorization": "Bearer nope"}}))
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await socket.recv()
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+        async with websockets.connect(url, subprotocols=[PROTOCOL]) as socket:
+            await _send(socket, ({"type": "connection_init"}))
+            assert await _message(socket) == {"type": "connection_ack"}
+            await _send(socket, ({"id": "a", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
+            refused = await _message(socket)
+            assert refused["type"] == "error" and refused["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+            await _send(socket, ({"id": "q", "type": "subscribe", "payload": {"query": "{ __typename }"}}))
+            assert (await _message(socket))["payload"][0]["extensions"]["code"] == "BAD_REQUEST"
