@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Annotated, Any, cast
 
 import strawberry
@@ -19,6 +20,7 @@ from hub.contract import (
     Refusal,
     ascii_digits,
     idempotency_key,
+    insert_new,
     parse_person_id,
     record,
     refusals,
@@ -26,7 +28,7 @@ from hub.contract import (
 )
 from sectors.traffic.models import DrivingLicenceRow, ViolationRow
 from sectors.traffic.services import RENEW_DRIVING_LICENCE
-from sectors.traffic.types import DrivingLicence, Violation
+from sectors.traffic.types import DrivingLicence, Violation, ViolationKind
 
 OBJECTION_WINDOW = dt.timedelta(days=30)
 REASON_MAX = 500
@@ -244,8 +246,87 @@ async def pay_traffic_violation(info: Info, input: PayTrafficViolationInput) -> 
     return await context.once(input, TrafficViolationPaid, pay)
 
 
+@strawberry.input(description="Record a traffic violation against a person (a traffic officer, or a camera's service).")
+class RecordTrafficViolationInput:
+    person_id: strawberry.ID = strawberry.field(description="The violator's national ID or iqama number.")
+    kind: ViolationKind = strawberry.field(description="What the violation was.")
+    city_en: str = strawberry.field(description="Where, in English: 1 to 30 characters.")
+    city_ar: str = strawberry.field(description="Where, in Arabic: 1 to 30 characters.")
+    fine_sar: int = strawberry.field(description="The fine in whole riyals: 1 to 20,000.")
+    idempotency_key: str | None = idempotency_key()
+
+
+@strawberry.type(description="The violation was recorded; the violator is notified.")
+class TrafficViolationRecorded:
+    violation: Violation = strawberry.field(description="The new violation, unpaid, due in 30 days.")
+
+
+RecordTrafficViolationResult = Annotated[
+    TrafficViolationRecorded | Refusal,
+    strawberry.union("RecordTrafficViolationResult", description="The recorded violation."),
+]
+FINE_MAX = 20_000
+PAYMENT_WINDOW = dt.timedelta(days=30)
+
+
+def _city(text: str, argument: str) -> str:
+    city = " ".join(text.split())
+    if not 1 <= len(city) <= 30:
+        raise RabtError(Code.BAD_USER_INPUT, f"{argument}: 1 to 30 characters.", argument=argument)
+    return city
+
+
+async def record_traffic_violation(info: Info, input: RecordTrafficViolationInput) -> RecordTrafficViolationResult:
+    person_id = parse_person_id(input.person_id, "input.personId")
+    city_en, city_ar = _city(input.city_en, "input.cityEn"), _city(input.city_ar, "input.cityAr")
+    if not 1 <= input.fine_sar <= FINE_MAX:
+        raise RabtError(Code.BAD_USER_INPUT, f"input.fineSar: 1 to {FINE_MAX:,}.", argument="input.fineSar")
+    context = info.context
+    await context.require_write(person_id, "traffic", allow=frozenset())  # officers and scoped services only
+    await context.require_known_person(person_id)
+    today = context.today()
+
+    async def record_it(session: AsyncSession) -> TrafficViolationRecorded:
+        values = await insert_new(
+            session,
+            ViolationRow,
+            dict(
+                person_id=person_id,
+                kind=input.kind.value,
+                city_en=city_en,
+                city_ar=city_ar,
+                committed_on=today,
+                fine_sar=input.fine_sar,
+                due_on=today + PAYMENT_WINDOW,
+                status="unpaid",
+                objected_on=None,
+                objection_reason=None,
+            ),
+            "number",
+            lambda: f"9{secrets.randbelow(10**9):09d}",
+        )
+        number, due = values["number"], values["due_on"].isoformat()
+        context.notify(
+            "traffic",
+            person_id,
+            NoticeKind.VIOLATION,
+            f"A traffic violation {number} was recorded against you in {city_en}: {input.fine_sar} SAR, due by {due}.",
+            f"سُجلت عليك مخالفة مرورية رقم {number} في {city_ar}: {input.fine_sar} ريال، تستحق قبل {due}.",
+        )
+        return TrafficViolationRecorded(violation=record(Violation, values))
+
+    return await context.once(input, TrafficViolationRecorded, record_it)
+
+
 def fields() -> dict[str, StrawberryField]:
     return {
+        "record_traffic_violation": strawberry.mutation(
+            record_traffic_violation,
+            description=(
+                "Record a traffic violation against a person: by a traffic officer or a service scoped traffic:write "
+                "(nobody records their own). The violator is notified (a VIOLATION notification)."
+            ),
+        ),
         "object_to_traffic_violation": strawberry.mutation(
             object_to_traffic_violation,
             description=(

@@ -66,6 +66,24 @@ async def test_a_completed_service_is_kept_for_the_person_and_read_page_by_page(
     assert all(entry["id"] not in {e["id"] for e in first["entries"]} for entry in other["entries"])
 
 
+RECORD = """mutation($input: RecordTrafficViolationInput!) { recordTrafficViolation(input: $input) {
+  __typename ... on TrafficViolationRecorded { violation { number status fineSar } } } }"""
+
+
+async def test_a_new_violation_is_told_to_the_violator(api: Api) -> None:
+    person_id = await _fresh_citizen(api, 6)
+    input = {"personId": person_id, "kind": "SPEEDING", "cityEn": "Riyadh", "cityAr": "الرياض", "fineSar": 300}
+    refused = await api.query(RECORD, {"input": input}, as_=individual(person_id))
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"  # nobody records their own
+    recorded = await api.query(RECORD, {"input": input}, as_=officer("traffic"))
+    violation = recorded["data"]["recordTrafficViolation"]["violation"]
+    assert (violation["status"], violation["fineSar"]) == ("UNPAID", 300)
+    page = await _page(api, individual(person_id), 5)
+    [notice] = [entry for entry in page["entries"] if entry["kind"] == "VIOLATION"]
+    assert notice["sector"] == "traffic"
+    assert violation["number"] in notice["messageEn"] and violation["number"] in notice["messageAr"]
+
+
 async def test_a_refused_mutation_keeps_no_notice(api: Api) -> None:
     person_id = await deceased(api)
     before = await _inbox(api, person_id)
