@@ -7,9 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
-from sectors.civil_affairs.models import BirthRow, FamilyMemberRow
+from sectors.civil_affairs.models import BirthRow, DeathRow, FamilyMemberRow
 from sectors.civil_affairs.relations import latest_adult_birth, minor_children_among, register_members_among
 from tests.conftest import PERSONA, TODAY, Api
 from tests.sectors.asking import change, days, kept
@@ -49,4 +49,11 @@ async def test_a_head_stands_over_a_member_from_the_day_they_were_entered(api: A
         await change(api, update(FamilyMemberRow).where(FamilyMemberRow.person_id == CHILD).values(added_on=TODAY))
         assert await register_members_among(api.hub.db, PARENT, [CHILD], TODAY) == {CHILD}
         await change(api, update(FamilyMemberRow).where(FamilyMemberRow.person_id == CHILD).values(added_on=days(1)))
+        assert await register_members_among(api.hub.db, PARENT, [CHILD], TODAY) == set()
+
+
+async def test_a_head_stands_over_no_deceased_member(api: Api) -> None:
+    async with kept(api, CHILD, DeathRow):
+        died = insert(DeathRow).values(person_id=CHILD, died_on=days(-1), city_ar="الرياض", city_en="Riyadh")
+        await change(api, died)
         assert await register_members_among(api.hub.db, PARENT, [CHILD], TODAY) == set()
