@@ -283,7 +283,7 @@ async def test_the_compiled_path_answers_byte_for_byte_as_the_general_path(paths
     assert took_fast >= 0.55 * CASES, "too few cases took the compiled path to prove much"
     assert text_cases >= 0.25 * CASES, "too few plain-text cases were answered by their plan"
     assert audited >= 0.3 * CASES
-    assert shapes["with a sector's source"] >= 0.05 * CASES, "too few compiled answers told a sector's source"
+    assert shapes["with a sector's source"] >= 0.02 * CASES, "too few compiled answers told a sector's source"
 
 
 async def test_the_shipped_operations_answer_alike_for_every_caller_and_for_one_hundred_people(paths: Paths) -> None:
