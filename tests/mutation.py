@@ -38,7 +38,7 @@ _SERVICES = ("tests/services",)
 MODULES = [
     Module("hub/contract/national_id.py", ("tests/hub/test_national_id.py",)),
     Module("sectors/civil_affairs/services.py", ("tests/sectors/civil_affairs", *_SERVICES)),
-    Module("hub/access/gate.py", ("tests/hub/access", "tests/sectors")),
+    Module("hub/access/gate.py", ("tests/hub/access", "tests/sectors/passports")),
     Module("sectors/passports/relations.py", ("tests/hub/access", "tests/sectors/passports")),
     Module("sectors/civil_affairs/relations.py", ("tests/hub/access", "tests/sectors/civil_affairs")),
     Module("sectors/traffic/services.py", ("tests/sectors/traffic", "tests/sectors/civil_affairs", *_SERVICES)),
@@ -48,7 +48,7 @@ MODULES = [
     Module("sectors/passports/mutations.py", ("tests/sectors/passports", *_SERVICES)),
     Module("sectors/civil_affairs/mutations.py", ("tests/sectors/civil_affairs", *_SERVICES)),
     Module("sectors/traffic/mutations.py", ("tests/sectors/traffic", *_SERVICES)),
-    Module("hub/accounts/lockout.py", ("tests/hub/accounts",)),
+    Module("hub/accounts/lockout.py", ("tests/hub/accounts/test_lockout.py", "tests/hub/accounts/test_sign_in.py")),
     Module("hub/accounts/registration.py", ("tests/hub/accounts",)),
     Module("hub/accounts/sign_in.py", ("tests/hub/accounts",)),
     Module("hub/api/limits.py", ("tests/hub/test_limits.py", "tests/hub/test_http.py")),
