@@ -38,7 +38,7 @@ _SERVICES = ("tests/services",)
 MODULES = [
     Module("hub/contract/national_id.py", ("tests/hub/test_national_id.py",)),
     Module("sectors/civil_affairs/services.py", ("tests/sectors/civil_affairs", *_SERVICES)),
-    Module("hub/access/gate.py", ("tests/hub/access", "tests/sectors/passports")),
+    Module("hub/access/gate.py", ("tests/hub/access", "tests/sectors/passports", "tests/hub/test_audit.py")),
     Module("sectors/passports/relations.py", ("tests/hub/access", "tests/sectors/passports")),
     Module("sectors/civil_affairs/relations.py", ("tests/hub/access", "tests/sectors/civil_affairs")),
     Module("sectors/traffic/services.py", ("tests/sectors/traffic", "tests/sectors/civil_affairs", *_SERVICES)),

@@ -233,6 +233,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
                     verifier=hub.verifier,
                     audit=audit,
                     bus=bus,
+                    today=lambda: hub.today(),
                 ).handle,
             )
         ]

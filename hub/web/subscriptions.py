@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -31,6 +32,7 @@ from hub.api.limits import check_limits, parse_document
 from hub.api.schema import RabtSchema
 from hub.audit.trail import AuditWriter
 from hub.contract import RelationSource
+from hub.contract.calendar import riyadh_today
 from hub.contract.errors import Code, RabtError
 from hub.contract.principal import ANONYMOUS, Principal
 from hub.data.db import Database
@@ -62,9 +64,11 @@ class SubscriptionEndpoint:
         verifier: TokenVerifier,
         audit: AuditWriter,
         bus: Bus,
+        today: Callable[[], dt.date] = riyadh_today,
     ) -> None:
         self.schema, self.db, self.sources = schema, db, access_sources
         self.verifier, self.audit, self.bus = verifier, audit, bus
+        self.today = today  # the hub's "today" (`Hub.today`), as every rule decides on
 
     async def handle(self, websocket: WebSocket) -> None:
         if PROTOCOL not in websocket.scope.get("subprotocols", []):
@@ -198,10 +202,11 @@ class SubscriptionEndpoint:
             db=self.db,
             reads=reads,
             principal=principal,
-            gate=Gate(Access(principal, self.db, self.sources)),
+            gate=Gate(Access(principal, self.db, self.sources, self.today)),
             request_id=request_id,
             operation_name=operation_name,
             bus=self.bus,
+            clock=self.today,
         )
         try:
             stream = await subscribe(  # type: ignore[misc]

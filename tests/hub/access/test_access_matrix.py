@@ -76,3 +76,15 @@ async def test_each_caller_reads_exactly_what_the_policy_allows(api: Api, caller
     else:
         refused_paths = sorted(error["path"][-1] for error in refusals)
         assert refused_paths == sorted(set(PARTS) - allowed)
+
+
+async def test_a_refused_sector_names_itself_in_the_error(api: Api) -> None:
+    query = "query($id: ID!) { person(id: $id) { nameEn passports { iqama { status } } } }"
+    result = await api.query(query, {"id": PERSONA["absconding_worker"]}, as_=officer("traffic"))
+    assert [(e["extensions"], e["message"], e["path"]) for e in result["errors"]] == [
+        (
+            {"code": "FORBIDDEN", "sector": "passports"},
+            "You may not read or change this person's passports data.",
+            ["person", "passports"],
+        )
+    ]
