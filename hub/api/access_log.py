@@ -7,12 +7,12 @@ import base64
 import datetime as dt
 
 import strawberry
-from sqlalchemy import select
 from strawberry.types.field import StrawberryField
 
 from hub.api import notifications as inbox
 from hub.api.context import HubInfo
-from hub.audit.trail import AuditEntry, AuditRecord, AuditSubject, expand
+from hub.audit.index import touching
+from hub.audit.trail import AuditEntry, expand
 from hub.contract import PersonRef, person_ref, resolver_field
 from hub.contract.errors import Code, RabtError
 from hub.contract.principal import Role
@@ -59,20 +59,19 @@ class Me:
     ) -> AccessLogPage:
         if not 1 <= first <= MAX_PAGE:
             raise RabtError(Code.BAD_USER_INPUT, f"first: between 1 and {MAX_PAGE}.", argument="first")
-        trail, index = AuditRecord.__table__, AuditSubject.__table__
         position = _decode(after) if after is not None else None
-        statement = (
-            select(trail).join(index, index.c.audit_id == trail.c.id).where(index.c.subject_id == self.person_id)
+        # The index, and the records it does not cover yet: a read shows as soon as it was answered.
+        # Every indexed record found holds at least one entry to show: first + 1 of them (and the one
+        # the cursor points into) are enough to fill the page and know whether another follows. The
+        # tail's records (newest, few) may show none.
+        statement = touching(
+            self.person_id,
+            others_only=not include_own,
+            at_most=position[0] if position is not None else None,
+            indexed_limit=first + 2,
         )
-        if not include_own:
-            statement = statement.where(index.c.others)
-        if position is not None:
-            statement = statement.where(trail.c.id <= position[0])
-        # Every record found holds at least one entry to show: first + 1 of them (and the one the
-        # cursor points into) are enough to fill the page and know whether another follows.
-        records = await info.context.db.fetch(statement.order_by(trail.c.id.desc()).limit(first + 2))
         shown: list[tuple[AuditEntry, int]] = []  # each entry, with its place among its record's
-        for record in records:
+        for record in await info.context.db.fetch(statement):
             mine = [e for e in expand(record, self.person_id) if include_own or e.acting_as != "self"]
             skip = position[1] if position is not None and record.id == position[0] else 0
             shown.extend((entry, place) for place, entry in enumerate(mine, 1) if place > skip)

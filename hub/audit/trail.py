@@ -3,7 +3,8 @@ once at its end, append-only.
 
 One record per request (`audit_trail`), holding each (person, sector) it read or changed as an
 entry, chained to the previous record by a hash; one narrow index row per person it touched
-(`audit_subjects`), which a person's access log is read through. Measured before this shape, one
+(`audit_subjects`), which a person's access log is read through, derived from the records after
+their commit, in bulk (hub/audit/index.py). Measured before this shape, one
 chained row per (person, sector) cost ~10 ms of appending for a 100-person query (400 rows, 400
 hashes) and was the largest share of the compiled path's time.
 
@@ -30,7 +31,6 @@ from typing import Any, ClassVar, NamedTuple
 
 import orjson
 from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, String, Table, Text, select
-from sqlalchemy.dialects import registry
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -76,7 +76,8 @@ class AuditRecord(AuditBase):
 
 class AuditSubject(AuditBase):
     """Whose data a record touched: the index a person's access log is read through. Derived from
-    the chained `entries`, so `verify_chain` checks it against them."""
+    the chained `entries` after their commit (hub/audit/index.py), so `verify_chain` checks it
+    against them."""
 
     __tablename__ = "audit_subjects"
     __table_args__ = (Index("ix_audit_subjects_audit_id", "audit_id"),)
@@ -194,13 +195,19 @@ def expand(record: Any, subject_id: str | None = None) -> list[AuditEntry]:
 async def recorded(
     db: Database, *, request_ids: Sequence[str] | None = None, subject_id: str | None = None
 ) -> list[AuditEntry]:
-    """The entries written for these requests, or about this person, in chain order."""
-    table, index = AuditRecord.__table__, AuditSubject.__table__
+    """The entries written for these requests, or about this person (through the index and its
+    unindexed tail), in chain order."""
+    from hub.audit.index import touching
+
+    table = AuditRecord.__table__
     statement = select(table).order_by(table.c.id)
-    if request_ids is not None:
-        statement = statement.where(table.c.request_id.in_(request_ids))
     if subject_id is not None:
-        statement = statement.join(index, index.c.audit_id == table.c.id).where(index.c.subject_id == subject_id)
+        found = touching(subject_id).subquery()
+        statement = select(found).order_by(found.c.id)
+        if request_ids is not None:
+            statement = statement.where(found.c.request_id.in_(request_ids))
+    elif request_ids is not None:
+        statement = statement.where(table.c.request_id.in_(request_ids))
     return [entry for record in await db.fetch(statement) for entry in expand(record, subject_id)]
 
 
@@ -251,10 +258,14 @@ class AuditWriter:
     position in the chain and the table's key, so if another process appended meanwhile, the insert
     collides on that key and nothing is written; the writer reads the new tip and links the group
     again. An advisory lock, a tip read and a transaction per append cost five more round trips
-    (measured: 250 µs of the hub's CPU and 130 µs of the database's per headline request)."""
+    (measured: 250 µs of the hub's CPU and 130 µs of the database's per headline request).
 
-    def __init__(self, db: Database) -> None:
+    An append writes the records alone; `on_append` (the subject indexer's nudge) is called after
+    each, and the index rows follow in bulk (hub/audit/index.py)."""
+
+    def __init__(self, db: Database, on_append: Callable[[], None] | None = None) -> None:
         self._db = db
+        self._on_append = on_append
         self._waiting: list[tuple[_Pending, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
         self._sqlite: _SqliteAppender | None = None
@@ -263,7 +274,6 @@ class AuditWriter:
     async def write(self, batch: AuditBatch, principal: Principal, request_id: str, operation: str | None) -> int:
         if not batch.entries:
             return 0
-        entries = grouped(batch.entries)
         record = _Pending(
             dict(
                 at=dt.datetime.now(dt.UTC),
@@ -272,9 +282,8 @@ class AuditWriter:
                 actor=principal.actor,
                 role=principal.role.value,
                 purpose=principal.purpose,
-                entries=orjson.dumps(entries).decode(),
-            ),
-            _others(entries),
+                entries=orjson.dumps(grouped(batch.entries)).decode(),
+            )
         )
         written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append((record, written))
@@ -305,6 +314,8 @@ class AuditWriter:
                 raise
             else:
                 _settle(group, None)
+            if self._on_append is not None:
+                self._on_append()
 
     async def _append_each(self, group: list[tuple[_Pending, asyncio.Future[None]]]) -> None:
         """Appends a group's records one by one after the group's append failed, so that a record
@@ -355,9 +366,9 @@ class AuditWriter:
         for _ in range(_ATTEMPTS):
             async with chain() as appending:
                 tip, self._tip = self._tip or await appending.tip(), None  # unknown until this append is written
-                records, subjects = _chained(pending, tip)
+                records = _chained(pending, tip)
                 try:
-                    await appending.insert(records, subjects)
+                    await appending.insert(records)
                 except collision:
                     continue  # another process appended first: link after its records instead
             self._tip = (records[-1]["id"], records[-1]["hash"])
@@ -386,18 +397,13 @@ _TIP = f"SELECT id, hash FROM {AuditRecord.__tablename__} ORDER BY id DESC LIMIT
 
 
 def _append_statement() -> str:
-    """Records and index rows in one statement (one implicit transaction, one round trip), passed
-    as two JSON texts: orjson writes them in C, where array parameters cost asyncpg a Python-level
-    check per element."""
-    trail, subjects = AuditRecord.__table__, AuditSubject.__table__
-    dialect = registry.load("postgresql")()
-    indexed = ", ".join(
-        f"(row->>{position})::{subjects.c[name].type.compile(dialect=dialect)}" for position, name in enumerate(INDEXED)
-    )
+    """The records in one statement (one implicit transaction, one round trip), passed as one JSON
+    text: orjson writes it in C, where array parameters cost asyncpg a Python-level check per
+    element."""
+    trail = AuditRecord.__table__
     return (
-        f"WITH trail AS (INSERT INTO {trail.name} ({', '.join(COPIED)}) "
-        f"SELECT {', '.join(COPIED)} FROM json_populate_recordset(NULL::{trail.name}, $1::json)) "
-        f"INSERT INTO {subjects.name} ({', '.join(INDEXED)}) SELECT {indexed} FROM json_array_elements($2::json) AS row"
+        f"INSERT INTO {trail.name} ({', '.join(COPIED)}) "
+        f"SELECT {', '.join(COPIED)} FROM json_populate_recordset(NULL::{trail.name}, $1::json)"
     )
 
 
@@ -410,7 +416,7 @@ class _Chain:
     async def tip(self) -> tuple[int, str]:
         raise NotImplementedError
 
-    async def insert(self, records: list[dict[str, Any]], subjects: list[tuple[str, int, bool]]) -> None:
+    async def insert(self, records: list[dict[str, Any]]) -> None:
         raise NotImplementedError
 
 
@@ -432,9 +438,9 @@ class _AsyncpgChain(_Chain):
         self._sent(_TIP, ())
         return _tip(await self._connection.fetchrow(_TIP))
 
-    async def insert(self, records: list[dict[str, Any]], subjects: list[tuple[str, int, bool]]) -> None:
+    async def insert(self, records: list[dict[str, Any]]) -> None:
         self._sent(_APPEND, ())
-        await self._connection.execute(_APPEND, orjson.dumps(records).decode(), orjson.dumps(subjects).decode())
+        await self._connection.execute(_APPEND, orjson.dumps(records).decode())
 
 
 class _CoreChain(_Chain):
@@ -454,11 +460,8 @@ class _CoreChain(_Chain):
         statement = select(table.c.id, table.c.hash).order_by(table.c.id.desc()).limit(1)
         return _tip((await self._connection.execute(statement)).first())
 
-    async def insert(self, records: list[dict[str, Any]], subjects: list[tuple[str, int, bool]]) -> None:
+    async def insert(self, records: list[dict[str, Any]]) -> None:
         await self._connection.execute(AuditRecord.__table__.insert(), records)
-        await self._connection.execute(
-            AuditSubject.__table__.insert(), [dict(zip(INDEXED, row, strict=True)) for row in subjects]
-        )
 
 
 class _SqliteAppender:
@@ -483,15 +486,12 @@ class _SqliteAppender:
         self._checkpoint: asyncio.Future[None] | None = None
         self._checkpointed_at = 0.0
         dialect = db.engine.dialect
-        self._inserts = [
-            _positional_insert(table, dialect) for table in (AuditRecord.__table__, AuditSubject.__table__)
-        ]
+        self._insert = _positional_insert(AuditRecord.__table__, dialect)
 
     async def append(self, pending: list[_Pending]) -> None:
         if self._db.listening:  # on the loop, as the other statements are reported
             self._db.sent_by_driver(_TIP, ())
-            for sql, _, _ in self._inserts:
-                self._db.sent_by_driver(sql, ())
+            self._db.sent_by_driver(self._insert[0], ())
         if self._on_loop is None:
             self._on_loop = self._connect(timeout=0, pragmas=(*SQLITE_WRITER_PRAGMAS, "PRAGMA wal_autocheckpoint=0"))
         try:
@@ -520,10 +520,9 @@ class _SqliteAppender:
     def _append(self, connection: sqlite3.Connection, pending: list[_Pending]) -> None:
         connection.execute("BEGIN IMMEDIATE")  # the write lock first: the tip cannot move under us
         try:
-            records, subjects = _chained(pending, _tip(connection.execute(_TIP).fetchone()))
-            by_name = [records, [dict(zip(INDEXED, row, strict=True)) for row in subjects]]
-            for (sql, columns, convert), rows in zip(self._inserts, by_name, strict=True):
-                connection.executemany(sql, [[convert(name, row[name]) for name in columns] for row in rows])
+            records = _chained(pending, _tip(connection.execute(_TIP).fetchone()))
+            sql, columns, convert = self._insert
+            connection.executemany(sql, [[convert(name, row[name]) for name in columns] for row in records])
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
@@ -585,33 +584,32 @@ def _tip(last: Any) -> tuple[int, str]:
     return (last[0], last[1]) if last else (0, GENESIS)
 
 
-def _chained(pending: list[_Pending], tip: tuple[int, str]) -> tuple[list[dict[str, Any]], list[tuple[str, int, bool]]]:
+def _chained(pending: list[_Pending], tip: tuple[int, str]) -> list[dict[str, Any]]:
     """The pending records linked after the chain's `tip` (the last record's id and hash), with
-    their ids, and the index rows that go with them."""
+    their ids."""
     next_id, previous = tip[0] + 1, tip[1]
     records: list[dict[str, Any]] = []
-    subjects: list[tuple[str, int, bool]] = []
     for item in pending:
         record = item.values
         record["id"] = next_id
         record["prev_hash"] = previous
         record["hash"] = previous = row_hash(previous, record)
         records.append(record)
-        subjects.extend((subject, next_id, others) for subject, others in item.others.items())
         next_id += 1
-    return records, subjects
+    return records
 
 
 @dataclass
 class _Pending:
     values: dict[str, Any]  # the record's columns, but for the chain's (id, prev_hash, hash)
-    others: dict[str, bool]  # subject -> someone else than the subject read or changed their data
 
 
 @dataclass(frozen=True)
 class ChainReport:
     rows: int  # records checked and found good
     broken_at: int | None  # the id of the first record whose hash, link or index rows do not match
+    unindexed: int = 0  # records above the index's mark: its lag (hub/audit/index.py)
+    lag_seconds: float = 0.0  # how long ago the oldest of them was appended
 
     @property
     def intact(self) -> bool:
@@ -620,7 +618,12 @@ class ChainReport:
 
 async def verify_chain(db: Database, batch_size: int = 5_000) -> ChainReport:
     """Recomputes every hash in id order: an edited, inserted or deleted record breaks the chain;
-    so does an index row (`audit_subjects`) that does not match its record's entries."""
+    so does an index row (`audit_subjects`) that does not match its record's entries. The index
+    covers the records up to its mark; those above are its lag, reported, not a break."""
+    from hub.audit.index import lag
+
+    behind = await lag(db)  # read first: the index only moves on, so every record below it is checked
+    mark = await _mark(db)
     previous, count, after = GENESIS, 0, 0
     table, index = AuditRecord.__table__, AuditSubject.__table__
     while True:
@@ -629,7 +632,7 @@ async def verify_chain(db: Database, batch_size: int = 5_000) -> ChainReport:
         )
         if not records:
             stray = await db.fetch(select(index.c.audit_id).where(index.c.audit_id > after).limit(1))
-            return ChainReport(count, stray[0].audit_id if stray else None)
+            return ChainReport(count, stray[0].audit_id if stray else None, behind.records, behind.seconds)
         indexed: dict[int, set[tuple[str, bool]]] = {}
         for row in await db.fetch(select(index).where(index.c.audit_id > after, index.c.audit_id <= records[-1].id)):
             indexed.setdefault(row.audit_id, set()).add((row.subject_id, bool(row.others)))
@@ -638,14 +641,23 @@ async def verify_chain(db: Database, batch_size: int = 5_000) -> ChainReport:
             values["at"] = stored_utc(values["at"])
             if values["prev_hash"] != previous or row_hash(previous, values) != values["hash"]:
                 return ChainReport(count, record.id)
-            if indexed.pop(record.id, set()) != set(_others(stored_groups(values["entries"])).items()):
+            rows = indexed.pop(record.id, set())
+            if record.id > mark and rows:
+                mark = record.id  # indexed since the lag was read
+            if record.id <= mark and rows != set(others_of(stored_groups(values["entries"])).items()):
                 return ChainReport(count, record.id)
             previous, count, after = values["hash"], count + 1, record.id
         if indexed:  # index rows that point between records, at no record
             return ChainReport(count, min(indexed))
 
 
-def _others(groups: Sequence[tuple[Sequence[str], Sequence[Sequence[Any]]]]) -> dict[str, bool]:
+async def _mark(db: Database) -> int:
+    from hub.audit.index import mark
+
+    return int((await db.fetch(select(mark())))[0][0])
+
+
+def others_of(groups: Sequence[tuple[Sequence[str], Sequence[Sequence[Any]]]]) -> dict[str, bool]:
     """Each subject of the grouped entries, and whether someone else than that person was involved
     (in any of the subject's groups: the long form has one per access)."""
     others: dict[str, bool] = {}

@@ -203,6 +203,15 @@ def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
             await db.dispose()
         if report.intact:
             print(f"audit chain intact: {report.rows:,} record{'' if report.rows == 1 else 's'}")
+            # The per-person index follows the records after their commit (hub/audit/index.py).
+            if report.unindexed:
+                print(
+                    f"audit index: {report.unindexed:,} record{'' if report.unindexed == 1 else 's'} behind, "
+                    f"the oldest appended {report.lag_seconds:.1f} s ago (a running hub indexes them; "
+                    "a stopped one at its next start)"
+                )
+            else:
+                print("audit index: up to date")
             return 0
         print(f"audit chain BROKEN at record id {report.broken_at} (after {report.rows:,} good records)")
         return 1

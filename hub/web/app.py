@@ -30,6 +30,7 @@ from hub.api.federation import FIRST_SUBGRAPH_PORT
 from hub.api.operations import shipped_operations, trusted_documents
 from hub.api.persisted import PersistedQueries
 from hub.api.schema import IDENTITY_SUBGRAPH, RabtSchema, schema_for
+from hub.audit.index import SubjectIndexer
 from hub.audit.trail import AuditWriter
 from hub.contract import Check, RelationSource, Sector
 from hub.contract.calendar import riyadh_today
@@ -194,7 +195,10 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
         if settings.compiled
         else None
     )
-    audit = AuditWriter(hub.db)
+    # The per-person index follows the records in bulk where this part may read them (a sector's
+    # role appends records and reads none): the all-in-one hub and the identity subgraph.
+    indexer = SubjectIndexer(hub.db) if hub.subgraph in (None, IDENTITY_SUBGRAPH) else None
+    audit = AuditWriter(hub.db, on_append=indexer.nudge if indexer is not None else None)
     # Public inquiries count in the accounts' windows where people sign in, else in the part's own.
     own_limiter = None if hub.accounts is not None else limiter_for(settings)
     bus = bus_for(settings.redis_url)  # every worker's subscriptions hear every worker's notices
@@ -288,6 +292,9 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
         # threshold the collector ran gen-2 passes of ~130 ms under load (measured: people x100
         # at 32 concurrent went from 3.4 to 8.9 requests/s with these thresholds).
         gc.set_threshold(50_000, 20, 100)
+        if indexer is not None:
+            await indexer.catch_up()  # what a killed process left unindexed, before the first request
+            indexer.start()
         yield
         if hub.accounts is not None:
             await hub.accounts.aclose()
@@ -295,6 +302,8 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
             await own_limiter.aclose()
         await bus.aclose()
         await audit.aclose()
+        if indexer is not None:
+            await indexer.aclose()
         await hub.db.dispose()
 
     demo = (

@@ -233,7 +233,7 @@ async def test_an_answer_whose_audit_cannot_be_written_is_withheld(tmp_path: Pat
         headers = {"authorization": f"Bearer {hub.signer.issue(officer('passports'))}", "x-purpose": "testing"}
         answered = await client.post("/graphql", json=query, headers=headers)
         async with hub.db.connect() as connection:
-            await connection.execute(text("DROP TABLE audit_subjects"))
+            await connection.execute(text("DROP TABLE audit_trail"))
         withheld = await client.post("/graphql", json=query, headers=headers)
     assert answered.status_code == 200 and answered.json()["data"]["person"]["nameEn"]
     assert withheld.status_code == 500
