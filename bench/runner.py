@@ -200,6 +200,9 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
         "RABT_TRUSTED_DOCUMENTS": "0",
     }
     settings = Settings.from_env(env).model_copy(update=dict(seed_people=0))
+    # The probe's in-process hub reads its signing key from this process's environment (production
+    # mode, as on PostgreSQL, generates none).
+    os.environ["RABT_TOKEN_PRIVATE_KEY"] = env["RABT_TOKEN_PRIVATE_KEY"]
     try:
         ids, database = await _prepare(url, options, say)
         signer = TokenIssuer(key)
