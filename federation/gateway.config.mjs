@@ -20,6 +20,9 @@
 //   OPENTELEMETRY       the CLI's own: an OTLP/HTTP endpoint to send the gateway's spans to
 //                       (e.g. http://collector:4318/v1/traces); unset, none are sent, but
 //                       a caller's W3C traceparent still reaches every subgraph
+//   RABT_GATEWAY_PLANNER  query planner: `rust` (default; @graphql-hive/router-runtime, the
+//                       Hive Router's planner as a native module) or `js` (the gateway's own);
+//                       docs/performance.md has the two measured side by side
 //
 // Caution: the CLI's own flags and env vars (-h/--host, -p/--port, HOST, PORT,
 // CONFIG_PATH, POLLING, ...) take precedence over this file. If HOST or PORT is
@@ -41,6 +44,7 @@ import { defineConfig } from '@graphql-hive/gateway';
 import { openTelemetrySetup } from '@graphql-hive/plugin-opentelemetry/setup';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { register } from 'prom-client';
+import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -144,10 +148,16 @@ const metricsEndpoint = {
 // case-insensitively; they reach the subgraphs lower-cased).
 const FORWARDED_HEADERS = ['authorization', 'x-purpose', 'x-request-id'];
 
+const planner = process.env.RABT_GATEWAY_PLANNER || 'rust';
+if (planner !== 'rust' && planner !== 'js') {
+  throw new Error(`RABT_GATEWAY_PLANNER must be rust or js, got ${JSON.stringify(planner)}`);
+}
+
 export const gatewayConfig = defineConfig({
   supergraph,
   host,
   port,
+  ...(planner === 'rust' ? { unifiedGraphHandler } : {}),
 
   propagateHeaders: {
     fromClientToSubgraphs({ request, context }) {
