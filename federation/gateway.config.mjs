@@ -31,7 +31,7 @@
 //
 // Start (from the repo root):
 //   env -u HOST -u PORT -u CONFIG_PATH -u POLLING \
-//     node federation/node_modules/.bin/hive-gateway supergraph -c federation/gateway.config.mjs
+//     node --max-old-space-size=192 federation/node_modules/.bin/hive-gateway supergraph -c federation/gateway.config.mjs
 // Stop: SIGTERM to that node process (not to an npx/npm-exec wrapper, which
 // orphans the gateway); SIGKILL if still alive after ~10 s. See README.md.
 
