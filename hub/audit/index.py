@@ -38,7 +38,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
 from hub.audit.trail import INDEXED, AuditRecord, AuditSubject, others_of, stored_groups
 from hub.data.db import SQLITE_WRITER_PRAGMAS, Database, stored_utc
-from hub.data.rows import Sqlite3Rows
+from hub.data.rows import AsyncpgRows, Sqlite3Rows
 
 log = logging.getLogger("rabt.audit")
 
@@ -151,10 +151,28 @@ class SubjectIndexer:
                 log.warning("audit: indexing the subjects failed", exc_info=True)
 
     async def _round(self) -> int:
+        # Through the driver where the hub has it, as the appends are: a round's statements are the
+        # background's, not shown to statement listeners (a request's count stays its own).
         rows = self._db.rows
         if isinstance(rows, Sqlite3Rows):
             return await asyncio.to_thread(self._round_sqlite, rows.path)
+        if isinstance(rows, AsyncpgRows):
+            return await self._round_asyncpg(rows)
         return await self._round_core()
+
+    async def _round_asyncpg(self, rows: AsyncpgRows) -> int:
+        async with (await rows.pool()).acquire() as connection, connection.transaction():
+            if not await connection.fetchval("SELECT pg_try_advisory_xact_lock($1)", ADVISORY_KEY):
+                return 0  # another process is indexing this very range
+            records = [_Stored(row["id"], row["entries"]) for row in await connection.fetch(_UNINDEXED, self._batch)]
+            found = _index_rows(records)
+            if found:
+                await connection.execute(
+                    f"INSERT INTO {_index.name} ({', '.join(INDEXED)}) "
+                    "SELECT * FROM unnest($1::varchar[], $2::bigint[], $3::boolean[]) ON CONFLICT DO NOTHING",
+                    *([row[name] for row in found] for name in INDEXED),
+                )
+            return len(records)
 
     async def _round_core(self) -> int:
         async with self._db.connect() as connection:
@@ -189,11 +207,7 @@ class SubjectIndexer:
         connection = self._sqlite
         connection.execute("BEGIN IMMEDIATE")  # the write lock first: the mark cannot move under us
         try:
-            records = connection.execute(
-                f"SELECT id, entries FROM {_trail.name} WHERE id > "
-                f"(SELECT coalesce(max(audit_id), 0) FROM {_index.name}) ORDER BY id LIMIT ?",
-                (self._batch,),
-            ).fetchall()
+            records = connection.execute(_UNINDEXED.replace("$1", "?"), (self._batch,)).fetchall()
             rows = _index_rows([_Stored(id_, entries) for id_, entries in records])
             connection.executemany(
                 f"INSERT OR IGNORE INTO {_index.name} ({', '.join(INDEXED)}) VALUES (?, ?, ?)",
@@ -204,6 +218,12 @@ class SubjectIndexer:
             connection.execute("ROLLBACK")
             raise
         return len(records)
+
+
+_UNINDEXED = (
+    f"SELECT id, entries FROM {_trail.name} WHERE id > (SELECT coalesce(max(audit_id), 0) FROM {_index.name}) "
+    "ORDER BY id LIMIT $1"
+)
 
 
 @dataclass(frozen=True)
