@@ -26,18 +26,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, literal, select, union_all
+from sqlalchemy import func, literal, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
-from hub.audit.trail import INDEXED, AuditRecord, AuditSubject, others_of, stored_groups
-from hub.data.db import SQLITE_WRITER_PRAGMAS, Database, stored_utc
+from hub.audit.trail import INDEXED, AuditRecord, AuditSubject, Lag, lag, mark, others_of, stored_groups, touching
+from hub.data.db import SQLITE_WRITER_PRAGMAS, Database
 from hub.data.rows import AsyncpgRows, Sqlite3Rows
 
 log = logging.getLogger("rabt.audit")
@@ -48,47 +47,6 @@ DELAY = 0.05  # seconds a round waits after a nudge, gathering the appends that 
 EVERY = 1.0  # seconds between rounds without a nudge (other processes' appends)
 
 _trail, _index = AuditRecord.__table__, AuditSubject.__table__
-
-
-def mark() -> Any:
-    """The index's mark as a scalar subquery: the highest record id it holds (0: none)."""
-    return select(func.coalesce(func.max(_index.c.audit_id), 0)).scalar_subquery()
-
-
-def touching(
-    subject_id: str, *, others_only: bool = False, at_most: int | None = None, indexed_limit: int | None = None
-) -> Select[Any]:
-    """One statement (one snapshot: a round committing meanwhile cannot show a record twice or
-    not at all) selecting the records that may hold `subject_id`, newest first: those the index
-    names (only where someone else was involved, with `others_only`; the newest `indexed_limit`),
-    and every record of the unindexed tail whose entries mention the ID. The tail's may mention it
-    in no entry of theirs: `expand` filters. `at_most`: the records at or below that id only."""
-    indexed = select(_trail).join(_index, _index.c.audit_id == _trail.c.id).where(_index.c.subject_id == subject_id)
-    tail = select(_trail).where(_trail.c.id > mark(), _trail.c.entries.contains(f'"{subject_id}"', autoescape=True))
-    if others_only:
-        indexed = indexed.where(_index.c.others)
-    if at_most is not None:
-        indexed, tail = indexed.where(_trail.c.id <= at_most), tail.where(_trail.c.id <= at_most)
-    if indexed_limit is not None:  # a compound SELECT's part takes no LIMIT of its own on SQLite
-        newest = indexed.order_by(_trail.c.id.desc()).limit(indexed_limit).subquery()
-        indexed = select(newest)
-    both = union_all(indexed, tail).subquery()
-    return select(both).order_by(both.c.id.desc())
-
-
-@dataclass(frozen=True)
-class Lag:
-    records: int  # records above the mark
-    seconds: float  # how long ago the oldest of them was appended (0: none)
-
-
-async def lag(db: Database) -> Lag:
-    """How far the index is behind the records."""
-    found: Any = (await db.fetch(select(func.count(), func.min(_trail.c.at)).where(_trail.c.id > mark())))[0]
-    count, oldest = found
-    if not count:
-        return Lag(0, 0.0)
-    return Lag(int(count), max(0.0, (dt.datetime.now(dt.UTC) - stored_utc(oldest)).total_seconds()))
 
 
 def _index_rows(records: Sequence[Any]) -> list[dict[str, Any]]:
@@ -230,3 +188,6 @@ _UNINDEXED = (
 class _Stored:
     id: int
     entries: str
+
+
+__all__ = ["Lag", "SubjectIndexer", "lag", "mark", "touching"]

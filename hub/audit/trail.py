@@ -30,7 +30,20 @@ from functools import partial
 from typing import Any, ClassVar, NamedTuple
 
 import orjson
-from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, String, Table, Text, select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Index,
+    Integer,
+    Select,
+    String,
+    Table,
+    Text,
+    func,
+    select,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -90,6 +103,52 @@ class AuditSubject(AuditBase):
 CHAINED = ("at", "request_id", "operation", "actor", "role", "purpose", "entries")
 COPIED = ("id", *CHAINED, "prev_hash", "hash")
 INDEXED = ("subject_id", "audit_id", "others")
+
+
+# ---- the index's mark and what it does not cover yet (hub/audit/index.py keeps it up) ----
+
+
+def mark() -> Any:
+    """The index's mark as a scalar subquery: the highest record id it holds (0: none)."""
+    return select(func.coalesce(func.max(AuditSubject.__table__.c.audit_id), 0)).scalar_subquery()
+
+
+def touching(
+    subject_id: str, *, others_only: bool = False, at_most: int | None = None, indexed_limit: int | None = None
+) -> Select[Any]:
+    """One statement (one snapshot: a round committing meanwhile cannot show a record twice or
+    not at all) selecting the records that may hold `subject_id`, newest first: those the index
+    names (only where someone else was involved, with `others_only`; the newest `indexed_limit`),
+    and every record of the unindexed tail whose entries mention the ID. The tail's may mention it
+    in no entry of theirs: `expand` filters. `at_most`: the records at or below that id only."""
+    trail, index = AuditRecord.__table__, AuditSubject.__table__
+    indexed = select(trail).join(index, index.c.audit_id == trail.c.id).where(index.c.subject_id == subject_id)
+    tail = select(trail).where(trail.c.id > mark(), trail.c.entries.contains(f'"{subject_id}"', autoescape=True))
+    if others_only:
+        indexed = indexed.where(index.c.others)
+    if at_most is not None:
+        indexed, tail = indexed.where(trail.c.id <= at_most), tail.where(trail.c.id <= at_most)
+    if indexed_limit is not None:  # a compound SELECT's part takes no LIMIT of its own on SQLite
+        newest = indexed.order_by(trail.c.id.desc()).limit(indexed_limit).subquery()
+        indexed = select(newest)
+    both = union_all(indexed, tail).subquery()
+    return select(both).order_by(both.c.id.desc())
+
+
+@dataclass(frozen=True)
+class Lag:
+    records: int  # records above the mark
+    seconds: float  # how long ago the oldest of them was appended (0: none)
+
+
+async def lag(db: Database) -> Lag:
+    """How far the index is behind the records."""
+    trail = AuditRecord.__table__
+    found: Any = (await db.fetch(select(func.count(), func.min(trail.c.at)).where(trail.c.id > mark())))[0]
+    count, oldest = found
+    if not count:
+        return Lag(0, 0.0)
+    return Lag(int(count), max(0.0, (dt.datetime.now(dt.UTC) - stored_utc(oldest)).total_seconds()))
 
 
 def row_hash(prev_hash: str, values: Mapping[str, Any]) -> str:
@@ -197,8 +256,6 @@ async def recorded(
 ) -> list[AuditEntry]:
     """The entries written for these requests, or about this person (through the index and its
     unindexed tail), in chain order."""
-    from hub.audit.index import touching
-
     table = AuditRecord.__table__
     statement = select(table).order_by(table.c.id)
     if subject_id is not None:
@@ -620,8 +677,6 @@ async def verify_chain(db: Database, batch_size: int = 5_000) -> ChainReport:
     """Recomputes every hash in id order: an edited, inserted or deleted record breaks the chain;
     so does an index row (`audit_subjects`) that does not match its record's entries. The index
     covers the records up to its mark; those above are its lag, reported, not a break."""
-    from hub.audit.index import lag
-
     behind = await lag(db)  # read first: the index only moves on, so every record below it is checked
     mark = await _mark(db)
     previous, count, after = GENESIS, 0, 0
@@ -652,8 +707,6 @@ async def verify_chain(db: Database, batch_size: int = 5_000) -> ChainReport:
 
 
 async def _mark(db: Database) -> int:
-    from hub.audit.index import mark
-
     return int((await db.fetch(select(mark())))[0][0])
 
 
