@@ -18,7 +18,7 @@ import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
-from hub.api.federation import GATEWAY_PORT, gateway_command, node_available, subgraphs
+from hub.api.federation import GATEWAY_HEAP_MB, GATEWAY_PORT, gateway_command, node_available, subgraphs
 from hub.cli import build_parser
 from hub.cli.compose_file import (
     APP_DIR,
@@ -89,6 +89,7 @@ def test_the_gateway_runs_the_command_of_hub_federation(services: dict[str, dict
     gateway = services["gateway"]
     assert gateway["command"] == in_image(gateway_command())
     assert gateway["command"][1:] == [
+        f"--max-old-space-size={GATEWAY_HEAP_MB}",  # flat under load (hub.api.federation)
         f"{APP_DIR}/federation/node_modules/.bin/hive-gateway",
         "supergraph",
         "-c",
