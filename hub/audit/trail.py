@@ -352,8 +352,11 @@ class AuditWriter:
         if tracer is None:
             await written
         else:  # the request's span: from its record's arrival to its group's commit
-            with tracer.start_as_current_span("audit append", attributes={"rabt.audit.entries": len(batch.entries)}):
+            with tracer.start_as_current_span(
+                "audit append", attributes={"rabt.audit.entries": len(batch.entries)}
+            ) as span:
                 await written
+                span.set_attribute("rabt.audit.group_size", record.group)
         return len(batch.entries)
 
     async def _write_groups(self) -> None:
@@ -398,6 +401,8 @@ class AuditWriter:
             raise
         metrics.AUDIT_SECONDS.observe(time.perf_counter() - started)
         metrics.AUDIT_GROUP.observe(len(pending))
+        for one in pending:
+            one.group = len(pending)
 
     async def _append_group(self, pending: list[_Pending]) -> None:
         rows = self._db.rows
@@ -659,6 +664,7 @@ def _chained(pending: list[_Pending], tip: tuple[int, str]) -> list[dict[str, An
 @dataclass
 class _Pending:
     values: dict[str, Any]  # the record's columns, but for the chain's (id, prev_hash, hash)
+    group: int = 0  # the records of the append that wrote it (its trace span says so)
 
 
 @dataclass(frozen=True)

@@ -98,9 +98,3 @@ def render() -> bytes:
         _multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return generate_latest(registry)
     return generate_latest()
-
-
-def forget_process(pid: int) -> None:
-    """Drops a finished worker's live gauges (in flight, pool use) from the sums."""
-    if os.environ.get(MULTIPROCESS_DIR):
-        _multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
