@@ -137,6 +137,10 @@ class Access:
         """The capacity in which this request was allowed to write, for the audit (None: refused)."""
         return self._written.get((subject_id, sector))
 
+    def write_grants(self) -> dict[tuple[str, str], ActingAs]:
+        """Every (person, sector) this request was allowed to write, and in what capacity."""
+        return dict(self._written)
+
     async def _decide_write(self, subject_id: str, sector: str, allow: frozenset[ActingAs]) -> ActingAs | None:
         principal = self.principal
         if principal.role is Role.OFFICER:

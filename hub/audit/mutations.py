@@ -59,6 +59,7 @@ class AuditedMutation(FieldExtension):
         self, next_: Callable[..., Awaitable[Any]], source: Any, info: AuditedInfo, **kwargs: Any
     ) -> Any:
         subject = _subject(kwargs)
+        earlier = set(info.context.access.write_grants())  # another mutation's of the same request
         outcome = "ok"
         try:
             result = await next_(source, info, **kwargs)
@@ -85,3 +86,10 @@ class AuditedMutation(FieldExtension):
                     action=info.field_name,
                     outcome=outcome,
                 )
+            # Someone else the mutation was allowed to write for (a new sponsor consenting to a
+            # transfer, in their own right) sees it in their own access log.
+            for (person, sector), granted in context.access.write_grants().items():
+                if person != subject and (person, sector) not in earlier:
+                    context.audit.note(
+                        person, sector, granted.value, {info.field_name}, action=info.field_name, outcome=outcome
+                    )

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from hub.contract import Expiry, Sector, Statistic
 from sectors.passports import inquiries, mutations, seed
-from sectors.passports.models import AbscondingReportRow, Base, IqamaRow, PassportRow, VisaRow
+from sectors.passports.models import AbscondingReportRow, Base, IqamaRow, PassportRow, TransferRow, VisaRow
 from sectors.passports.person import PassportsOfPerson
 from sectors.passports.relations import SPONSOR
-from sectors.passports.services import ISSUE_EXIT_REENTRY_VISA, ISSUE_FINAL_EXIT_VISA, RENEW_IQAMA
+from sectors.passports.services import (
+    CANCEL_ABSCONDING_REPORT,
+    CANCEL_EXIT_REENTRY_VISA,
+    CANCEL_FINAL_EXIT_VISA,
+    EXTEND_EXIT_REENTRY_VISA,
+    FILE_ABSCONDING_REPORT,
+    ISSUE_EXIT_REENTRY_VISA,
+    ISSUE_FINAL_EXIT_VISA,
+    RENEW_IQAMA,
+    RENEW_PASSPORT,
+    TRANSFER_SPONSORSHIP,
+)
 
 SECTOR = Sector(
     name="passports",
@@ -32,8 +43,20 @@ SECTOR = Sector(
         Statistic(
             "absconding_reports", "Absconding (huroob) reports by status.", AbscondingReportRow.__table__, ("status",)
         ),
+        Statistic("sponsorship_transfers", "Transfers of sponsorship by status.", TransferRow.__table__, ("status",)),
     ),
-    services=(ISSUE_EXIT_REENTRY_VISA, RENEW_IQAMA, ISSUE_FINAL_EXIT_VISA),
+    services=(
+        ISSUE_EXIT_REENTRY_VISA,
+        RENEW_IQAMA,
+        ISSUE_FINAL_EXIT_VISA,
+        EXTEND_EXIT_REENTRY_VISA,
+        CANCEL_EXIT_REENTRY_VISA,
+        CANCEL_FINAL_EXIT_VISA,
+        FILE_ABSCONDING_REPORT,
+        CANCEL_ABSCONDING_REPORT,
+        RENEW_PASSPORT,
+        TRANSFER_SPONSORSHIP,
+    ),
     expiries=(
         Expiry("iqama", "الإقامة", IqamaRow.__table__, where=IqamaRow.status == "valid"),
         Expiry("passport", "جواز السفر", PassportRow.__table__, where=PassportRow.status == "valid"),

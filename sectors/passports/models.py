@@ -1,4 +1,5 @@
-"""Jawazat's tables: passports, iqamas, visas and absconding (huroob) reports."""
+"""Jawazat's tables: passports, iqamas, visas, absconding (huroob) reports, residents' medical
+insurance and transfers of sponsorship."""
 
 from __future__ import annotations
 
@@ -66,3 +67,36 @@ class AbscondingReportRow(Base):
     filed_on: Mapped[dt.date]
     status: Mapped[str] = mapped_column(String(10), comment="open, cancelled or closed")
     cancelled_on: Mapped[dt.date | None]
+
+
+class MedicalInsuranceRow(Base):
+    """A resident's health insurance policy as the Council of Health Insurance reports it to Jawazat:
+    an iqama is issued or renewed only while one is in force."""
+
+    __tablename__ = "passports_medical_insurance"
+
+    policy_number: Mapped[str] = mapped_column(String(16), primary_key=True)
+    person_id: Mapped[str] = person_key(comment="the insured resident")
+    insurer_ar: Mapped[str] = mapped_column(String(60))
+    insurer_en: Mapped[str] = mapped_column(String(60))
+    valid_from: Mapped[dt.date]
+    valid_until: Mapped[dt.date]
+
+
+class TransferRow(Base):
+    """A transfer of a worker's sponsorship (نقل خدمات): done once the worker, the current sponsor
+    and the new sponsor have each consented; the iqama then names the new sponsor."""
+
+    __tablename__ = "passports_transfers"
+    __table_args__ = (Index("ix_passports_transfers_to_sponsor_id", "to_sponsor_id"),)
+
+    reference: Mapped[str] = mapped_column(String(16), primary_key=True)
+    person_id: Mapped[str] = person_key(comment="the worker whose sponsorship moves")
+    from_sponsor_id: Mapped[str] = mapped_column(String(10), comment="the sponsor when it was requested")
+    to_sponsor_id: Mapped[str] = mapped_column(String(10), comment="the new sponsor")
+    requested_on: Mapped[dt.date]
+    worker_consented_on: Mapped[dt.date | None]
+    sponsor_consented_on: Mapped[dt.date | None]
+    new_sponsor_consented_on: Mapped[dt.date | None]
+    status: Mapped[str] = mapped_column(String(10), comment="pending or done")
+    done_on: Mapped[dt.date | None]

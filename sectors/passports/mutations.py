@@ -28,6 +28,7 @@ from hub.contract import (
 from sectors.passports.models import IqamaRow, VisaRow
 from sectors.passports.services import ISSUE_EXIT_REENTRY_VISA, ISSUE_FINAL_EXIT_VISA, RENEW_IQAMA
 from sectors.passports.types import Iqama, Visa
+from sectors.passports.workflows import absconding, passport, transfer, visas
 
 
 @strawberry.enum(description="Single or multiple exit/re-entry.")
@@ -201,6 +202,16 @@ async def issue_final_exit_visa(info: Info, input: IssueFinalExitVisaInput) -> I
 
 
 def fields() -> dict[str, StrawberryField]:
+    return {
+        **_issuing(),
+        **visas.fields(),
+        **absconding.fields(),
+        **passport.fields(),
+        **transfer.fields(),
+    }
+
+
+def _issuing() -> dict[str, StrawberryField]:
     return {
         "issue_exit_reentry_visa": strawberry.mutation(
             issue_exit_reentry_visa,

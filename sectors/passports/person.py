@@ -38,6 +38,14 @@ class PassportsOfPerson:
         loaders.absconding_reports_by_person,
         description="Absconding reports about this person, the latest filed first.",
     )
+    medical_insurance = loaded(
+        loaders.insurance_by_person,
+        description="This resident's medical insurance policies, the latest ending first.",
+    )
+    sponsorship_transfers = loaded(
+        loaders.transfers_by_person,
+        description="Transfers of this worker's sponsorship, pending or done, the latest requested first.",
+    )
 
     @resolver_field(
         description=(

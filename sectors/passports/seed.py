@@ -7,7 +7,8 @@ import datetime as dt
 from typing import Any
 
 from hub.contract import SeedContext
-from sectors.passports.models import AbscondingReportRow, IqamaRow, PassportRow, VisaRow
+from hub.contract.population import PERSONAS
+from sectors.passports.models import AbscondingReportRow, IqamaRow, MedicalInsuranceRow, PassportRow, VisaRow
 
 PROFESSIONS: tuple[tuple[str, str], ...] = (
     ("مهندس مدني", "Civil engineer"),
@@ -143,7 +144,27 @@ async def seed(ctx: SeedContext) -> None:
                 )
             )
 
+    # Drawn after everything else, so the records above stay as they were drawn before insurance existed.
+    insurers = (("التعاونية للتأمين", "Tawuniya"), ("بوبا العربية", "Bupa Arabia"), ("ميدغلف", "MedGulf"))
+    insured: list[dict[str, Any]] = []
+    personas = {persona.id for persona in PERSONAS}
+    for index, iqama in enumerate(iqamas):
+        lapsed = iqama["person_id"] not in personas and rng.random() < 0.08
+        until = today + _days(-rng.randrange(1, 200) if lapsed else rng.randrange(20, 400))
+        insurer = rng.choice(insurers)
+        insured.append(
+            dict(
+                policy_number=f"MI{index + 1:09d}",
+                person_id=iqama["person_id"],
+                insurer_ar=insurer[0],
+                insurer_en=insurer[1],
+                valid_from=until - _days(365),
+                valid_until=until,
+            )
+        )
+
     await ctx.insert(PassportRow.__table__, passports)
     await ctx.insert(IqamaRow.__table__, iqamas)
     await ctx.insert(VisaRow.__table__, visas)
     await ctx.insert(AbscondingReportRow.__table__, reports)
+    await ctx.insert(MedicalInsuranceRow.__table__, insured)

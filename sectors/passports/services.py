@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from hub.contract import ActingAs, Blocker, Rules, SectorContext, Service
 from sectors.passports import loaders
-from sectors.passports.types import IqamaStatus, PassportStatus, ReportStatus, VisaKind, VisaStatus
+from sectors.passports.types import (
+    AbscondingReport,
+    Iqama,
+    IqamaStatus,
+    PassportStatus,
+    ReportStatus,
+    Sponsorship,
+    TransferStatus,
+    Visa,
+    VisaKind,
+    VisaStatus,
+)
+
+EXTENSION_GRACE = dt.timedelta(days=60)
+"""An exit/re-entry visa may be extended up to this long after it ended."""
+REPORT_CANCEL_WINDOW = dt.timedelta(days=15)
+"""An absconding report may be cancelled online this long after it was filed; later, in person."""
 
 RULES = Rules(
     "passports",
@@ -50,6 +68,72 @@ RULES = Rules(
             "توجد تأشيرة خروج نهائي صادرة.",
             "Use or cancel the issued final exit visa.",
             "استخدم تأشيرة الخروج النهائي الصادرة أو ألغها.",
+        ),
+        "MEDICAL_INSURANCE_NOT_VALID": (
+            "This person has no medical insurance in force.",
+            "لا يوجد تأمين طبي ساري لهذا الشخص.",
+            "The sponsor insures the resident with an approved insurer first.",
+            "يؤمن الكفيل على المقيم لدى شركة تأمين معتمدة أولاً.",
+        ),
+        "NO_VISA_TO_EXTEND": (
+            "There is no exit/re-entry visa to extend (none issued, or it ended more than 60 days ago).",
+            "لا توجد تأشيرة خروج وعودة يمكن تمديدها (لم تصدر، أو انتهت منذ أكثر من 60 يوماً).",
+            "Issue a new exit/re-entry visa (issueExitReentryVisa).",
+            "أصدر تأشيرة خروج وعودة جديدة.",
+        ),
+        "NO_VISA_TO_CANCEL": (
+            "There is no unused exit/re-entry visa to cancel.",
+            "لا توجد تأشيرة خروج وعودة غير مستخدمة لإلغائها.",
+            "Nothing to do: only an issued, unused visa can be cancelled.",
+            "لا إجراء مطلوب: لا تلغى إلا التأشيرة الصادرة غير المستخدمة.",
+        ),
+        "NO_FINAL_EXIT_TO_CANCEL": (
+            "There is no unused final exit visa to cancel.",
+            "لا توجد تأشيرة خروج نهائي غير مستخدمة لإلغائها.",
+            "Nothing to do: only an issued, unused final exit visa can be cancelled.",
+            "لا إجراء مطلوب: لا تلغى إلا تأشيرة الخروج النهائي الصادرة غير المستخدمة.",
+        ),
+        "NOT_WORK_SPONSORSHIP": (
+            "This resident is sponsored as family, not as a worker.",
+            "هذا المقيم مكفول كتابع، لا كعامل.",
+            "Absconding reports and transfers of services are for workers only.",
+            "بلاغات التغيب ونقل الخدمات للعمالة فقط.",
+        ),
+        "ABSCONDING_ALREADY_REPORTED": (
+            "This sponsor has already reported this worker absent once.",
+            "سبق لهذا الكفيل الإبلاغ عن تغيب هذا العامل.",
+            "A worker can be reported absent only once by the same sponsor; contact Jawazat.",
+            "لا يبلغ الكفيل عن تغيب العامل نفسه إلا مرة واحدة؛ راجع الجوازات.",
+        ),
+        "TRANSFER_PENDING": (
+            "A transfer of this worker's sponsorship is under way.",
+            "يوجد طلب نقل خدمات قائم لهذا العامل.",
+            "Wait for the transfer to be completed.",
+            "انتظر اكتمال نقل الخدمات.",
+        ),
+        "NO_OPEN_REPORT": (
+            "There is no open absconding report for this person.",
+            "لا يوجد بلاغ تغيب مفتوح عن هذا الشخص.",
+            "Nothing to cancel.",
+            "لا يوجد ما يلغى.",
+        ),
+        "REPORT_CANCEL_WINDOW_CLOSED": (
+            "An absconding report can be cancelled online only within 15 days of filing.",
+            "لا يمكن إلغاء بلاغ التغيب إلكترونياً إلا خلال 15 يوماً من تقديمه.",
+            "The sponsor cancels it in person at Jawazat.",
+            "يراجع الكفيل الجوازات شخصياً لإلغائه.",
+        ),
+        "NOT_A_CITIZEN": (
+            "Jawazat renews Saudi passports only.",
+            "تجدد الجوازات جوازات السفر السعودية فقط.",
+            "A resident renews their passport at their country's embassy, then registers it with Jawazat.",
+            "يجدد المقيم جوازه لدى سفارة بلده ثم يسجله لدى الجوازات.",
+        ),
+        "NO_PASSPORT_TO_RENEW": (
+            "This citizen holds no Saudi passport to renew.",
+            "لا يوجد جواز سفر سعودي لهذا المواطن لتجديده.",
+            "Apply for a first passport at Jawazat.",
+            "تقدم بطلب إصدار جواز سفر لأول مرة لدى الجوازات.",
         ),
     },
 )
@@ -109,6 +193,7 @@ async def iqama_renewal_blockers(context: SectorContext, person_id: str) -> list
     return (
         blockers
         + await _absconding(context, person_id)
+        + await _insurance(context, person_id)
         + await _traffic(context, "traffic.unpaid_violations", person_id)
     )
 
@@ -133,6 +218,128 @@ async def final_exit_blockers(context: SectorContext, person_id: str) -> list[Bl
     return blockers
 
 
+async def _resident(context: SectorContext, person_id: str) -> Iqama | None:
+    return await context.load(loaders.iqama_by_person, person_id)
+
+
+def _iqama_valid(iqama: Iqama, today: dt.date) -> bool:
+    return iqama.status is IqamaStatus.VALID and iqama.expires_on.gregorian >= today
+
+
+async def _insurance(context: SectorContext, person_id: str) -> list[Blocker]:
+    today = context.today()
+    policies = await context.load(loaders.insurance_by_person, person_id)
+    valid = any(p.valid_from.gregorian <= today <= p.valid_until.gregorian for p in policies)
+    return [] if valid else [RULES("MEDICAL_INSURANCE_NOT_VALID")]
+
+
+async def _final_exit_issued(context: SectorContext, person_id: str) -> list[Blocker]:
+    return await _unused_visa(context, person_id, {VisaKind.FINAL_EXIT}, "FINAL_EXIT_ALREADY_ISSUED")
+
+
+async def _transfer_pending(context: SectorContext, person_id: str) -> list[Blocker]:
+    transfers = await context.load(loaders.transfers_by_person, person_id)
+    return [RULES("TRANSFER_PENDING")] if any(t.status is TransferStatus.PENDING for t in transfers) else []
+
+
+async def extendable_visa(context: SectorContext, person_id: str) -> Visa | None:
+    """The exit/re-entry visa an extension applies to: the latest one issued or used (its holder
+    abroad), whose end is no more than 60 days past."""
+    since = context.today() - EXTENSION_GRACE
+    visas = await context.load(loaders.visas_by_person, person_id)
+    usable = (VisaStatus.ISSUED, VisaStatus.USED, VisaStatus.EXPIRED)
+    found = [v for v in visas if v.kind in EXIT_REENTRY and v.status in usable and v.valid_until.gregorian >= since]
+    return max(found, key=lambda v: (v.valid_until.gregorian, v.number), default=None)
+
+
+async def cancellable_visa(context: SectorContext, person_id: str, kinds: set[VisaKind]) -> Visa | None:
+    """The unused visa of these kinds a cancellation applies to: issued and not yet past its end."""
+    today = context.today()
+    visas = await context.load(loaders.visas_by_person, person_id)
+    found = [v for v in visas if v.kind in kinds and v.status is VisaStatus.ISSUED and v.valid_until.gregorian >= today]
+    return max(found, key=lambda v: (v.valid_until.gregorian, v.number), default=None)
+
+
+async def open_report(context: SectorContext, person_id: str) -> AbscondingReport | None:
+    reports = await context.load(loaders.absconding_reports_by_person, person_id)
+    return next((r for r in reports if r.status is ReportStatus.OPEN), None)
+
+
+async def extension_blockers(context: SectorContext, person_id: str) -> list[Blocker]:
+    blockers = await _iqama_and_passport(context, person_id, valid=True)
+    if blockers and blockers[0].code == "NOT_A_RESIDENT":
+        return blockers
+    blockers += await _absconding(context, person_id)
+    if await extendable_visa(context, person_id) is None:
+        blockers.append(RULES("NO_VISA_TO_EXTEND"))
+    return blockers
+
+
+async def exit_reentry_cancellation_blockers(context: SectorContext, person_id: str) -> list[Blocker]:
+    if await _resident(context, person_id) is None:
+        return [RULES("NOT_A_RESIDENT")]
+    return [] if await cancellable_visa(context, person_id, EXIT_REENTRY) else [RULES("NO_VISA_TO_CANCEL")]
+
+
+async def final_exit_cancellation_blockers(context: SectorContext, person_id: str) -> list[Blocker]:
+    iqama = await _resident(context, person_id)
+    if iqama is None:
+        return [RULES("NOT_A_RESIDENT")]
+    blockers = [] if _iqama_valid(iqama, context.today()) else [RULES("IQAMA_NOT_VALID")]
+    if await cancellable_visa(context, person_id, {VisaKind.FINAL_EXIT}) is None:
+        blockers.append(RULES("NO_FINAL_EXIT_TO_CANCEL"))
+    return blockers
+
+
+async def _worker(context: SectorContext, person_id: str) -> tuple[Iqama | None, list[Blocker]]:
+    """A worker's iqama and what already blocks a change to their sponsorship: none, family
+    sponsorship, an iqama not valid, an open absconding report, a final exit issued."""
+    iqama = await _resident(context, person_id)
+    if iqama is None:
+        return None, [RULES("NOT_A_RESIDENT")]
+    blockers = [] if iqama.sponsorship is Sponsorship.WORK else [RULES("NOT_WORK_SPONSORSHIP")]
+    if not _iqama_valid(iqama, context.today()):
+        blockers.append(RULES("IQAMA_NOT_VALID"))
+    return iqama, blockers + await _absconding(context, person_id) + await _final_exit_issued(context, person_id)
+
+
+async def absconding_filing_blockers(context: SectorContext, person_id: str) -> list[Blocker]:
+    iqama, blockers = await _worker(context, person_id)
+    if iqama is None:
+        return blockers
+    reports = await context.load(loaders.absconding_reports_by_person, person_id)
+    if any(r.filed_by_id == iqama.sponsor_id and r.status is not ReportStatus.OPEN for r in reports):
+        blockers.append(RULES("ABSCONDING_ALREADY_REPORTED"))
+    return blockers + await _transfer_pending(context, person_id)
+
+
+async def absconding_cancellation_blockers(context: SectorContext, person_id: str) -> list[Blocker]:
+    if await _resident(context, person_id) is None:
+        return [RULES("NOT_A_RESIDENT")]
+    report = await open_report(context, person_id)
+    if report is None:
+        return [RULES("NO_OPEN_REPORT")]
+    if context.today() - report.filed_on.gregorian > REPORT_CANCEL_WINDOW:
+        return [RULES("REPORT_CANCEL_WINDOW_CLOSED")]
+    return []
+
+
+async def transfer_blockers(context: SectorContext, person_id: str) -> list[Blocker]:
+    _, blockers = await _worker(context, person_id)
+    return blockers
+
+
+async def passport_renewal_blockers(context: SectorContext, person_id: str) -> list[Blocker]:
+    if not person_id.startswith("1"):
+        return [RULES("NOT_A_CITIZEN")]
+    passports = await context.load(loaders.passports_by_person, person_id)
+    renewable = (PassportStatus.VALID, PassportStatus.EXPIRED)
+    held = any(p.issuing_country == "SAU" and p.status in renewable for p in passports)
+    blockers = [] if held else [RULES("NO_PASSPORT_TO_RENEW")]
+    # Unpaid fines suspend a citizen's services, a passport's renewal among them.
+    return blockers + await _traffic(context, "traffic.unpaid_violations", person_id)
+
+
 SPONSOR = frozenset({ActingAs.SPONSOR})
 """Besides officers of passports (always): the sponsor named on the iqama."""
 RESIDENT_OR_SPONSOR = frozenset({ActingAs.SELF, ActingAs.SPONSOR})
@@ -148,7 +355,10 @@ ISSUE_EXIT_REENTRY_VISA = Service(
 RENEW_IQAMA = Service(
     name="RENEW_IQAMA",
     sector="passports",
-    description="Renew an iqama for a year: a valid passport, no open absconding report, no unpaid violations.",
+    description=(
+        "Renew an iqama for a year: a valid passport, no open absconding report, medical insurance in force, no "
+        "unpaid violations."
+    ),
     allow=RESIDENT_OR_SPONSOR,
     blockers=iqama_renewal_blockers,
 )
@@ -158,4 +368,62 @@ ISSUE_FINAL_EXIT_VISA = Service(
     description="Issue a final exit visa: a valid iqama and passport, no unpaid violations (dependants' too).",
     allow=RESIDENT_OR_SPONSOR,
     blockers=final_exit_blockers,
+)
+EXTEND_EXIT_REENTRY_VISA = Service(
+    name="EXTEND_EXIT_REENTRY_VISA",
+    sector="passports",
+    description=(
+        "Extend an exit/re-entry visa, the holder abroad or not: a valid iqama and passport, no open absconding "
+        "report, a visa ended no more than 60 days ago."
+    ),
+    allow=SPONSOR,
+    blockers=extension_blockers,
+)
+CANCEL_EXIT_REENTRY_VISA = Service(
+    name="CANCEL_EXIT_REENTRY_VISA",
+    sector="passports",
+    description="Cancel an unused exit/re-entry visa.",
+    allow=SPONSOR,
+    blockers=exit_reentry_cancellation_blockers,
+)
+CANCEL_FINAL_EXIT_VISA = Service(
+    name="CANCEL_FINAL_EXIT_VISA",
+    sector="passports",
+    description="Cancel an unused final exit visa: the iqama must be valid.",
+    allow=RESIDENT_OR_SPONSOR,
+    blockers=final_exit_cancellation_blockers,
+)
+FILE_ABSCONDING_REPORT = Service(
+    name="FILE_ABSCONDING_REPORT",
+    sector="passports",
+    description=(
+        "Report a worker absent from work (huroob): their sponsor, once per worker; a valid iqama, no transfer "
+        "under way, no final exit issued."
+    ),
+    allow=SPONSOR,
+    blockers=absconding_filing_blockers,
+)
+CANCEL_ABSCONDING_REPORT = Service(
+    name="CANCEL_ABSCONDING_REPORT",
+    sector="passports",
+    description="Cancel an open absconding report: its sponsor, within 15 days of filing it.",
+    allow=SPONSOR,
+    blockers=absconding_cancellation_blockers,
+)
+RENEW_PASSPORT = Service(
+    name="RENEW_PASSPORT",
+    sector="passports",
+    description="Renew a Saudi passport: the citizen or a guardian; unpaid traffic violations suspend it.",
+    allow=frozenset({ActingAs.SELF, ActingAs.GUARDIAN}),
+    blockers=passport_renewal_blockers,
+)
+TRANSFER_SPONSORSHIP = Service(
+    name="TRANSFER_SPONSORSHIP",
+    sector="passports",
+    description=(
+        "Transfer a worker's sponsorship to a new sponsor once the worker, the sponsor and the new sponsor "
+        "consent: a valid iqama, no open absconding report, no final exit issued."
+    ),
+    allow=RESIDENT_OR_SPONSOR,
+    blockers=transfer_blockers,
 )

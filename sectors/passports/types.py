@@ -101,3 +101,46 @@ class AbscondingReport:
     @resolver_field(description="The sponsor who filed the report.")
     def filed_by(self) -> PersonRef | None:
         return person_ref(self.filed_by_id)
+
+
+@strawberry.enum(description="The state of a transfer of sponsorship.")
+class TransferStatus(enum.Enum):
+    PENDING = "pending"
+    DONE = "done"
+
+
+@strawberry.type(description="A resident's health insurance policy, as reported to Jawazat.")
+class MedicalInsurance:
+    policy_number: str = strawberry.field(description="The policy's number.")
+    insurer_ar: str = strawberry.field(description="The insurer, in Arabic.")
+    insurer_en: str = strawberry.field(description="The insurer, in English.")
+    valid_from: CalendarDate = strawberry.field(description="First day of cover.")
+    valid_until: CalendarDate = strawberry.field(description="Last day of cover.")
+
+
+@strawberry.type(
+    description=(
+        "A transfer of a worker's sponsorship to a new sponsor: done once the worker, the current "
+        "sponsor and the new sponsor have each consented."
+    )
+)
+class SponsorshipTransfer:
+    reference: str = strawberry.field(description="The transfer's reference.")
+    status: TransferStatus = strawberry.field(description="Pending until all three have consented, then done.")
+    requested_on: CalendarDate = strawberry.field(description="The day the first party consented.")
+    worker_consented_on: CalendarDate | None = strawberry.field(description="The day the worker consented.")
+    sponsor_consented_on: CalendarDate | None = strawberry.field(
+        description="The day the sponsor the worker leaves consented."
+    )
+    new_sponsor_consented_on: CalendarDate | None = strawberry.field(description="The day the new sponsor consented.")
+    done_on: CalendarDate | None = strawberry.field(description="The day the iqama came to name the new sponsor.")
+    from_sponsor_id: strawberry.Private[str]
+    to_sponsor_id: strawberry.Private[str]
+
+    @strawberry.field(description="The sponsor the worker leaves.")
+    def from_sponsor(self) -> PersonRef | None:
+        return person_ref(self.from_sponsor_id)
+
+    @strawberry.field(description="The new sponsor.")
+    def to_sponsor(self) -> PersonRef | None:
+        return person_ref(self.to_sponsor_id)

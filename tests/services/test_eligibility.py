@@ -11,8 +11,16 @@ from typing import Any
 
 from sqlalchemy import delete, select, text, update
 
+from hub.registry import installed_sectors
 from sectors.civil_affairs.models import IdCardRow
-from sectors.passports.models import AbscondingReportRow, IqamaRow, PassportRow, VisaRow
+from sectors.passports.models import (
+    AbscondingReportRow,
+    IqamaRow,
+    MedicalInsuranceRow,
+    PassportRow,
+    TransferRow,
+    VisaRow,
+)
 from sectors.traffic.models import DrivingLicenceRow, ViolationRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
 from tests.sectors.asking import unpaid_violation
@@ -32,11 +40,23 @@ MUTATION = {
     ),
     "RENEW_IQAMA": ("renewIqama", "RenewIqamaInput", {}, "passports"),
     "ISSUE_FINAL_EXIT_VISA": ("issueFinalExitVisa", "IssueFinalExitVisaInput", {}, "passports"),
+    "EXTEND_EXIT_REENTRY_VISA": ("extendExitReentryVisa", "ExtendExitReentryVisaInput", {"days": 1}, "passports"),
+    "CANCEL_EXIT_REENTRY_VISA": ("cancelExitReentryVisa", "CancelVisaInput", {}, "passports"),
+    "CANCEL_FINAL_EXIT_VISA": ("cancelFinalExitVisa", "CancelVisaInput", {}, "passports"),
+    "FILE_ABSCONDING_REPORT": ("fileAbscondingReport", "AbscondingReportInput", {}, "passports"),
+    "CANCEL_ABSCONDING_REPORT": ("cancelAbscondingReport", "AbscondingReportInput", {}, "passports"),
+    "RENEW_PASSPORT": ("renewPassport", "RenewPassportInput", {}, "passports"),
+    "TRANSFER_SPONSORSHIP": (
+        "transferSponsorship",
+        "TransferSponsorshipInput",
+        {"newSponsorId": PERSONA["family_head"], "party": "SPONSOR"},
+        "passports",
+    ),
     "RENEW_DRIVING_LICENCE": ("renewDrivingLicence", "RenewDrivingLicenceInput", {}, "traffic"),
     "RENEW_ID_CARD": ("renewIdCard", "RenewIdCardInput", {}, "civil_affairs"),
 }
 TABLES = {
-    "passports": (IqamaRow, VisaRow, PassportRow, AbscondingReportRow),
+    "passports": (IqamaRow, VisaRow, PassportRow, AbscondingReportRow, MedicalInsuranceRow, TransferRow),
     "traffic": (DrivingLicenceRow, ViolationRow),
     "civil_affairs": (IdCardRow,),
 }
@@ -283,3 +303,27 @@ async def test_paying_a_violation_clears_the_block(api: Api) -> None:
                 update(ViolationRow).where(ViolationRow.number.in_(unpaid)).values(status="unpaid")
             )
             await connection.commit()
+
+
+async def test_every_service_refuses_with_exactly_the_blockers_eligibility_gives(api: Api) -> None:
+    """Every service of every sector, for people each blocked in their own ways (and the demo
+    sponsor's workers, many of them allowed), asked by an officer of the service's sector."""
+    services = {service.name: service.sector for sector in installed_sectors() for service in sector.services}
+    assert set(MUTATION) == set(services), "a service without its mutation here is not compared"
+    async with api.hub.db.connect() as connection:
+        workers = list(
+            (
+                await connection.execute(
+                    select(IqamaRow.person_id)
+                    .where(IqamaRow.sponsor_id == PERSONA["sponsor"])
+                    .order_by(IqamaRow.number)
+                )
+            ).scalars()
+        )
+    people = [*PERSONA.values(), *workers]
+    seen: set[tuple[str, str]] = set()
+    for service, sector in services.items():
+        for person in people:
+            seen.update((service, code) for _, code in codes(await asked(api, service, person, officer(sector))))
+    # Enough variety that the comparison covered refusals of each passports service.
+    assert {service for service, _ in seen} >= {name for name, sector in services.items() if sector == "passports"}

@@ -14,8 +14,9 @@ from sectors.civil_defence.models import IncidentReportRow
 from sectors.passports.models import VisaRow
 from sectors.traffic.models import ViolationRow
 from tests.conftest import PERSONA, Api, individual, officer
+from tests.sectors.asking import unpaid_violation
 from tests.services.tables import changed, every_row
-from tests.services.test_eligibility import ELIGIBILITY, data, unpaid_violation
+from tests.services.test_eligibility import ELIGIBILITY, data
 
 REPORT = """mutation($input: ReportIncidentInput!) { reportIncident(input: $input) {
   __typename ... on IncidentReported { report { reference status reportedOn { gregorian } } }

@@ -1,0 +1,156 @@
+"""Transfer of a worker's sponsorship (نقل خدمات): the worker, the sponsor they leave and the new
+sponsor each consent; with the third consent the iqama names the new sponsor, and access follows
+at once (the sponsor relation reads the iqama's sponsor)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import secrets
+from typing import Annotated, Any
+
+import strawberry
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types.field import StrawberryField
+
+from hub.contract import ActingAs, Info, Refusal, idempotency_key, insert_new, parse_person_id, record, refusals
+from sectors.passports.models import IqamaRow, TransferRow
+from sectors.passports.services import TRANSFER_SPONSORSHIP
+from sectors.passports.types import SponsorshipTransfer
+
+
+@strawberry.enum(description="In which capacity the caller consents to a transfer of sponsorship.")
+class TransferParty(enum.Enum):
+    WORKER = "worker_consented_on"
+    SPONSOR = "sponsor_consented_on"
+    NEW_SPONSOR = "new_sponsor_consented_on"
+
+
+CONSENTS = tuple(party.value for party in TransferParty)
+
+_refusal = refusals(
+    {
+        "SAME_SPONSOR": ("The worker is already sponsored by this sponsor.", "العامل على كفالة هذا الكفيل بالفعل."),
+        "ANOTHER_TRANSFER_PENDING": (
+            "A transfer of this worker to another sponsor is under way.",
+            "يوجد طلب نقل خدمات قائم لهذا العامل إلى كفيل آخر.",
+        ),
+    }
+)
+
+
+@strawberry.input(description="Consent to transferring a worker's sponsorship to a new sponsor.")
+class TransferSponsorshipInput:
+    person_id: strawberry.ID = strawberry.field(description="The worker's iqama number.")
+    new_sponsor_id: strawberry.ID = strawberry.field(description="The new sponsor's national ID.")
+    party: TransferParty = strawberry.field(
+        description="Who consents: the worker themself, their sponsor, or the new sponsor (a passports officer may "
+        "record any of them)."
+    )
+    idempotency_key: str | None = idempotency_key()
+
+
+@strawberry.type(description="The consent was recorded; with all three, the worker's iqama names the new sponsor.")
+class SponsorshipTransferConsented:
+    transfer: SponsorshipTransfer = strawberry.field(description="The transfer: pending, or done.")
+
+
+TransferSponsorshipResult = Annotated[
+    SponsorshipTransferConsented | Refusal,
+    strawberry.union("TransferSponsorshipResult", description="The transfer, or every rule that blocks it."),
+]
+
+
+async def _pending(session: AsyncSession, person_id: str) -> TransferRow | None:
+    return (
+        await session.execute(
+            select(TransferRow).where(TransferRow.person_id == person_id, TransferRow.status == "pending")
+        )
+    ).scalar_one_or_none()
+
+
+async def _consent(
+    session: AsyncSession, worker: str, new_sponsor: str, party: TransferParty, today: dt.date
+) -> Refusal | dict[str, Any]:
+    """The transfer with this party's consent: SAME_SPONSOR, ANOTHER_TRANSFER_PENDING, or its row's values."""
+    sponsor_id = (await session.execute(select(IqamaRow.sponsor_id).where(IqamaRow.number == worker))).scalar_one()
+    if sponsor_id == new_sponsor:
+        return _refusal("SAME_SPONSOR")
+    pending = await _pending(session, worker)
+    if pending is not None and pending.to_sponsor_id != new_sponsor:
+        return _refusal("ANOTHER_TRANSFER_PENDING")
+    if pending is None:
+        started = dict(
+            person_id=worker,
+            from_sponsor_id=sponsor_id,
+            to_sponsor_id=new_sponsor,
+            requested_on=today,
+            status="pending",
+            done_on=None,
+            **dict.fromkeys(CONSENTS),
+        )
+        reference = (
+            await insert_new(session, TransferRow, started, "reference", lambda: f"TR-{secrets.randbelow(10**9):09d}")
+        )["reference"]
+    else:
+        reference = pending.reference
+    await session.execute(
+        update(TransferRow)
+        .where(TransferRow.reference == reference, getattr(TransferRow, party.value).is_(None))
+        .values({party.value: today})
+    )
+    row = (await session.execute(select(TransferRow).where(TransferRow.reference == reference))).scalar_one()
+    if all(getattr(row, consent) is not None for consent in CONSENTS):
+        # Conditional on the sponsor the consents were given for: a change meanwhile leaves it pending.
+        moved = await session.execute(
+            update(IqamaRow)
+            .where(IqamaRow.number == worker, IqamaRow.sponsor_id == row.from_sponsor_id)
+            .values(sponsor_id=new_sponsor)
+        )
+        if moved.rowcount == 1:
+            await session.execute(
+                update(TransferRow).where(TransferRow.reference == reference).values(status="done", done_on=today)
+            )
+        await session.refresh(row)
+    return {column.key: getattr(row, column.key) for column in TransferRow.__table__.columns}
+
+
+async def transfer_sponsorship(info: Info, input: TransferSponsorshipInput) -> TransferSponsorshipResult:
+    worker = parse_person_id(input.person_id, "input.personId")
+    new_sponsor = parse_person_id(input.new_sponsor_id, "input.newSponsorId")
+    context = info.context
+    if input.party is TransferParty.NEW_SPONSOR:
+        # The new sponsor has no relation to the worker yet: they consent in their own right.
+        await context.require_write(new_sponsor, "passports", allow=frozenset({ActingAs.SELF}))
+        await context.require_known_person(new_sponsor)
+    else:
+        capacity = ActingAs.SELF if input.party is TransferParty.WORKER else ActingAs.SPONSOR
+        await context.require_write(worker, "passports", allow=frozenset({capacity}))
+        await context.require_known_person(new_sponsor)
+    today = context.today()
+
+    async def consent(session: AsyncSession) -> SponsorshipTransferConsented | Refusal:
+        found = await _consent(session, worker, new_sponsor, input.party, today)
+        if isinstance(found, Refusal):
+            return found
+        return SponsorshipTransferConsented(transfer=record(SponsorshipTransfer, found))
+
+    return await context.once(
+        input, SponsorshipTransferConsented, consent, rules=lambda: TRANSFER_SPONSORSHIP.blockers(context, worker)
+    )
+
+
+def fields() -> dict[str, StrawberryField]:
+    return {
+        "transfer_sponsorship": strawberry.mutation(
+            resolver=transfer_sponsorship,
+            description=(
+                "Consent to transferring a worker's sponsorship (transfer of services) to a new sponsor: as the "
+                "worker, their sponsor or the new sponsor (or a passports officer recording one of them). With the "
+                "third consent the iqama names the new sponsor, who reads the worker's passports records from then "
+                "on, and the former sponsor no longer does. Refused with every rule that blocks it (as "
+                "eligibility(service: TRANSFER_SPONSORSHIP)), SAME_SPONSOR, or ANOTHER_TRANSFER_PENDING."
+            ),
+        ),
+    }

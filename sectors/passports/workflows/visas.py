@@ -1,0 +1,163 @@
+"""Extending and cancelling visas already issued: exit/re-entry (single or multiple) and final exit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import strawberry
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types.field import StrawberryField
+
+from hub.contract import Code, Info, RabtError, Refusal, idempotency_key, parse_person_id, record, refusals, serve
+from sectors.passports.models import IqamaRow, VisaRow
+from sectors.passports.services import (
+    CANCEL_EXIT_REENTRY_VISA,
+    CANCEL_FINAL_EXIT_VISA,
+    EXIT_REENTRY,
+    EXTEND_EXIT_REENTRY_VISA,
+    cancellable_visa,
+    extendable_visa,
+)
+from sectors.passports.types import Visa, VisaKind, VisaStatus
+
+EXTENSION_MAX_DAYS = 180
+
+_refusal = refusals(
+    {
+        "IQAMA_TOO_SHORT": (
+            "The iqama expires before the extended visa would end; renew the iqama first.",
+            "تنتهي الإقامة قبل نهاية التأشيرة بعد التمديد؛ جدد الإقامة أولاً.",
+        ),
+        "VISA_CHANGED": (
+            "The visa changed while this request was decided; ask again.",
+            "تغيرت التأشيرة أثناء معالجة الطلب؛ أعد المحاولة.",
+        ),
+    }
+)
+
+
+async def visa_values(session: AsyncSession, number: str) -> dict[str, Any]:
+    row = (await session.execute(select(VisaRow).where(VisaRow.number == number))).scalar_one()
+    return {column.key: getattr(row, column.key) for column in VisaRow.__table__.columns}
+
+
+@strawberry.input(description="Extend a resident's exit/re-entry visa (single or multiple), abroad or not.")
+class ExtendExitReentryVisaInput:
+    person_id: strawberry.ID = strawberry.field(description="The resident's iqama number.")
+    days: int = strawberry.field(description=f"Days added to the visa: 1 to {EXTENSION_MAX_DAYS}.")
+    idempotency_key: str | None = idempotency_key()
+
+
+@strawberry.type(description="The exit/re-entry visa was extended.")
+class ExitReentryVisaExtended:
+    visa: Visa = strawberry.field(description="The visa, with its new end and allowed days.")
+
+
+ExtendExitReentryVisaResult = Annotated[
+    ExitReentryVisaExtended | Refusal,
+    strawberry.union("ExtendExitReentryVisaResult", description="The extended visa, or every rule that blocks it."),
+]
+
+
+async def extend_exit_reentry_visa(info: Info, input: ExtendExitReentryVisaInput) -> ExtendExitReentryVisaResult:
+    person_id = parse_person_id(input.person_id, "input.personId")
+    if not 1 <= input.days <= EXTENSION_MAX_DAYS:
+        raise RabtError(Code.BAD_USER_INPUT, f"input.days: between 1 and {EXTENSION_MAX_DAYS}.", argument="input.days")
+    context = info.context
+    today = context.today()
+
+    async def extend(session: AsyncSession) -> ExitReentryVisaExtended | Refusal:
+        visa = await extendable_visa(context, person_id)
+        if visa is None:  # the rules saw one; it went meanwhile
+            return _refusal("VISA_CHANGED")
+        until = max(visa.valid_until.gregorian, today) + dt.timedelta(days=input.days)
+        iqama_ends = await session.scalar(select(IqamaRow.expires_on).where(IqamaRow.number == person_id))
+        if iqama_ends is None or iqama_ends < until:
+            return _refusal("IQAMA_TOO_SHORT")
+        # A holder abroad keeps a used visa (it brings them back); one not yet used stays issued.
+        status = VisaStatus.USED if visa.status is VisaStatus.USED else VisaStatus.ISSUED
+        changed = await session.execute(
+            update(VisaRow)
+            .where(VisaRow.number == visa.number, VisaRow.status == visa.status.value)
+            .values(valid_until=until, allowed_days=visa.allowed_days + input.days, status=status.value)
+        )
+        if changed.rowcount != 1:
+            return _refusal("VISA_CHANGED")
+        return ExitReentryVisaExtended(visa=record(Visa, await visa_values(session, visa.number)))
+
+    return await serve(context, EXTEND_EXIT_REENTRY_VISA, person_id, input, ExitReentryVisaExtended, extend)
+
+
+@strawberry.input(description="Cancel a resident's unused visa.")
+class CancelVisaInput:
+    person_id: strawberry.ID = strawberry.field(description="The resident's iqama number.")
+    idempotency_key: str | None = idempotency_key()
+
+
+@strawberry.type(description="The visa was cancelled.")
+class VisaCancelled:
+    visa: Visa = strawberry.field(description="The visa, now cancelled.")
+
+
+CancelVisaResult = Annotated[
+    VisaCancelled | Refusal,
+    strawberry.union("CancelVisaResult", description="The cancelled visa, or every rule that blocks it."),
+]
+
+
+async def _cancel(info: Info, input: CancelVisaInput, kinds: set[VisaKind], final_exit: bool) -> CancelVisaResult:
+    person_id = parse_person_id(input.person_id, "input.personId")
+    context = info.context
+    service = CANCEL_FINAL_EXIT_VISA if final_exit else CANCEL_EXIT_REENTRY_VISA
+
+    async def cancel(session: AsyncSession) -> VisaCancelled | Refusal:
+        visa = await cancellable_visa(context, person_id, kinds)
+        if visa is None:  # the rules saw one; it went meanwhile
+            return _refusal("VISA_CHANGED")
+        changed = await session.execute(
+            update(VisaRow).where(VisaRow.number == visa.number, VisaRow.status == "issued").values(status="cancelled")
+        )
+        if changed.rowcount != 1:
+            return _refusal("VISA_CHANGED")
+        return VisaCancelled(visa=record(Visa, await visa_values(session, visa.number)))
+
+    return await serve(context, service, person_id, input, VisaCancelled, cancel)
+
+
+async def cancel_exit_reentry_visa(info: Info, input: CancelVisaInput) -> CancelVisaResult:
+    return await _cancel(info, input, EXIT_REENTRY, final_exit=False)
+
+
+async def cancel_final_exit_visa(info: Info, input: CancelVisaInput) -> CancelVisaResult:
+    return await _cancel(info, input, {VisaKind.FINAL_EXIT}, final_exit=True)
+
+
+def fields() -> dict[str, StrawberryField]:
+    return {
+        "extend_exit_reentry_visa": strawberry.mutation(
+            resolver=extend_exit_reentry_visa,
+            description=(
+                "Extend a resident's exit/re-entry visa (single or multiple) by up to 180 days, the resident abroad "
+                "or not: by the sponsor or a passports officer, no more than 60 days after the visa ended. Refused "
+                "with every rule that blocks it (as eligibility(service: EXTEND_EXIT_REENTRY_VISA)), or "
+                "IQAMA_TOO_SHORT when the iqama ends before the extended visa would."
+            ),
+        ),
+        "cancel_exit_reentry_visa": strawberry.mutation(
+            resolver=cancel_exit_reentry_visa,
+            description=(
+                "Cancel a resident's unused exit/re-entry visa: by the sponsor or a passports officer. Refused "
+                "with every rule that blocks it (as eligibility(service: CANCEL_EXIT_REENTRY_VISA))."
+            ),
+        ),
+        "cancel_final_exit_visa": strawberry.mutation(
+            resolver=cancel_final_exit_visa,
+            description=(
+                "Cancel a resident's unused final exit visa: by the resident, the sponsor or a passports officer, "
+                "while the iqama is valid. Refused with every rule that blocks it (as eligibility(service: "
+                "CANCEL_FINAL_EXIT_VISA))."
+            ),
+        ),
+    }

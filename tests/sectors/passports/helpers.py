@@ -1,0 +1,68 @@
+"""What the passports service tests share: a sponsor's workers, mutations over HTTP, and the
+passports tables put back as they were after a test that changed them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+
+from sectors.passports.models import Base, IqamaRow
+from tests.conftest import PERSONA, Api, individual
+from tests.services.test_eligibility import ELIGIBILITY
+
+SPONSOR = PERSONA["sponsor"]
+
+
+async def workers_of(api: Api, sponsor: str = SPONSOR) -> list[str]:
+    async with api.hub.db.connect() as connection:
+        return list(
+            (
+                await connection.execute(
+                    select(IqamaRow.person_id)
+                    .where(IqamaRow.sponsor_id == sponsor, IqamaRow.sponsorship == "work")
+                    .order_by(IqamaRow.person_id)
+                )
+            ).scalars()
+        )
+
+
+async def blockers(api: Api, service: str, person_id: str, caller: Any) -> list[str]:
+    answer = await api.query(ELIGIBILITY, {"id": person_id, "service": service}, as_=caller)
+    assert "errors" not in answer, answer
+    return [blocker["code"] for blocker in answer["data"]["eligibility"]["blockers"]]
+
+
+async def allowed_worker(api: Api, service: str, sponsor: str = SPONSOR) -> str:
+    """One of the sponsor's workers for whom nothing blocks `service` now."""
+    for worker in await workers_of(api, sponsor):
+        if not await blockers(api, service, worker, individual(sponsor)):
+            return worker
+    raise AssertionError(f"no worker of {sponsor} may have {service} now")
+
+
+async def mutate(api: Api, name: str, input_type: str, payload: str, input: dict[str, Any], caller: Any) -> Any:
+    """The mutation's answer: its payload (with `__typename`), or the errors."""
+    query = f"""mutation($input: {input_type}!) {{ {name}(input: $input) {{
+      __typename ... on Refusal {{ code message messageAr blockers {{ sector code }} }} {payload} }} }}"""
+    answer = await api.query(query, {"input": input}, as_=caller)
+    return answer["data"][name] if answer.get("data") else answer
+
+
+@asynccontextmanager
+async def restored(api: Api) -> AsyncIterator[None]:
+    """Every passports table as it was before the block, whatever the block changed."""
+    tables = Base.metadata.sorted_tables
+    async with api.hub.db.connect() as connection:
+        kept = {table: [dict(row._mapping) for row in await connection.execute(select(table))] for table in tables}
+    try:
+        yield
+    finally:
+        async with api.hub.db.connect() as connection:
+            for table in tables:
+                await connection.execute(delete(table))
+                if kept[table]:
+                    await connection.execute(insert(table), kept[table])
+            await connection.commit()

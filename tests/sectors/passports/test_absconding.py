@@ -1,0 +1,93 @@
+"""Absconding reports over HTTP: the sponsor files one (once per worker) and the worker sees it;
+it blocks the worker's iqama renewal and travel; the sponsor cancels it within 15 days."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import update
+
+from hub.contract.calendar import riyadh_today
+from sectors.passports.models import AbscondingReportRow
+from tests.conftest import PERSONA, Api, individual, officer
+from tests.sectors.passports.helpers import SPONSOR, allowed_worker, blockers, mutate, restored
+from tests.services.tables import changed, every_row
+
+REPORT = "... on AbscondingReportFiled { report { reference status filedOn { gregorian } } }"
+CANCELLED = "... on AbscondingReportCancelled { report { reference status cancelledOn { gregorian } } }"
+OWN_REPORTS = """query($id: ID!) { person(id: $id) { passports { abscondingReports {
+  reference status filedBy { id } } } } }"""
+AS_SPONSOR = individual(SPONSOR)
+
+
+async def file(api: Api, worker: str, caller: object = AS_SPONSOR) -> dict[str, object]:
+    return await mutate(  # type: ignore[no-any-return]
+        api, "fileAbscondingReport", "AbscondingReportInput", REPORT, {"personId": worker}, caller
+    )
+
+
+async def cancel(api: Api, worker: str, caller: object = AS_SPONSOR) -> dict[str, object]:
+    return await mutate(  # type: ignore[no-any-return]
+        api, "cancelAbscondingReport", "AbscondingReportInput", CANCELLED, {"personId": worker}, caller
+    )
+
+
+async def test_the_sponsor_files_a_report_the_worker_sees_and_it_blocks_renewal_and_travel(api: Api) -> None:
+    async with restored(api):
+        worker = await allowed_worker(api, "FILE_ABSCONDING_REPORT")
+        filed = await file(api, worker)
+        assert filed["__typename"] == "AbscondingReportFiled", filed
+        report = filed["report"]
+        assert report["status"] == "OPEN" and report["filedOn"] == {"gregorian": str(riyadh_today())}
+        seen = await api.query(OWN_REPORTS, {"id": worker}, as_=individual(worker))
+        assert {"reference": report["reference"], "status": "OPEN", "filedBy": {"id": SPONSOR}} in seen["data"][
+            "person"
+        ]["passports"]["abscondingReports"]
+        for service in ("RENEW_IQAMA", "ISSUE_EXIT_REENTRY_VISA", "FILE_ABSCONDING_REPORT", "TRANSFER_SPONSORSHIP"):
+            assert "ABSCONDING_REPORT_OPEN" in await blockers(api, service, worker, officer("passports")), service
+        cancelled = await cancel(api, worker)
+        assert cancelled["report"] == {
+            "reference": report["reference"],
+            "status": "CANCELLED",
+            "cancelledOn": {"gregorian": str(riyadh_today())},
+        }
+        # Once per worker: a second report by the same sponsor is refused, and writes nothing.
+        before = await every_row(api)
+        again = await file(api, worker)
+        assert again["code"] == "ABSCONDING_ALREADY_REPORTED"
+        assert changed(before, await every_row(api)) == []
+
+
+async def test_a_report_is_cancelled_online_only_within_15_days(api: Api) -> None:
+    worker = PERSONA["absconding_worker"]  # filed 3 to 11 days ago
+    async with restored(api):
+        async with api.hub.db.connect() as connection:
+            await connection.execute(
+                update(AbscondingReportRow)
+                .where(AbscondingReportRow.person_id == worker)
+                .values(filed_on=riyadh_today() - dt.timedelta(days=16))
+            )
+            await connection.commit()
+        before = await every_row(api)
+        late = await cancel(api, worker, officer("passports"))
+        assert late["code"] == "REPORT_CANCEL_WINDOW_CLOSED" and late["message"] and late["messageAr"]
+        assert changed(before, await every_row(api)) == []
+    assert await blockers(api, "CANCEL_ABSCONDING_REPORT", worker, officer("passports")) == []
+
+
+async def test_reports_are_refused_for_dependants_twice_and_where_nothing_is_open(api: Api) -> None:
+    worker = await allowed_worker(api, "FILE_ABSCONDING_REPORT")
+    passports = officer("passports")
+    assert await blockers(api, "CANCEL_ABSCONDING_REPORT", worker, passports) == ["NO_OPEN_REPORT"]
+    assert await blockers(api, "FILE_ABSCONDING_REPORT", PERSONA["sponsor"], passports) == ["NOT_A_RESIDENT"]
+    opened = await blockers(api, "FILE_ABSCONDING_REPORT", PERSONA["absconding_worker"], passports)
+    assert "ABSCONDING_REPORT_OPEN" in opened
+
+
+async def test_only_the_sponsor_files_or_cancels_not_the_worker(api: Api) -> None:
+    worker = await allowed_worker(api, "FILE_ABSCONDING_REPORT")
+    before = await every_row(api)
+    for caller in (individual(worker), individual("family_head"), officer("traffic")):
+        assert (await file(api, worker, caller))["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        assert (await cancel(api, worker, caller))["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert changed(before, await every_row(api)) == []
