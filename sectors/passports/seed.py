@@ -8,7 +8,14 @@ from typing import Any
 
 from hub.contract import SeedContext
 from hub.contract.population import PERSONAS
-from sectors.passports.models import AbscondingReportRow, IqamaRow, MedicalInsuranceRow, PassportRow, VisaRow
+from sectors.passports.models import (
+    AbscondingReportRow,
+    IqamaRow,
+    MedicalInsuranceRow,
+    PassportRow,
+    TransferRow,
+    VisaRow,
+)
 
 PROFESSIONS: tuple[tuple[str, str], ...] = (
     ("مهندس مدني", "Civil engineer"),
@@ -162,9 +169,32 @@ async def seed(ctx: SeedContext) -> None:
                 valid_until=until,
             )
         )
+    # Some workers came to their sponsor by a transfer of sponsorship, all three consents given.
+    citizens = [person.id for person in ctx.population.people if person.kind.value == "citizen"]
+    transfers: list[dict[str, Any]] = []
+    for iqama in iqamas:
+        if iqama["sponsorship"] != "work" or iqama["person_id"] in personas or rng.random() >= 0.05:
+            continue
+        requested = iqama["issued_on"] - _days(rng.randrange(1, 30))
+        done = requested + _days(rng.randrange(0, 10))
+        transfers.append(
+            dict(
+                reference=f"TR-{len(transfers) + 1:09d}",
+                person_id=iqama["person_id"],
+                from_sponsor_id=rng.choice([c for c in citizens[:50] if c != iqama["sponsor_id"]]),
+                to_sponsor_id=iqama["sponsor_id"],
+                requested_on=requested,
+                worker_consented_on=requested,
+                sponsor_consented_on=requested + _days(rng.randrange(0, done.toordinal() - requested.toordinal() + 1)),
+                new_sponsor_consented_on=done,
+                status="done",
+                done_on=done,
+            )
+        )
 
     await ctx.insert(PassportRow.__table__, passports)
     await ctx.insert(IqamaRow.__table__, iqamas)
     await ctx.insert(VisaRow.__table__, visas)
     await ctx.insert(AbscondingReportRow.__table__, reports)
     await ctx.insert(MedicalInsuranceRow.__table__, insured)
+    await ctx.insert(TransferRow.__table__, transfers)

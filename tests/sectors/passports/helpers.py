@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select
 
+from hub.contract.principal import Principal
 from sectors.passports.models import Base, IqamaRow
 from tests.conftest import PERSONA, Api, individual
 from tests.services.test_eligibility import ELIGIBILITY
@@ -29,7 +30,7 @@ async def workers_of(api: Api, sponsor: str = SPONSOR) -> list[str]:
         )
 
 
-async def blockers(api: Api, service: str, person_id: str, caller: Any) -> list[str]:
+async def blockers(api: Api, service: str, person_id: str, caller: Principal) -> list[str]:
     answer = await api.query(ELIGIBILITY, {"id": person_id, "service": service}, as_=caller)
     assert "errors" not in answer, answer
     return [blocker["code"] for blocker in answer["data"]["eligibility"]["blockers"]]
@@ -43,7 +44,7 @@ async def allowed_worker(api: Api, service: str, sponsor: str = SPONSOR) -> str:
     raise AssertionError(f"no worker of {sponsor} may have {service} now")
 
 
-async def mutate(api: Api, name: str, input_type: str, payload: str, input: dict[str, Any], caller: Any) -> Any:
+async def mutate(api: Api, name: str, input_type: str, payload: str, input: dict[str, Any], caller: Principal) -> Any:
     """The mutation's answer: its payload (with `__typename`), or the errors."""
     query = f"""mutation($input: {input_type}!) {{ {name}(input: $input) {{
       __typename ... on Refusal {{ code message messageAr blockers {{ sector code }} }} {payload} }} }}"""

@@ -4,10 +4,12 @@ it blocks the worker's iqama renewal and travel; the sponsor cancels it within 1
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import update
 
 from hub.contract.calendar import riyadh_today
+from hub.contract.principal import Principal
 from sectors.passports.models import AbscondingReportRow
 from tests.conftest import PERSONA, Api, individual, officer
 from tests.sectors.passports.helpers import SPONSOR, allowed_worker, blockers, mutate, restored
@@ -20,13 +22,13 @@ OWN_REPORTS = """query($id: ID!) { person(id: $id) { passports { abscondingRepor
 AS_SPONSOR = individual(SPONSOR)
 
 
-async def file(api: Api, worker: str, caller: object = AS_SPONSOR) -> dict[str, object]:
+async def file(api: Api, worker: str, caller: Principal = AS_SPONSOR) -> dict[str, Any]:
     return await mutate(  # type: ignore[no-any-return]
         api, "fileAbscondingReport", "AbscondingReportInput", REPORT, {"personId": worker}, caller
     )
 
 
-async def cancel(api: Api, worker: str, caller: object = AS_SPONSOR) -> dict[str, object]:
+async def cancel(api: Api, worker: str, caller: Principal = AS_SPONSOR) -> dict[str, Any]:
     return await mutate(  # type: ignore[no-any-return]
         api, "cancelAbscondingReport", "AbscondingReportInput", CANCELLED, {"personId": worker}, caller
     )

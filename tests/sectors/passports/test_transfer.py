@@ -3,6 +3,9 @@ with the third consent the iqama names the new sponsor and access follows at onc
 
 from __future__ import annotations
 
+from typing import Any
+
+from hub.contract.principal import Principal
 from tests.conftest import PERSONA, Api, individual, officer
 from tests.sectors.passports.helpers import SPONSOR, allowed_worker, blockers, mutate, restored
 from tests.services.tables import changed, every_row
@@ -16,8 +19,8 @@ LOG = "{ me { accessLog(first: 5, includeOwn: true) { entries { actingAs sector 
 
 
 async def consent(
-    api: Api, worker: str, party: str, caller: object, new_sponsor: str = NEW_SPONSOR
-) -> dict[str, object]:
+    api: Api, worker: str, party: str, caller: Principal, new_sponsor: str = NEW_SPONSOR
+) -> dict[str, Any]:
     return await mutate(  # type: ignore[no-any-return]
         api,
         "transferSponsorship",

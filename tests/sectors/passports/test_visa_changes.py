@@ -4,6 +4,7 @@ that refuses them, a refusal writing nothing, and the changes they make."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import update
 
@@ -20,7 +21,7 @@ FINAL = "... on FinalExitVisaIssued { visa { number } }"
 AS_SPONSOR = individual(SPONSOR)
 
 
-async def issue(api: Api, worker: str, days: int = 30, kind: str = "SINGLE") -> dict[str, object]:
+async def issue(api: Api, worker: str, days: int = 30, kind: str = "SINGLE") -> dict[str, Any]:
     issued = await mutate(
         api,
         "issueExitReentryVisa",
@@ -33,7 +34,7 @@ async def issue(api: Api, worker: str, days: int = 30, kind: str = "SINGLE") -> 
     return issued["visa"]  # type: ignore[no-any-return]
 
 
-async def extend(api: Api, worker: str, days: int) -> dict[str, object]:
+async def extend(api: Api, worker: str, days: int) -> dict[str, Any]:
     return await mutate(  # type: ignore[no-any-return]
         api,
         "extendExitReentryVisa",
