@@ -22,6 +22,10 @@ class WriteGrants(Protocol):
         """The capacity in which the request was allowed to write (None: refused)."""
         ...
 
+    def write_grants(self) -> dict[tuple[str, str], ActingAs]:
+        """Every (person, sector) the request was allowed to write, and in what capacity."""
+        ...
+
 
 class AuditedContext(SectorContext, Protocol):
     """What the audit of a mutation reads of the request: the access decisions above this layer."""

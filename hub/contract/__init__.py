@@ -19,7 +19,7 @@ from hub.contract.notices import REMIND_DAYS, Expiry, NoticeKind
 from hub.contract.provenance import Source, source_field
 from hub.contract.sector import Sector, SeedContext, Statistic
 from hub.contract.services import Check, Rules, Service, blocked, refused, serve
-from hub.contract.tables import insert_new, person_key, sector_metadata
+from hub.contract.tables import insert_new, person_key, sector_metadata, updated
 from hub.contract.values import Blocker, CalendarDate, Language, Refusal, refusals
 
 __all__ = [
@@ -69,4 +69,5 @@ __all__ = [
     "sector_metadata",
     "serve",
     "source_field",
+    "updated",
 ]

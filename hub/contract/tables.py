@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import MetaData, String
+from sqlalchemy import CursorResult, MetaData, String, Update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import MappedColumn, mapped_column
@@ -54,3 +54,9 @@ async def insert_new(
 
 
 KEY_DRAWS = 8
+
+
+async def updated(session: AsyncSession, statement: Update) -> int:
+    """How many rows an UPDATE changed: a conditional update's way of telling that what the rules
+    saw is still there. (SQLAlchemy's types do not tell an UPDATE's cursor result from a query's.)"""
+    return cast(CursorResult[Any], await session.execute(statement)).rowcount

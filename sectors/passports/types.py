@@ -137,10 +137,10 @@ class SponsorshipTransfer:
     from_sponsor_id: strawberry.Private[str]
     to_sponsor_id: strawberry.Private[str]
 
-    @strawberry.field(description="The sponsor the worker leaves.")
+    @resolver_field(description="The sponsor the worker leaves.")
     def from_sponsor(self) -> PersonRef | None:
         return person_ref(self.from_sponsor_id)
 
-    @strawberry.field(description="The new sponsor.")
+    @resolver_field(description="The new sponsor.")
     def to_sponsor(self) -> PersonRef | None:
         return person_ref(self.to_sponsor_id)

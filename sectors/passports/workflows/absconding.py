@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.field import StrawberryField
 
-from hub.contract import Info, Refusal, idempotency_key, insert_new, parse_person_id, record, refusals, serve
+from hub.contract import Info, Refusal, idempotency_key, insert_new, parse_person_id, record, refusals, serve, updated
 from sectors.passports.models import AbscondingReportRow, IqamaRow
 from sectors.passports.services import CANCEL_ABSCONDING_REPORT, FILE_ABSCONDING_REPORT, open_report
 from sectors.passports.types import AbscondingReport
@@ -90,12 +90,13 @@ async def cancel_absconding_report(info: Info, input: AbscondingReportInput) -> 
         report = await open_report(context, person_id)
         if report is None:
             return _refusal("REPORT_CHANGED")
-        changed = await session.execute(
+        changed = await updated(
+            session,
             update(AbscondingReportRow)
             .where(AbscondingReportRow.reference == report.reference, AbscondingReportRow.status == "open")
-            .values(status="cancelled", cancelled_on=today)
+            .values(status="cancelled", cancelled_on=today),
         )
-        if changed.rowcount != 1:
+        if changed != 1:
             return _refusal("REPORT_CHANGED")
         return AbscondingReportCancelled(
             report=record(AbscondingReport, await _report_values(session, report.reference))
@@ -107,7 +108,7 @@ async def cancel_absconding_report(info: Info, input: AbscondingReportInput) -> 
 def fields() -> dict[str, StrawberryField]:
     return {
         "file_absconding_report": strawberry.mutation(
-            resolver=file_absconding_report,
+            file_absconding_report,
             description=(
                 "Report a worker absent from work (huroob): by their sponsor (or a passports officer, in the "
                 "sponsor's name), once per worker. The worker sees the report in their passports records. Refused "
@@ -115,7 +116,7 @@ def fields() -> dict[str, StrawberryField]:
             ),
         ),
         "cancel_absconding_report": strawberry.mutation(
-            resolver=cancel_absconding_report,
+            cancel_absconding_report,
             description=(
                 "Cancel a worker's open absconding report: by their sponsor or a passports officer, within 15 days "
                 "of filing it. Refused with every rule that blocks it (as eligibility(service: "

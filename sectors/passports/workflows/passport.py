@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.field import StrawberryField
 
-from hub.contract import Info, Refusal, idempotency_key, insert_new, parse_person_id, record, refusals, serve
+from hub.contract import Info, Refusal, idempotency_key, insert_new, parse_person_id, record, refusals, serve, updated
 from sectors.passports.models import PassportRow
 from sectors.passports.services import RENEW_PASSPORT
 from sectors.passports.types import Passport
@@ -67,12 +67,13 @@ async def renew_passport(info: Info, input: RenewPassportInput) -> RenewPassport
         if old is None:
             return _refusal("PASSPORT_CHANGED")
         term = TERM_DAYS[1] if (old.expires_on - old.issued_on).days > TERM_DAYS[0] + 30 else TERM_DAYS[0]
-        changed = await session.execute(
+        changed = await updated(
+            session,
             update(PassportRow)
             .where(PassportRow.number == old.number, PassportRow.status == old.status)
-            .values(status="cancelled")
+            .values(status="cancelled"),
         )
-        if changed.rowcount != 1:
+        if changed != 1:
             return _refusal("PASSPORT_CHANGED")
         values = await insert_new(
             session,
@@ -95,7 +96,7 @@ async def renew_passport(info: Info, input: RenewPassportInput) -> RenewPassport
 def fields() -> dict[str, StrawberryField]:
     return {
         "renew_passport": strawberry.mutation(
-            resolver=renew_passport,
+            renew_passport,
             description=(
                 "Renew a citizen's Saudi passport for the term of the one it replaces (five or ten years): by the "
                 "citizen, a guardian or a passports officer. Refused with every rule that blocks it (as "

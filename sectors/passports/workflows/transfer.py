@@ -14,7 +14,17 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.field import StrawberryField
 
-from hub.contract import ActingAs, Info, Refusal, idempotency_key, insert_new, parse_person_id, record, refusals
+from hub.contract import (
+    ActingAs,
+    Info,
+    Refusal,
+    idempotency_key,
+    insert_new,
+    parse_person_id,
+    record,
+    refusals,
+    updated,
+)
 from sectors.passports.models import IqamaRow, TransferRow
 from sectors.passports.services import TRANSFER_SPONSORSHIP
 from sectors.passports.types import SponsorshipTransfer
@@ -103,12 +113,13 @@ async def _consent(
     row = (await session.execute(select(TransferRow).where(TransferRow.reference == reference))).scalar_one()
     if all(getattr(row, consent) is not None for consent in CONSENTS):
         # Conditional on the sponsor the consents were given for: a change meanwhile leaves it pending.
-        moved = await session.execute(
+        moved = await updated(
+            session,
             update(IqamaRow)
             .where(IqamaRow.number == worker, IqamaRow.sponsor_id == row.from_sponsor_id)
-            .values(sponsor_id=new_sponsor)
+            .values(sponsor_id=new_sponsor),
         )
-        if moved.rowcount == 1:
+        if moved == 1:
             await session.execute(
                 update(TransferRow).where(TransferRow.reference == reference).values(status="done", done_on=today)
             )
@@ -144,7 +155,7 @@ async def transfer_sponsorship(info: Info, input: TransferSponsorshipInput) -> T
 def fields() -> dict[str, StrawberryField]:
     return {
         "transfer_sponsorship": strawberry.mutation(
-            resolver=transfer_sponsorship,
+            transfer_sponsorship,
             description=(
                 "Consent to transferring a worker's sponsorship (transfer of services) to a new sponsor: as the "
                 "worker, their sponsor or the new sponsor (or a passports officer recording one of them). With the "

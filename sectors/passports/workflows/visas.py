@@ -10,7 +10,18 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.field import StrawberryField
 
-from hub.contract import Code, Info, RabtError, Refusal, idempotency_key, parse_person_id, record, refusals, serve
+from hub.contract import (
+    Code,
+    Info,
+    RabtError,
+    Refusal,
+    idempotency_key,
+    parse_person_id,
+    record,
+    refusals,
+    serve,
+    updated,
+)
 from sectors.passports.models import IqamaRow, VisaRow
 from sectors.passports.services import (
     CANCEL_EXIT_REENTRY_VISA,
@@ -78,12 +89,13 @@ async def extend_exit_reentry_visa(info: Info, input: ExtendExitReentryVisaInput
             return _refusal("IQAMA_TOO_SHORT")
         # A holder abroad keeps a used visa (it brings them back); one not yet used stays issued.
         status = VisaStatus.USED if visa.status is VisaStatus.USED else VisaStatus.ISSUED
-        changed = await session.execute(
+        changed = await updated(
+            session,
             update(VisaRow)
             .where(VisaRow.number == visa.number, VisaRow.status == visa.status.value)
-            .values(valid_until=until, allowed_days=visa.allowed_days + input.days, status=status.value)
+            .values(valid_until=until, allowed_days=visa.allowed_days + input.days, status=status.value),
         )
-        if changed.rowcount != 1:
+        if changed != 1:
             return _refusal("VISA_CHANGED")
         return ExitReentryVisaExtended(visa=record(Visa, await visa_values(session, visa.number)))
 
@@ -116,10 +128,11 @@ async def _cancel(info: Info, input: CancelVisaInput, kinds: set[VisaKind], fina
         visa = await cancellable_visa(context, person_id, kinds)
         if visa is None:  # the rules saw one; it went meanwhile
             return _refusal("VISA_CHANGED")
-        changed = await session.execute(
-            update(VisaRow).where(VisaRow.number == visa.number, VisaRow.status == "issued").values(status="cancelled")
+        changed = await updated(
+            session,
+            update(VisaRow).where(VisaRow.number == visa.number, VisaRow.status == "issued").values(status="cancelled"),
         )
-        if changed.rowcount != 1:
+        if changed != 1:
             return _refusal("VISA_CHANGED")
         return VisaCancelled(visa=record(Visa, await visa_values(session, visa.number)))
 
@@ -137,7 +150,7 @@ async def cancel_final_exit_visa(info: Info, input: CancelVisaInput) -> CancelVi
 def fields() -> dict[str, StrawberryField]:
     return {
         "extend_exit_reentry_visa": strawberry.mutation(
-            resolver=extend_exit_reentry_visa,
+            extend_exit_reentry_visa,
             description=(
                 "Extend a resident's exit/re-entry visa (single or multiple) by up to 180 days, the resident abroad "
                 "or not: by the sponsor or a passports officer, no more than 60 days after the visa ended. Refused "
@@ -146,14 +159,14 @@ def fields() -> dict[str, StrawberryField]:
             ),
         ),
         "cancel_exit_reentry_visa": strawberry.mutation(
-            resolver=cancel_exit_reentry_visa,
+            cancel_exit_reentry_visa,
             description=(
                 "Cancel a resident's unused exit/re-entry visa: by the sponsor or a passports officer. Refused "
                 "with every rule that blocks it (as eligibility(service: CANCEL_EXIT_REENTRY_VISA))."
             ),
         ),
         "cancel_final_exit_visa": strawberry.mutation(
-            resolver=cancel_final_exit_visa,
+            cancel_final_exit_visa,
             description=(
                 "Cancel a resident's unused final exit visa: by the resident, the sponsor or a passports officer, "
                 "while the iqama is valid. Refused with every rule that blocks it (as eligibility(service: "
