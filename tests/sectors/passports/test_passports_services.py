@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, text, update
 
 from hub.contract.principal import Principal
-from sectors.passports.models import AbscondingReportRow, IqamaRow, PassportRow, VisaRow
+from sectors.passports.models import AbscondingReportRow, IqamaRow, MedicalInsuranceRow, PassportRow, VisaRow
 from sectors.traffic.models import ViolationRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
 from tests.sectors.asking import Mutation, ask, change, days, kept, unpaid_violation
@@ -36,7 +36,7 @@ FINAL_EXIT = Mutation(
     "ISSUE_FINAL_EXIT_VISA",
 )
 PASSPORTS = officer("passports")
-KEPT = (IqamaRow, PassportRow, VisaRow, AbscondingReportRow, ViolationRow)
+KEPT = (IqamaRow, PassportRow, VisaRow, AbscondingReportRow, ViolationRow, MedicalInsuranceRow)
 
 
 async def _residents(api: Api) -> list[tuple[str, str]]:
@@ -55,14 +55,17 @@ async def _residents(api: Api) -> list[tuple[str, str]]:
 
 @asynccontextmanager
 async def eligible(api: Api, index: int) -> AsyncIterator[tuple[str, Principal]]:
-    """A resident every passports service allows (valid iqama for 400 days more, a valid passport,
-    no report, visa or unpaid fine), and their sponsor; every row is put back afterwards."""
+    """A resident every passports service allows (valid iqama for 400 days more, a valid passport and
+    medical insurance, no report, visa or unpaid fine), and their sponsor; every row is put back afterwards."""
     resident, sponsor = (await _residents(api))[index]
     async with kept(api, resident, *KEPT):
         await change(
             api,
             update(IqamaRow).where(IqamaRow.person_id == resident).values(status="valid", expires_on=days(400)),
             update(PassportRow).where(PassportRow.person_id == resident).values(status="valid", expires_on=days(900)),
+            update(MedicalInsuranceRow)
+            .where(MedicalInsuranceRow.person_id == resident)
+            .values(valid_from=days(-10), valid_until=days(400)),
             delete(VisaRow).where(VisaRow.person_id == resident),
             delete(AbscondingReportRow).where(AbscondingReportRow.person_id == resident),
             delete(ViolationRow).where(ViolationRow.person_id == resident),
