@@ -11,7 +11,18 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.field import StrawberryField
 
-from hub.contract import Info, Refusal, idempotency_key, insert_new, parse_person_id, record, refusals, serve, updated
+from hub.contract import (
+    Info,
+    NoticeKind,
+    Refusal,
+    idempotency_key,
+    insert_new,
+    parse_person_id,
+    record,
+    refusals,
+    serve,
+    updated,
+)
 from sectors.passports.models import AbscondingReportRow, IqamaRow
 from sectors.passports.services import CANCEL_ABSCONDING_REPORT, FILE_ABSCONDING_REPORT, open_report
 from sectors.passports.types import AbscondingReport
@@ -76,6 +87,14 @@ async def file_absconding_report(info: Info, input: AbscondingReportInput) -> Fi
             "reference",
             lambda: f"HR-{today.year}-{secrets.randbelow(10**8):08d}",
         )
+        context.notify(
+            "passports",
+            person_id,
+            NoticeKind.ABSCONDING_REPORT,
+            f"Your sponsor reported you absent from work (report {values['reference']}). Report to Jawazat "
+            "within 20 days.",
+            f"أبلغ كفيلك عن تغيبك عن العمل (بلاغ رقم {values['reference']}). راجع الجوازات خلال 20 يوماً.",
+        )
         return AbscondingReportFiled(report=record(AbscondingReport, values))
 
     return await serve(context, FILE_ABSCONDING_REPORT, person_id, input, AbscondingReportFiled, file)
@@ -98,6 +117,13 @@ async def cancel_absconding_report(info: Info, input: AbscondingReportInput) -> 
         )
         if changed != 1:
             return _refusal("REPORT_CHANGED")
+        context.notify(
+            "passports",
+            person_id,
+            NoticeKind.SERVICE_COMPLETED,
+            f"The absconding report {report.reference} about you was cancelled.",
+            f"أُلغي بلاغ التغيب رقم {report.reference} المقدم عنك.",
+        )
         return AbscondingReportCancelled(
             report=record(AbscondingReport, await _report_values(session, report.reference))
         )

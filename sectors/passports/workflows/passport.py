@@ -11,7 +11,18 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.field import StrawberryField
 
-from hub.contract import Info, Refusal, idempotency_key, insert_new, parse_person_id, record, refusals, serve, updated
+from hub.contract import (
+    Info,
+    NoticeKind,
+    Refusal,
+    idempotency_key,
+    insert_new,
+    parse_person_id,
+    record,
+    refusals,
+    serve,
+    updated,
+)
 from sectors.passports.models import PassportRow
 from sectors.passports.services import RENEW_PASSPORT
 from sectors.passports.types import Passport
@@ -87,6 +98,14 @@ async def renew_passport(info: Info, input: RenewPassportInput) -> RenewPassport
             ),
             "number",
             lambda: f"A{secrets.randbelow(10**8):08d}",
+        )
+        until = values["expires_on"].isoformat()
+        context.notify(
+            "passports",
+            person_id,
+            NoticeKind.SERVICE_COMPLETED,
+            f"Your new passport {values['number']} was issued, valid until {until}.",
+            f"صدر جواز سفرك الجديد رقم {values['number']}، صالح حتى {until}.",
         )
         return PassportRenewed(passport=record(Passport, values))
 

@@ -17,6 +17,7 @@ from strawberry.types.field import StrawberryField
 from hub.contract import (
     ActingAs,
     Info,
+    NoticeKind,
     Refusal,
     idempotency_key,
     insert_new,
@@ -145,6 +146,14 @@ async def transfer_sponsorship(info: Info, input: TransferSponsorshipInput) -> T
         found = await _consent(session, worker, new_sponsor, input.party, today)
         if isinstance(found, Refusal):
             return found
+        if found["status"] == "done":
+            context.notify(
+                "passports",
+                worker,
+                NoticeKind.SERVICE_COMPLETED,
+                f"Your sponsorship was transferred to your new sponsor (transfer {found['reference']}).",
+                f"نُقلت كفالتك إلى كفيلك الجديد (طلب نقل رقم {found['reference']}).",
+            )
         return SponsorshipTransferConsented(transfer=record(SponsorshipTransfer, found))
 
     return await context.once(

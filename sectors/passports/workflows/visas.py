@@ -13,6 +13,7 @@ from strawberry.types.field import StrawberryField
 from hub.contract import (
     Code,
     Info,
+    NoticeKind,
     RabtError,
     Refusal,
     idempotency_key,
@@ -97,6 +98,13 @@ async def extend_exit_reentry_visa(info: Info, input: ExtendExitReentryVisaInput
         )
         if changed != 1:
             return _refusal("VISA_CHANGED")
+        context.notify(
+            "passports",
+            person_id,
+            NoticeKind.SERVICE_COMPLETED,
+            f"Your exit/re-entry visa {visa.number} was extended until {until.isoformat()}.",
+            f"مُددت تأشيرة الخروج والعودة رقم {visa.number} حتى {until.isoformat()}.",
+        )
         return ExitReentryVisaExtended(visa=record(Visa, await visa_values(session, visa.number)))
 
     return await serve(context, EXTEND_EXIT_REENTRY_VISA, person_id, input, ExitReentryVisaExtended, extend)
@@ -134,6 +142,14 @@ async def _cancel(info: Info, input: CancelVisaInput, kinds: set[VisaKind], fina
         )
         if changed != 1:
             return _refusal("VISA_CHANGED")
+        english, arabic = ("final exit", "الخروج النهائي") if final_exit else ("exit/re-entry", "الخروج والعودة")
+        context.notify(
+            "passports",
+            person_id,
+            NoticeKind.SERVICE_COMPLETED,
+            f"Your {english} visa {visa.number} was cancelled.",
+            f"أُلغيت تأشيرة {arabic} رقم {visa.number}.",
+        )
         return VisaCancelled(visa=record(Visa, await visa_values(session, visa.number)))
 
     return await serve(context, service, person_id, input, VisaCancelled, cancel)

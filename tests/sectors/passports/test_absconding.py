@@ -19,6 +19,7 @@ REPORT = "... on AbscondingReportFiled { report { reference status filedOn { gre
 CANCELLED = "... on AbscondingReportCancelled { report { reference status cancelledOn { gregorian } } }"
 OWN_REPORTS = """query($id: ID!) { person(id: $id) { passports { abscondingReports {
   reference status filedBy { id } } } } }"""
+NOTICES = "{ me { notifications(first: 5) { entries { kind messageEn messageAr } } } }"
 AS_SPONSOR = individual(SPONSOR)
 
 
@@ -41,6 +42,9 @@ async def test_the_sponsor_files_a_report_the_worker_sees_and_it_blocks_renewal_
         assert filed["__typename"] == "AbscondingReportFiled", filed
         report = filed["report"]
         assert report["status"] == "OPEN" and report["filedOn"] == {"gregorian": str(riyadh_today())}
+        notices = await api.query(NOTICES, as_=individual(worker))
+        told = [n for n in notices["data"]["me"]["notifications"]["entries"] if n["kind"] == "ABSCONDING_REPORT"]
+        assert told and report["reference"] in told[0]["messageEn"] and report["reference"] in told[0]["messageAr"]
         seen = await api.query(OWN_REPORTS, {"id": worker}, as_=individual(worker))
         assert {"reference": report["reference"], "status": "OPEN", "filedBy": {"id": SPONSOR}} in seen["data"][
             "person"
