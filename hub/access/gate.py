@@ -67,13 +67,6 @@ class Gate:
     async def _open_after_deciding(self, subject_id: str, sector: str, fields: frozenset[str] | set[str]) -> ActingAs:
         return self.open(subject_id, sector, await self.access.grant(subject_id, sector), fields)
 
-    async def require(self, subject_id: str, sector: str) -> ActingAs:
-        """The decision, or FORBIDDEN, with nothing noted (the caller notes what it then reads)."""
-        decision = await self.access.grant(subject_id, sector)
-        if decision is None:
-            raise forbidden(sector_of(sector))
-        return decision
-
     def forget(self) -> AuditBatch:
         """The request is answered: its batch taken out, its decisions let go."""
         audit, self.audit = self.audit, AuditBatch()
