@@ -48,7 +48,9 @@ MODULES = [
     Module("sectors/passports/mutations.py", ("tests/sectors/passports", *_SERVICES)),
     Module("sectors/civil_affairs/mutations.py", ("tests/sectors/civil_affairs", *_SERVICES)),
     Module("sectors/traffic/mutations.py", ("tests/sectors/traffic", *_SERVICES)),
-    Module("hub/accounts/lockout.py", ("tests/hub/accounts/test_lockout.py", "tests/hub/accounts/test_sign_in.py")),
+    Module(
+        "hub/accounts/lockout.py", ("tests/hub/accounts/test_lockout_count.py", "tests/hub/accounts/test_lockout.py")
+    ),
     Module("hub/accounts/registration.py", ("tests/hub/accounts",)),
     Module("hub/accounts/sign_in.py", ("tests/hub/accounts",)),
     Module("hub/api/limits.py", ("tests/hub/test_limits.py", "tests/hub/test_http.py")),
