@@ -23,6 +23,10 @@
 //   RABT_GATEWAY_PLANNER  query planner: `rust` (default; @graphql-hive/router-runtime, the
 //                       Hive Router's planner as a native module) or `js` (the gateway's own);
 //                       docs/performance.md has the two measured side by side
+//   RABT_GATEWAY_SUBGRAPH_TIMEOUT  seconds the gateway waits for one subgraph call (default: 5);
+//                       past it, or when the subgraph cannot be reached, its fields are null
+//                       with SECTOR_UNAVAILABLE (SERVICE_UNAVAILABLE, HTTP 503, for identity)
+//   RABT_RETRY_AFTER    seconds a 503's Retry-After asks for (default: 5)
 //
 // Caution: the CLI's own flags and env vars (-h/--host, -p/--port, HOST, PORT,
 // CONFIG_PATH, POLLING, ...) take precedence over this file. If HOST or PORT is
@@ -144,6 +148,73 @@ const metricsEndpoint = {
   },
 };
 
+const subgraphTimeout = Number.parseFloat(process.env.RABT_GATEWAY_SUBGRAPH_TIMEOUT || '5');
+if (!(subgraphTimeout > 0)) {
+  throw new Error(`RABT_GATEWAY_SUBGRAPH_TIMEOUT must be a number of seconds, got ${process.env.RABT_GATEWAY_SUBGRAPH_TIMEOUT}`);
+}
+const retryAfter = String(Number.parseInt(process.env.RABT_RETRY_AFTER || '5', 10) || 5);
+
+// Codes a subgraph of Rabt answers with are the hub's own and pass through; these are the
+// gateway's, for a subgraph it could not reach or that did not answer as a GraphQL server.
+const GATEWAY_CODES = new Set([
+  undefined,
+  'DOWNSTREAM_SERVICE_ERROR',
+  'SUBREQUEST_HTTP_ERROR',
+  'GATEWAY_TIMEOUT',
+  'INTERNAL_SERVER_ERROR',
+  'UNEXPECTED_ERROR',
+]);
+
+// The same codes the all-in-one hub gives: a sector that cannot answer is null with
+// SECTOR_UNAVAILABLE, its name and retryable; identity that cannot answer is a 503.
+function unavailable(subgraphName) {
+  if (subgraphName === 'identity') {
+    return {
+      message: 'The identity registry cannot answer now; try again shortly.',
+      extensions: {
+        code: 'SERVICE_UNAVAILABLE',
+        retryable: true,
+        http: { status: 503, headers: { 'retry-after': retryAfter } },
+      },
+    };
+  }
+  return {
+    message: `The ${subgraphName} sector cannot answer now; try again shortly.`,
+    extensions: { code: 'SECTOR_UNAVAILABLE', sector: subgraphName, retryable: true },
+  };
+}
+
+function saysUnavailable(result, subgraphName) {
+  if (result == null || typeof result !== 'object' || Symbol.asyncIterator in result) return result;
+  const errors = result.errors || [];
+  const lost = errors.some((error) => GATEWAY_CODES.has(error?.extensions?.code));
+  if (!lost) return result;
+  return { data: null, errors: [unavailable(subgraphName)] };
+}
+
+// Each subgraph call within its budget; a subgraph down, slow or answering garbage reads as the
+// hub's own outage codes rather than the gateway's "Unexpected error.".
+const sectorOutages = {
+  onSubgraphExecute({ subgraphName, executor, setExecutor }) {
+    setExecutor(async (request) => {
+      const budget = AbortSignal.timeout(subgraphTimeout * 1000);
+      const signal = request.signal ? AbortSignal.any([request.signal, budget]) : budget;
+      let timer;
+      const expired = new Promise((resolve) => {
+        timer = setTimeout(() => resolve({ data: null, errors: [unavailable(subgraphName)] }), subgraphTimeout * 1000);
+      });
+      try {
+        const result = await Promise.race([executor({ ...request, signal }), expired]);
+        return saysUnavailable(result, subgraphName);
+      } catch {
+        return { data: null, errors: [unavailable(subgraphName)] };
+      } finally {
+        clearTimeout(timer);
+      }
+    });
+  },
+};
+
 // Client headers that every subgraph must see (names are matched
 // case-insensitively; they reach the subgraphs lower-cased).
 const FORWARDED_HEADERS = ['authorization', 'x-purpose', 'x-request-id'];
@@ -185,7 +256,7 @@ export const gatewayConfig = defineConfig({
   // `metricsEndpoint` above rather than the plugin's own open route. The HTTP histogram is off: its
   // `url` label would hold a GET request's query string, variables (people's IDs) included.
   prometheus: { metrics: { graphql_yoga_http_duration: false }, endpoint: false },
-  plugins: () => [metricsEndpoint],
+  plugins: () => [metricsEndpoint, sectorOutages],
 
   // OpenTelemetry: a span per request, per phase and per subgraph call; the caller's traceparent is
   // continued and sent on to every subgraph (inheritContext, propagateContext: both on by default).

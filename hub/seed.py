@@ -55,19 +55,33 @@ async def seed(
     seed_value: int,
     today: dt.date | None = None,
     progress: Progress = lambda _: None,
+    databases: Mapping[str, Database] | None = None,
 ) -> bool:
     """Seeds an empty database, migrated to head, and returns True; leaves a seeded one alone and
-    returns False."""
+    returns False. A sector named in `databases` is seeded in that database of its own."""
     if await is_seeded(db):
         return False
     today = today or riyadh_today()
     started = time.perf_counter()
     population = generate(people, seed_value, today)
     progress(f"generated {len(population.people):,} people in {time.perf_counter() - started:.1f}s")
+    own = databases or {}
+    for sector in sectors:  # a sector in a database of its own first: the hub's people say "seeded"
+        if sector.name in own:
+            async with own[sector.name].connect() as connection:
+                context = SeedContext(
+                    population=population,
+                    rng=random.Random(f"{seed_value}:{sector.name}"),
+                    today=today,
+                    insert=_inserter(connection, progress),
+                )
+                await sector.seed(context)
     async with db.connect() as connection:  # one transaction: a failed seed leaves nothing behind
         insert = _inserter(connection, progress)
         await insert(PersonRow.__table__, [_identity_row(population, index) for index in range(len(population.people))])
         for sector in sectors:
+            if sector.name in own:
+                continue
             context = SeedContext(
                 population=population, rng=random.Random(f"{seed_value}:{sector.name}"), today=today, insert=insert
             )

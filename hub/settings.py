@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from hub.data.db import Budgets
 
 DEFAULT_DATA_DIR = Path("var")
 PREFIX = "RABT_"
@@ -74,6 +77,34 @@ class Settings(BaseSettings):
     trusted_proxies: Annotated[tuple[Network, ...], NoDecode] = Field(
         (), description="comma-separated proxies (addresses or networks) whose X-Forwarded-For is believed"
     )
+    connect_timeout: float = Field(2.0, gt=0, description="seconds to open a database connection")
+    pool_timeout: float = Field(2.0, gt=0, description="seconds to wait for a pooled database connection")
+    statement_timeout: float = Field(
+        5.0, gt=0, description="seconds one statement may run (sent to PostgreSQL as statement_timeout too)"
+    )
+    request_deadline: float = Field(
+        10.0, gt=0, description="seconds a request may take from its arrival to its answer (503 past it)"
+    )
+    sector_budget: float = Field(
+        3.0, gt=0, description="seconds one sector's reads may take within a request (SECTOR_UNAVAILABLE past it)"
+    )
+    subgraph_timeout: float = Field(
+        5.0, gt=0, description="seconds the gateway waits for one subgraph (`python -m hub gateway`)"
+    )
+    shutdown_grace: float = Field(
+        10.0, ge=0, description="seconds in-flight requests may finish after SIGTERM (503 past it)"
+    )
+    retry_after: int = Field(5, ge=1, description="seconds a 503 answer's Retry-After asks a client to wait")
+    sector_databases: dict[str, str] = Field(
+        default_factory=dict,
+        description="each sector's own database URL, read from `RABT_<SECTOR>_DATABASE_URL` "
+        "(e.g. RABT_TRAFFIC_DATABASE_URL); a sector without one lives in the hub's database",
+    )
+    faults: str = Field(
+        "",
+        description="demo and test outages, e.g. `traffic=down,passports=delay:2s,civil_affairs=error`; "
+        "refused in production mode",
+    )
 
     log_format: Literal["json", "text"] | None = Field(
         None, description="`json`: one JSON object a line; `text`: readable lines; unset: json in production, else text"
@@ -120,6 +151,35 @@ class Settings(BaseSettings):
         if "mode" not in self.model_fields_set and not self.database_url.startswith("sqlite"):
             object.__setattr__(self, "mode", "production")
         return self
+
+    @model_validator(mode="after")
+    def _no_faults_in_production(self) -> Settings:
+        if self.faults and self.mode == "production":
+            raise ValueError("RABT_FAULTS is refused in production mode: it is for tests and demos")
+        return self
+
+    @field_validator("faults")
+    @classmethod
+    def _readable_faults(cls, value: str) -> str:
+        from hub.data.sectors import parse_faults
+
+        parse_faults(value)
+        return value
+
+    def sector_database_urls(self, names: Sequence[str], environ: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Each named sector's own database URL: `sector_databases`, else RABT_<SECTOR>_DATABASE_URL."""
+        env = os.environ if environ is None else environ
+        found = {}
+        for name in names:
+            url = self.sector_databases.get(name) or env.get(f"{PREFIX}{name.upper()}_DATABASE_URL", "").strip()
+            if url:
+                found[name] = url
+        return found
+
+    def budgets(self) -> Budgets:
+        from hub.data.db import Budgets
+
+        return Budgets(connect=self.connect_timeout, pool=self.pool_timeout, statement=self.statement_timeout)
 
     @property
     def is_production(self) -> bool:

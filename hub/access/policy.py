@@ -15,7 +15,9 @@ from aiodataloader import DataLoader
 from hub.contract import IDENTITY, ActingAs, Code, RabtError, Reads, Relation, RelationSource
 from hub.contract.access import sector_of
 from hub.contract.calendar import riyadh_today
+from hub.contract.errors import SectorUnavailable
 from hub.contract.principal import Principal, Role
+from hub.data.sectors import Stores, is_outage
 
 
 class _Everything:
@@ -43,25 +45,67 @@ class Undecided(enum.Enum):
 UNDECIDED = Undecided.UNDECIDED
 
 
-class _RelationsOfViewer(DataLoader[str, frozenset[tuple[Relation, str]]]):
-    """subject ID -> the (relation, declaring sector) pairs the viewer holds over that subject."""
+Held = frozenset[tuple[Relation, str]]
+
+
+class _RelationsOfViewer(DataLoader[str, tuple[Held, frozenset[str]]]):
+    """subject ID -> the (relation, declaring sector) pairs the viewer holds over that subject, and
+    the sectors whose relations could not be read (an outage: unknown, neither held nor not)."""
 
     def __init__(
-        self, reads: Reads, viewer_id: str, sources: Sequence[tuple[str, RelationSource]], today: dt.date
+        self,
+        reads: Reads,
+        viewer_id: str,
+        sources: Sequence[tuple[str, RelationSource]],
+        today: dt.date,
+        stores: Stores | None,
     ) -> None:
         super().__init__()
         self._reads = reads
         self._viewer_id = viewer_id
         self._sources = sources
         self._today = today
+        self._stores = stores
 
-    async def batch_load_fn(self, subject_ids: Sequence[str]) -> list[frozenset[tuple[Relation, str]]]:
+    async def batch_load_fn(self, subject_ids: Sequence[str]) -> list[tuple[Held, frozenset[str]]]:
         found: dict[str, set[tuple[Relation, str]]] = {subject: set() for subject in subject_ids}
+        unavailable: set[str] = set()
         for sector, source in self._sources:
-            for subject in await source.fetch(self._reads, self._viewer_id, list(found), self._today):
+            try:
+                subjects = await relation_fetch(
+                    self._stores, self._reads, sector, source, self._viewer_id, list(found), self._today
+                )
+            except SectorUnavailable:
+                unavailable.add(sector)
+                continue
+            for subject in subjects:
                 if subject in found:
                     found[subject].add((source.relation, sector))
-        return [frozenset(found[subject]) for subject in subject_ids]
+        down = frozenset(unavailable)
+        return [(frozenset(found[subject]), down) for subject in subject_ids]
+
+
+async def relation_fetch(
+    stores: Stores | None,
+    reads: Reads,
+    sector: str,
+    source: RelationSource,
+    viewer_id: str,
+    subject_ids: list[str],
+    today: dt.date,
+) -> set[str]:
+    """`source.fetch` on `sector`'s database within its budget; SECTOR_UNAVAILABLE when it cannot
+    be read."""
+    if stores is None:
+        return await source.fetch(reads, viewer_id, subject_ids, today)
+    try:
+        async with stores.timeout():
+            await stores.enter(sector)
+            return await source.fetch(stores.database(sector), viewer_id, subject_ids, today)
+    except Exception as error:
+        if is_outage(error):
+            raise SectorUnavailable(sector) from error
+        raise
 
 
 class Access:
@@ -73,8 +117,10 @@ class Access:
         reads: Reads,
         sources: Sequence[tuple[str, RelationSource]],
         today: Callable[[], dt.date] = riyadh_today,
+        stores: Stores | None = None,
     ) -> None:
         self.principal = principal
+        self._stores = stores
         self._reads = reads
         self._sources = sources
         self._today = today
@@ -120,9 +166,10 @@ class Access:
         """Whether either person stands to the other in a relation some sector knows (guardian,
         sponsor), as of today: the relations the policy opens access by, asked both ways."""
         today = self._today()
-        for _, source in self._sources:
-            if await source.fetch(self._reads, first, [second], today) or await source.fetch(
-                self._reads, second, [first], today
+        stores, reads = self._stores, self._reads
+        for sector, source in self._sources:
+            if await relation_fetch(stores, reads, sector, source, first, [second], today) or await relation_fetch(
+                stores, reads, sector, source, second, [first], today
             ):
                 return True
         return False
@@ -169,11 +216,17 @@ class Access:
         principal = self.principal
         assert principal.person_id is not None  # `granted` decided the rest
         if self._relations is None:
-            self._relations = _RelationsOfViewer(self._reads, principal.person_id, self._sources, self._today())
-        relations = await self._relations.load(subject_id)
+            self._relations = _RelationsOfViewer(
+                self._reads, principal.person_id, self._sources, self._today(), self._stores
+            )
+        relations, unavailable = await self._relations.load(subject_id)
         for relation in (Relation.GUARDIAN, Relation.SPONSOR, Relation.FAMILY_HEAD):
             if any(held is relation and sector in OPENS[relation](declared) for held, declared in relations):
                 return ActingAs(relation.value)
+        # Fail closed, but say so: a relation that could have opened this sector was not readable.
+        for declared, source in self._sources:
+            if declared in unavailable and sector in OPENS[source.relation](declared):
+                raise SectorUnavailable(declared)
         return None
 
 

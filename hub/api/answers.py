@@ -11,6 +11,7 @@ from graphql import GraphQLError
 
 from hub.audit.trail import AuditBatch
 from hub.contract import Code
+from hub.data.sectors import is_outage
 
 log = logging.getLogger("rabt.api")
 
@@ -30,7 +31,12 @@ def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
     extensions = dict(formatted.get("extensions") or {})
     if not extensions.get("code"):
         original = error.original_error
-        if original is not None and not isinstance(original, GraphQLError):
+        if original is not None and is_outage(original):
+            log.warning("a database could not be reached in %s (request %s): %r", error.path, request_id, original)
+            formatted["message"] = "The service cannot read this now; try again shortly."
+            extensions["code"] = Code.SERVICE_UNAVAILABLE.value
+            extensions["retryable"] = True
+        elif original is not None and not isinstance(original, GraphQLError):
             log.error("unexpected error in %s (request %s)", error.path, request_id, exc_info=original)
             formatted["message"] = f"Internal error; quote request id {request_id} to support."
             extensions["code"] = Code.INTERNAL_ERROR.value

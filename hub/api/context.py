@@ -30,6 +30,7 @@ from hub.access.policy import Access
 from hub.accounts.ratelimit import RateLimiter
 from hub.accounts.services import AccountServices
 from hub.api.inquiries import count_inquiry, note_inquiry
+from hub.audit.outbox import Write, WriteWatch, append_in
 from hub.audit.trail import AuditBatch
 from hub.contract import ActingAs, Blocker, Check, Code, Keyed, NoticeKind, RabtError, Refusal, Rules, blocked
 from hub.contract.calendar import riyadh_today
@@ -40,6 +41,7 @@ from hub.contract.provenance import as_of_now
 from hub.data import idempotency
 from hub.data.batches import BatchLoader, KeyReads
 from hub.data.db import Database
+from hub.data.sectors import WRITING, Stores, Writing
 from hub.identity.loaders import known_id
 from hub.notifications.bus import Bus, LocalBus, publish_quietly
 from hub.notifications.notices import NewNotice, Notice, keep
@@ -64,6 +66,7 @@ class RequestContext:
     limiter: RateLimiter | None = None  # public inquiries' windows; None: this part answers none
     bus: Bus = field(default_factory=LocalBus)  # where notices kept by this request's writes are pushed
     _writing: list[NewNotice] | None = None  # the notices of the transaction open now, if one is
+    stores: Stores | None = None  # each sector's database and fault; None: everything in `db`
     _loaders: dict[Loads[Any, Any], DataLoader[Any, Any]] = field(default_factory=dict)
     _selections: dict[tuple[int, ...], frozenset[str]] = field(default_factory=dict)
 
@@ -116,20 +119,28 @@ class RequestContext:
         return self.read_at
 
     def transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """On the database of the sector whose mutation is running (`hub.audit.mutations`)."""
         return self._transaction()
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncSession]:
         if self._writing is not None:
             raise RuntimeError("a mutation opens one transaction at a time")
+        writing, stores = WRITING.get(), self.stores
+        sector = writing.sector if writing is not None else None
+        if stores is not None and sector is not None:
+            await stores.enter(sector)
+        db = stores.database(sector) if stores is not None else self.db
         kept: list[Notice] = []
-        async with self.db.transaction() as session:
+        async with db.transaction() as session:
+            watch = WriteWatch(session)
             pending: list[NewNotice] = []
             self._writing = pending
             try:
                 yield session
                 if pending:
                     kept = await keep(session, pending, dt.datetime.now(dt.UTC))
+                await self._audit_with(session, watch, writing, db)
             finally:
                 self._writing = None
         await publish_quietly(self.bus, kept)  # committed: now the person may hear of it
@@ -138,6 +149,24 @@ class RequestContext:
         if self._writing is None:
             raise RuntimeError("notify() belongs inside context.transaction(), with the write it tells of")
         self._writing.append(NewNotice(person_id, sector, kind.value, message_en, message_ar))
+
+    async def _audit_with(
+        self, session: AsyncSession, watch: WriteWatch, writing: Writing | None, db: Database
+    ) -> None:
+        """The mutation's audit record, appended in its own transaction before it commits, when it
+        wrote anything: the write and its record commit together or not at all."""
+        if writing is None or writing.subject_id is None or writing.audited:
+            return
+        await session.flush()
+        if not watch.wrote:
+            return  # a refusal decided inside the block: nothing written, audited after the answer
+        acting_as = self.access.write_grant(writing.subject_id, writing.sector)
+        if acting_as is None or db is not self.db:
+            # A sector in a database of its own: its record is appended after the commit.
+            return
+        write = Write(writing.subject_id, writing.sector, acting_as.value, writing.action)
+        await append_in(session, write, self.principal, self.request_id, self.operation_name)
+        writing.audited = True
 
     async def require_write(self, person_id: str, sector: str, *, allow: frozenset[ActingAs]) -> ActingAs:
         return await self.access.require_write(person_id, sector, allow=allow)

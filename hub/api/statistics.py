@@ -93,7 +93,9 @@ async def _compute(info: HubInfo, key: bytes, sector: Sector, statistic: Statist
     columns = [statistic.table.c[name] for name in statistic.group_by]
     statement = select(*columns, func.count()).group_by(*columns).order_by(*columns)
     rows = []
-    found: Sequence[Sequence[Any]] = await info.context.db.fetch(statement)  # the group's columns, then the count
+    stores = info.context.stores
+    db = stores.database(sector.name) if stores is not None else info.context.db
+    found: Sequence[Sequence[Any]] = await db.fetch(statement)  # the group's columns, then the count
     for row in found:
         group: list[str | None] = [None if value is None else str(value) for value in row[:-1]]
         count = published(key, f"{sector.name}.{statistic.name}", group, int(row[-1]))

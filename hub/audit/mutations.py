@@ -11,8 +11,9 @@ from strawberry.extensions import FieldExtension
 
 from hub.audit.trail import AuditBatch
 from hub.contract import ActingAs, Refusal, SectorContext
-from hub.contract.errors import Code, RabtError
+from hub.contract.errors import Code, RabtError, SectorUnavailable
 from hub.contract.national_id import InvalidId, normalize_id
+from hub.data.sectors import WRITING, Writing, is_outage
 
 DENIED = "denied"
 
@@ -65,12 +66,18 @@ class AuditedMutation(FieldExtension):
         subject = _subject(kwargs)
         earlier = set(info.context.access.write_grants())  # another mutation's of the same request
         outcome = "ok"
+        writing = Writing(self.sector, subject, info.field_name)
+        token = WRITING.set(writing)
         try:
             result = await next_(source, info, **kwargs)
         except RabtError as error:
             outcome = error.code.value
             raise
-        except Exception:
+        except Exception as error:
+            if is_outage(error):
+                # Rolled back, or never begun: the caller may try again.
+                outcome = Code.SECTOR_UNAVAILABLE.value
+                raise SectorUnavailable(self.sector) from error
             outcome = Code.INTERNAL_ERROR.value
             raise
         else:
@@ -78,10 +85,13 @@ class AuditedMutation(FieldExtension):
                 outcome = result.code
             return result
         finally:
+            WRITING.reset(token)
             context = info.context
             acting_as = context.access.write_grant(subject, self.sector) if subject else None
             # Bad input refused before the access decision touched nothing of the person's.
-            if subject is not None and (acting_as is not None or outcome == Code.FORBIDDEN.value):
+            # A write's record was appended with it, in its transaction (hub.audit.outbox).
+            already = writing.audited and outcome == "ok"
+            if subject is not None and not already and (acting_as is not None or outcome == Code.FORBIDDEN.value):
                 context.audit.note(
                     subject,
                     self.sector,

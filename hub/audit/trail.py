@@ -444,6 +444,21 @@ class AuditWriter:
             await appender.aclose()
 
 
+def pending_record(batch: AuditBatch, principal: Principal, request_id: str, operation: str | None) -> _Pending:
+    """A request's batch as the record it is appended as (its place in the chain still to come)."""
+    return _Pending(
+        dict(
+            at=dt.datetime.now(dt.UTC),
+            request_id=request_id,
+            operation=operation,
+            actor=principal.actor,
+            role=principal.role.value,
+            purpose=principal.purpose,
+            entries=orjson.dumps(grouped(batch.entries)).decode(),
+        )
+    )
+
+
 def _settle(group: Sequence[tuple[_Pending, asyncio.Future[None]]], error: BaseException | None) -> None:
     """Tells each waiting request of the group whether its record was written (None) or not."""
     for _, written in group:
@@ -659,6 +674,9 @@ def _chained(pending: list[_Pending], tip: tuple[int, str]) -> list[dict[str, An
         records.append(record)
         next_id += 1
     return records
+
+
+chained = _chained  # the records of an append linked after a tip (hub.audit.outbox appends one so)
 
 
 @dataclass

@@ -114,6 +114,8 @@ def _gateway(args: argparse.Namespace, settings: Settings) -> int:
     # The gateway signs every subgraph request with the deployment's secret; on the embedded demo
     # that is the one the subgraphs read from the same data directory.
     env.setdefault("RABT_GATEWAY_HMAC_SECRET", load_secrets(settings.data_dir)["RABT_GATEWAY_HMAC_SECRET"])
+    env.setdefault("RABT_GATEWAY_SUBGRAPH_TIMEOUT", str(settings.subgraph_timeout))
+    env.setdefault("RABT_RETRY_AFTER", str(settings.retry_after))
     command = gateway_command()
     print(f"Hive Gateway on http://{args.host}:{args.port or GATEWAY_PORT}/graphql over {supergraph}", flush=True)
     os.chdir(FEDERATION_DIR.parent)
@@ -128,7 +130,8 @@ def _refused(settings: Settings) -> bool:
     if settings.migrates_itself:
         return False
     try:
-        asyncio.run(check(settings.database_url, migrate.components_of(settings)))
+        for url, found in migrate.databases_of(settings):
+            asyncio.run(check(url, found))
     except MigrationError as error:
         print(f"rabt: {error}", file=sys.stderr)
         return True
@@ -142,7 +145,8 @@ def _seed(args: argparse.Namespace, settings: Settings) -> int:
         print("seed: --drop-audit goes with --reset", file=sys.stderr)
         return 2
     try:
-        asyncio.run(upgrade(settings.database_url, migrate.components_of(settings), progress=_said("migrate")))
+        for url, found in migrate.databases_of(settings):
+            asyncio.run(upgrade(url, found, progress=_said("migrate")))
     except MigrationError as error:
         print(f"migrate: {error}", file=sys.stderr)
         return 1
@@ -161,6 +165,7 @@ async def _seed_people(
 
     db = Database(settings.database_url)
     sectors = enabled_sectors(settings.sectors)
+    own = {name: Database(url) for name, url in settings.sector_database_urls([s.name for s in sectors]).items()}
     try:
         if reset:
             kept = await empty_tables(db, sectors, audit=drop_audit)
@@ -173,9 +178,12 @@ async def _seed_people(
             seed_value=settings.seed,
             today=today,
             progress=_said("seed"),
+            databases=own,
         )
     finally:
         await db.dispose()
+        for sector_db in own.values():
+            await sector_db.dispose()
 
 
 def _said(prefix: str) -> Callable[[str], None]:
@@ -192,6 +200,7 @@ def _schema(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.audit.outbox import verify_outbox
     from hub.audit.trail import verify_chain
     from hub.data.db import Database
 
@@ -199,6 +208,7 @@ def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
         db = Database(settings.database_url)
         try:
             report = await verify_chain(db)
+            writes = await verify_outbox(db)
         finally:
             await db.dispose()
         if report.intact:
@@ -212,9 +222,15 @@ def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
                 )
             else:
                 print("audit index: up to date")
-            return 0
-        print(f"audit chain BROKEN at record id {report.broken_at} (after {report.rows:,} good records)")
-        return 1
+        else:
+            print(f"audit chain BROKEN at record id {report.broken_at} (after {report.rows:,} good records)")
+        if writes.whole and writes.writes:
+            print(f"audited writes: all {writes.writes:,} have their record")
+        elif not writes.whole:
+            shown = ", ".join(writes.unaudited[:5])
+            missing = len(writes.unaudited)
+            print(f"WRITES WITHOUT THEIR AUDIT RECORD: {missing:,} of {writes.writes:,} (outbox ids {shown})")
+        return 0 if report.intact and writes.whole else 1
 
     return asyncio.run(run())
 

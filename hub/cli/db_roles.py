@@ -66,6 +66,7 @@ def privileges(sectors: Sequence[Sector]) -> list[Privileges]:
     from sqlalchemy import MetaData, Table
 
     from hub.accounts.models import REVOCATIONS, AccountsBase
+    from hub.audit.outbox import AuditOutbox
     from hub.audit.trail import AuditRecord, AuditSubject
     from hub.data.idempotency import ANSWERS
     from hub.identity.models import PersonRow
@@ -75,7 +76,8 @@ def privileges(sectors: Sequence[Sector]) -> list[Privileges]:
     inbox = NotificationRow.__table__
     people, trail, subjects = PersonRow.__table__, AuditRecord.__table__, AuditSubject.__table__
     relations = tuple(column for sector in sectors for source in sector.relations for column in source.reads)
-    audit = (trail, subjects)
+    # A mutation's outbox row is appended in its transaction with its record (hub.audit.outbox).
+    audit = (trail, subjects, AuditOutbox.__table__)
     # Every part checks at start that each component is at its migrations' head.
     versions = tuple(Table(component.version_table, MetaData()) for component in components(sectors))
     identity = _without_covered(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -21,6 +22,17 @@ def components_of(settings: Settings) -> tuple[Component, ...]:
     from hub.registry import enabled_sectors
 
     return components(enabled_sectors(settings.sectors))
+
+
+def databases_of(
+    settings: Settings, found: Sequence[Component] | None = None
+) -> list[tuple[str, tuple[Component, ...]]]:
+    """Each database and the components it holds (a sector may have a database of its own)."""
+    from hub.migrations import placed
+
+    found = components_of(settings) if found is None else found
+    urls = settings.sector_database_urls([component.name for component in found])
+    return placed(settings.database_url, found, urls)
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -38,22 +50,25 @@ async def _migrate(args: argparse.Namespace, settings: Settings) -> int:
 
     found = components_of(settings)
     chosen = named(found, args.component)
-    url = settings.database_url
 
     def say(line: str) -> None:
         print(f"migrate: {line}", flush=True)
 
+    placed = databases_of(settings, chosen)
     if args.action == "current":
-        for status in await statuses(url, chosen):
-            print(status)
+        for where, components in placed:
+            for status in await statuses(where, components):
+                print(status)
         return 0
     if args.action == "upgrade":
         target = args.revision or "head"
         if target != "head" and len(chosen) > 1:
             raise MigrationError("a revision other than head belongs to one component: add --component NAME")
-        if not await upgrade(url, chosen, target, among=found, drop_audit=args.drop_audit, progress=say):
-            say("nothing to do: " + ", ".join(str(status) for status in await statuses(url, chosen)))
+        for where, components in placed:
+            if not await upgrade(where, components, target, among=found, drop_audit=args.drop_audit, progress=say):
+                say("nothing to do: " + ", ".join(str(status) for status in await statuses(where, components)))
         return 0
+    url = placed[0][0]
     if args.component is None:
         raise MigrationError(f"{args.action} works on one component: add --component NAME")
     if args.action == "downgrade":

@@ -34,6 +34,8 @@ class Code(enum.StrEnum):
     TOO_MANY_TOKENS = "TOO_MANY_TOKENS"
     REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
     REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
+    SECTOR_UNAVAILABLE = "SECTOR_UNAVAILABLE"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
@@ -43,3 +45,18 @@ class RabtError(GraphQLError):
     def __init__(self, code: Code, message: str, **extensions: Any) -> None:
         super().__init__(message, extensions={"code": code.value, **extensions})
         self.code = code
+
+
+class SectorUnavailable(RabtError):
+    """A sector whose data cannot be read now (down, slow past its budget, out of connections):
+    its fields are null with this error, the rest of the answer stands. `identity` unavailable
+    makes the whole answer a 503 (`SERVICE_UNAVAILABLE`): a null person would read as unknown."""
+
+    def __init__(self, sector: str) -> None:
+        super().__init__(
+            Code.SECTOR_UNAVAILABLE,
+            f"The {sector} sector cannot answer now; try again shortly.",
+            sector=sector,
+            retryable=True,
+        )
+        self.sector = sector

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +22,45 @@ def stored_utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
-def engine_options(url: URL) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Budgets:
+    """How long a database may keep the hub waiting, in seconds (RABT_CONNECT_TIMEOUT,
+    RABT_POOL_TIMEOUT, RABT_STATEMENT_TIMEOUT): a database that stops answering fails a request's
+    reads within these instead of holding them until the client gives up."""
+
+    connect: float = 2.0
+    pool: float = 2.0
+    statement: float = 5.0
+
+    def server_settings(self) -> dict[str, str]:
+        """PostgreSQL's own limits per session: a statement (or a wait on a lock) past the budget
+        is cancelled by the server even when the client has gone."""
+        milliseconds = str(int(self.statement * 1000))
+        return {"statement_timeout": milliseconds, "lock_timeout": milliseconds}
+
+
+def engine_options(url: URL, budgets: Budgets | None = None) -> dict[str, Any]:
     """What every engine on `url` is created with, whatever its pool. A statement's parameters (IDs,
-    names) are never rendered into an error's message, which may end up in a log line."""
-    if url.get_backend_name() == "postgresql" and url.host in LOOPBACK_HOSTS and "ssl" not in url.query:
+    names) are never rendered into an error's message, which may end up in a log line. Without
+    `budgets` (migrations, seeding, tools) no statement is cut short."""
+    if url.get_backend_name() == "sqlite":
+        # The busy timeout: how long a statement waits for another connection's write lock.
+        return (
+            {"connect_args": {"timeout": budgets.statement}, "hide_parameters": True}
+            if budgets
+            else {"hide_parameters": True}
+        )
+    if url.get_backend_name() != "postgresql" or url.get_driver_name() != "asyncpg":
+        return {"hide_parameters": True}
+    connect_args: dict[str, Any] = {}
+    if budgets is not None:
+        connect_args.update(
+            timeout=budgets.connect, command_timeout=budgets.statement, server_settings=budgets.server_settings()
+        )
+    if url.host in LOOPBACK_HOSTS and "ssl" not in url.query:
         # asyncpg tries TLS first by default; on loopback that is a wasted handshake per connection.
-        return {"connect_args": {"ssl": False}, "hide_parameters": True}
-    return {"hide_parameters": True}
+        connect_args["ssl"] = False
+    return {"connect_args": connect_args, "hide_parameters": True} if connect_args else {"hide_parameters": True}
 
 
 INVALID_CATALOG_NAME = "3D000"  # PostgreSQL's SQLSTATE for "database ... does not exist"
@@ -46,13 +79,18 @@ class Database:
     connection for one statement only: an AsyncSession must never be shared by concurrent tasks.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, budgets: Budgets | None = None) -> None:
         self.url = make_url(url)
+        self.budgets = budgets
         if self.is_sqlite and self.url.database and self.url.database != ":memory:":
             private_file(Path(self.url.database))
-        options = engine_options(self.url)
-        self.engine: AsyncEngine = create_async_engine(url, **options)
+        options = engine_options(self.url, self.budgets)
         in_memory = self.is_sqlite and self.url.database in (None, "", ":memory:")
+        if not in_memory:
+            # A pooled connection the database dropped (a restart) is found and replaced at
+            # checkout, before a request's statement fails on it.
+            options.update(pool_pre_ping=True, pool_timeout=budgets.pool if budgets else 30.0)
+        self.engine: AsyncEngine = create_async_engine(url, **options)
         pool = {} if in_memory else {"pool_size": READ_POOL, "max_overflow": 0}
         self.read_engine: AsyncEngine = create_async_engine(url, isolation_level="AUTOCOMMIT", **pool, **options)
         if self.is_sqlite:

@@ -46,6 +46,7 @@ class Statements(Protocol):
 
     url: URL
     engine: AsyncEngine
+    budgets: Any  # hub.data.db.Budgets | None: connect, pool and statement timeouts
 
     @property
     def listening(self) -> bool: ...
@@ -194,7 +195,7 @@ class AsyncpgRows(_DriverRows):
                 self._starting = asyncio.Lock()
             async with self._starting:
                 if self._pool is None:
-                    self._pool = await read_pool(self.db.url)
+                    self._pool = await read_pool(self.db.url, self.db.budgets)
         return self._pool
 
     def session(self) -> Session:
@@ -206,11 +207,20 @@ class AsyncpgRows(_DriverRows):
             await pool.close()
 
 
-async def read_pool(url: URL) -> Any:
-    """A fixed asyncpg pool for reads (and the audit's appends) at a SQLAlchemy URL."""
+async def read_pool(url: URL, budgets: Any = None) -> Any:
+    """A fixed asyncpg pool for reads (and the audit's appends) at a SQLAlchemy URL, within the
+    connect and statement budgets (`hub.data.db.Budgets`) when given."""
     import asyncpg
 
+    limits: dict[str, Any] = {}
+    if budgets is not None:
+        limits = {
+            "timeout": budgets.connect,
+            "command_timeout": budgets.statement,
+            "server_settings": budgets.server_settings(),
+        }
     return await asyncpg.create_pool(
+        **limits,
         host=url.host,
         port=url.port or 5432,
         user=url.username,
@@ -231,21 +241,44 @@ async def keep_session(_connection: Any) -> None:
 
 
 class _AsyncpgSession(Session):
-    __slots__ = ("connection", "pool", "rows")
+    __slots__ = ("broken", "connection", "pool", "rows")
 
     def __init__(self, rows: AsyncpgRows) -> None:
         self.rows = rows
         self.pool: Any = None
         self.connection: Any = None
+        self.broken = False  # a statement was cut short: the connection is not given back as it is
 
     async def fetch(self, batches: Sequence[Batch]) -> list[Sequence[Row]]:
         rows = self.rows
         compiled = rows.compiled(batches)
         if compiled is None:
             return await rows.core.fetch(batches)
-        if self.connection is None:
-            self.pool = await rows.pool()
-            self.connection = await self.pool.acquire()
+        fresh = self.connection is None
+        if fresh:
+            await self._acquire()
+        try:
+            return await self._fetch(compiled, batches)
+        except CONNECTION_LOST:
+            if not fresh:
+                self.broken = True
+                raise
+            # A pooled connection the server dropped while it idled (a restart): replaced once
+            # before the request's read fails on it.
+            await self._discard()
+            await self._acquire()
+            return await self._fetch(compiled, batches)
+        except BaseException:
+            self.broken = True  # a timeout or cancellation mid-statement
+            raise
+
+    async def _acquire(self) -> None:
+        budgets = self.rows.db.budgets
+        self.pool = await self.rows.pool()
+        self.connection = await self.pool.acquire(timeout=budgets.pool if budgets is not None else None)
+
+    async def _fetch(self, compiled: list[Compiled], batches: Sequence[Batch]) -> list[Sequence[Row]]:
+        rows = self.rows
         found: list[Sequence[Row]] = []
         for statement, (loads, keys) in zip(compiled, batches, strict=True):
             arguments = statement.arguments(keys)
@@ -254,10 +287,30 @@ class _AsyncpgSession(Session):
                 found.append(statement.convert(await self.connection.fetch(statement.sql, *arguments)))
         return found
 
+    async def _discard(self) -> None:
+        connection, self.connection = self.connection, None
+        connection.terminate()
+        await self.pool.release(connection)
+
     async def close(self) -> None:
         if self.connection is not None:
+            if self.broken:
+                self.broken = False
+                await self._discard()
+                return
             connection, self.connection = self.connection, None
             await self.pool.release(connection)
+
+
+def _connection_lost() -> tuple[type[BaseException], ...]:
+    try:
+        import asyncpg
+    except ImportError:  # pragma: no cover - asyncpg is a dependency
+        return (ConnectionError,)
+    return (ConnectionError, asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError)
+
+
+CONNECTION_LOST = _connection_lost()
 
 
 class Sqlite3Rows(_DriverRows, Session):
@@ -292,22 +345,27 @@ class Sqlite3Rows(_DriverRows, Session):
 
 
 class RequestReads:
-    """One general-path request's loader batches, sent through one session (`Rows.session()`):
-    on PostgreSQL one connection from the first statement to the end of the request, one statement
-    at a time. The request's loaders queue their keys as graphql-core resolves a selection's fields
-    and a list's items, before it waits on any; the batches of every loader that queued meanwhile
-    then go together, in the order the loaders queued, from one task (`queue`): aiodataloader's
-    two tasks per batch and a lock's turn per statement were 9 % of a headline request's
-    instructions (callgrind, 16 concurrent). Each batch on a pooled connection of its own had cost
-    a pool checkout and return per statement, where the compiled path and the floor R take one
-    per request. `close()` when the request is done."""
+    """One general-path request's loader batches, sent through one session (`Rows.session()`) per
+    database: on PostgreSQL one connection from the first statement to the end of the request, one
+    statement at a time. The request's loaders queue their keys as graphql-core resolves a
+    selection's fields and a list's items, before it waits on any; the batches of every loader that
+    queued meanwhile then go together, in the order the loaders queued, from one task (`queue`):
+    aiodataloader's two tasks per batch and a lock's turn per statement were 9 % of a headline
+    request's instructions (callgrind, 16 concurrent). Each batch on a pooled connection of its own
+    had cost a pool checkout and return per statement, where the compiled path and the floor R take
+    one per request. `close()` when the request is done.
 
-    __slots__ = ("_closed", "_queued", "_reading", "_rows", "_session", "_turn")
+    With `stores` (`hub.data.sectors.Stores`), each sector's batches go to its own database within
+    its budget, and a batch whose sector cannot be read fails with SECTOR_UNAVAILABLE; a sector
+    with a database or a fault of its own is read apart from the others, so it fails alone."""
 
-    def __init__(self, rows: Rows) -> None:
+    __slots__ = ("_closed", "_queued", "_reading", "_rows", "_sessions", "_stores", "_turns")
+
+    def __init__(self, rows: Rows, stores: Any = None) -> None:
         self._rows = rows
-        self._session = rows.session()
-        self._turn = asyncio.Lock()  # a connection runs one statement at a time
+        self._stores = stores
+        self._sessions: dict[int, Session] = {id(rows): rows.session()}
+        self._turns: dict[int, asyncio.Lock] = {id(rows): asyncio.Lock()}  # a connection runs one statement at a time
         self._closed = False
         self._queued: list[BatchLoader] = []
         self._reading: set[asyncio.Task[None]] = set()  # the loop holds tasks weakly
@@ -329,13 +387,8 @@ class RequestReads:
 
     async def _send(self, queued: list[tuple[BatchLoader, list[Loader]]]) -> None:
         batches: list[Batch] = [(loader.loads, [item.key for item in items]) for loader, items in queued]
-        found: list[Sequence[Row] | Exception]
         try:
-            found = list(await self._fetch(batches))
-        except Exception as error:
-            # Only the failing batch's keys fail, as when each batch was sent on its own: the
-            # others' fields still get their rows.
-            found = [await self._alone(batch) for batch in batches] if len(batches) > 1 else [error]
+            found = await self._read_all(batches)
         except BaseException:
             for loader, items in queued:
                 loader.settle(items, RuntimeError("the read was cancelled"))
@@ -343,34 +396,89 @@ class RequestReads:
         for (loader, items), rows in zip(queued, found, strict=True):
             loader.settle(items, rows)
 
-    async def _alone(self, batch: Batch) -> Sequence[Row] | Exception:
+    async def _read_all(self, batches: list[Batch]) -> list[Sequence[Row] | Exception]:
+        stores = self._stores
+        if stores is None:
+            return await self._read_group(None, self._rows, batches)
+        groups: dict[str | None, list[int]] = {}
+        for index, (loads, _) in enumerate(batches):
+            sector = stores.sector_of(loads)
+            apart = sector in stores.faults or stores.database(sector) is not stores.hub
+            groups.setdefault(sector if apart else None, []).append(index)
+        if len(groups) == 1:
+            ((sector, _),) = groups.items()
+            return await self._read_group(sector, stores.database(sector).rows, batches)
+        found: list[Sequence[Row] | Exception] = [[] for _ in batches]
+        results = await asyncio.gather(
+            *(
+                self._read_group(sector, stores.database(sector).rows, [batches[index] for index in indexes])
+                for sector, indexes in groups.items()
+            )
+        )
+        for indexes, rows in zip(groups.values(), results, strict=True):
+            for index, one in zip(indexes, rows, strict=True):
+                found[index] = one
+        return found
+
+    async def _read_group(
+        self, sector: str | None, rows: Rows, batches: list[Batch]
+    ) -> list[Sequence[Row] | Exception]:
+        """The batches of one sector (or of the sectors on the hub's database, `None`)."""
+        stores = self._stores
         try:
-            (found,) = await self._fetch([batch])
+            if stores is None:
+                return list(await self._fetch(rows, batches))
+            async with stores.timeout():
+                if sector is not None:
+                    await stores.enter(sector)
+                return list(await self._fetch(rows, batches))
+        except Exception as error:
+            if stores is not None and stores.is_outage(error):
+                return [stores.unavailable(stores.sector_of(loads)) for loads, _ in batches]
+            if len(batches) == 1:
+                return [error]
+            # Only the failing batch's keys fail, as when each batch was sent on its own: the
+            # others' fields still get their rows.
+            return [await self._alone(rows, batch) for batch in batches]
+
+    async def _alone(self, rows: Rows, batch: Batch) -> Sequence[Row] | Exception:
+        try:
+            (found,) = await self._fetch(rows, [batch])
         except Exception as error:
             return error
         return found
 
     async def read_keys(self, loads: Loads[Any, Any], keys: Sequence[Any]) -> Sequence[Row]:
-        (found,) = await self._fetch([(loads, keys)])
+        (found,) = await self._read_all([(loads, keys)])
+        if isinstance(found, Exception):
+            raise found
         return found
 
-    async def _fetch(self, batches: list[Batch]) -> list[Sequence[Row]]:
-        async with self._turn:
+    async def _fetch(self, rows: Rows, batches: list[Batch]) -> list[Sequence[Row]]:
+        key = id(rows)
+        turn = self._turns.get(key)
+        if turn is None:
+            turn = self._turns[key] = asyncio.Lock()
+        async with turn:
             if not self._closed:
-                return await self._session.fetch(batches)
+                session = self._sessions.get(key)
+                if session is None:
+                    session = self._sessions[key] = rows.session()
+                return await session.fetch(batches)
         # Batches dispatched after the request ended: graphql-core stops waiting for the rest of
         # a selection once an error nulls it, and those resolvers run on. A session of their
         # own, so nothing is left holding a connection.
-        session = self._rows.session()
+        session = rows.session()
         try:
             return await session.fetch(batches)
         finally:
             await session.close()
 
     async def close(self) -> None:
-        async with self._turn:  # never while a statement runs on the connection
-            self._closed = True
-            await self._session.close()
+        self._closed = True
+        for key, session in list(self._sessions.items()):
+            async with self._turns[key]:  # never while a statement runs on the connection
+                await session.close()
 
 
 def rows_for(db: Statements, mode: str = "driver") -> Rows:

@@ -2,7 +2,7 @@
 with its own version table (`alembic_version_<component>`). docs/operations.md says how to run
 them; docs/sectors.md how a sector ships its own."""
 
-from hub.migrations.components import HUB, Component, MigrationError, components, named
+from hub.migrations.components import HUB, Component, MigrationError, components, named, placed
 from hub.migrations.runner import (
     UPGRADE_COMMAND,
     Status,
@@ -25,6 +25,7 @@ __all__ = [
     "differences",
     "downgrade",
     "named",
+    "placed",
     "revision",
     "statuses",
     "upgrade",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib.resources
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +82,17 @@ def components(sectors: Sequence[Sector]) -> tuple[Component, ...]:
     if any(sector.name == HUB for sector in sectors):
         raise MigrationError(f"a sector may not be named {HUB!r}: that is the hub's own migration history")
     return (hub_component(), *(sector_component(sector) for sector in sectors if sector.metadata.tables))
+
+
+def placed(
+    hub_url: str, found: Sequence[Component], urls: Mapping[str, str]
+) -> list[tuple[str, tuple[Component, ...]]]:
+    """Each database with the components whose tables live in it: a sector with a URL of its own
+    (`RABT_<SECTOR>_DATABASE_URL`) in that database, everything else in the hub's, the hub's first."""
+    groups: dict[str, list[Component]] = {hub_url: []}
+    for component in found:
+        groups.setdefault(urls.get(component.name) or hub_url, []).append(component)
+    return [(url, tuple(components)) for url, components in groups.items() if components]
 
 
 def named(found: Sequence[Component], name: str | None) -> tuple[Component, ...]:

@@ -37,7 +37,8 @@ from hub.contract.calendar import riyadh_today
 from hub.contract.population import PERSONAS
 from hub.data.db import Database
 from hub.data.secrets_store import load_secrets
-from hub.migrations import check, components, upgrade
+from hub.data.sectors import Stores, parse_faults
+from hub.migrations import check, components, placed, upgrade
 from hub.notifications.bus import bus_for
 from hub.registry import enabled_sectors
 from hub.seed import seed
@@ -46,8 +47,10 @@ from hub.telemetry import logs, metrics, traces
 from hub.web.demo import TOKEN_PATH, DemoTokens, demo_callers
 from hub.web.gateway_signature import GatewaySignature
 from hub.web.graphiql import BOOT_SCRIPT_CSP_HASH, Tab, graphiql_page
+from hub.web.health import endpoints
 from hub.web.http import GraphQLEndpoint, request_id_of
 from hub.web.observed import Observed
+from hub.web.shutdown import on_shutdown_signal
 from hub.web.subscriptions import SubscriptionEndpoint
 
 log = logging.getLogger("rabt")
@@ -69,6 +72,7 @@ class Hub:
     verifier: TokenVerifier
     accounts: AccountServices | None
     revocations: RevocationFeed  # sessions ended by other processes, read into `verifier`
+    stores: Stores  # each sector's database, budget and fault
     subgraph: str | None = None
     today: Callable[[], dt.date] = riyadh_today
     """Where the seed, the access policy and every service's rules read "today": tests fix it, so a
@@ -82,7 +86,16 @@ class Hub:
         minor's traffic records is decided from civil affairs' data, whichever subgraph answers.
         """
         sectors = enabled_sectors(settings.sectors)
-        db = Database(settings.database_url)
+        budgets = settings.budgets()
+        db = Database(settings.database_url, budgets)
+        stores = Stores(
+            db,
+            sectors,
+            urls=settings.sector_database_urls([sector.name for sector in sectors]),
+            faults=parse_faults(settings.faults),
+            budget=settings.sector_budget,
+            budgets=budgets,
+        )
         signs = subgraph in (None, IDENTITY_SUBGRAPH)  # where people sign in, and statistics are served
         signer, verifier = token_keys(settings, signs=signs)
         statistics_key = load_secrets(settings.data_dir)["RABT_STATISTICS_KEY"].encode() if signs else None
@@ -95,6 +108,7 @@ class Hub:
             verifier=verifier,
             accounts=build_account_services(settings, db, signer, verifier) if signer is not None else None,
             revocations=RevocationFeed(db, verifier),
+            stores=stores,
             subgraph=subgraph,
         )
 
@@ -191,6 +205,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
             capacity=settings.plan_cache,
             plan_text_after=settings.plan_text_after,
             today=lambda: hub.today(),
+            stores=hub.stores,
         )
         if settings.compiled
         else None
@@ -225,6 +240,9 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
         limiter=hub.accounts.limiter if hub.accounts is not None else own_limiter,
         today=lambda: hub.today(),
         bus=bus,
+        stores=hub.stores,
+        deadline=settings.request_deadline,
+        retry_after=settings.retry_after,
     )
     subscriptions = (
         [
@@ -259,6 +277,8 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
             )
         return response
 
+    livez, readyz = endpoints(hub.stores, settings.redis_url, lambda: endpoint.closing)
+
     async def healthz(_: Request) -> Response:
         await hub.db.ping()
         return JSONResponse({"status": "ok", "sectors": [sector.name for sector in hub.sectors]})
@@ -271,10 +291,12 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         found = components(hub.sectors)
-        if settings.migrates_itself:
-            await upgrade(settings.database_url, found, progress=lambda line: log.info("migrate: %s", line))
-        else:
-            await check(settings.database_url, found)
+        urls = settings.sector_database_urls([sector.name for sector in hub.sectors])
+        for url, held in placed(settings.database_url, found, urls):
+            if settings.migrates_itself:
+                await upgrade(url, held, progress=lambda line: log.info("migrate: %s", line))
+            else:
+                await check(url, held)
         if settings.seed_people > 0:
             await seed(
                 hub.db,
@@ -283,6 +305,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
                 seed_value=settings.seed,
                 today=hub.today(),
                 progress=lambda line: log.info("seed: %s", line),
+                databases=hub.stores.own_databases(),
             )
         # Everything built so far lives as long as the process: keep the collector from walking it
         # again and again (measured +26-36 % throughput on this request path).
@@ -295,7 +318,9 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
         if indexer is not None:
             await indexer.catch_up()  # what a killed process left unindexed, before the first request
             indexer.start()
+        restore_signals = on_shutdown_signal(lambda: endpoint.shut_down(settings.shutdown_grace))
         yield
+        restore_signals()
         if hub.accounts is not None:
             await hub.accounts.aclose()
         if own_limiter is not None:
@@ -304,6 +329,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
         await audit.aclose()
         if indexer is not None:
             await indexer.aclose()
+        await hub.stores.dispose()
         await hub.db.dispose()
 
     demo = (
@@ -318,6 +344,8 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             *subscriptions,
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/livez", livez, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
             Route(JWKS_PATH, jwks_document, methods=["GET"]),
             Mount("/static/graphiql", app=StaticFiles(directory=STATIC), name="graphiql"),
             *demo,

@@ -8,6 +8,7 @@ per request after execution.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import os
@@ -36,18 +37,19 @@ from hub.api.limits import check_limits, parse_document
 from hub.api.persisted import PersistedQueries, PersistedQueryError
 from hub.api.schema import RabtSchema
 from hub.audit.trail import AuditWriter
-from hub.contract import Check, RelationSource
+from hub.contract import IDENTITY, Check, RelationSource
 from hub.contract.calendar import riyadh_today
 from hub.contract.errors import Code, RabtError
 from hub.contract.principal import ANONYMOUS, Principal, Role
 from hub.contract.provenance import as_of_now
 from hub.data.db import Database
 from hub.data.rows import RequestReads
+from hub.data.sectors import Stores, is_outage
 from hub.notifications.bus import Bus, LocalBus
 from hub.web.client_address import Network, client_address
 from hub.web.gateway_signature import GatewaySignature, SignatureRefused
 from hub.web.in_flight import InFlight
-from hub.web.observed import note_of
+from hub.web.observed import Note, note_of
 
 if TYPE_CHECKING:
     from hub.api.compiled import CompiledPath
@@ -112,6 +114,9 @@ class GraphQLEndpoint:
         today: Callable[[], dt.date] = riyadh_today,
         clock: Callable[[], dt.datetime] = as_of_now,
         bus: Bus | None = None,
+        stores: Stores | None = None,
+        deadline: float | None = None,
+        retry_after: int = 5,
     ) -> None:
         self.schema = schema
         self.db = db
@@ -131,6 +136,11 @@ class GraphQLEndpoint:
         self.today = today
         self.clock = clock  # the moment a request reads, which its `source { asOf }` fields tell
         self.bus = bus or LocalBus()  # where the notices mutations keep are pushed
+        self.stores = stores
+        self.deadline = deadline  # seconds from arrival to answer; None: no deadline
+        self.retry_after = retry_after
+        self.closing = False  # shutting down: new requests are answered 503
+        self._running: set[asyncio.Timeout] = set()  # the deadlines of the requests in flight
 
     async def __call__(self, request: Request) -> Response:
         given_id = request.headers.get("x-request-id")
@@ -138,6 +148,57 @@ class GraphQLEndpoint:
         note = note_of(request.scope)
         note.request_id = request_id
         media = GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in request.headers.get("accept", "") else JSON
+        if self.closing:
+            note.codes = (Code.SERVICE_UNAVAILABLE.value,)
+            return self.unavailable(request_id, media, "The service is restarting; try again shortly.", close=True)
+        try:
+            async with asyncio.timeout(self.deadline) as deadline:
+                self._running.add(deadline)
+                try:
+                    return await self._answer(request, request_id, media, given_id, note)
+                finally:
+                    self._running.discard(deadline)
+        except TimeoutError:
+            note.codes = (Code.SERVICE_UNAVAILABLE.value,)
+            message = (
+                "The service is restarting; try again shortly."
+                if self.closing
+                else "The answer did not come within the request's deadline; try again shortly."
+            )
+            return self.unavailable(request_id, media, message, close=self.closing)
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            note.codes = (Code.SERVICE_UNAVAILABLE.value,)
+            log.warning("request %s: a database could not be reached (%s)", request_id, type(error).__name__)
+            return self.unavailable(request_id, media, "The service cannot read its data now; try again shortly.")
+
+    def unavailable(self, request_id: str, media: str, message: str, *, close: bool = False) -> Response:
+        """503 SERVICE_UNAVAILABLE with Retry-After: nothing of the answer can be trusted to be
+        whole (identity unreadable, the deadline passed, the hub shutting down)."""
+        headers = {"x-request-id": request_id, "retry-after": str(self.retry_after)}
+        if close:
+            headers["connection"] = "close"
+        body = {"errors": [_error(message, Code.SERVICE_UNAVAILABLE, retryable=True)]}
+        return _response(body, 503, media, headers)
+
+    def shut_down(self, grace: float) -> None:
+        """SIGTERM: from now on new requests are refused 503; those in flight have `grace` seconds
+        to finish, then answer 503 (a mutation not committed by then is rolled back)."""
+        self.closing = True
+        loop = asyncio.get_running_loop()
+        for deadline in self._running:
+            when = deadline.when()
+            if when is None or when > loop.time() + grace:
+                deadline.reschedule(loop.time() + grace)
+
+    @property
+    def in_flight_requests(self) -> int:
+        return len(self._running)
+
+    async def _answer(
+        self, request: Request, request_id: str, media: str, given_id: str | None, note: Note
+    ) -> Response:
         by_url = request.method in BY_URL
         if by_url and self.graphiql and not request.query_params and _wants_html(request):
             return HTMLResponse(self.graphiql)
@@ -182,6 +243,10 @@ class GraphQLEndpoint:
                 )
             if answer is None:  # the general path
                 answer = await self._execute(document, parsed, principal, client_ip, request_id, media, read_at)
+        if _identity_unavailable(answer.body):
+            # A person left null would read as "no such person": the whole answer is refused.
+            note.codes = (Code.SERVICE_UNAVAILABLE.value,)
+            return self.unavailable(request_id, media, "The identity registry cannot answer now; try again shortly.")
         # The audit append waits on the database's commit, not on this worker's CPU: holding a slot
         # through it would idle the worker while requests queue.
         await self.audit.write(answer.audit, principal, request_id, parsed.operation_name)
@@ -199,12 +264,13 @@ class GraphQLEndpoint:
         media: str,
         read_at: dt.datetime,
     ) -> Answer:
-        reads = RequestReads(self.db.rows)
+        reads = RequestReads(self.db.rows, self.stores)
         context = RequestContext(
             db=self.db,
             reads=reads,
             principal=principal,
-            gate=Gate(Access(principal, self.db, self.sources, self.today)),
+            gate=Gate(Access(principal, self.db, self.sources, self.today, stores=self.stores)),
+            stores=self.stores,
             checks=self.checks,
             request_id=request_id,
             read_at=read_at,
@@ -407,7 +473,15 @@ def _codes(errors: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
     return tuple(str((error.get("extensions") or {}).get("code", "ERROR")) for error in errors)
 
 
-def _error(message: str, code: Code, **extensions: str) -> dict[str, Any]:
+def _identity_unavailable(body: Mapping[str, Any]) -> bool:
+    for error in body.get("errors") or ():
+        extensions = error.get("extensions") or {}
+        if extensions.get("code") == Code.SECTOR_UNAVAILABLE.value and extensions.get("sector") == IDENTITY:
+            return True
+    return False
+
+
+def _error(message: str, code: Code, **extensions: Any) -> dict[str, Any]:
     return {"message": message, "extensions": {"code": code.value, **extensions}}
 
 

@@ -96,6 +96,9 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "http": functools.partial(ReadDeadline, request_timeout=settings.request_timeout),
         "timeout_keep_alive": 75,
+        # After SIGTERM the hub's own grace answers what is still running with a 503
+        # (hub/web/shutdown.py); uvicorn waits a little longer so those answers go out.
+        "timeout_graceful_shutdown": settings.shutdown_grace + 2,
         # The client's address is the peer's unless it is a trusted proxy (hub.web.client_address):
         # uvicorn's own rewriting would believe X-Forwarded-For from any loopback peer.
         "proxy_headers": False,

@@ -53,6 +53,7 @@ from hub.contract.principal import Principal
 from hub.contract.provenance import as_of_now
 from hub.data.db import Database
 from hub.data.rows import Rows
+from hub.data.sectors import SectorRows, Stores
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -116,9 +117,11 @@ class CompiledPath:
         capacity: int = 1_000,
         plan_text_after: int = 3,
         today: Callable[[], dt.date] = riyadh_today,
+        stores: Stores | None = None,
     ) -> None:
         self.graphql = schema._schema
         self.db = db
+        self.stores = stores
         self.sources = sources
         self.trusted_documents = trusted_documents
         self.plan_text_after = plan_text_after
@@ -130,7 +133,9 @@ class CompiledPath:
             self.model = None  # a schema without Person (a sector subgraph): nothing to plan
         self.documents: LRU[str, _Document] = LRU(capacity)
         self.plans: LRU[tuple[Any, ...], Plan | Unplannable] = LRU(capacity)
-        self.rows: Rows = db.rows  # the general path's loaders read through the same (the bench swaps it)
+        # The general path's loaders read through the same (the bench swaps it); sectors with a
+        # database or a fault of their own are read each on theirs.
+        self.rows: Rows = SectorRows(stores) if stores is not None else db.rows
         self.stats: Counter[str] = Counter()
 
     def accepts(self, query: str, extensions: Mapping[str, Any] | None) -> bool:
@@ -161,7 +166,7 @@ class CompiledPath:
         """The answer, or None when the general path must answer (nothing was written)."""
         try:
             plan, coerced = self.plan_for(query, document, variables, operation_name)
-            gate = Gate(Access(principal, self.db, self.sources, self.today))
+            gate = Gate(Access(principal, self.db, self.sources, self.today, stores=self.stores))
             try:
                 data, errors = await execute(plan, coerced, gate, self.rows, read_at or as_of_now())
             except Unplannable:
