@@ -11,6 +11,7 @@ when any of them fails, or while the hub shuts down, so a load balancer sends re
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -37,22 +38,23 @@ async def _audit_appends(db: Database) -> None:
     """A write lock on the audit table, taken without waiting and let go at once (nothing written):
     fails when the table is locked by someone else or the hub's role may not insert into it."""
     table = AuditRecord.__tablename__
-    async with db.engine.connect() as connection:
-        if db.is_sqlite:
-            # SQLite has one write lock per database: BEGIN IMMEDIATE takes it, or fails busy.
-            raw = await connection.get_raw_connection()
-            driver = raw.driver_connection
-            assert driver is not None
-            await driver.execute("PRAGMA busy_timeout = 0")
-            try:
-                await driver.execute("BEGIN IMMEDIATE")
-                await driver.execute("ROLLBACK")
-            finally:
-                await driver.execute(f"PRAGMA busy_timeout = {int(CHECK_BUDGET * 1000)}")
-            return
-        async with connection.begin() as transaction:
-            await connection.execute(text(f"LOCK TABLE {table} IN ROW EXCLUSIVE MODE NOWAIT"))
-            await transaction.rollback()
+    if db.is_sqlite:
+        # SQLite has one write lock per database: BEGIN IMMEDIATE takes it, or fails busy.
+        # On a connection of its own, so no pooled connection's busy timeout is touched.
+        await asyncio.to_thread(_sqlite_write_lock, str(db.url.database))
+        return
+    async with db.engine.connect() as connection, connection.begin() as transaction:
+        await connection.execute(text(f"LOCK TABLE {table} IN ROW EXCLUSIVE MODE NOWAIT"))
+        await transaction.rollback()
+
+
+def _sqlite_write_lock(path: str) -> None:
+    connection = sqlite3.connect(path, timeout=1.0, isolation_level=None)  # a write under way passes
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("ROLLBACK")
+    finally:
+        connection.close()
 
 
 def _redis(url: str) -> Check:
