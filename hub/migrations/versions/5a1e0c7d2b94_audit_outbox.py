@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "5a1e0c7d2b94"
-down_revision = "02571df3a014"
+down_revision = "71ec21ea6132"
 branch_labels = None
 depends_on = None
 
