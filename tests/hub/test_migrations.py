@@ -306,7 +306,7 @@ def test_no_migration_drops_the_audit_trail_unless_told_to(cli: str, capsys: pyt
     assert main(["migrate", "downgrade", "--component", "hub", "base"]) == 1
     said = capsys.readouterr().err
     assert said == (
-        "migrate: this would drop audit records (audit_trail, audit_subjects); nothing changed. "
+        "migrate: this would drop audit records (audit_trail, audit_subjects, audit_outbox); nothing changed. "
         "Add --drop-audit if they are to be lost for good.\n"
     )
     assert every_row(cli) == before

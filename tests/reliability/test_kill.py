@@ -86,6 +86,7 @@ async def _stored(url: str, people: list[str]) -> tuple[dict[str, str], set[str]
     return {row.person_id: row.postal_code for row in rows}, audited, chain.intact, outbox.whole
 
 
+@pytest.mark.timeout(900)  # starts clusters or processes: slow on a loaded machine
 def test_a_hub_killed_during_mutations_leaves_no_write_without_its_audit(database: str, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RABT_")}
     env |= {

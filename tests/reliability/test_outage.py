@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
+import pytest
 import pytest_asyncio
 
 from hub.api.operations import shipped_operations
@@ -48,6 +49,7 @@ async def on_cluster(tmp_path: Path) -> AsyncIterator[tuple[Cluster, Hub, httpx.
                 yield cluster, hub, client
 
 
+@pytest.mark.timeout(900)  # starts clusters or processes: slow on a loaded machine
 async def test_a_stopped_database_answers_503_and_the_first_request_after_its_return_succeeds(
     on_cluster: tuple[Cluster, Hub, httpx.AsyncClient],
 ) -> None:

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
+import pytest
 import pytest_asyncio
 
 from hub.api.operations import shipped_operations
@@ -62,6 +63,7 @@ async def apart(tmp_path: Path) -> AsyncIterator[tuple[Cluster, Hub, httpx.Async
             await _drop_postgres_database(url)
 
 
+@pytest.mark.timeout(900)  # starts clusters or processes: slow on a loaded machine
 async def test_a_sector_whose_database_stops_fails_alone_and_comes_back_without_a_restart(
     apart: tuple[Cluster, Hub, httpx.AsyncClient],
 ) -> None:
