@@ -27,10 +27,12 @@ import argparse
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from hub.api.federation import Subgraph
     from hub.contract import Sector
     from hub.settings import Settings
 
@@ -119,145 +121,26 @@ def database_url(user: str, password_variable: str) -> str:
 def compose_file(sectors: Sequence[Sector]) -> str:
     """The docker-compose.yml text for identity plus these sectors (YAML, deterministic)."""
     from hub.access.keys import PRIVATE_KEY_VARIABLE
-    from hub.api.federation import GATEWAY_PORT, gateway_command, subgraphs
-    from hub.cli.db_roles import HUB_ROLE, password_variable, privileges
+    from hub.api.federation import subgraphs
+    from hub.cli.db_roles import privileges
     from hub.web.app import JWKS_PATH
 
     graphs = subgraphs(sectors)
-    roles = [role.name for role in privileges(sectors)]
-    owner_url = database_url(OWNER, "RABT_POSTGRES_PASSWORD")
-    # What only the part that signs people in holds (identity, and the all-in-one hub).
-    signing = {name: required(name) for name in (PRIVATE_KEY_VARIABLE, "RABT_OTP_PEPPER", "RABT_STATISTICS_KEY")}
-    gateway_secret = {"RABT_GATEWAY_HMAC_SECRET": required("RABT_GATEWAY_HMAC_SECRET")}
-    python_image = {"image": HUB_IMAGE, "build": {"context": ".", "target": "hub"}}
-    with_roles = {"db-roles": {"condition": "service_completed_successfully"}}
-
-    def python_env(
-        url: str, *, redis: bool = False, seed_people: str = "0", more: Mapping[str, str] | None = None
-    ) -> dict[str, str]:
-        env = {
-            "RABT_DATABASE_URL": url,
-            **(more or {}),
-            "RABT_SEED_PEOPLE": seed_people,
-            "RABT_DATA_DIR": "/var/lib/rabt",
-        }
-        if redis:
-            env["RABT_REDIS_URL"] = REDIS_URL
-        return env
-
-    def role_url(role: str) -> str:
-        return database_url(f"{OWNER}_{role}", password_variable(role))
-
     identity = graphs[0]
-    jwks_url = f"http://{service_name(identity.name)}:{identity.port}{JWKS_PATH}"
-
-    def redis_dependency(redis: bool) -> dict[str, Any]:
-        return {"redis": {"condition": "service_healthy"}} if redis else {}
-
-    services: dict[str, dict[str, Any]] = {
-        "postgres": {
-            "image": POSTGRES_IMAGE,
-            "environment": {
-                "POSTGRES_USER": OWNER,
-                "POSTGRES_PASSWORD": required("RABT_POSTGRES_PASSWORD"),
-                "POSTGRES_DB": "rabt",
-            },
-            "volumes": ["postgres-data:/var/lib/postgresql/data"],
-            "healthcheck": _healthy(["CMD", "pg_isready", "-U", "rabt", "-d", "rabt"]),
-        },
-        "redis": {
-            "image": REDIS_IMAGE,
-            "healthcheck": _healthy(["CMD", "redis-cli", "ping"]),
-        },
-        "seed": {
-            **python_image,
-            "command": hub_command("seed"),
-            "environment": python_env(owner_url, seed_people="${RABT_SEED_PEOPLE:-10000}"),
-            "depends_on": {"postgres": {"condition": "service_healthy"}},
-            "restart": "no",
-        },
-        "db-roles": {
-            **python_image,
-            "command": hub_command("db-roles", "--apply"),
-            "environment": python_env(
-                owner_url, more={password_variable(role): required(password_variable(role)) for role in roles}
-            ),
-            "depends_on": {"seed": {"condition": "service_completed_successfully"}},
-            "restart": "no",
-        },
+    deployment = _Deployment(
+        graphs=graphs,
+        roles=[role.name for role in privileges(sectors)],
+        # What only the part that signs people in holds (identity, and the all-in-one hub).
+        signing={name: required(name) for name in (PRIVATE_KEY_VARIABLE, "RABT_OTP_PEPPER", "RABT_STATISTICS_KEY")},
+        jwks_url=f"http://{service_name(identity.name)}:{identity.port}{JWKS_PATH}",
+    )
+    services = {**deployment.data_services(), **deployment.subgraph_services()}
+    services |= {
+        "supergraph": deployment.supergraph_service(),
+        "gateway": deployment.gateway_service(),
+        "hub": deployment.hub_service(),
     }
-    notes = dict(_SERVICE_COMMENTS)
-    for graph in graphs:
-        serves_identity = graph.name == "identity"
-        notes[service_name(graph.name)] = (
-            "The identity subgraph: Person's core fields, the accounts flows and the access log."
-            if serves_identity
-            else f'The {graph.name} subgraph: the entity Person @key(fields: "id") with that sector\'s records only.'
-        )
-        keys = signing if serves_identity else {"RABT_TOKEN_JWKS_URL": jwks_url}
-        services[service_name(graph.name)] = {
-            **python_image,
-            "command": hub_command("subgraph", graph.name, "--host", "0.0.0.0", "--port", str(graph.port)),
-            "environment": python_env(role_url(graph.name), redis=serves_identity, more={**keys, **gateway_secret}),
-            "depends_on": {**with_roles, **redis_dependency(serves_identity)},
-            "expose": [str(graph.port)],
-            "healthcheck": _healthy(_http_ok(graph.port, "/healthz")),
-        }
-    supergraph = f"{SUPERGRAPH_DIR}/supergraph.graphql"
-    gateway_image = {"image": GATEWAY_IMAGE, "build": {"context": ".", "target": "gateway"}}
-    services["supergraph"] = {
-        **gateway_image,
-        "command": [
-            "node",
-            f"{FEDERATION_IN_IMAGE}/compose.mjs",
-            supergraph,
-            *(
-                f"{graph.name}=http://{service_name(graph.name)}:{graph.port}/graphql"
-                f"={APP_DIR}/schemas/subgraphs/{graph.name}.graphql"
-                for graph in graphs
-            ),
-        ],
-        "volumes": [f"supergraph:{SUPERGRAPH_DIR}"],
-        "restart": "no",
-    }
-    services["gateway"] = {
-        **gateway_image,
-        "command": in_image(gateway_command()),
-        "environment": {
-            "RABT_SUPERGRAPH": supergraph,
-            "RABT_GATEWAY_HOST": "0.0.0.0",
-            "RABT_GATEWAY_PORT": str(GATEWAY_PORT),
-            **gateway_secret,
-        },
-        "volumes": [f"supergraph:{SUPERGRAPH_DIR}:ro"],
-        "depends_on": {
-            "supergraph": {"condition": "service_completed_successfully"},
-            **{service_name(graph.name): {"condition": "service_healthy"} for graph in graphs},
-        },
-        "ports": [f"{GATEWAY_PORT}:{GATEWAY_PORT}"],
-        # Hive Gateway has been seen to ignore SIGTERM as PID 1: an init forwards it.
-        "init": True,
-        "healthcheck": _healthy(
-            [
-                "CMD",
-                "node",
-                "-e",
-                (
-                    f"fetch('http://127.0.0.1:{GATEWAY_PORT}/readiness')"
-                    ".then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
-                ),
-            ]
-        ),
-    }
-    services["hub"] = {
-        **python_image,
-        "command": hub_command("serve", "--host", "0.0.0.0", "--port", str(HUB_PORT)),
-        "environment": python_env(role_url(HUB_ROLE), redis=True, more=signing),
-        "depends_on": {**with_roles, **redis_dependency(True)},
-        "ports": [f"{HUB_PORT}:{HUB_PORT}"],
-        "healthcheck": _healthy(_http_ok(HUB_PORT, "/healthz")),
-    }
-
+    notes = {**_SERVICE_COMMENTS, **deployment.subgraph_notes()}
     lines = [HEADER, "services:"]
     for name, service in services.items():
         lines.extend(f"  # {line}" for line in notes[name].splitlines())
@@ -267,6 +150,175 @@ def compose_file(sectors: Sequence[Sector]) -> str:
     lines.append("volumes:")
     lines.extend(["  postgres-data: {}", "  supergraph: {}", ""])
     return "\n".join(lines)
+
+
+_OWNER_URL = database_url(OWNER, "RABT_POSTGRES_PASSWORD")
+_GATEWAY_SECRET = {"RABT_GATEWAY_HMAC_SECRET": required("RABT_GATEWAY_HMAC_SECRET")}
+_PYTHON_IMAGE = {"image": HUB_IMAGE, "build": {"context": ".", "target": "hub"}}
+_GATEWAY_IMAGE = {"image": GATEWAY_IMAGE, "build": {"context": ".", "target": "gateway"}}
+_WITH_ROLES = {"db-roles": {"condition": "service_completed_successfully"}}
+_SUPERGRAPH = f"{SUPERGRAPH_DIR}/supergraph.graphql"
+
+
+def _python_env(
+    url: str, *, redis: bool = False, seed_people: str = "0", more: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    env = {
+        "RABT_DATABASE_URL": url,
+        **(more or {}),
+        "RABT_SEED_PEOPLE": seed_people,
+        "RABT_DATA_DIR": "/var/lib/rabt",
+    }
+    if redis:
+        env["RABT_REDIS_URL"] = REDIS_URL
+    return env
+
+
+def _redis_dependency(redis: bool) -> dict[str, Any]:
+    return {"redis": {"condition": "service_healthy"}} if redis else {}
+
+
+def _role_url(role: str) -> str:
+    from hub.cli.db_roles import password_variable
+
+    return database_url(f"{OWNER}_{role}", password_variable(role))
+
+
+@dataclass(frozen=True)
+class _Deployment:
+    """The services of one deployment, from what they share: the subgraphs, the PostgreSQL roles,
+    the signing secrets and where the sectors fetch identity's public keys."""
+
+    graphs: Sequence[Subgraph]
+    roles: Sequence[str]
+    signing: Mapping[str, str]
+    jwks_url: str
+
+    def data_services(self) -> dict[str, dict[str, Any]]:
+        from hub.cli.db_roles import password_variable
+
+        return {
+            "postgres": {
+                "image": POSTGRES_IMAGE,
+                "environment": {
+                    "POSTGRES_USER": OWNER,
+                    "POSTGRES_PASSWORD": required("RABT_POSTGRES_PASSWORD"),
+                    "POSTGRES_DB": "rabt",
+                },
+                "volumes": ["postgres-data:/var/lib/postgresql/data"],
+                "healthcheck": _healthy(["CMD", "pg_isready", "-U", "rabt", "-d", "rabt"]),
+            },
+            "redis": {
+                "image": REDIS_IMAGE,
+                "healthcheck": _healthy(["CMD", "redis-cli", "ping"]),
+            },
+            "seed": {
+                **_PYTHON_IMAGE,
+                "command": hub_command("seed"),
+                "environment": _python_env(_OWNER_URL, seed_people="${RABT_SEED_PEOPLE:-10000}"),
+                "depends_on": {"postgres": {"condition": "service_healthy"}},
+                "restart": "no",
+            },
+            "db-roles": {
+                **_PYTHON_IMAGE,
+                "command": hub_command("db-roles", "--apply"),
+                "environment": _python_env(
+                    _OWNER_URL, more={password_variable(role): required(password_variable(role)) for role in self.roles}
+                ),
+                "depends_on": {"seed": {"condition": "service_completed_successfully"}},
+                "restart": "no",
+            },
+        }
+
+    def subgraph_services(self) -> dict[str, dict[str, Any]]:
+        services: dict[str, dict[str, Any]] = {}
+        for graph in self.graphs:
+            serves_identity = graph.name == "identity"
+            keys = self.signing if serves_identity else {"RABT_TOKEN_JWKS_URL": self.jwks_url}
+            services[service_name(graph.name)] = {
+                **_PYTHON_IMAGE,
+                "command": hub_command("subgraph", graph.name, "--host", "0.0.0.0", "--port", str(graph.port)),
+                "environment": _python_env(
+                    _role_url(graph.name), redis=serves_identity, more={**keys, **_GATEWAY_SECRET}
+                ),
+                "depends_on": {**_WITH_ROLES, **_redis_dependency(serves_identity)},
+                "expose": [str(graph.port)],
+                "healthcheck": _healthy(_http_ok(graph.port, "/healthz")),
+            }
+        return services
+
+    def subgraph_notes(self) -> dict[str, str]:
+        return {
+            service_name(graph.name): (
+                "The identity subgraph: Person's core fields, the accounts flows and the access log."
+                if graph.name == "identity"
+                else f'The {graph.name} subgraph: the entity Person @key(fields: "id") '
+                "with that sector's records only."
+            )
+            for graph in self.graphs
+        }
+
+    def supergraph_service(self) -> dict[str, Any]:
+        return {
+            **_GATEWAY_IMAGE,
+            "command": [
+                "node",
+                f"{FEDERATION_IN_IMAGE}/compose.mjs",
+                _SUPERGRAPH,
+                *(
+                    f"{graph.name}=http://{service_name(graph.name)}:{graph.port}/graphql"
+                    f"={APP_DIR}/schemas/subgraphs/{graph.name}.graphql"
+                    for graph in self.graphs
+                ),
+            ],
+            "volumes": [f"supergraph:{SUPERGRAPH_DIR}"],
+            "restart": "no",
+        }
+
+    def gateway_service(self) -> dict[str, Any]:
+        from hub.api.federation import GATEWAY_PORT, gateway_command
+
+        return {
+            **_GATEWAY_IMAGE,
+            "command": in_image(gateway_command()),
+            "environment": {
+                "RABT_SUPERGRAPH": _SUPERGRAPH,
+                "RABT_GATEWAY_HOST": "0.0.0.0",
+                "RABT_GATEWAY_PORT": str(GATEWAY_PORT),
+                **_GATEWAY_SECRET,
+            },
+            "volumes": [f"supergraph:{SUPERGRAPH_DIR}:ro"],
+            "depends_on": {
+                "supergraph": {"condition": "service_completed_successfully"},
+                **{service_name(graph.name): {"condition": "service_healthy"} for graph in self.graphs},
+            },
+            "ports": [f"{GATEWAY_PORT}:{GATEWAY_PORT}"],
+            # Hive Gateway has been seen to ignore SIGTERM as PID 1: an init forwards it.
+            "init": True,
+            "healthcheck": _healthy(
+                [
+                    "CMD",
+                    "node",
+                    "-e",
+                    (
+                        f"fetch('http://127.0.0.1:{GATEWAY_PORT}/readiness')"
+                        ".then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+                    ),
+                ]
+            ),
+        }
+
+    def hub_service(self) -> dict[str, Any]:
+        from hub.cli.db_roles import HUB_ROLE
+
+        return {
+            **_PYTHON_IMAGE,
+            "command": hub_command("serve", "--host", "0.0.0.0", "--port", str(HUB_PORT)),
+            "environment": _python_env(_role_url(HUB_ROLE), redis=True, more=self.signing),
+            "depends_on": {**_WITH_ROLES, **_redis_dependency(True)},
+            "ports": [f"{HUB_PORT}:{HUB_PORT}"],
+            "healthcheck": _healthy(_http_ok(HUB_PORT, "/healthz")),
+        }
 
 
 _PLAIN = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./:-]*$")

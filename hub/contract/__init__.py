@@ -16,6 +16,7 @@ from hub.contract.idempotency import Keyed, idempotency_key
 from hub.contract.ids import ascii_digits, parse_person_id
 from hub.contract.loading import Loads, Reads, loaded, record, row_by, rows_by
 from hub.contract.notices import REMIND_DAYS, Expiry, NoticeKind
+from hub.contract.population import SeededPerson
 from hub.contract.provenance import Source, source_field
 from hub.contract.sector import Sector, SeedContext, Statistic
 from hub.contract.services import Check, Rules, Service, blocked, refused, serve
@@ -47,6 +48,7 @@ __all__ = [
     "Sector",
     "SectorContext",
     "SeedContext",
+    "SeededPerson",
     "Service",
     "Source",
     "Statistic",

@@ -205,9 +205,9 @@ def _id_cards(
         issued = successor
 
 
-async def seed(ctx: SeedContext) -> None:
+def _died_on(ctx: SeedContext) -> dict[str, dt.date]:
+    """The elderly who died, and when; never of a persona's family."""
     rng, today, population = ctx.rng, ctx.today, ctx.population
-
     # The personas' families stay whole and alive: the demo's guardian story depends on them.
     persona_households = {p.household for p in population.people if p.persona is not None and p.household is not None}
     elderly = [
@@ -218,8 +218,12 @@ async def seed(ctx: SeedContext) -> None:
     deceased = [p for p in elderly if rng.random() < DEATH_SHARE]
     if not deceased and elderly:  # at least one, so the demo can show a refusal for a deceased person
         deceased = [rng.choice(elderly)]
-    died_on = {p.id: today - _days(rng.randrange(1, 3 * 365)) for p in deceased}
+    return {p.id: today - _days(rng.randrange(1, 3 * 365)) for p in deceased}
 
+
+async def seed(ctx: SeedContext) -> None:
+    rng, today, population = ctx.rng, ctx.today, ctx.population
+    died_on = _died_on(ctx)
     homes: dict[int, tuple[City, dict[str, Any]]] = {}
 
     def home_of(household: int | None) -> tuple[City, dict[str, Any]]:
@@ -264,9 +268,21 @@ async def seed(ctx: SeedContext) -> None:
         if person.kind.value != "visitor" and person.age_on(today) >= ADULT_AGE:
             addresses.append(dict(person_id=person.id, **home_of(person.household)[1]))
 
+    registers, members = _family_registers(ctx)
+    await ctx.insert(IdCardRow.__table__, cards)
+    await ctx.insert(FamilyRegisterRow.__table__, registers)
+    await ctx.insert(FamilyMemberRow.__table__, members)
+    await ctx.insert(BirthRow.__table__, births)
+    await ctx.insert(DeathRow.__table__, deaths)
+    await ctx.insert(NationalAddressRow.__table__, addresses)
+
+
+def _family_registers(ctx: SeedContext) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A register for each citizen household, and its members: the head, his wives, his children."""
+    rng, today = ctx.rng, ctx.today
     registers: list[dict[str, Any]] = []
     members: list[dict[str, Any]] = []
-    for household in population.households.values():
+    for household in ctx.population.households.values():
         if not household or household[0].kind.value != "citizen":
             continue  # residents' families are dependants on an iqama, not a civil register
         head = household[0]  # the generator adds the father first; a cut household keeps him
@@ -286,10 +302,4 @@ async def seed(ctx: SeedContext) -> None:
             added = min(today, max(issued, child.birth_on + _days(rng.randrange(1, 30))))
             relation = "son" if child.sex.value == "male" else "daughter"
             members.append(dict(register_number=number, person_id=child.id, relation=relation, added_on=added))
-
-    await ctx.insert(IdCardRow.__table__, cards)
-    await ctx.insert(FamilyRegisterRow.__table__, registers)
-    await ctx.insert(FamilyMemberRow.__table__, members)
-    await ctx.insert(BirthRow.__table__, births)
-    await ctx.insert(DeathRow.__table__, deaths)
-    await ctx.insert(NationalAddressRow.__table__, addresses)
+    return registers, members

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from hub.contract import SeedContext
+from hub.contract import SeedContext, SeededPerson
 from sectors.civil_defence.models import IncidentReportRow, SafetyPermitRow
 
 DISTRICTS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -59,58 +59,67 @@ def _days(n: int) -> dt.timedelta:
     return dt.timedelta(days=n)
 
 
-async def seed(ctx: SeedContext) -> None:
-    rng, today = ctx.rng, ctx.today
-    reports: list[dict[str, Any]] = []
-    permits: list[dict[str, Any]] = []
-    serial = 0
-    kinds = [kind for kind, _ in KINDS]
-    weights = [weight for _, weight in KINDS]
+class _Drawn:
+    """The reports and permits drawn so far, with the serial numbers handed out to them."""
 
-    def next_serial() -> int:
-        nonlocal serial
-        serial += 1
-        return serial
+    def __init__(self, ctx: SeedContext) -> None:
+        self.rng, self.today = ctx.rng, ctx.today
+        self.reports: list[dict[str, Any]] = []
+        self.permits: list[dict[str, Any]] = []
+        self.serial = 0
 
-    def place() -> tuple[str, str]:
-        city, districts = rng.choice(DISTRICTS)
-        return city, rng.choice(districts)
+    def next_serial(self) -> int:
+        self.serial += 1
+        return self.serial
 
-    def report(person_id: str, kind: str, reported: dt.date, status: str, description: str | None = None) -> None:
-        city, district = place()
-        reports.append(
+    def place(self) -> tuple[str, str]:
+        city, districts = self.rng.choice(DISTRICTS)
+        return city, self.rng.choice(districts)
+
+    def report(self, person_id: str, kind: str, reported: dt.date, status: str, description: str | None = None) -> None:
+        city, district = self.place()
+        self.reports.append(
             dict(
-                reference=f"CD-{reported:%Y%m%d}-{next_serial():08d}",
+                reference=f"CD-{reported:%Y%m%d}-{self.next_serial():08d}",
                 person_id=person_id,
                 kind=kind,
                 city=city,
                 district=district,
-                description=description or rng.choice(DESCRIPTIONS[kind]),
+                description=description or self.rng.choice(DESCRIPTIONS[kind]),
                 reported_on=reported,
                 status=status,
             )
         )
 
     def permit(
-        owner_id: str, family: tuple[str, str], issued: dt.date, status: str | None = None, kind: str | None = None
+        self,
+        owner_id: str,
+        family: tuple[str, str],
+        issued: dt.date,
+        status: str | None = None,
+        kind: str | None = None,
     ) -> None:
-        kind = kind or rng.choice(tuple(ESTABLISHMENTS))
-        name_ar, name_en = rng.choice(ESTABLISHMENTS[kind])
+        kind = kind or self.rng.choice(tuple(ESTABLISHMENTS))
+        name_ar, name_en = self.rng.choice(ESTABLISHMENTS[kind])
         expires = issued + _days(365 * PERMIT_YEARS)
-        permits.append(
+        self.permits.append(
             dict(
-                number=f"SL{issued:%y}{next_serial():08d}",
+                number=f"SL{issued:%y}{self.next_serial():08d}",
                 owner_id=owner_id,
                 establishment_name_ar=name_ar.format(ar=family[0]),
                 establishment_name_en=name_en.format(en=family[1]),
                 establishment_kind=kind,
-                city=place()[0],
+                city=self.place()[0],
                 issued_on=issued,
                 expires_on=expires,
-                status=status or ("valid" if expires >= today else "expired"),
+                status=status or ("valid" if expires >= self.today else "expired"),
             )
         )
 
+
+async def seed(ctx: SeedContext) -> None:
+    rng, today = ctx.rng, ctx.today
+    drawn = _Drawn(ctx)
     population = ctx.population
     family_head = population.persona("family_head")
     sponsor = population.persona("sponsor")
@@ -119,24 +128,36 @@ async def seed(ctx: SeedContext) -> None:
     for person in population.people:
         family = (person.name_ar.split()[-1], person.name_en.split()[-1])
         if person is family_head:
-            report(person.id, "fire", today - _days(210), "closed", "Kitchen fire in our house; the family got out.")
-            permit(person.id, family, today - _days(120), "valid", "restaurant")
+            drawn.report(
+                person.id, "fire", today - _days(210), "closed", "Kitchen fire in our house; the family got out."
+            )
+            drawn.permit(person.id, family, today - _days(120), "valid", "restaurant")
         elif person is sponsor:
-            permit(person.id, family, today - _days(90), "valid", "warehouse")
-            permit(person.id, family, today - _days(430), "expired", "retail")
+            drawn.permit(person.id, family, today - _days(90), "valid", "warehouse")
+            drawn.permit(person.id, family, today - _days(430), "expired", "retail")
         elif person is unpaid:
-            report(person.id, "gas_leak", today - _days(1), "open", "Gas smell in the building's entrance.")
+            drawn.report(person.id, "gas_leak", today - _days(1), "open", "Gas smell in the building's entrance.")
         if person.id in personas or person.age_on(today) < 18:
             continue
         if rng.random() < REPORTING_ADULTS:
-            for _ in range(1 if rng.random() < 0.8 else 2):
-                age = rng.randrange(0, 900)
-                status = "closed" if age > 3 else rng.choice(("open", "dispatched", "closed"))
-                report(person.id, rng.choices(kinds, weights)[0], today - _days(age), status)
+            _reports(drawn, person)
         if person.kind.value == "citizen" and person.age_on(today) >= 21 and rng.random() < OWNING_ADULT_CITIZENS:
             for _ in range(1 if rng.random() < 0.75 else 2):
                 permit_status = "suspended" if rng.random() < 0.04 else None
-                permit(person.id, family, today - _days(rng.randrange(0, 450)), permit_status)
+                drawn.permit(person.id, family, today - _days(rng.randrange(0, 450)), permit_status)
 
-    await ctx.insert(IncidentReportRow.__table__, reports)
-    await ctx.insert(SafetyPermitRow.__table__, permits)
+    await ctx.insert(IncidentReportRow.__table__, drawn.reports)
+    await ctx.insert(SafetyPermitRow.__table__, drawn.permits)
+
+
+def _reports(drawn: _Drawn, person: SeededPerson) -> None:
+    """One or two incidents an adult reported, of kinds drawn by how often they happen."""
+    rng = drawn.rng
+    for _ in range(1 if rng.random() < 0.8 else 2):
+        age = rng.randrange(0, 900)
+        status = "closed" if age > 3 else rng.choice(("open", "dispatched", "closed"))
+        drawn.report(person.id, rng.choices(_KINDS, _WEIGHTS)[0], drawn.today - _days(age), status)
+
+
+_KINDS = [kind for kind, _ in KINDS]
+_WEIGHTS = [weight for _, weight in KINDS]

@@ -71,6 +71,35 @@ async def execute(
 async def _execute(
     plan: Plan, variables: VariableValues, gate: Gate, rows: Session, read_at: dt.datetime
 ) -> tuple[dict[str, Any], list[GraphQLError]]:
+    args = _slot_values(plan, variables)
+    args.append(read_at)  # last: what `source { asOf }` tells (objects.SourceObject)
+    asked = _asked(plan, variables)  # 1.
+    subjects = list(dict.fromkeys(subject for _, ids in asked for subject in ids))
+    # 2.–3. who may be seen, and who exists
+    identity = dict(zip(subjects, await gate.decide_all([(s, IDENTITY) for s in subjects]), strict=True))
+    records = await _known(rows, [subject for subject in subjects if identity[subject] is not None])
+    grants = await _granted(gate, asked, subjects, records)  # 4.
+    grouped = await _loaded(plan, rows, asked, grants)  # 5.
+
+    # 6. the response, each gate opened
+    errors: list[GraphQLError] = []
+    data: dict[str, Any] = {}
+    by_root = iter(asked)
+    for root in plan.roots:
+        if root.kind == TYPENAME:
+            data[root.key] = root.value
+            continue
+        _, ids = next(by_root)
+        assemble = _Assembler(root, gate, identity, records, grants, grouped, args, errors)
+        if root.kind == PERSON:
+            data[root.key] = assemble(ids[0], [root.key])
+        else:
+            data[root.key] = [assemble(subject, [root.key, index]) for index, subject in enumerate(ids)]
+    return data, errors
+
+
+def _slot_values(plan: Plan, variables: VariableValues) -> list[Any]:
+    """The value of each argument slot of the plan: fixed in the document, or from a variable."""
     args: list[Any] = []
     for slot in plan.slots:
         if slot.variable:
@@ -80,9 +109,11 @@ async def _execute(
                 raise Unplannable("argument value") from None
         else:
             args.append(slot.fixed)
-    args.append(read_at)  # last: what `source { asOf }` tells (objects.SourceObject)
+    return args
 
-    # 1. root arguments
+
+def _asked(plan: Plan, variables: VariableValues) -> list[tuple[RootField, list[str]]]:
+    """Each root field but `__typename`, with the IDs it asks for, parsed."""
     asked: list[tuple[RootField, list[str]]] = []
     for root in plan.roots:
         if root.kind == TYPENAME:
@@ -98,18 +129,24 @@ async def _execute(
             if len(ids) > MAX_IDS:
                 raise Unplannable("too many IDs")
             asked.append((root, [_person_id(value) for value in ids]))
-    subjects = list(dict.fromkeys(subject for _, ids in asked for subject in ids))
+    return asked
 
-    # 2.–3. who may be seen, and who exists
-    identity = dict(zip(subjects, await gate.decide_all([(s, IDENTITY) for s in subjects]), strict=True))
-    visible = [subject for subject in subjects if identity[subject] is not None]
+
+async def _known(rows: Session, visible: list[str]) -> dict[Any, Row]:
+    """The identity records of the persons the caller may see (an unknown ID has none)."""
     records: dict[Any, Row] = {}
     if visible:
         (found,) = await rows.fetch([(person_by_id, visible)])
         for row in found:
             records.setdefault(row[0], row)
+    return records
 
-    # 4. the sectors of the namespaces selected, and identity's details, for each known person
+
+async def _granted(
+    gate: Gate, asked: list[tuple[RootField, list[str]]], subjects: list[str], records: dict[Any, Row]
+) -> dict[str, dict[str, ActingAs | None]]:
+    """The gate of each selected namespace's sector, and of identity's details, decided for each
+    known person."""
     asking: dict[str, dict[str, None]] = {}  # sector -> persons, in first-asked order
     if any(root.person is not None and root.person.identity_fields & DETAIL_FIELDS for root, _ in asked):
         asking[IDENTITY_DETAILS] = dict.fromkeys(subject for subject in subjects if subject in records)
@@ -126,8 +163,13 @@ async def _execute(
         grants[sector] = dict(zip(persons, decided, strict=True))
     if None in grants.get(IDENTITY_DETAILS, {}).values():
         raise Unplannable("identity details refused")  # the general path nulls those fields alone
+    return grants
 
-    # 5. one statement per loader, for the persons whose sector was granted
+
+async def _loaded(
+    plan: Plan, rows: Session, asked: list[tuple[RootField, list[str]]], grants: dict[str, dict[str, ActingAs | None]]
+) -> list[dict[Any, list[Row]]]:
+    """One statement per loader, for the persons whose sector was granted: each loader's rows by key."""
     keys: list[dict[str, None]] = [{} for _ in plan.loads]
     for root, ids in asked:
         assert root.person is not None
@@ -146,22 +188,7 @@ async def _execute(
     if batches:
         for index, found in zip(fetched_index, await rows.fetch(batches), strict=True):
             grouped[index] = _group(found)
-
-    # 6. the response, each gate opened
-    errors: list[GraphQLError] = []
-    data: dict[str, Any] = {}
-    by_root = iter(asked)
-    for root in plan.roots:
-        if root.kind == TYPENAME:
-            data[root.key] = root.value
-            continue
-        _, ids = next(by_root)
-        assemble = _Assembler(root, gate, identity, records, grants, grouped, args, errors)
-        if root.kind == PERSON:
-            data[root.key] = assemble(ids[0], [root.key])
-        else:
-            data[root.key] = [assemble(subject, [root.key, index]) for index, subject in enumerate(ids)]
-    return data, errors
+    return grouped
 
 
 class _Assembler:

@@ -115,98 +115,116 @@ def _null() -> Any:
 
 def compile_object(entries: Sequence[tuple[str, Entry]], name: str = "build") -> Builder:
     """`build(row, args, extra)` returning the dict of `entries` in order."""
-    namespace: dict[str, Any] = {
-        "_leaf": _leaf,
-        "_Null": NullInNonNull,
-        "_hijri": _hijri_iso,
-        "_hijri_text": _hijri_long,
-        "_AR": Language.AR,
-    }
-    lines: list[str] = []
-    items: list[str] = []
+    source = _Source()
+    for index, (key, entry) in enumerate(entries):
+        source.add(index, key, entry)
+    return source.compile(name)
 
-    def constant(value: Any) -> str:
-        symbol = f"_k{len(namespace)}"
-        namespace[symbol] = value
+
+class _Source:
+    """The body of a builder being written: statements, the returned dict's items, and the
+    constants they refer to by name."""
+
+    def __init__(self) -> None:
+        self.namespace: dict[str, Any] = {
+            "_leaf": _leaf,
+            "_Null": NullInNonNull,
+            "_hijri": _hijri_iso,
+            "_hijri_text": _hijri_long,
+            "_AR": Language.AR,
+        }
+        self.lines: list[str] = []
+        self.items: list[str] = []
+
+    def constant(self, value: Any) -> str:
+        symbol = f"_k{len(self.namespace)}"
+        self.namespace[symbol] = value
         return symbol
 
-    for index, (key, entry) in enumerate(entries):
+    def compile(self, name: str) -> Builder:
+        body = "\n".join(f"    {line}" for line in self.lines)
+        source = f"def {name}(row, args, extra):\n{body}\n    return {{{', '.join(self.items)}}}\n"
+        exec(compile(source, f"<compiled {name}>", "exec"), self.namespace)
+        built: Builder = self.namespace[name]
+        built.__source__ = source  # type: ignore[attr-defined]  # for readers and tests
+        return built
+
+    def add(self, index: int, key: str, entry: Entry) -> None:
         var = f"v{index}"
         if isinstance(entry, Const):
-            items.append(f"{key!r}: {constant(entry.value)}")
-            continue
-        if isinstance(entry, Extra):
-            items.append(f"{key!r}: extra[{entry.index}]")
-            continue
-        if isinstance(entry, Loaded):
-            build = constant(entry.build)
-            if entry.many:
-                items.append(f"{key!r}: [{build}(x, args, None) for x in extra[{entry.loads_index}].get(row, ())]")
-            else:
-                lines.append(f"{var} = extra[{entry.loads_index}].get(row)")
-                lines.append(f"if {var} is not None: {var} = {build}({var}[0], args, None)")
-                items.append(f"{key!r}: {var}")
-            continue
-        if isinstance(entry, LanguageChoice):
-            lines.append(f"{var} = row[{entry.arabic}] if args[{entry.slot}] is _AR else row[{entry.other}]")
-            lines.append(f"if {var} is None: raise _Null")
-            string = constant(_string_serializer())
-            lines.append(f"if {var}.__class__ is not str: {var} = _leaf({string}, {var})")
-            items.append(f"{key!r}: {var}")
-            continue
-        if isinstance(entry, Column):
-            lines.append(f"{var} = row[{entry.position}]")
-            if entry.enum is not None:
-                convert = f"{constant(entry.enum)}[{var}]"
-            elif entry.plain_string:
-                serialize = constant(entry.serialize)
-                convert = f"{var} if {var}.__class__ is str else _leaf({serialize}, {var})"
-            else:
-                convert = f"_leaf({constant(entry.serialize)}, {var})"
-            if entry.nullable:
-                lines.append(f"if {var} is not None: {var} = {convert}")
-            else:
-                lines.append(f"if {var} is None: raise _Null")
-                lines.append(f"{var} = {convert}")
-            items.append(f"{key!r}: {var}")
-            continue
-        if isinstance(entry, SourceObject):
+            self.items.append(f"{key!r}: {self.constant(entry.value)}")
+        elif isinstance(entry, Extra):
+            self.items.append(f"{key!r}: extra[{entry.index}]")
+        elif isinstance(entry, Loaded):
+            self._loaded(key, var, entry)
+        elif isinstance(entry, LanguageChoice):
+            self._language_choice(key, var, entry)
+        elif isinstance(entry, Column):
+            self._column(key, var, entry)
+        elif isinstance(entry, SourceObject):
             told = [
-                f"{sub_key!r}: {constant(what.value)}"
+                f"{sub_key!r}: {self.constant(what.value)}"
                 if isinstance(what, Const)
-                else f"{sub_key!r}: _leaf({constant(what)}, args[-1])"
+                else f"{sub_key!r}: _leaf({self.constant(what)}, args[-1])"
                 for sub_key, what in entry.fields
             ]
-            items.append(f"{key!r}: {{{', '.join(told)}}}")
-            continue
-        if isinstance(entry, DateObject):
-            day = f"d{index}"
-            lines.append(f"{day} = row[{entry.position}]")
-            parts: list[str] = []
-            for sub_key, what in entry.fields:
-                if isinstance(what, Const):
-                    parts.append(f"{sub_key!r}: {constant(what.value)}")
-                elif what == "gregorian":
-                    parts.append(f"{sub_key!r}: _leaf({constant(entry.serialize_date)}, {day})")
-                elif what == "hijri":
-                    parts.append(f"{sub_key!r}: _hijri({day})")
-                else:  # ("hijriText", slot): the resolver passes `language.value`
-                    parts.append(f"{sub_key!r}: _hijri_text({day}, args[{what[1]}].value)")
-            literal = "{" + ", ".join(parts) + "}"
-            if entry.nullable:
-                lines.append(f"{var} = None if {day} is None else {literal}")
-            else:
-                lines.append(f"if {day} is None: raise _Null")
-                lines.append(f"{var} = {literal}")
-            items.append(f"{key!r}: {var}")
-            continue
-        raise TypeError(f"unknown entry {entry!r}")
-    body = "\n".join(f"    {line}" for line in lines)
-    source = f"def {name}(row, args, extra):\n{body}\n    return {{{', '.join(items)}}}\n"
-    exec(compile(source, f"<compiled {name}>", "exec"), namespace)
-    built: Builder = namespace[name]
-    built.__source__ = source  # type: ignore[attr-defined]  # for readers and tests
-    return built
+            self.items.append(f"{key!r}: {{{', '.join(told)}}}")
+        elif isinstance(entry, DateObject):
+            self._date(key, var, f"d{index}", entry)
+        else:
+            raise TypeError(f"unknown entry {entry!r}")
+
+    def _loaded(self, key: str, var: str, entry: Loaded) -> None:
+        build = self.constant(entry.build)
+        if entry.many:
+            self.items.append(f"{key!r}: [{build}(x, args, None) for x in extra[{entry.loads_index}].get(row, ())]")
+        else:
+            self.lines.append(f"{var} = extra[{entry.loads_index}].get(row)")
+            self.lines.append(f"if {var} is not None: {var} = {build}({var}[0], args, None)")
+            self.items.append(f"{key!r}: {var}")
+
+    def _language_choice(self, key: str, var: str, entry: LanguageChoice) -> None:
+        self.lines.append(f"{var} = row[{entry.arabic}] if args[{entry.slot}] is _AR else row[{entry.other}]")
+        self.lines.append(f"if {var} is None: raise _Null")
+        string = self.constant(_string_serializer())
+        self.lines.append(f"if {var}.__class__ is not str: {var} = _leaf({string}, {var})")
+        self.items.append(f"{key!r}: {var}")
+
+    def _column(self, key: str, var: str, entry: Column) -> None:
+        self.lines.append(f"{var} = row[{entry.position}]")
+        if entry.enum is not None:
+            convert = f"{self.constant(entry.enum)}[{var}]"
+        elif entry.plain_string:
+            serialize = self.constant(entry.serialize)
+            convert = f"{var} if {var}.__class__ is str else _leaf({serialize}, {var})"
+        else:
+            convert = f"_leaf({self.constant(entry.serialize)}, {var})"
+        if entry.nullable:
+            self.lines.append(f"if {var} is not None: {var} = {convert}")
+        else:
+            self.lines.append(f"if {var} is None: raise _Null")
+            self.lines.append(f"{var} = {convert}")
+        self.items.append(f"{key!r}: {var}")
+
+    def _date(self, key: str, var: str, day: str, entry: DateObject) -> None:
+        self.lines.append(f"{day} = row[{entry.position}]")
+        parts: list[str] = []
+        for sub_key, what in entry.fields:
+            if isinstance(what, Const):
+                parts.append(f"{sub_key!r}: {self.constant(what.value)}")
+            elif what == "gregorian":
+                parts.append(f"{sub_key!r}: _leaf({self.constant(entry.serialize_date)}, {day})")
+            elif what == "hijri":
+                parts.append(f"{sub_key!r}: _hijri({day})")
+            else:  # ("hijriText", slot): the resolver passes `language.value`
+                parts.append(f"{sub_key!r}: _hijri_text({day}, args[{what[1]}].value)")
+        literal = "{" + ", ".join(parts) + "}"
+        if entry.nullable:
+            self.lines.append(f"{var} = None if {day} is None else {literal}")
+        else:
+            self.lines.append(f"if {day} is None: raise _Null")
+            self.lines.append(f"{var} = {literal}")
+        self.items.append(f"{key!r}: {var}")
 
 
 def _string_serializer() -> Callable[[Any], Any]:
