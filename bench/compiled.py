@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 
 from hub.api.compiled import CompiledPath
-from hub.api.compiled.plan import build_plan
+from hub.api.compiled.planner import build_plan
 from hub.api.limits import parse_document
 from hub.api.operations import shipped_operations
 from hub.contract.principal import Principal, Role

@@ -44,7 +44,9 @@ from hub.access.gate import Gate
 from hub.access.policy import Access
 from hub.api.answers import Answer, error_order, format_error
 from hub.api.compiled.executor import execute
-from hub.api.compiled.plan import Plan, SchemaModel, Unplannable, build_plan, switch_variables
+from hub.api.compiled.plan import Plan, Unplannable
+from hub.api.compiled.planner import build_plan, switch_variables
+from hub.api.compiled.schema_model import SchemaModel
 from hub.api.compiled.variables import Variables
 from hub.api.execution import validate
 from hub.contract import RelationSource, Sector
