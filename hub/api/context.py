@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -32,10 +33,25 @@ from hub.accounts.services import AccountServices
 from hub.api.inquiries import count_inquiry, note_inquiry
 from hub.audit.outbox import Write, WriteWatch, append_in
 from hub.audit.trail import AuditBatch
-from hub.contract import ActingAs, Blocker, Check, Code, Keyed, NoticeKind, RabtError, Refusal, Rules, blocked
+from hub.contract import (
+    ActingAs,
+    Blocker,
+    Check,
+    Code,
+    Keyed,
+    NewPerson,
+    NoticeKind,
+    RabtError,
+    Refusal,
+    Rules,
+    blocked,
+    insert_new,
+)
 from hub.contract.calendar import riyadh_today
 from hub.contract.idempotency import decode_answer, encode_answer, fingerprint, key_of, reused
 from hub.contract.loading import Loads
+from hub.contract.national_id import with_check_digit
+from hub.contract.new_people import FIRST_DIGIT
 from hub.contract.principal import Principal
 from hub.contract.provenance import as_of_now
 from hub.data import idempotency
@@ -43,6 +59,7 @@ from hub.data.batches import BatchLoader, KeyReads
 from hub.data.db import Database
 from hub.data.sectors import WRITING, Stores, Writing
 from hub.identity.loaders import known_id
+from hub.identity.models import PersonRow
 from hub.notifications.bus import Bus, LocalBus, publish_quietly
 from hub.notifications.notices import NewNotice, Notice, keep
 
@@ -234,6 +251,22 @@ class RequestContext:
 
     def inquired(self, name: str, person_id: str, sector: str, fields: frozenset[str]) -> None:
         note_inquiry(self.audit, name, person_id, sector, fields)
+
+    async def register_person(self, session: AsyncSession, person: NewPerson) -> str:
+        first = FIRST_DIGIT[person.kind]
+        values = dict(
+            kind=person.kind.value,
+            name_ar=person.name_ar,
+            name_en=person.name_en,
+            sex=person.sex,
+            birth_on=person.birth_on,
+            nationality=person.nationality,
+            mobile=None,
+        )
+        drawn = await insert_new(
+            session, PersonRow, values, "id", lambda: with_check_digit(f"{first}{secrets.randbelow(10**8):08d}")
+        )
+        return str(drawn["id"])
 
     async def require_known_person(self, person_id: str) -> None:
         if await self.load(known_id, person_id) is None:

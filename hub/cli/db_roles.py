@@ -12,7 +12,8 @@ What each role may do:
   other sectors; append to the audit trail and read only its tip (`id`, `hash`) to chain after it;
   read the ended sessions (`accounts_revocations`) to turn their access tokens away; read and write
   the idempotency keys (`idempotency_answers`), which its mutations keep their answers in; append to
-  the notifications' inbox (a mutation's notice) and read back only the id it was given;
+  the notifications' inbox (a mutation's notice) and read back only the id it was given; a sector
+  whose manifest says `registers_people` (civil affairs) may also insert into the identity registry;
 - identity: read the registry, the audit trail (a person's access log) and the notifications' inbox
   (a person's notices), append to the inbox (an account mutation may notify), read and write the
   accounts' tables, the relations' columns, append to the audit trail;
@@ -103,7 +104,8 @@ def privileges(sectors: Sequence[Sector]) -> list[Privileges]:
                     inbox.c.id,
                     *relations,
                 ),
-                appends=(*audit, inbox),
+                # A sector that issues IDs (civil affairs, for a newborn) enters people in the registry.
+                appends=(*audit, inbox, people) if sector.registers_people else (*audit, inbox),
             )
         )
         for sector in sectors
@@ -114,7 +116,7 @@ def privileges(sectors: Sequence[Sector]) -> list[Privileges]:
             writes=tuple(dict.fromkeys(table for role in [identity, *own] for table in role.writes)),
             reads=identity.reads,
             columns=relations,
-            appends=(*audit, inbox),
+            appends=(*audit, inbox, people) if any(sector.registers_people for sector in sectors) else (*audit, inbox),
         )
     )
     return [identity, *own, hub]

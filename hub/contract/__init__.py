@@ -8,20 +8,21 @@ This package imports nothing else of `hub`: every other part of the hub may impo
 """
 
 from hub.contract.access import IDENTITY, IDENTITY_DETAILS, ActingAs, Relation, RelationSource
-from hub.contract.calendar import arabic_digits
+from hub.contract.calendar import arabic_digits, years_after
 from hub.contract.context import Info, PersonRef, SectorContext, of_person, person_ref
 from hub.contract.errors import Code, RabtError
 from hub.contract.fields import resolver_field
 from hub.contract.idempotency import Keyed, idempotency_key
 from hub.contract.ids import ascii_digits, parse_person_id
 from hub.contract.loading import Loads, Reads, loaded, record, row_by, rows_by
+from hub.contract.new_people import Kind, NewPerson
 from hub.contract.notices import REMIND_DAYS, Expiry, NoticeKind
 from hub.contract.population import SeededPerson
 from hub.contract.provenance import Source, source_field
 from hub.contract.sector import Sector, SeedContext, Statistic
-from hub.contract.services import Check, Rules, Service, blocked, refused, serve
-from hub.contract.tables import insert_new, person_key, sector_metadata, updated
-from hub.contract.values import Blocker, CalendarDate, Language, Refusal, refusals
+from hub.contract.services import Check, Item, Rules, Service, blocked, refused, serve
+from hub.contract.tables import insert_new, person_key, sector_metadata, updated, values_of
+from hub.contract.values import Blocker, CalendarDate, Language, Refusal, Sex, refusals
 
 __all__ = [
     "IDENTITY",
@@ -34,9 +35,12 @@ __all__ = [
     "Code",
     "Expiry",
     "Info",
+    "Item",
     "Keyed",
+    "Kind",
     "Language",
     "Loads",
+    "NewPerson",
     "NoticeKind",
     "PersonRef",
     "RabtError",
@@ -50,6 +54,7 @@ __all__ = [
     "SeedContext",
     "SeededPerson",
     "Service",
+    "Sex",
     "Source",
     "Statistic",
     "arabic_digits",
@@ -72,4 +77,6 @@ __all__ = [
     "serve",
     "source_field",
     "updated",
+    "values_of",
+    "years_after",
 ]

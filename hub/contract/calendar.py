@@ -16,6 +16,14 @@ def arabic_digits(text: str) -> str:
     return text.translate(_ARABIC_DIGITS)
 
 
+def years_after(day: dt.date, years: int) -> dt.date:
+    """The same day `years` later: a term of years (a registration, a permit); 29 February ends on the 28th."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 @lru_cache(maxsize=65536)
 def to_hijri(day: dt.date) -> Hijri | None:
     """The Umm al-Qura date, or None outside the table (1343–1500 AH, 1924–2077 CE)."""

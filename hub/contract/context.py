@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.contract.access import ActingAs
 from hub.contract.idempotency import Keyed
 from hub.contract.loading import Loads
+from hub.contract.new_people import NewPerson
 from hub.contract.notices import NoticeKind
 from hub.contract.values import Blocker, Refusal
 
@@ -48,6 +49,12 @@ class SectorContext(Protocol):
 
     def forget_loaded(self) -> None:
         """After a write: later reads in the same request see it."""
+        ...
+
+    async def register_person(self, session: AsyncSession, person: NewPerson) -> str:
+        """Enters `person` in the identity registry within the mutation's transaction `session`,
+        under a new valid ID of their kind (a citizen's starts with 1), and returns that ID. Only a
+        sector whose manifest says `registers_people` may (its database role may insert there)."""
         ...
 
     def today(self) -> dt.date:

@@ -55,6 +55,10 @@ class Sector:
     `migrations` names the package whose `versions/` folder holds the sector's Alembic revisions
     (e.g. `sectors.traffic.migrations`): the only way its tables reach a database. A sector
     without tables needs none.
+
+    `registers_people`: the sector enters new people in the identity registry
+    (`SectorContext.register_person`; civil affairs for a newborn citizen), so its database role
+    may insert there.
     """
 
     name: str
@@ -72,6 +76,7 @@ class Sector:
     checks: Sequence[Check] = ()
     expiries: Sequence[Expiry] = ()
     migrations: str | None = None
+    registers_people: bool = False
 
     def __post_init__(self) -> None:
         foreign = [table.name for table in self.metadata.sorted_tables if not table.name.startswith(f"{self.name}_")]

@@ -60,3 +60,8 @@ async def updated(session: AsyncSession, statement: Update) -> int:
     """How many rows an UPDATE changed: a conditional update's way of telling that what the rules
     saw is still there. (SQLAlchemy's types do not tell an UPDATE's cursor result from a query's.)"""
     return cast(CursorResult[Any], await session.execute(statement)).rowcount
+
+
+def values_of(row: Any) -> dict[str, Any]:
+    """An ORM row's column values by name: what `record` builds a sector type from after a write."""
+    return {column.key: getattr(row, column.key) for column in type(row).__table__.columns}

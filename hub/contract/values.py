@@ -19,6 +19,12 @@ class Language(enum.Enum):
     EN = "en"
 
 
+@strawberry.enum(description="Sex as recorded in the civil registry.")
+class Sex(enum.Enum):
+    MALE = "male"
+    FEMALE = "female"
+
+
 # Value types every subgraph returns are @shareable, as Federation v2 requires of a type that
 # several subgraphs resolve.
 @strawberry.federation.type(

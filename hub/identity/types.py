@@ -9,7 +9,7 @@ from typing import Any, Protocol, Self, TypeVar
 import strawberry
 
 from hub.access.gate import Gate
-from hub.contract import IDENTITY, IDENTITY_DETAILS, ActingAs, CalendarDate, Language, Loads, resolver_field
+from hub.contract import IDENTITY, IDENTITY_DETAILS, ActingAs, CalendarDate, Language, Loads, Sex, resolver_field
 from hub.contract.direct import DIRECT
 from hub.identity.loaders import person_by_id
 from hub.identity.records import IdentityRecord
@@ -22,12 +22,6 @@ class PersonKind(enum.Enum):
     CITIZEN = "citizen"
     RESIDENT = "resident"
     VISITOR = "visitor"
-
-
-@strawberry.enum(description="Sex as recorded in the civil registry.")
-class Sex(enum.Enum):
-    MALE = "male"
-    FEMALE = "female"
 
 
 class IdentityContext(Protocol):

@@ -7,7 +7,7 @@ from sectors.civil_affairs import mutations, seed
 from sectors.civil_affairs.models import Base, BirthRow, IdCardRow, NationalAddressRow
 from sectors.civil_affairs.person import CivilAffairsOfPerson
 from sectors.civil_affairs.relations import FAMILY_HEAD, GUARDIAN
-from sectors.civil_affairs.services import RENEW_ID_CARD
+from sectors.civil_affairs.services import REGISTER_NEWBORN, RENEW_ID_CARD, REPORT_LOST_ID_CARD
 
 SECTOR = Sector(
     name="civil_affairs",
@@ -25,7 +25,8 @@ SECTOR = Sector(
         Statistic("births", "Birth records by country of birth.", BirthRow.__table__, ("country",)),
         Statistic("national_addresses", "National addresses by city.", NationalAddressRow.__table__, ("city_en",)),
     ),
-    services=(RENEW_ID_CARD,),
+    services=(RENEW_ID_CARD, REPORT_LOST_ID_CARD, REGISTER_NEWBORN),
+    registers_people=True,  # a newborn citizen's national ID
     expiries=(
         Expiry(
             "national ID card",

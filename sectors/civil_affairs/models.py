@@ -27,7 +27,7 @@ class IdCardRow(Base):
     version: Mapped[int] = mapped_column(Integer, comment="1 for the first card, then +1 per renewal or replacement")
     issued_on: Mapped[dt.date]
     expires_on: Mapped[dt.date]
-    status: Mapped[str] = mapped_column(String(10), comment="valid, expired or replaced")
+    status: Mapped[str] = mapped_column(String(10), comment="valid, expired, replaced or lost")
 
 
 class FamilyRegisterRow(Base):

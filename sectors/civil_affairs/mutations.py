@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Annotated, Any
 
@@ -12,19 +13,34 @@ from strawberry.types.field import StrawberryField
 
 from hub.contract import (
     ActingAs,
+    CalendarDate,
     Code,
     Info,
+    Kind,
+    NewPerson,
     NoticeKind,
+    PersonRef,
     RabtError,
     Refusal,
+    Sex,
     idempotency_key,
     parse_person_id,
+    person_ref,
     record,
     refusals,
+    resolver_field,
     serve,
+    values_of,
 )
-from sectors.civil_affairs.models import DeathRow, IdCardRow, NationalAddressRow
-from sectors.civil_affairs.services import RENEW_ID_CARD
+from sectors.civil_affairs.models import (
+    BirthRow,
+    DeathRow,
+    FamilyMemberRow,
+    FamilyRegisterRow,
+    IdCardRow,
+    NationalAddressRow,
+)
+from sectors.civil_affairs.services import REGISTER_NEWBORN, RENEW_ID_CARD, REPORT_LOST_ID_CARD
 from sectors.civil_affairs.types import NationalAddress, NationalIdCard
 
 TEXT_LIMIT = 60
@@ -110,6 +126,15 @@ _refusal = refusals(
             "This person is recorded as deceased; their national address cannot be changed.",
             "هذا الشخص مسجل متوفى، ولا يمكن تعديل عنوانه الوطني.",
         ),
+        "REGISTRATION_WINDOW_CLOSED": (
+            "A birth is registered online within 30 days; a later one is registered at a civil affairs office, "
+            "where the late-registration fine is paid.",
+            "يسجل المولود إلكترونياً خلال 30 يوماً من ولادته؛ وبعدها يسجل في مكتب الأحوال المدنية مع دفع غرامة التأخير.",
+        ),
+        "MOTHER_NOT_IN_REGISTER": (
+            "The mother must be a wife in the father's family register.",
+            "يجب أن تكون الأم زوجة مقيدة في سجل أسرة الأب.",
+        ),
     }
 )
 
@@ -174,9 +199,10 @@ async def renew_id_card(info: Info, input: RenewIdCardInput) -> RenewIdCardResul
                 select(IdCardRow).where(IdCardRow.person_id == person_id).order_by(IdCardRow.version.desc()).limit(1)
             )
         ).scalar_one()
+        # A lost card stays recorded as lost: it was not handed back.
         await session.execute(
             update(IdCardRow)
-            .where(IdCardRow.person_id == person_id, IdCardRow.version == latest.version)
+            .where(IdCardRow.person_id == person_id, IdCardRow.version == latest.version, IdCardRow.status != "lost")
             .values(status="replaced")
         )
         values: dict[str, Any] = dict(
@@ -201,6 +227,149 @@ async def renew_id_card(info: Info, input: RenewIdCardInput) -> RenewIdCardResul
     return await serve(info.context, RENEW_ID_CARD, person_id, input, IdCardRenewed, renew)
 
 
+@strawberry.input(description="Report a national ID card lost.")
+class ReportLostIdCardInput:
+    person_id: strawberry.ID = strawberry.field(description="The citizen's national ID.")
+    idempotency_key: str | None = idempotency_key()
+
+
+@strawberry.type(description="The card is recorded as lost and no longer valid; renewIdCard issues its replacement.")
+class IdCardReportedLost:
+    card: NationalIdCard = strawberry.field(description="The lost card.")
+
+
+ReportLostIdCardResult = Annotated[
+    IdCardReportedLost | Refusal,
+    strawberry.union("ReportLostIdCardResult", description="The lost card, or every rule that blocks the report."),
+]
+
+
+async def report_lost_id_card(info: Info, input: ReportLostIdCardInput) -> ReportLostIdCardResult:
+    person_id = parse_person_id(input.person_id, "input.personId")
+
+    async def report(session: AsyncSession) -> IdCardReportedLost:
+        card = (
+            await session.execute(
+                select(IdCardRow).where(IdCardRow.person_id == person_id).order_by(IdCardRow.version.desc()).limit(1)
+            )
+        ).scalar_one()
+        await session.execute(
+            update(IdCardRow)
+            .where(IdCardRow.person_id == person_id, IdCardRow.version == card.version)
+            .values(status="lost")
+        )
+        return IdCardReportedLost(card=record(NationalIdCard, values_of(card) | {"status": "lost"}))
+
+    return await serve(info.context, REPORT_LOST_ID_CARD, person_id, input, IdCardReportedLost, report)
+
+
+@strawberry.input(
+    description="Register a citizen's newborn: the child gets a national ID and joins the family register."
+)
+class RegisterNewbornInput:
+    person_id: strawberry.ID = strawberry.field(
+        description="The registering parent's national ID: the father (the register's head) or the mother."
+    )
+    mother_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The mother's national ID, when the father registers; omitted when she does."
+    )
+    name_ar: str = strawberry.field(description="The child's full name in Arabic letters (2 to 120 characters).")
+    name_en: str = strawberry.field(description="The child's full name in Latin letters (2 to 120 characters).")
+    sex: Sex = strawberry.field(description="Male or female.")
+    born_on: dt.date = strawberry.field(description="The day of birth: today or up to 30 days before.")
+    city_ar: str = strawberry.field(description="The city of birth, in Arabic letters (at most 40 characters).")
+    city_en: str = strawberry.field(description="The city of birth, in Latin letters (at most 40 characters).")
+    idempotency_key: str | None = idempotency_key()
+
+
+@strawberry.type(
+    description="The birth is registered: the child has a national ID and an entry in the family register."
+)
+class NewbornRegistered:
+    national_id: strawberry.ID = strawberry.field(
+        description="The child's new national ID (10 digits, starting with 1)."
+    )
+    register_number: str = strawberry.field(description="The family register the child was entered in.")
+    born_on: CalendarDate = strawberry.field(description="The day of birth.")
+
+    @resolver_field(description="The child, as a person (their parents read everything of them as guardians).")
+    def child(self) -> PersonRef | None:
+        return person_ref(self.national_id)
+
+
+RegisterNewbornResult = Annotated[
+    NewbornRegistered | Refusal,
+    strawberry.union("RegisterNewbornResult", description="The registered child, or why the birth was not registered."),
+]
+
+NEWBORN_WINDOW = dt.timedelta(days=30)
+"""Births are registered within 30 days (DOMAIN.md §1.4); later ones at an office, with a fine."""
+
+
+def _newborn_values(data: RegisterNewbornInput, today: dt.date) -> dict[str, Any]:
+    if data.born_on > today:
+        raise _bad("input.bornOn", "not after today")
+    return dict(
+        name_ar=_text(data.name_ar, "input.nameAr", arabic=True, limit=120),
+        name_en=_text(data.name_en, "input.nameEn", arabic=False, limit=120),
+        city_ar=_text(data.city_ar, "input.cityAr", arabic=True, limit=40),
+        city_en=_text(data.city_en, "input.cityEn", arabic=False, limit=40),
+    )
+
+
+async def register_newborn(info: Info, input: RegisterNewbornInput) -> RegisterNewbornResult:
+    person_id = parse_person_id(input.person_id, "input.personId")
+    mother_id = None if input.mother_id is None else parse_person_id(input.mother_id, "input.motherId")
+    context = info.context
+    today = context.today()
+    child = _newborn_values(input, today)
+
+    async def register(session: AsyncSession) -> NewbornRegistered | Refusal:
+        if today - input.born_on > NEWBORN_WINDOW:
+            return _refusal("REGISTRATION_WINDOW_CLOSED")
+        register = (
+            await session.execute(
+                select(FamilyRegisterRow.number, FamilyRegisterRow.head_id, FamilyMemberRow.relation)
+                .join(FamilyMemberRow, FamilyMemberRow.register_number == FamilyRegisterRow.number)
+                .where(FamilyMemberRow.person_id == person_id)
+            )
+        ).one()
+        mother = person_id if register.relation == "wife" else mother_id
+        wife = await session.scalar(
+            select(FamilyMemberRow.person_id).where(
+                FamilyMemberRow.person_id == mother,
+                FamilyMemberRow.register_number == register.number,
+                FamilyMemberRow.relation == "wife",
+            )
+        )
+        if wife is None:
+            return _refusal("MOTHER_NOT_IN_REGISTER")
+        born = NewPerson(Kind.CITIZEN, child["name_ar"], child["name_en"], input.sex.value, input.born_on, "SAU")
+        national_id = await context.register_person(session, born)
+        relation = "son" if input.sex is Sex.MALE else "daughter"
+        session.add(
+            FamilyMemberRow(person_id=national_id, register_number=register.number, relation=relation, added_on=today)
+        )
+        session.add(
+            BirthRow(
+                person_id=national_id,
+                born_on=input.born_on,
+                country="SAU",
+                city_ar=child["city_ar"],
+                city_en=child["city_en"],
+                father_id=register.head_id,
+                mother_id=mother,
+            )
+        )
+        return NewbornRegistered(
+            national_id=strawberry.ID(national_id),
+            register_number=register.number,
+            born_on=CalendarDate(gregorian=input.born_on),
+        )
+
+    return await serve(context, REGISTER_NEWBORN, person_id, input, NewbornRegistered, register)
+
+
 def fields() -> dict[str, StrawberryField]:
     return {
         "update_national_address": strawberry.mutation(
@@ -217,7 +386,26 @@ def fields() -> dict[str, StrawberryField]:
             description=(
                 "Renew a national ID card for ten years: by the citizen, a parent for a minor, or a civil "
                 "affairs officer, from 180 days before it expires. Refused with every rule that blocks it "
-                "(as eligibility(service: RENEW_ID_CARD)); unpaid traffic violations suspend it."
+                "(as eligibility(service: RENEW_ID_CARD)); unpaid traffic violations suspend it. A card "
+                "reported lost is replaced at once, whatever its expiry."
+            ),
+        ),
+        "report_lost_id_card": strawberry.mutation(
+            report_lost_id_card,
+            description=(
+                "Report a national ID card lost: by the citizen, a parent for a minor, or a civil affairs officer. "
+                "The card stops being valid; renewIdCard issues the replacement. Refused with every rule that "
+                "blocks it (as eligibility(service: REPORT_LOST_ID_CARD))."
+            ),
+        ),
+        "register_newborn": strawberry.mutation(
+            register_newborn,
+            description=(
+                "Register a citizen's newborn: by the father (head of the family register) or the mother (a wife "
+                "in it), or a civil affairs officer. The child gets a national ID, a birth record and an entry in "
+                "the register, at once. Refused with every rule that blocks it (as eligibility(service: "
+                "REGISTER_NEWBORN)), then REGISTRATION_WINDOW_CLOSED for a birth more than 30 days ago or "
+                "MOTHER_NOT_IN_REGISTER when the mother is not a wife in the register."
             ),
         ),
     }

@@ -14,6 +14,7 @@ class IdCardStatus(enum.Enum):
     VALID = "valid"
     EXPIRED = "expired"
     REPLACED = "replaced"
+    LOST = "lost"
 
 
 @strawberry.enum(description="How a member of a family register stands to its head.")
@@ -30,7 +31,7 @@ class NationalIdCard:
     issued_on: CalendarDate = strawberry.field(description="Date of issue.")
     expires_on: CalendarDate = strawberry.field(description="Date of expiry.")
     status: IdCardStatus = strawberry.field(
-        description="Valid, expired, or replaced (by a renewal or after a loss or damage)."
+        description="Valid, expired, replaced (by a renewal or after a loss or damage), or reported lost."
     )
 
 

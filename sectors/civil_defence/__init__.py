@@ -6,6 +6,7 @@ from hub.contract import Expiry, Sector, Statistic
 from sectors.civil_defence import mutations, seed
 from sectors.civil_defence.models import Base, IncidentReportRow, SafetyPermitRow
 from sectors.civil_defence.person import CivilDefenceOfPerson
+from sectors.civil_defence.services import APPLY_SAFETY_PERMIT, RENEW_SAFETY_PERMIT
 
 SECTOR = Sector(
     name="civil_defence",
@@ -38,4 +39,5 @@ SECTOR = Sector(
             where=SafetyPermitRow.status == "valid",
         ),
     ),
+    services=(APPLY_SAFETY_PERMIT, RENEW_SAFETY_PERMIT),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.contract import rows_by
+from hub.contract import row_by, rows_by
 from sectors.civil_defence.models import IncidentReportRow, SafetyPermitRow
 from sectors.civil_defence.types import IncidentReport, SafetyPermit
 
@@ -15,3 +15,4 @@ incident_reports_by_reporter = rows_by(
 safety_permits_by_owner = rows_by(
     SafetyPermit, permits, "owner_id", order_by=[permits.c.expires_on.desc(), permits.c.number]
 )
+safety_permit_by_number = row_by(SafetyPermit, permits, "number", order_by=[permits.c.number])

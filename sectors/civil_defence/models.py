@@ -45,4 +45,4 @@ class SafetyPermitRow(Base):
     city: Mapped[str] = mapped_column(String(40), comment="where the establishment is")
     issued_on: Mapped[dt.date]
     expires_on: Mapped[dt.date]
-    status: Mapped[str] = mapped_column(String(10), comment="valid, expired or suspended")
+    status: Mapped[str] = mapped_column(String(10), comment="valid, expired, suspended or pending (inspection)")

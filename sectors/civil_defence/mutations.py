@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 import strawberry
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.field import StrawberryField
 
@@ -17,14 +18,19 @@ from hub.contract import (
     NoticeKind,
     RabtError,
     Refusal,
+    blocked,
     idempotency_key,
     insert_new,
     parse_person_id,
     record,
     refusals,
+    serve,
+    values_of,
+    years_after,
 )
-from sectors.civil_defence.models import IncidentReportRow
-from sectors.civil_defence.types import IncidentKind, IncidentReport
+from sectors.civil_defence.models import IncidentReportRow, SafetyPermitRow
+from sectors.civil_defence.services import APPLY_SAFETY_PERMIT, RENEW_SAFETY_PERMIT, RULES
+from sectors.civil_defence.types import EstablishmentKind, IncidentKind, IncidentReport, SafetyPermit
 
 MAX_OPEN_REPORTS = 3
 UNCLOSED = ("open", "dispatched")
@@ -116,6 +122,107 @@ async def report_incident(info: Info, input: ReportIncidentInput) -> ReportIncid
     return await context.once(input, IncidentReported, report)
 
 
+NAME_LIMIT = 80
+PERMIT_YEARS = 1
+INSTANT = frozenset({EstablishmentKind.RETAIL, EstablishmentKind.OFFICE})
+"""Low-risk activities get their permit at once (Salamah's instant licences); the others after an inspection."""
+
+
+@strawberry.input(description="Apply for an establishment's safety permit (Salamah licence).")
+class ApplySafetyPermitInput:
+    person_id: strawberry.ID = strawberry.field(description="The owner's national ID or iqama number.")
+    establishment_name_ar: str = strawberry.field(description=f"Its name in Arabic: 1 to {NAME_LIMIT} characters.")
+    establishment_name_en: str = strawberry.field(description=f"Its name in English: 1 to {NAME_LIMIT} characters.")
+    establishment_kind: EstablishmentKind = strawberry.field(description="What the establishment does.")
+    city: str = strawberry.field(description=f"The city where the establishment is: 1 to {CITY_LIMIT} characters.")
+    idempotency_key: str | None = idempotency_key()
+
+
+@strawberry.type(description="The permit was issued (retail, office) or awaits civil defence's inspection (others).")
+class SafetyPermitApplied:
+    permit: SafetyPermit = strawberry.field(description="The new permit: valid for a year, or pending.")
+
+
+ApplySafetyPermitResult = Annotated[
+    SafetyPermitApplied | Refusal,
+    strawberry.union("ApplySafetyPermitResult", description="The new permit, or every rule that blocks it."),
+]
+
+
+async def apply_safety_permit(info: Info, input: ApplySafetyPermitInput) -> ApplySafetyPermitResult:
+    person_id = parse_person_id(input.person_id, "input.personId")
+    values: dict[str, Any] = dict(
+        owner_id=person_id,
+        establishment_name_ar=_text(input.establishment_name_ar, "input.establishmentNameAr", NAME_LIMIT),
+        establishment_name_en=_text(input.establishment_name_en, "input.establishmentNameEn", NAME_LIMIT),
+        establishment_kind=input.establishment_kind.value,
+        city=_text(input.city, "input.city", CITY_LIMIT),
+    )
+    today = info.context.today()
+    instant = input.establishment_kind in INSTANT
+    values |= dict(
+        issued_on=today,
+        expires_on=years_after(today, PERMIT_YEARS),
+        status="valid" if instant else "pending",
+    )
+
+    async def apply(session: AsyncSession) -> SafetyPermitApplied:
+        drawn = await insert_new(
+            session, SafetyPermitRow, values, "number", lambda: f"SL{today:%y}{secrets.randbelow(10**8):08d}"
+        )
+        return SafetyPermitApplied(permit=record(SafetyPermit, drawn))
+
+    return await serve(info.context, APPLY_SAFETY_PERMIT, person_id, input, SafetyPermitApplied, apply)
+
+
+@strawberry.input(description="Renew an establishment's safety permit for a year.")
+class RenewSafetyPermitInput:
+    person_id: strawberry.ID = strawberry.field(description="The owner's national ID or iqama number.")
+    number: str = strawberry.field(description="The permit's number: SL then 10 digits.")
+    idempotency_key: str | None = idempotency_key()
+
+
+@strawberry.type(description="The safety permit was renewed for a year.")
+class SafetyPermitRenewed:
+    permit: SafetyPermit = strawberry.field(description="The permit, with its new expiry.")
+
+
+RenewSafetyPermitResult = Annotated[
+    SafetyPermitRenewed | Refusal,
+    strawberry.union("RenewSafetyPermitResult", description="The renewed permit, or every rule that blocks it."),
+]
+
+
+async def renew_safety_permit(info: Info, input: RenewSafetyPermitInput) -> RenewSafetyPermitResult:
+    person_id = parse_person_id(input.person_id, "input.personId")
+    number = RENEW_SAFETY_PERMIT.item_key(input.number, "input.number")
+    today = info.context.today()
+
+    async def renew(session: AsyncSession) -> SafetyPermitRenewed | Refusal:
+        permit = (await session.execute(select(SafetyPermitRow).where(SafetyPermitRow.number == number))).scalar_one()
+        changes: dict[str, dt.date | str] = {
+            "issued_on": today,
+            "expires_on": years_after(max(today, permit.expires_on), PERMIT_YEARS),
+            "status": "valid",
+        }
+        # Conditional on what the rules saw: a permit suspended or sold meanwhile is not renewed.
+        renewed = await session.execute(
+            update(SafetyPermitRow)
+            .where(
+                SafetyPermitRow.number == number,
+                SafetyPermitRow.owner_id == person_id,
+                SafetyPermitRow.status.in_(("valid", "expired")),
+            )
+            .values(changes)
+        )
+        # An UPDATE's result is a cursor's, which SQLAlchemy's types do not tell apart from a query's.
+        if cast(CursorResult[Any], renewed).rowcount != 1:
+            return blocked([RULES("PERMIT_NOT_FOUND")])
+        return SafetyPermitRenewed(permit=record(SafetyPermit, values_of(permit) | changes))
+
+    return await serve(info.context, RENEW_SAFETY_PERMIT, person_id, input, SafetyPermitRenewed, renew, number)
+
+
 def fields() -> dict[str, StrawberryField]:
     return {
         "report_incident": strawberry.mutation(
@@ -124,6 +231,23 @@ def fields() -> dict[str, StrawberryField]:
                 "File an incident report with civil defence: by the reporting person themself or a civil defence "
                 f"officer. Refused (TOO_MANY_OPEN_REPORTS) when the person already has {MAX_OPEN_REPORTS} reports "
                 "that are open or dispatched."
+            ),
+        ),
+        "apply_safety_permit": strawberry.mutation(
+            apply_safety_permit,
+            description=(
+                "Apply for an establishment's safety permit (Salamah licence): by the owner or a civil defence "
+                "officer. A retail shop or an office gets it at once, valid for a year; the others are pending "
+                "until inspected. Refused with every rule that blocks it (as eligibility(service: "
+                "APPLY_SAFETY_PERMIT))."
+            ),
+        ),
+        "renew_safety_permit": strawberry.mutation(
+            renew_safety_permit,
+            description=(
+                "Renew a safety permit for a year (from its expiry, or today once expired): by the owner or a civil "
+                "defence officer, from 90 days before it expires. Refused with every rule that blocks it (as "
+                "eligibility(service: RENEW_SAFETY_PERMIT, item: the permit's number))."
             ),
         ),
     }

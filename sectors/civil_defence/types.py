@@ -37,11 +37,12 @@ class EstablishmentKind(enum.Enum):
     HOTEL = "hotel"
 
 
-@strawberry.enum(description="The state of a safety permit.")
+@strawberry.enum(description="The state of a safety permit; pending: applied for, awaiting inspection.")
 class SafetyPermitStatus(enum.Enum):
     VALID = "valid"
     EXPIRED = "expired"
     SUSPENDED = "suspended"
+    PENDING = "pending"
 
 
 @strawberry.type(
@@ -78,4 +79,7 @@ class SafetyPermit:
     city: str = strawberry.field(description="The city where the establishment is.")
     issued_on: CalendarDate = strawberry.field(description="Date of issue (or last renewal).")
     expires_on: CalendarDate = strawberry.field(description="Date of expiry.")
-    status: SafetyPermitStatus = strawberry.field(description="Valid, expired or suspended.")
+    status: SafetyPermitStatus = strawberry.field(
+        description="Valid, expired, suspended, or pending (applied for, awaiting civil defence's inspection)."
+    )
+    owner_id: strawberry.Private[str]

@@ -6,7 +6,14 @@ from hub.contract import Expiry, Sector, Statistic
 from sectors.traffic import mutations, seed
 from sectors.traffic.models import AccidentReportRow, Base, DrivingLicenceRow, VehicleRow, ViolationRow
 from sectors.traffic.person import TrafficOfPerson
-from sectors.traffic.services import RENEW_DRIVING_LICENCE, UNPAID_VIOLATIONS, UNPAID_VIOLATIONS_OF_DEPENDANT
+from sectors.traffic.services import (
+    ACCEPT_VEHICLE_TRANSFER,
+    RENEW_DRIVING_LICENCE,
+    RENEW_VEHICLE_REGISTRATION,
+    TRANSFER_VEHICLE_OWNERSHIP,
+    UNPAID_VIOLATIONS,
+    UNPAID_VIOLATIONS_OF_DEPENDANT,
+)
 
 # No relations: owning a vehicle or sharing an accident gives no one access to another's records.
 SECTOR = Sector(
@@ -41,7 +48,7 @@ SECTOR = Sector(
             ("handled_by", "status"),
         ),
     ),
-    services=(RENEW_DRIVING_LICENCE,),
+    services=(RENEW_DRIVING_LICENCE, RENEW_VEHICLE_REGISTRATION, TRANSFER_VEHICLE_OWNERSHIP, ACCEPT_VEHICLE_TRANSFER),
     checks=(UNPAID_VIOLATIONS, UNPAID_VIOLATIONS_OF_DEPENDANT),
     expiries=(
         Expiry(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from hub.contract import row_by, rows_by
-from sectors.traffic.models import AccidentReportRow, DrivingLicenceRow, VehicleRow, ViolationRow
-from sectors.traffic.types import AccidentReport, DrivingLicence, Vehicle, Violation
+from sectors.traffic.models import AccidentReportRow, DrivingLicenceRow, VehicleRow, VehicleTransferRow, ViolationRow
+from sectors.traffic.types import AccidentReport, DrivingLicence, Vehicle, VehicleTransfer, Violation
 
 licences = DrivingLicenceRow.__table__
 vehicles = VehicleRow.__table__
 violations = ViolationRow.__table__
 accident_reports = AccidentReportRow.__table__
+transfers = VehicleTransferRow.__table__
 
 driving_licence_by_person = row_by(
     DrivingLicence, licences, "person_id", order_by=[licences.c.issued_on.desc(), licences.c.number]
@@ -32,4 +33,25 @@ unpaid_violations_by_person = rows_by(
     "person_id",
     order_by=[violations.c.committed_on.desc(), violations.c.number],
     where=violations.c.status == "unpaid",
+)
+unpaid_violations_by_vehicle = rows_by(
+    Violation,
+    violations,
+    "vehicle_sequence_number",
+    order_by=[violations.c.committed_on.desc(), violations.c.number],
+    where=violations.c.status == "unpaid",
+)
+vehicle_by_sequence_number = row_by(Vehicle, vehicles, "sequence_number", order_by=[vehicles.c.sequence_number])
+pending_transfer_by_vehicle = row_by(
+    VehicleTransfer,
+    transfers,
+    "sequence_number",
+    order_by=[transfers.c.reference],
+    where=transfers.c.status == "pending",
+)
+transfers_by_seller = rows_by(
+    VehicleTransfer, transfers, "seller_id", order_by=[transfers.c.offered_on.desc(), transfers.c.reference]
+)
+transfers_by_buyer = rows_by(
+    VehicleTransfer, transfers, "buyer_id", order_by=[transfers.c.offered_on.desc(), transfers.c.reference]
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar
 
-from sqlalchemy import Integer, String, Table, UniqueConstraint
+from sqlalchemy import Index, Integer, String, Table, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from hub.contract import person_key, sector_metadata
@@ -69,6 +69,9 @@ class ViolationRow(Base):
     status: Mapped[str] = mapped_column(String(10), comment="unpaid, paid or objected")
     objected_on: Mapped[dt.date | None]
     objection_reason: Mapped[str | None] = mapped_column(String(500))
+    vehicle_sequence_number: Mapped[str | None] = mapped_column(
+        String(9), index=True, comment="the vehicle it was recorded against, when it was a vehicle's"
+    )
 
 
 class AccidentReportRow(Base):
@@ -85,3 +88,27 @@ class AccidentReportRow(Base):
     status: Mapped[str] = mapped_column(String(12), comment="open, under_review or closed")
     fault_percent: Mapped[int | None] = mapped_column(Integer, comment="0, 25, 50, 75 or 100 once decided")
     closed_on: Mapped[dt.date | None]
+
+
+class VehicleTransferRow(Base):
+    """A sale of a vehicle: offered by its owner to a buyer, done when the buyer accepts."""
+
+    __tablename__ = "traffic_vehicle_transfers"
+    # One pending offer per vehicle: of two concurrent offers, one fails.
+    __table_args__ = (
+        Index(
+            "uq_traffic_vehicle_transfers_pending",
+            "sequence_number",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    reference: Mapped[str] = mapped_column(String(12), primary_key=True, comment="VT then 10 digits")
+    sequence_number: Mapped[str] = mapped_column(String(9), comment="the vehicle")
+    seller_id: Mapped[str] = person_key(comment="the owner who offered it")
+    buyer_id: Mapped[str] = person_key(comment="the person it is offered to")
+    offered_on: Mapped[dt.date]
+    status: Mapped[str] = mapped_column(String(10), comment="pending or completed")
+    completed_on: Mapped[dt.date | None]

@@ -32,3 +32,14 @@ class TrafficOfPerson:
         loaders.accident_reports_by_person,
         description="Accident reports concerning this person as a driver, the latest accident first, then by number.",
     )
+    vehicle_transfers_offered = loaded(
+        loaders.transfers_by_seller,
+        description="Sales of vehicles this person offered, the latest offered first, then by reference.",
+    )
+    vehicle_transfers_received = loaded(
+        loaders.transfers_by_buyer,
+        description=(
+            "Sales of vehicles offered to this person (pending ones await their acceptance), the latest offered "
+            "first, then by reference."
+        ),
+    )

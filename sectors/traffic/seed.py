@@ -8,7 +8,7 @@ from collections.abc import Callable, Hashable, Mapping
 from typing import Any, TypeVar
 
 from hub.contract import SeedContext
-from sectors.traffic.models import AccidentReportRow, DrivingLicenceRow, VehicleRow, ViolationRow
+from sectors.traffic.models import AccidentReportRow, DrivingLicenceRow, VehicleRow, VehicleTransferRow, ViolationRow
 from sectors.traffic.types import PLATE_LETTERS
 
 Row = dict[str, Any]
@@ -170,23 +170,75 @@ async def seed(ctx: SeedContext) -> None:
         owned = PERSONA_VEHICLES.get(persona or "", 0)
         if not owned and persona is None and rng.random() < VEHICLE_OWNERS:
             owned = rng.choices((1, 2, 3), weights=(60, 30, 10))[0]
-        for _ in range(owned):
-            vehicles.append(_vehicle(draw, today, person.id, private=persona is not None))
+        own = [_vehicle(draw, today, person.id, private=persona is not None) for _ in range(owned)]
+        vehicles.extend(own)
+        fines: list[Row] = []
         if persona == "unpaid_violations":
-            violations.extend(_unpaid_persona_violations(draw, today, person.id))
+            fines = _unpaid_persona_violations(draw, today, person.id)
         elif licensed or owned:
             count = rng.choices(range(6), weights=(45, 20, 14, 10, 6, 5))[0]
-            violations.extend(_violation(draw, today, person.id) for _ in range(count))
+            fines = [_violation(draw, today, person.id) for _ in range(count)]
+        # A camera records the plate: an owner's fines are against their first vehicle (no draw,
+        # so the rest of the seed stays as it was).
+        violations.extend(
+            fine | {"vehicle_sequence_number": own[0]["sequence_number"] if own else None} for fine in fines
+        )
         if persona == "absconding_worker":
             reports.append(_accident(draw, today, person.id, len(reports), days_ago=20, handled_by="muroor"))
         elif persona is None and (licensed or owned) and rng.random() < ACCIDENT_RATE:
             for _ in range(1 if rng.random() < 0.9 else 2):
                 reports.append(_accident(draw, today, person.id, len(reports)))
 
+    personas = ctx.population.persona
+    transfers = _transfers(draw, today, vehicles, personas("sponsor").id, personas("family_head").id)
     await ctx.insert(DrivingLicenceRow.__table__, licences)
     await ctx.insert(VehicleRow.__table__, vehicles)
+    await ctx.insert(VehicleTransferRow.__table__, transfers)
     await ctx.insert(ViolationRow.__table__, violations)
     await ctx.insert(AccidentReportRow.__table__, reports)
+
+
+SOLD_SHARE = 0.05  # vehicles bought from another owner within the last two years
+
+
+def _transfers(draw: _Draw, today: dt.date, vehicles: list[Row], seller: str, buyer: str) -> list[Row]:
+    """Past sales (the buyer owns the vehicle now), and the sponsor's newest vehicle offered to the
+    family head, pending (drawn after everything else, so the rest of the seed stays as it was)."""
+    rng = draw.rng
+    owners = sorted({vehicle["owner_id"] for vehicle in vehicles})
+    transfers: list[Row] = []
+    for vehicle in vehicles:
+        if rng.random() >= SOLD_SHARE or len(owners) < 2:
+            continue
+        previous = rng.choice(owners)
+        while previous == vehicle["owner_id"]:
+            previous = rng.choice(owners)
+        offered = today - _days(rng.randrange(3, 730))
+        transfers.append(
+            dict(
+                reference=f"VT{len(transfers) + 1:010d}",
+                sequence_number=vehicle["sequence_number"],
+                seller_id=previous,
+                buyer_id=vehicle["owner_id"],
+                offered_on=offered,
+                status="completed",
+                completed_on=offered + _days(rng.randrange(0, 3)),
+            )
+        )
+    sellers = [vehicle for vehicle in vehicles if vehicle["owner_id"] == seller]
+    if sellers:
+        transfers.append(
+            dict(
+                reference=f"VT{len(transfers) + 1:010d}",
+                sequence_number=sellers[-1]["sequence_number"],
+                seller_id=seller,
+                buyer_id=buyer,
+                offered_on=today - _days(1),
+                status="pending",
+                completed_on=None,
+            )
+        )
+    return transfers
 
 
 def _licence(draw: _Draw, today: dt.date, person_id: str, kind: str, earliest: dt.date, *, keep_valid: bool) -> Row:

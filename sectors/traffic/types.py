@@ -170,6 +170,7 @@ class Vehicle:
     model_year: int = strawberry.field(description="The model year.")
     registration_expires_on: CalendarDate = strawberry.field(description="The day the registration (istimara) expires.")
     insurance_status: InsuranceStatus = strawberry.field(description="Insured, uninsured or expired.")
+    owner_id: strawberry.Private[str]
     plate_letters: strawberry.Private[str]
     plate_digits: strawberry.Private[str]
     plate_kind: strawberry.Private[str]
@@ -193,6 +194,26 @@ class Violation:
     status: ViolationStatus = strawberry.field(description="Unpaid, paid or objected.")
     objected_on: CalendarDate | None = strawberry.field(description="The day an objection was filed, if one was.")
     objection_reason: str | None = strawberry.field(description="The violator's reason for objecting, if they did.")
+    vehicle_sequence_number: str | None = strawberry.field(
+        description="The sequence number of the vehicle it was recorded against, or null when it was not a vehicle's."
+    )
+
+
+@strawberry.enum(description="Where a vehicle's sale stands: offered to the buyer, or done.")
+class VehicleTransferStatus(enum.Enum):
+    PENDING = "pending"
+    COMPLETED = "completed"
+
+
+@strawberry.type(description="A vehicle's sale: offered by its owner to a buyer, done once the buyer accepts it.")
+class VehicleTransfer:
+    reference: str = strawberry.field(description="The sale's reference: VT then 10 digits.")
+    sequence_number: str = strawberry.field(description="The vehicle's sequence number.")
+    seller_id: strawberry.ID = strawberry.field(description="The owner who offered it: their ID.")
+    buyer_id: strawberry.ID = strawberry.field(description="The person it is offered to: their ID.")
+    offered_on: CalendarDate = strawberry.field(description="The day it was offered.")
+    status: VehicleTransferStatus = strawberry.field(description="Pending (the buyer has not accepted) or completed.")
+    completed_on: CalendarDate | None = strawberry.field(description="The day the buyer accepted, once they did.")
 
 
 @strawberry.type(description="An accident report filed with Najm or Muroor.")

@@ -12,21 +12,17 @@ from typing import Any
 from sqlalchemy import delete, select, text, update
 
 from hub.registry import installed_sectors
-from sectors.civil_affairs.models import IdCardRow
 from sectors.passports.models import (
-    AbscondingReportRow,
     IqamaRow,
-    MedicalInsuranceRow,
     PassportRow,
-    TransferRow,
-    VisaRow,
 )
 from sectors.traffic.models import DrivingLicenceRow, ViolationRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
 from tests.sectors.asking import unpaid_violation
+from tests.services.tables import changed, every_row
 
-ELIGIBILITY = """query($id: ID!, $service: ServiceName!) {
-  eligibility(personId: $id, service: $service) {
+ELIGIBILITY = """query($id: ID!, $service: ServiceName!, $item: String) {
+  eligibility(personId: $id, service: $service, item: $item) {
     allowed blockers { sector code message messageAr resolveBy resolveByAr }
   }
 }"""
@@ -54,12 +50,48 @@ MUTATION = {
     ),
     "RENEW_DRIVING_LICENCE": ("renewDrivingLicence", "RenewDrivingLicenceInput", {}, "traffic"),
     "RENEW_ID_CARD": ("renewIdCard", "RenewIdCardInput", {}, "civil_affairs"),
+    "RENEW_VEHICLE_REGISTRATION": ("renewVehicleRegistration", "RenewVehicleRegistrationInput", {}, "traffic"),
+    "TRANSFER_VEHICLE_OWNERSHIP": (
+        "transferVehicleOwnership",
+        "TransferVehicleOwnershipInput",
+        {"buyerId": PERSONA["absconding_worker"]},
+        "traffic",
+    ),
+    "ACCEPT_VEHICLE_TRANSFER": ("acceptVehicleTransfer", "AcceptVehicleTransferInput", {}, "traffic"),
+    "REPORT_LOST_ID_CARD": ("reportLostIdCard", "ReportLostIdCardInput", {}, "civil_affairs"),
+    "REGISTER_NEWBORN": (
+        "registerNewborn",
+        "RegisterNewbornInput",
+        {
+            "nameAr": "سارة محمد",
+            "nameEn": "Sara Mohammed",
+            "sex": "FEMALE",
+            "bornOn": str(TODAY - dt.timedelta(days=3)),
+            "cityAr": "الرياض",
+            "cityEn": "Riyadh",
+        },
+        "civil_affairs",
+    ),
+    "APPLY_SAFETY_PERMIT": (
+        "applySafetyPermit",
+        "ApplySafetyPermitInput",
+        {
+            "establishmentNameAr": "بقالة",
+            "establishmentNameEn": "Grocery",
+            "establishmentKind": "RETAIL",
+            "city": "Riyadh",
+        },
+        "civil_defence",
+    ),
+    "RENEW_SAFETY_PERMIT": ("renewSafetyPermit", "RenewSafetyPermitInput", {}, "civil_defence"),
 }
-TABLES = {
-    "passports": (IqamaRow, VisaRow, PassportRow, AbscondingReportRow, MedicalInsuranceRow, TransferRow),
-    "traffic": (DrivingLicenceRow, ViolationRow),
-    "civil_affairs": (IdCardRow,),
+ITEM = {
+    "RENEW_VEHICLE_REGISTRATION": "sequenceNumber",
+    "TRANSFER_VEHICLE_OWNERSHIP": "sequenceNumber",
+    "ACCEPT_VEHICLE_TRANSFER": "sequenceNumber",
+    "RENEW_SAFETY_PERMIT": "number",
 }
+"""The input field naming the thing a service acts on, which eligibility takes as `item`."""
 
 
 def _mutation(service: str) -> str:
@@ -70,33 +102,42 @@ def _mutation(service: str) -> str:
     }} }}"""
 
 
-async def _rows(api: Api, sector: str) -> list[tuple[Any, ...]]:
-    async with api.hub.db.connect() as connection:
-        found = []
-        for table in TABLES[sector]:
-            found += [
-                tuple(row) for row in await connection.execute(select(table).order_by(*table.__table__.primary_key))
-            ]
-        return found
-
-
-async def asked(api: Api, service: str, person_id: str, caller: Any) -> list[dict[str, Any]]:
+async def asked(api: Api, service: str, person_id: str, caller: Any, item: str | None = None) -> list[dict[str, Any]]:
     """The blockers eligibility gives, after checking that the mutation refuses with the same ones
-    and writes nothing; [] when it is allowed (the mutation is then not run)."""
-    result = await api.query(ELIGIBILITY, {"id": person_id, "service": service}, as_=caller)
+    and writes nothing (every table compared); [] when it is allowed (the mutation is then not run).
+    `item`: the vehicle's or permit's number, for a service that acts on one."""
+    result = await api.query(ELIGIBILITY, {"id": person_id, "service": service, "item": item}, as_=caller)
     assert "errors" not in result, result
     eligibility = result["data"]["eligibility"]
     assert eligibility["allowed"] is (not eligibility["blockers"])
     if eligibility["allowed"]:
         return []
-    name, _, extra, sector = MUTATION[service]
-    before = await _rows(api, sector)
-    refused = await api.query(_mutation(service), {"input": {"personId": person_id, **extra}}, as_=caller)
+    name, _, extra, _ = MUTATION[service]
+    named = {ITEM[service]: item} if service in ITEM else {}
+    before = await every_row(api)
+    refused = await api.query(_mutation(service), {"input": {"personId": person_id, **extra, **named}}, as_=caller)
     assert refused["data"][name]["__typename"] == "Refusal", refused
     assert refused["data"][name]["blockers"] == eligibility["blockers"]
     assert refused["data"][name]["code"] == eligibility["blockers"][0]["code"]
-    assert await _rows(api, sector) == before, "a refused service wrote something"
+    assert changed(before, await every_row(api)) == [], "a refused service wrote something"
     return eligibility["blockers"]  # type: ignore[no-any-return]
+
+
+async def test_every_service_is_compared_here(api: Api) -> None:
+    found = await api.query('{ __type(name: "ServiceName") { enumValues { name } } }')
+    assert {value["name"] for value in found["data"]["__type"]["enumValues"]} == set(MUTATION)
+
+
+async def test_a_service_acting_on_a_thing_needs_its_number_and_no_other_takes_one(api: Api) -> None:
+    caller = officer("traffic")
+    renewal = {"id": PERSONA["sponsor"], "service": "RENEW_VEHICLE_REGISTRATION"}
+    missing = await api.query(ELIGIBILITY, renewal, as_=caller)
+    bad = await api.query(ELIGIBILITY, renewal | {"item": "12"}, as_=caller)
+    extra = await api.query(
+        ELIGIBILITY, {"id": PERSONA["sponsor"], "service": "RENEW_DRIVING_LICENCE", "item": "123456789"}, as_=caller
+    )
+    for answer in (missing, bad, extra):
+        assert answer["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": "item"}, answer
 
 
 def codes(blockers: list[dict[str, Any]]) -> list[tuple[str, str]]:

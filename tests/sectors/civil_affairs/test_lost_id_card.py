@@ -1,0 +1,96 @@
+"""Reporting a national ID card lost over HTTP: only a valid card, by the citizen or a parent of a
+minor; it stops being valid at once, and its renewal is then open whatever the expiry, the lost
+version kept as lost. Refusals match eligibility and change no table."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, select, text, update
+
+from sectors.civil_affairs.models import IdCardRow
+from tests.conftest import PERSONA, TODAY, Api, individual, officer
+from tests.services.tables import changed, every_row
+from tests.services.test_eligibility import asked, codes
+
+REPORT = """mutation($input: ReportLostIdCardInput!) { reportLostIdCard(input: $input) {
+  __typename ... on IdCardReportedLost { card { version status } } ... on Refusal { code } } }"""
+RENEW = """mutation($input: RenewIdCardInput!) { renewIdCard(input: $input) {
+  __typename ... on IdCardRenewed { card { version status } } ... on Refusal { code blockers { code } } } }"""
+CARDS = """query($id: ID!) { person(id: $id) { civilAffairs { idCards { version status } } } }"""
+
+CIVIL = officer("civil_affairs")
+
+
+async def holder_far_from_expiry(api: Api) -> tuple[str, int]:
+    """A citizen whose valid card has more than 180 days to run and who owes no traffic fine."""
+    async with api.hub.db.connect() as connection:
+        return tuple(  # type: ignore[return-value]
+            (
+                await connection.execute(
+                    text(
+                        "SELECT c.person_id, c.version FROM civil_affairs_id_cards c WHERE c.status = 'valid' "
+                        "AND c.expires_on > :far AND c.version = (SELECT max(version) FROM civil_affairs_id_cards "
+                        "WHERE person_id = c.person_id) AND c.person_id NOT IN (SELECT person_id FROM "
+                        "traffic_violations WHERE status = 'unpaid') ORDER BY c.person_id LIMIT 1"
+                    ),
+                    {"far": TODAY + dt.timedelta(days=200)},
+                )
+            ).one()
+        )
+
+
+async def test_a_lost_card_stops_being_valid_and_is_replaced_at_once(api: Api) -> None:
+    holder, version = await holder_far_from_expiry(api)
+    assert codes(await asked(api, "RENEW_ID_CARD", holder, individual(holder))) == [
+        ("civil_affairs", "TOO_EARLY_TO_RENEW")
+    ]
+    try:
+        lost = await api.query(REPORT, {"input": {"personId": holder}}, as_=individual(holder))
+        assert lost["data"]["reportLostIdCard"] == {
+            "__typename": "IdCardReportedLost",
+            "card": {"version": version, "status": "LOST"},
+        }
+        assert codes(await asked(api, "REPORT_LOST_ID_CARD", holder, CIVIL)) == [("civil_affairs", "ID_CARD_NOT_VALID")]
+        renewed = await api.query(RENEW, {"input": {"personId": holder}}, as_=individual(holder))
+        assert renewed["data"]["renewIdCard"]["card"] == {"version": version + 1, "status": "VALID"}, renewed
+        cards = (await api.query(CARDS, {"id": holder}, as_=CIVIL))["data"]["person"]["civilAffairs"]["idCards"]
+        assert cards[:2] == [{"version": version + 1, "status": "VALID"}, {"version": version, "status": "LOST"}]
+    finally:
+        async with api.hub.db.connect() as connection:
+            await connection.execute(
+                delete(IdCardRow).where(IdCardRow.person_id == holder, IdCardRow.version > version)
+            )
+            await connection.execute(
+                update(IdCardRow)
+                .where(IdCardRow.person_id == holder, IdCardRow.version == version)
+                .values(status="valid")
+            )
+            await connection.commit()
+
+
+async def test_no_card_or_an_expired_one_cannot_be_reported_as_eligibility_says(api: Api) -> None:
+    assert codes(await asked(api, "REPORT_LOST_ID_CARD", PERSONA["absconding_worker"], CIVIL)) == [
+        ("civil_affairs", "NO_ID_CARD")
+    ]
+    # A parent asks for their minor child, who holds no card yet.
+    assert codes(await asked(api, "REPORT_LOST_ID_CARD", PERSONA["minor_child"], individual("family_head"))) == [
+        ("civil_affairs", "NO_ID_CARD")
+    ]
+    async with api.hub.db.connect() as connection:
+        expired = (
+            await connection.execute(
+                select(IdCardRow.person_id).where(IdCardRow.status == "expired").order_by(IdCardRow.person_id).limit(1)
+            )
+        ).scalar_one()
+    # Only a card's latest version is ever expired (the earlier ones are replaced).
+    assert codes(await asked(api, "REPORT_LOST_ID_CARD", expired, CIVIL)) == [("civil_affairs", "ID_CARD_NOT_VALID")]
+
+
+async def test_nobody_else_may_report_a_card_lost(api: Api) -> None:
+    holder, _ = await holder_far_from_expiry(api)
+    before = await every_row(api)
+    for caller in (individual("sponsor"), officer("traffic")):
+        answer = await api.query(REPORT, {"input": {"personId": holder}}, as_=caller)
+        assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert changed(before, await every_row(api)) == []
