@@ -175,8 +175,13 @@ class DocumentGenerator:
         if (alias or rng.random() < 0.15) and build.aliases < 20:
             build.aliases += 1
             text = f"{name}_{build.aliases}: {name}"
-        if "language" in definition.args and rng.random() < 0.8:
-            text += build.language_argument()  # else the default, EN
+        if "language" in definition.args:
+            if rng.random() < 0.8:
+                text += build.language_argument()
+            elif text == name:
+                # The default (EN) under a name of its own: the same name with and without the argument
+                # in one merged selection is invalid (fields that conflict).
+                text = f"{name}Default: {name}"
         text += self._directives(build)  # directives come before a sub-selection
         target = get_named_type(definition.type)
         if isinstance(target, GraphQLObjectType):
