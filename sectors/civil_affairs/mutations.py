@@ -258,6 +258,13 @@ async def report_lost_id_card(info: Info, input: ReportLostIdCardInput) -> Repor
             .where(IdCardRow.person_id == person_id, IdCardRow.version == card.version)
             .values(status="lost")
         )
+        info.context.notify(
+            "civil_affairs",
+            person_id,
+            NoticeKind.SERVICE_COMPLETED,
+            "Your national ID card is recorded as lost and is no longer valid; renew it for a new one.",
+            "سُجلت بطاقة هويتك الوطنية مفقودة ولم تعد سارية؛ جددها لتصدر لك بطاقة جديدة.",
+        )
         return IdCardReportedLost(card=record(NationalIdCard, values_of(card) | {"status": "lost"}))
 
     return await serve(info.context, REPORT_LOST_ID_CARD, person_id, input, IdCardReportedLost, report)
@@ -360,6 +367,13 @@ async def register_newborn(info: Info, input: RegisterNewbornInput) -> RegisterN
                 father_id=register.head_id,
                 mother_id=mother,
             )
+        )
+        context.notify(
+            "civil_affairs",
+            person_id,
+            NoticeKind.SERVICE_COMPLETED,
+            f"The birth is registered: the child's national ID is {national_id}.",
+            f"سُجل المولود، ورقم هويته الوطنية {national_id}.",
         )
         return NewbornRegistered(
             national_id=strawberry.ID(national_id),

@@ -170,6 +170,14 @@ async def apply_safety_permit(info: Info, input: ApplySafetyPermitInput) -> Appl
         drawn = await insert_new(
             session, SafetyPermitRow, values, "number", lambda: f"SL{today:%y}{secrets.randbelow(10**8):08d}"
         )
+        issued = drawn["status"] == "valid"
+        info.context.notify(
+            "civil_defence",
+            person_id,
+            NoticeKind.SERVICE_COMPLETED,
+            f"Safety permit {drawn['number']} " + ("is issued." if issued else "awaits civil defence's inspection."),
+            f"رخصة السلامة رقم {drawn['number']} " + ("صدرت." if issued else "بانتظار معاينة الدفاع المدني."),
+        )
         return SafetyPermitApplied(permit=record(SafetyPermit, drawn))
 
     return await serve(info.context, APPLY_SAFETY_PERMIT, person_id, input, SafetyPermitApplied, apply)
@@ -218,6 +226,13 @@ async def renew_safety_permit(info: Info, input: RenewSafetyPermitInput) -> Rene
         # An UPDATE's result is a cursor's, which SQLAlchemy's types do not tell apart from a query's.
         if cast(CursorResult[Any], renewed).rowcount != 1:
             return blocked([RULES("PERMIT_NOT_FOUND")])
+        info.context.notify(
+            "civil_defence",
+            person_id,
+            NoticeKind.SERVICE_COMPLETED,
+            f"Safety permit {number} was renewed until {changes['expires_on']}.",
+            f"جُددت رخصة السلامة رقم {number} حتى {changes['expires_on']}.",
+        )
         return SafetyPermitRenewed(permit=record(SafetyPermit, values_of(permit) | changes))
 
     return await serve(info.context, RENEW_SAFETY_PERMIT, person_id, input, SafetyPermitRenewed, renew, number)

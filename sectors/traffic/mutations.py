@@ -385,6 +385,13 @@ async def renew_vehicle_registration(
         )
         if updated != 1:
             return blocked([RULES("VEHICLE_NOT_FOUND")])
+        info.context.notify(
+            "traffic",
+            person_id,
+            NoticeKind.SERVICE_COMPLETED,
+            f"The registration of vehicle {number} was renewed until {expires}.",
+            f"جُددت استمارة المركبة رقم {number} حتى {expires}.",
+        )
         return VehicleRegistrationRenewed(
             vehicle=record(Vehicle, values_of(vehicle) | {"registration_expires_on": expires}),
             fee_sar=REGISTRATION_FEE_SAR + LATE_FEE_SAR_PER_YEAR * late_years,
@@ -435,6 +442,13 @@ async def transfer_vehicle_ownership(
             dict(sequence_number=number, seller_id=person_id, buyer_id=buyer_id, offered_on=today, status="pending"),
             "reference",
             lambda: f"VT{secrets.randbelow(10**10):010d}",
+        )
+        context.notify(
+            "traffic",
+            buyer_id,
+            NoticeKind.SERVICE_COMPLETED,
+            f"Vehicle {number} is offered to you; it is yours once you accept (acceptVehicleTransfer).",
+            f"عُرضت عليك المركبة رقم {number}؛ تنتقل ملكيتها إليك عند قبولك.",
         )
         return VehicleTransferOffered(transfer=record(VehicleTransfer, values | {"completed_on": None}))
 
@@ -495,6 +509,14 @@ async def accept_vehicle_transfer(info: Info, input: AcceptVehicleTransferInput)
         )
         if closed != 1 or moved != 1:
             raise _Changed  # rolls the transaction back, the offer's update with it
+        for party in (offer.seller_id, person_id):
+            info.context.notify(
+                "traffic",
+                party,
+                NoticeKind.SERVICE_COMPLETED,
+                f"Vehicle {number} is registered to its buyer from today.",
+                f"سُجلت المركبة رقم {number} باسم مشتريها اعتباراً من اليوم.",
+            )
         vehicle = (await session.execute(select(VehicleRow).where(VehicleRow.sequence_number == number))).scalar_one()
         return VehicleTransferAccepted(
             transfer=record(VehicleTransfer, values_of(offer) | done), vehicle=record(Vehicle, values_of(vehicle))

@@ -11,6 +11,7 @@ from sqlalchemy import delete, insert, select
 
 from hub.contract.national_id import normalize_id
 from hub.identity.models import PersonRow
+from hub.notifications.models import NotificationRow
 from sectors.civil_affairs.models import BirthRow, DeathRow, FamilyMemberRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
 from tests.services.tables import changed, every_row
@@ -80,6 +81,11 @@ async def test_the_father_registers_a_newborn_who_gets_an_id_a_birth_and_a_regis
         assert normalize_id(child) == child and child.startswith("1")
         assert registered["registerNumber"] == number
         assert registered["child"] == {"id": child, "nameEn": "Reem Fahd", "kind": "CITIZEN"}
+        async with api.hub.db.connect() as connection:
+            told = await connection.execute(
+                select(NotificationRow.person_id).where(NotificationRow.message_en.contains(child))
+            )
+            assert list(told.scalars()) == [HEAD]
         for reader in (individual(HEAD), individual(wife)):  # both parents, as guardians of a minor
             seen = await api.query(CHILD, {"id": child}, as_=reader)
             assert "errors" not in seen, seen

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from hub.notifications.models import NotificationRow
 from sectors.traffic.models import VehicleRow, VehicleTransferRow, ViolationRow
 from tests.conftest import PERSONA, Api, individual, officer
 from tests.sectors.traffic.test_registration_renewal import fine, unoffered_vehicle
@@ -106,6 +107,11 @@ async def test_the_vehicle_is_the_buyers_only_once_they_accept(api: Api) -> None
         assert await api.query(ACCEPT, {"input": key}, as_=individual(BUYER)) == accepted
         assert changed(rows, await every_row(api)) == []
         assert done["transfer"]["status"] == "COMPLETED" and done["transfer"]["completedOn"] is not None, accepted
+        async with api.hub.db.connect() as connection:
+            told = await connection.execute(
+                select(NotificationRow.person_id).where(NotificationRow.message_en.contains(f"{number} is registered"))
+            )
+            assert sorted(told.scalars()) == sorted([SELLER, BUYER])  # each party hears of it
         after = (await api.query(RECEIVED, {"id": BUYER}, as_=TRAFFIC))["data"]["person"]["traffic"]
         assert number in [vehicle["sequenceNumber"] for vehicle in after["vehicles"]]
         again = await api.query(ACCEPT, {"input": {"personId": BUYER, "sequenceNumber": number}}, as_=individual(BUYER))
