@@ -66,14 +66,18 @@ OPERATIONS = Path(__file__).resolve().parents[2] / "docs" / "operations.md"
 SECRETS = {"RABT_TOKEN_PRIVATE_KEY", "RABT_OTP_PEPPER", "RABT_STATISTICS_KEY", "RABT_GATEWAY_HMAC_SECRET"}
 
 
+BUDGETS = "Budgets, outages and health"
+
+
 def _settings_table() -> dict[str, str]:
-    """Each variable of the operations guide's settings table, with its row's default cell."""
+    """Each variable of the operations guide's settings table and its budgets' table, with its row's
+    default cell."""
     import re
 
     text = OPERATIONS.read_text()
-    section = text.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    sections = [text.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0] for title in ("Settings", BUDGETS)]
     rows: dict[str, str] = {}
-    for line in section.splitlines():
+    for line in "\n".join(sections).splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         if len(cells) < 3 or not cells[0].startswith("`RABT_"):
             continue

@@ -135,17 +135,15 @@ def test_a_subgraph_down_or_frozen_answers_sector_unavailable_and_the_rest_answe
     person = body["data"]["person"]
     assert person["id"] == worker and person["passports"]["iqama"]["status"] == "VALID"
     assert person["traffic"] is None and person["civilDefence"] is None
+    # Each sector's error names it; where it stands differs by planner: the Rust planner puts a failed
+    # entity fetch at the entity (["person"]), the JavaScript one at the field (["person", "traffic"]).
     found = sorted(
-        (
-            error["path"][1],
-            error["extensions"]["code"],
-            error["extensions"].get("sector"),
-            error["extensions"].get("retryable"),
-        )
+        (error["extensions"]["sector"], error["extensions"]["code"], error["extensions"].get("retryable"))
         for error in body["errors"]
     )
     assert found == [
-        ("civilDefence", "SECTOR_UNAVAILABLE", "civil_defence", True),
-        ("traffic", "SECTOR_UNAVAILABLE", "traffic", True),
+        ("civil_defence", "SECTOR_UNAVAILABLE", True),
+        ("traffic", "SECTOR_UNAVAILABLE", True),
     ], body
+    assert all(error["path"][0] == "person" for error in body["errors"]), body
     print(f"federated: traffic down, civil defence frozen: answered in {took:.2f} s")

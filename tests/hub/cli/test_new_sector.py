@@ -179,7 +179,7 @@ def test_it_composes_into_the_supergraph(project: tuple[Path, str]) -> None:
         (["identity"], "the hub's own subgraph"),
         (["kind"], "'kind' is already one of Person's own fields"),
         (["name_en"], "'nameEn' is already one of Person's own fields"),
-        (["audit"], "would be mistaken for others: audit_subjects, audit_trail"),
+        (["audit"], "would be mistaken for others: audit_outbox, audit_subjects, audit_trail"),
         (["traffic_fines"], "would be mistaken for others: the sector 'traffic'"),
         (["gold_souq", "--title-en", 'Gold "Souq"'], "--title-en must be 1 to 40 characters"),
         (["gold_souq", "--title-ar", " "], "--title-ar must be 1 to 40 characters"),
