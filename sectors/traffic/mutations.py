@@ -314,6 +314,7 @@ async def record_traffic_violation(info: Info, input: RecordTrafficViolationInpu
                 status="unpaid",
                 objected_on=None,
                 objection_reason=None,
+                vehicle_sequence_number=None,  # recorded against the driver, not a vehicle
             ),
             "number",
             lambda: f"9{secrets.randbelow(10**9):09d}",
