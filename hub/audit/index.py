@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -67,6 +68,9 @@ class SubjectIndexer:
         self._nudged = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._sqlite: sqlite3.Connection | None = None
+        # A round runs in a thread that cancelling its awaiting task does not stop: the next round,
+        # and closing the connection, wait for it here, or two threads would share (and one free) it.
+        self._sqlite_lock = threading.Lock()
 
     def nudge(self) -> None:
         self._nudged.set()
@@ -92,9 +96,13 @@ class SubjectIndexer:
                 await task
         with contextlib.suppress(Exception):  # what is left is indexed at the next start
             await self.catch_up()
-        if self._sqlite is not None:
-            connection, self._sqlite = self._sqlite, None
-            await asyncio.to_thread(connection.close)
+        await asyncio.to_thread(self._close_sqlite)
+
+    def _close_sqlite(self) -> None:
+        with self._sqlite_lock:
+            if self._sqlite is not None:
+                connection, self._sqlite = self._sqlite, None
+                connection.close()
 
     async def _run(self) -> None:
         while True:
@@ -158,6 +166,10 @@ class SubjectIndexer:
             return len(records)
 
     def _round_sqlite(self, path: str) -> int:
+        with self._sqlite_lock:
+            return self._round_sqlite_locked(path)
+
+    def _round_sqlite_locked(self, path: str) -> int:
         if self._sqlite is None:
             self._sqlite = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
             for pragma in SQLITE_WRITER_PRAGMAS:

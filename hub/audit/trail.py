@@ -620,10 +620,14 @@ class _SqliteAppender:
     async def aclose(self) -> None:
         if self._checkpoint is not None:
             await asyncio.wait([self._checkpoint])
-        for connection in (self._on_loop, self._in_thread):
-            if connection is not None:
-                await asyncio.to_thread(connection.close)
-        self._on_loop = self._in_thread = None
+        await asyncio.to_thread(self._close_connections)
+
+    def _close_connections(self) -> None:
+        with self._thread_lock:  # after any append still waiting in its thread
+            for connection in (self._on_loop, self._in_thread):
+                if connection is not None:
+                    connection.close()
+            self._on_loop = self._in_thread = None
 
 
 CHECKPOINT_EVERY = 1.0  # seconds: the WAL grows by at most a second of appends between checkpoints
