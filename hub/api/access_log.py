@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from typing import Annotated
 
 import strawberry
 from strawberry.types.field import StrawberryField
@@ -17,6 +18,11 @@ from hub.contract.errors import Code, RabtError
 from hub.contract.principal import Role
 
 MAX_PAGE = 100
+First = Annotated[int, strawberry.argument(description=f"How many to answer, 1 to {MAX_PAGE}.")]
+After = Annotated[
+    str | None, strawberry.argument(description="The `nextCursor` of the page before; omitted for the first page.")
+]
+IncludeOwn = Annotated[bool, strawberry.argument(description="Also list your own reads of your data.")]
 
 
 @strawberry.type(description="One request that read or changed your data.")
@@ -54,7 +60,7 @@ class Me:
         )
     )
     async def access_log(
-        self, info: HubInfo, first: int = 20, after: str | None = None, include_own: bool = False
+        self, info: HubInfo, first: First = 20, after: After = None, include_own: IncludeOwn = False
     ) -> AccessLogPage:
         if not 1 <= first <= MAX_PAGE:
             raise RabtError(Code.BAD_USER_INPUT, f"first: between 1 and {MAX_PAGE}.", argument="first")
@@ -99,7 +105,7 @@ class Me:
             "nobody else, officers included, has this field. `subscription { notifications }` pushes new ones."
         )
     )
-    async def notifications(self, info: HubInfo, first: int = 20, after: str | None = None) -> inbox.NotificationPage:
+    async def notifications(self, info: HubInfo, first: First = 20, after: After = None) -> inbox.NotificationPage:
         return await inbox.page(info, self.person_id, first, after)
 
 

@@ -12,7 +12,7 @@ import strawberry
 from strawberry.types.field import StrawberryField
 
 from hub.api.context import HubInfo
-from hub.contract import Blocker, Code, RabtError, Sector, Service, parse_person_id
+from hub.contract import Blocker, Code, PersonId, RabtError, Sector, Service, parse_person_id
 
 
 @strawberry.type(description="Whether a service can be done for a person now.")
@@ -58,8 +58,8 @@ def eligibility_fields(sectors: Sequence[Sector]) -> dict[str, StrawberryField]:
     # Built at run time, so strawberry cannot read the enum from the source: set it.
     eligibility.__annotations__ = {
         "info": HubInfo,
-        "person_id": strawberry.ID,
-        "service": names,
+        "person_id": PersonId,
+        "service": Annotated[names, strawberry.argument(description="The service asked about.")],
         "item": Annotated[
             str | None,
             strawberry.argument(

@@ -16,7 +16,7 @@ from contextlib import AbstractAsyncContextManager
 import strawberry
 
 from hub.api.context import HubInfo
-from hub.contract import ActingAs, Language, NoticeKind, resolver_field
+from hub.contract import ActingAs, InLanguage, Language, NoticeKind, resolver_field
 from hub.contract.errors import Code, RabtError
 from hub.contract.principal import Role
 from hub.notifications.bus import Bus
@@ -48,7 +48,7 @@ class Notification:
     created_at: dt.datetime = strawberry.field(description="When it was kept (UTC).")
 
     @resolver_field(description="The message in the language asked for.")
-    def message(self, language: Language = Language.EN) -> str:
+    def message(self, language: InLanguage = Language.EN) -> str:
         return self.message_ar if language is Language.AR else self.message_en
 
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types.field import StrawberryField
 
 from hub.api.context import HubInfo
 from hub.api.person import Person
-from hub.contract import IDENTITY, Code, RabtError, parse_person_id
+from hub.contract import IDENTITY, Code, PersonId, RabtError, parse_person_id
 from hub.identity.loaders import person_by_id
 
 MAX_IDS = 100
+PersonIds = Annotated[
+    list[strawberry.ID],
+    strawberry.argument(description=f"Up to {MAX_IDS} person IDs; the answer keeps their order, null where unknown."),
+]
 
 
 FOUND = frozenset({"id"})
@@ -26,11 +32,11 @@ async def _visible_person(person_id: str, info: HubInfo) -> Person | None:
     return None if record is None else Person(id=strawberry.ID(person_id), identity=record)
 
 
-async def person(info: HubInfo, id: strawberry.ID) -> Person | None:
+async def person(info: HubInfo, id: PersonId) -> Person | None:
     return await _visible_person(parse_person_id(id), info)
 
 
-def people(info: HubInfo, ids: list[strawberry.ID]) -> list[Person | None]:
+def people(info: HubInfo, ids: PersonIds) -> list[Person | None]:
     if len(ids) > MAX_IDS:
         raise RabtError(Code.TOO_MANY_IDS, f"ids: at most {MAX_IDS} per request, got {len(ids)}.", limit=MAX_IDS)
     normalised = [parse_person_id(value, f"ids[{index}]") for index, value in enumerate(ids)]

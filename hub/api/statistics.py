@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import func, select
@@ -30,6 +30,9 @@ from hub.contract.errors import Code, RabtError
 from hub.contract.principal import Principal, Role
 
 SMALLEST_COUNT = 10
+SectorName = Annotated[
+    str | None, strawberry.argument(description="One sector's statistics (e.g. `traffic`); omitted: every sector's.")
+]
 """Groups under this many records, truly or as published, are not listed."""
 
 BASE = 5
@@ -113,7 +116,7 @@ async def _compute(info: HubInfo, key: bytes, sector: Sector, statistic: Statist
 def statistics_fields(sectors: Sequence[Sector], key: bytes | None) -> dict[str, StrawberryField]:
     """`key` keys the perturbation; a schema built without one (to print its SDL) refuses to answer."""
 
-    async def statistics(info: HubInfo, sector: str | None = None) -> list[StatisticResult]:
+    async def statistics(info: HubInfo, sector: SectorName = None) -> list[StatisticResult]:
         principal = info.context.principal
         if sector is not None and sector not in {s.name for s in sectors}:
             raise RabtError(Code.BAD_USER_INPUT, f"sector: one of {[s.name for s in sectors]}.", argument="sector")

@@ -13,7 +13,7 @@ from hub.contract.context import Info, PersonRef, SectorContext, of_person, pers
 from hub.contract.errors import Code, RabtError
 from hub.contract.fields import resolver_field
 from hub.contract.idempotency import Keyed, idempotency_key
-from hub.contract.ids import ascii_digits, parse_person_id
+from hub.contract.ids import PersonId, ascii_digits, parse_person_id
 from hub.contract.loading import Loads, Reads, loaded, record, row_by, rows_by
 from hub.contract.new_people import Kind, NewPerson
 from hub.contract.notices import REMIND_DAYS, Expiry, NoticeKind
@@ -22,7 +22,7 @@ from hub.contract.provenance import Source, source_field
 from hub.contract.sector import Sector, SeedContext, Statistic
 from hub.contract.services import Check, Item, Rules, Service, blocked, refused, serve
 from hub.contract.tables import insert_new, person_key, sector_metadata, updated, values_of
-from hub.contract.values import Blocker, CalendarDate, Language, Refusal, Sex, refusals
+from hub.contract.values import Blocker, CalendarDate, InLanguage, Language, Refusal, Sex, refusals
 
 __all__ = [
     "IDENTITY",
@@ -34,6 +34,7 @@ __all__ = [
     "Check",
     "Code",
     "Expiry",
+    "InLanguage",
     "Info",
     "Item",
     "Keyed",
@@ -42,6 +43,7 @@ __all__ = [
     "Loads",
     "NewPerson",
     "NoticeKind",
+    "PersonId",
     "PersonRef",
     "RabtError",
     "Reads",

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import strawberry
+
 from hub.contract.errors import Code, RabtError
 from hub.contract.national_id import DIGITS, InvalidId, normalize_id
+
+PersonId = Annotated[
+    strawberry.ID,
+    strawberry.argument(
+        description="A person's ten-digit ID: national ID (1…), iqama (2…) or border number (3…). "
+        "Eastern Arabic digits are accepted."
+    ),
+]
 
 
 def parse_person_id(text: str, argument: str = "id") -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Callable, Mapping
+from typing import Annotated
 
 import strawberry
 
@@ -17,6 +18,9 @@ from hub.contract.fields import resolver_field
 class Language(enum.Enum):
     AR = "ar"
     EN = "en"
+
+
+InLanguage = Annotated[Language, strawberry.argument(description="The language of the text: EN (the default) or AR.")]
 
 
 @strawberry.enum(description="Sex as recorded in the civil registry.")
@@ -38,7 +42,7 @@ class CalendarDate:
         return hijri_iso(self.gregorian)
 
     @resolver_field(description="The Hijri date written out, e.g. '15 Jumada al-Akhirah 1448 AH'.")
-    def hijri_text(self, language: Language = Language.EN) -> str | None:
+    def hijri_text(self, language: InLanguage = Language.EN) -> str | None:
         return hijri_long(self.gregorian, language.value)
 
 

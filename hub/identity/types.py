@@ -9,7 +9,17 @@ from typing import Any, Protocol, Self, TypeVar
 import strawberry
 
 from hub.access.gate import Gate
-from hub.contract import IDENTITY, IDENTITY_DETAILS, ActingAs, CalendarDate, Language, Loads, Sex, resolver_field
+from hub.contract import (
+    IDENTITY,
+    IDENTITY_DETAILS,
+    ActingAs,
+    CalendarDate,
+    InLanguage,
+    Language,
+    Loads,
+    Sex,
+    resolver_field,
+)
 from hub.contract.direct import DIRECT
 from hub.identity.loaders import person_by_id
 from hub.identity.records import IdentityRecord
@@ -106,7 +116,7 @@ class PersonCore:
         return identity_field(self, info, "nameEn", lambda record: record.name_en)  # type: ignore[no-any-return]
 
     @resolver_field(description="Full name in the language asked for.")
-    def name(self, info: Info, language: Language = Language.EN) -> str:
+    def name(self, info: Info, language: InLanguage = Language.EN) -> str:
         return identity_field(  # type: ignore[no-any-return]
             self, info, "name", lambda record: record.name_ar if language is Language.AR else record.name_en
         )

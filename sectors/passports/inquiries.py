@@ -13,11 +13,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+from typing import Annotated
 
 import strawberry
 from strawberry.types.field import StrawberryField
 
-from hub.contract import CalendarDate, Code, Info, RabtError, ascii_digits, parse_person_id, row_by
+from hub.contract import CalendarDate, Code, Info, PersonId, RabtError, ascii_digits, parse_person_id, row_by
 from sectors.passports.models import AbscondingReportRow, IqamaRow, VisaRow
 
 SECTOR = "passports"
@@ -108,6 +109,15 @@ class AbscondingInquiry:
     filed_on: CalendarDate | None = strawberry.field(description="The day the open report was filed; null otherwise.")
 
 
+VisaNumber = Annotated[
+    strawberry.ID,
+    strawberry.argument(description=f"The visa's number, as printed on it: 1 to {MAX_VISA_DIGITS} digits."),
+]
+IqamaNumber = Annotated[
+    strawberry.ID, strawberry.argument(description="The iqama's number: ten digits, starting with 2.")
+]
+
+
 def parse_visa_number(text: str, argument: str) -> str:
     """A visa number as a client typed it (Eastern Arabic digits accepted), or INVALID_NUMBER."""
     digits = ascii_digits(text.strip())
@@ -130,7 +140,7 @@ def _date(value: dt.date | None) -> CalendarDate | None:
     return None if value is None else CalendarDate(gregorian=value)
 
 
-async def visa_inquiry(info: Info, visa_number: strawberry.ID, holder_id: strawberry.ID) -> VisaInquiry:
+async def visa_inquiry(info: Info, visa_number: VisaNumber, holder_id: PersonId) -> VisaInquiry:
     # Checked before counting: a malformed request reads nothing and costs the client nothing.
     number = parse_visa_number(visa_number, "visaNumber")
     holder = parse_person_id(holder_id, "holderId")
@@ -150,7 +160,7 @@ async def visa_inquiry(info: Info, visa_number: strawberry.ID, holder_id: strawb
     return VisaInquiry(status=status, valid_until=_date(visa.valid_until))
 
 
-async def iqama_inquiry(info: Info, iqama_number: strawberry.ID) -> IqamaInquiry:
+async def iqama_inquiry(info: Info, iqama_number: IqamaNumber) -> IqamaInquiry:
     number = parse_iqama_number(iqama_number, "iqamaNumber")
     context = info.context
     await context.inquire()
@@ -164,7 +174,7 @@ async def iqama_inquiry(info: Info, iqama_number: strawberry.ID) -> IqamaInquiry
     return IqamaInquiry(status=status, expires_on=_date(iqama.expires_on))
 
 
-async def absconding_inquiry(info: Info, iqama_number: strawberry.ID) -> AbscondingInquiry:
+async def absconding_inquiry(info: Info, iqama_number: IqamaNumber) -> AbscondingInquiry:
     number = parse_iqama_number(iqama_number, "iqamaNumber")
     context = info.context
     await context.inquire()
