@@ -48,6 +48,8 @@ MODULES = [
     Module("sectors/passports/mutations.py", ("tests/sectors/passports", *_SERVICES)),
     Module("sectors/civil_affairs/mutations.py", ("tests/sectors/civil_affairs", *_SERVICES)),
     Module("sectors/traffic/mutations.py", ("tests/sectors/traffic", *_SERVICES)),
+    Module("sectors/traffic/workflows/violations.py", ("tests/sectors/traffic", *_SERVICES)),
+    Module("sectors/traffic/workflows/vehicles.py", ("tests/sectors/traffic", *_SERVICES)),
     Module(
         "hub/accounts/lockout.py", ("tests/hub/accounts/test_lockout_count.py", "tests/hub/accounts/test_lockout.py")
     ),
