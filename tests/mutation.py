@@ -47,6 +47,8 @@ MODULES = [
     Module("hub/access/policy.py", ("tests/hub/access", "tests/sectors/passports")),
     Module("sectors/passports/mutations.py", ("tests/sectors/passports", *_SERVICES)),
     Module("sectors/civil_affairs/mutations.py", ("tests/sectors/civil_affairs", *_SERVICES)),
+    Module("sectors/civil_affairs/workflows/address.py", ("tests/sectors/civil_affairs", *_SERVICES)),
+    Module("sectors/civil_affairs/workflows/births.py", ("tests/sectors/civil_affairs", *_SERVICES)),
     Module("sectors/traffic/mutations.py", ("tests/sectors/traffic", *_SERVICES)),
     Module("sectors/traffic/workflows/violations.py", ("tests/sectors/traffic", *_SERVICES)),
     Module("sectors/traffic/workflows/vehicles.py", ("tests/sectors/traffic", *_SERVICES)),
