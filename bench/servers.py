@@ -33,7 +33,8 @@ import httpx
 import orjson
 
 from bench.scenarios import UNAUDITED
-from hub.audit.trail import AuditBatch, AuditWriter
+from hub.audit.entries import AuditBatch
+from hub.audit.writer import AuditWriter
 from hub.contract.principal import Principal
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,7 +12,7 @@ from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.accounts.models import AccountsBase
-from hub.audit.trail import AuditBase, AuditRecord
+from hub.audit.records import AuditBase, AuditRecord
 from hub.contract import Sector, SeedContext
 from hub.contract.calendar import riyadh_today
 from hub.contract.population import Population, generate

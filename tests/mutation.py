@@ -58,7 +58,9 @@ MODULES = [
     Module("hub/accounts/registration.py", ("tests/hub/accounts",)),
     Module("hub/accounts/sign_in.py", ("tests/hub/accounts",)),
     Module("hub/api/limits.py", ("tests/hub/test_limits.py", "tests/hub/test_http.py")),
-    Module("hub/audit/trail.py", ("tests/hub/test_audit.py", "tests/hub/cli")),
+    Module("hub/audit/chain.py", ("tests/hub/test_audit.py", "tests/hub/cli")),
+    Module("hub/audit/entries.py", ("tests/hub/test_audit.py", "tests/hub/test_audit_index.py")),
+    Module("hub/audit/verify.py", ("tests/hub/test_audit.py", "tests/hub/test_audit_index.py", "tests/hub/cli")),
 ]
 # Settled once, the same for every module: SQLite only, no Node, quiet, and no cache in the copy.
 PYTEST_ARGS = ["-m", "not postgres and not node", "-q", "-p", "no:cacheprovider", "-x"]

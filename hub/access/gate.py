@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Sequence
 
 from hub.access.policy import UNDECIDED, Access, Undecided, forbidden
-from hub.audit.trail import AuditBatch
+from hub.audit.entries import AuditBatch
 from hub.contract import ActingAs
 from hub.contract.access import sector_of
 from hub.contract.principal import Role

@@ -12,7 +12,7 @@ from hub.accounts.codes import Checked
 from hub.accounts.phones import InvalidMobile, normalize_mobile
 from hub.accounts.ratelimit import Backstop, Limit, enforce
 from hub.accounts.services import AccountServices
-from hub.audit.trail import AuditBatch
+from hub.audit.entries import AuditBatch
 from hub.contract import ActingAs, Code, RabtError, Refusal, SectorContext, parse_person_id
 from hub.contract.principal import Principal, Role
 

@@ -12,7 +12,7 @@ from strawberry.types.field import StrawberryField
 
 from hub.api import notifications as inbox
 from hub.api.context import HubInfo
-from hub.audit.trail import AuditEntry, expand, touching
+from hub.audit.reading import AuditEntry, expand, touching
 from hub.contract import PersonRef, person_ref, resolver_field
 from hub.contract.errors import Code, RabtError
 from hub.contract.principal import Role

@@ -9,7 +9,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from hub.audit.trail import AuditBatch
+from hub.audit.entries import AuditBatch
 from hub.contract import Code
 from hub.data.sectors import is_outage
 

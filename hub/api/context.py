@@ -31,8 +31,8 @@ from hub.access.policy import Access
 from hub.accounts.ratelimit import RateLimiter
 from hub.accounts.services import AccountServices
 from hub.api.inquiries import count_inquiry, note_inquiry
+from hub.audit.entries import AuditBatch
 from hub.audit.outbox import Write, WriteWatch, append_in
-from hub.audit.trail import AuditBatch
 from hub.contract import (
     ActingAs,
     Blocker,

@@ -9,7 +9,7 @@ for that person as any read is: they see in their access log that someone looked
 from __future__ import annotations
 
 from hub.accounts.ratelimit import Limit, RateLimiter, enforce
-from hub.audit.trail import AuditBatch
+from hub.audit.entries import AuditBatch
 
 INQUIRIES_PER_CLIENT = Limit(30, 600)
 """Public inquiries one client address may make in a moving window: enough for a person checking

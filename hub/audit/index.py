@@ -36,7 +36,9 @@ from typing import Any
 from sqlalchemy import func, literal, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
-from hub.audit.trail import INDEXED, AuditRecord, AuditSubject, Lag, lag, mark, others_of, stored_groups, touching
+from hub.audit.entries import others_of, stored_groups
+from hub.audit.reading import mark
+from hub.audit.records import INDEXED, AuditRecord, AuditSubject
 from hub.data.db import SQLITE_WRITER_PRAGMAS, Database
 from hub.data.rows import AsyncpgRows, Sqlite3Rows
 
@@ -200,6 +202,3 @@ _UNINDEXED = (
 class _Stored:
     id: int
     entries: str
-
-
-__all__ = ["Lag", "SubjectIndexer", "lag", "mark", "touching"]

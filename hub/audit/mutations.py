@@ -9,7 +9,7 @@ from typing import Any, Protocol
 import strawberry
 from strawberry.extensions import FieldExtension
 
-from hub.audit.trail import AuditBatch
+from hub.audit.entries import AuditBatch
 from hub.contract import ActingAs, Refusal, SectorContext
 from hub.contract.errors import Code, RabtError, SectorUnavailable
 from hub.contract.national_id import InvalidId, normalize_id

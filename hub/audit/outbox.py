@@ -25,14 +25,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
-from hub.audit.trail import (
-    GENESIS,
-    AuditBase,
-    AuditBatch,
-    AuditRecord,
-    chained,
-    pending_record,
-)
+from hub.audit.chain import GENESIS, chained, pending_record
+from hub.audit.entries import AuditBatch
+from hub.audit.records import AuditBase, AuditRecord
 from hub.contract.principal import Principal
 from hub.data.db import Database
 

@@ -201,7 +201,7 @@ def _schema(args: argparse.Namespace, settings: Settings) -> int:
 
 def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
     from hub.audit.outbox import verify_outbox
-    from hub.audit.trail import verify_chain
+    from hub.audit.verify import verify_chain
     from hub.data.db import Database
 
     async def run() -> int:

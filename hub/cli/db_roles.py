@@ -68,7 +68,7 @@ def privileges(sectors: Sequence[Sector]) -> list[Privileges]:
 
     from hub.accounts.models import REVOCATIONS, AccountsBase
     from hub.audit.outbox import AuditOutbox
-    from hub.audit.trail import AuditRecord, AuditSubject
+    from hub.audit.records import AuditRecord, AuditSubject
     from hub.data.idempotency import ANSWERS
     from hub.identity.models import PersonRow
     from hub.migrations import components

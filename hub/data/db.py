@@ -61,7 +61,7 @@ def engine_options(url: URL, budgets: Budgets | None = None) -> dict[str, Any]:
     return {"connect_args": connect_args, "hide_parameters": True} if connect_args else {"hide_parameters": True}
 
 
-SQLITE_BUSY_TIMEOUT = 30.0  # seconds, as the audit's own appender waits (hub.audit.trail)
+SQLITE_BUSY_TIMEOUT = 30.0  # seconds, as the audit's own appender waits (hub.audit.sqlite_appender)
 INVALID_CATALOG_NAME = "3D000"  # PostgreSQL's SQLSTATE for "database ... does not exist"
 READ_POOL = 24
 """Read connections per process. A request runs one statement per loader at once; overflow

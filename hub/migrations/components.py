@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import MetaData
 
 from hub.accounts.models import AccountsBase
-from hub.audit.trail import AuditBase
+from hub.audit.records import AuditBase
 from hub.contract import Sector
 from hub.data.idempotency import IdempotencyBase
 from hub.identity.models import IdentityBase

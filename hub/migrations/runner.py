@@ -32,7 +32,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from hub.audit.trail import AuditBase
+from hub.audit.records import AuditBase
 from hub.data.db import INVALID_CATALOG_NAME, Database, engine_options
 from hub.migrations.components import Component, MigrationError
 

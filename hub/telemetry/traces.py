@@ -1,5 +1,5 @@
 """OpenTelemetry traces: a span per request (`hub.web.observed`), per sector batch (`batch`) and
-per audit append (`hub.audit.trail`), in the trace the caller's W3C `traceparent` names.
+per audit append (`hub.audit.writer`), in the trace the caller's W3C `traceparent` names.
 
 Off by default: without `RABT_OTLP_ENDPOINT` no span is recorded or sent, and what a request pays is
 reading its `traceparent` (the access log line carries the trace id either way, which is how a

@@ -31,7 +31,7 @@ from hub.api.operations import shipped_operations, trusted_documents
 from hub.api.persisted import PersistedQueries
 from hub.api.schema import IDENTITY_SUBGRAPH, RabtSchema, schema_for
 from hub.audit.index import SubjectIndexer
-from hub.audit.trail import AuditWriter
+from hub.audit.writer import AuditWriter
 from hub.contract import Check, RelationSource, Sector
 from hub.contract.calendar import riyadh_today
 from hub.contract.population import PERSONAS

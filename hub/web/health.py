@@ -20,7 +20,7 @@ from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hub.audit.trail import AuditRecord
+from hub.audit.records import AuditRecord
 from hub.data.db import Database
 from hub.data.sectors import Stores
 

@@ -36,7 +36,7 @@ from hub.api.inputs import LINE_CONTROL, check_variables, control_character
 from hub.api.limits import check_limits, parse_document
 from hub.api.persisted import PersistedQueries, PersistedQueryError
 from hub.api.schema import RabtSchema
-from hub.audit.trail import AuditWriter
+from hub.audit.writer import AuditWriter
 from hub.contract import IDENTITY, Check, RelationSource
 from hub.contract.calendar import riyadh_today
 from hub.contract.errors import Code, RabtError

@@ -30,7 +30,7 @@ from hub.api.context import RequestContext
 from hub.api.execution import validate
 from hub.api.limits import check_limits, parse_document
 from hub.api.schema import RabtSchema
-from hub.audit.trail import AuditWriter
+from hub.audit.writer import AuditWriter
 from hub.contract import RelationSource
 from hub.contract.calendar import riyadh_today
 from hub.contract.errors import Code, RabtError

@@ -38,7 +38,8 @@ from bench.scenarios import (
 from bench.servers import ChangingProcessesCpu, UnwrittenAudit, cpu_seconds, unaudited
 from hub.access.keys import SigningKey
 from hub.access.tokens import TokenIssuer
-from hub.audit.trail import AuditWriter, recorded
+from hub.audit.reading import recorded
+from hub.audit.writer import AuditWriter
 from hub.contract.national_id import with_check_digit
 from hub.identity.models import PersonRow
 from hub.web.app import create_app

@@ -17,16 +17,12 @@ import orjson
 import pytest
 from sqlalchemy import select, text
 
-from hub.audit.trail import (
-    AuditBatch,
-    AuditRecord,
-    AuditSubject,
-    AuditWriter,
-    recorded,
-    row_hash,
-    utc_text,
-    verify_chain,
-)
+from hub.audit.chain import row_hash, utc_text
+from hub.audit.entries import AuditBatch
+from hub.audit.reading import recorded
+from hub.audit.records import AuditRecord, AuditSubject
+from hub.audit.verify import verify_chain
+from hub.audit.writer import AuditWriter
 from hub.data.db import Database
 from tests.conftest import PERSONA, Api, individual, officer
 from tests.hub.test_audit_index import caught_up
@@ -259,7 +255,8 @@ def test_the_verify_command_says_whether_the_chain_holds(tmp_path) -> None:  # t
     env["RABT_MODE"] = "demo"
     writer_run = (
         "import asyncio\n"
-        "from hub.audit.trail import AuditBatch, AuditWriter\n"
+        "from hub.audit.entries import AuditBatch\n"
+        "from hub.audit.writer import AuditWriter\n"
         "from hub.contract.principal import Principal, Role\n"
         "from hub.data.db import Database\n"
         "from hub.settings import Settings\n"

@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
-from hub.audit.index import SubjectIndexer, lag
-from hub.audit.trail import recorded, verify_chain
+from hub.audit.index import SubjectIndexer
+from hub.audit.reading import lag, recorded
+from hub.audit.verify import verify_chain
 from hub.data.db import Database
 from tests.conftest import PERSONA, individual, officer, own_hub
 
@@ -23,7 +24,8 @@ READ = "query($id: ID!) { person(id: $id) { passports { iqama { status } } } }"
 
 WRITER = """
 import asyncio, sys
-from hub.audit.trail import AuditBatch, AuditWriter
+from hub.audit.entries import AuditBatch
+from hub.audit.writer import AuditWriter
 from hub.contract.principal import Principal, Role
 from hub.data.db import Database
 

@@ -13,7 +13,9 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from hub.audit.trail import AuditBatch, AuditWriter, recorded
+from hub.audit.entries import AuditBatch
+from hub.audit.reading import recorded
+from hub.audit.writer import AuditWriter
 from hub.data.batches import BatchLoader
 from hub.data.db import Database
 from hub.data.rows import RequestReads

@@ -14,7 +14,8 @@ import pytest
 import pytest_asyncio
 from sqlalchemy.engine import make_url
 
-from hub.audit.trail import AuditBatch, AuditWriter
+from hub.audit.entries import AuditBatch
+from hub.audit.writer import AuditWriter
 from hub.cli.db_roles import apply, privileges
 from hub.contract.principal import Principal, Role
 from hub.data.db import Database

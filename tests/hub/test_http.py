@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from hub.api.execution import _VALIDATED
 from hub.api.limits import parse_document
-from hub.audit.trail import AuditKey
+from hub.audit.entries import AuditKey
 from hub.identity.records import IdentityRecord
 from sectors.passports.types import Iqama, Visa
 from tests.conftest import PERSONA, Api, officer, own_hub

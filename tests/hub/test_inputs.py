@@ -13,7 +13,7 @@ import orjson
 import pytest
 from sqlalchemy import func, select
 
-from hub.audit.trail import recorded
+from hub.audit.reading import recorded
 from hub.contract.principal import Principal
 from hub.identity.models import PersonRow
 from sectors.civil_defence.models import IncidentReportRow

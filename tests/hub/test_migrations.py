@@ -19,7 +19,7 @@ import uvicorn
 from sqlalchemy import Column, Connection, MetaData, String, func, inspect, select
 from sqlalchemy.engine import make_url
 
-from hub.audit.trail import AuditRecord
+from hub.audit.records import AuditRecord
 from hub.cli import main
 from hub.data.db import Database
 from hub.identity.models import PersonRow

@@ -22,7 +22,8 @@ from sqlalchemy import text
 
 from bench.servers import start
 from hub.audit.outbox import verify_outbox
-from hub.audit.trail import recorded, verify_chain
+from hub.audit.reading import recorded
+from hub.audit.verify import verify_chain
 from hub.data.db import Database
 from tests.conftest import _create_postgres_database, _drop_postgres_database, service_unavailable
 from tests.federation.processes import free_port, hub_command

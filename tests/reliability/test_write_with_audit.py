@@ -12,7 +12,8 @@ import uuid
 from sqlalchemy import delete, select, text
 
 from hub.audit.outbox import AuditOutbox, verify_outbox
-from hub.audit.trail import AuditRecord, recorded
+from hub.audit.reading import recorded
+from hub.audit.records import AuditRecord
 from tests.conftest import PERSONA, Api, officer
 from tests.federation.processes import hub_command
 from tests.reliability.test_failure_says_so import ADDRESS, UPDATE

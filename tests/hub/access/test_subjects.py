@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from hub.audit.trail import recorded
+from hub.audit.reading import recorded
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
 
 PASSPORTS_AND_NAME = (

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from hub.accounts.models import AccountRow
-from hub.audit.trail import recorded
+from hub.audit.reading import recorded
 from hub.contract.principal import Principal, Role
 from hub.identity.models import PersonRow
 from sectors.civil_affairs.models import BirthRow

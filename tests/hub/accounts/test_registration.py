@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from hub.accounts.models import AccountRow, OneTimeCodeRow, RefreshTokenRow
 from hub.accounts.phones import mask_mobile
-from hub.audit.trail import recorded
+from hub.audit.reading import recorded
 from hub.contract.national_id import with_check_digit
 from hub.contract.principal import ANONYMOUS
 from hub.identity.models import PersonRow

@@ -34,7 +34,8 @@ from starlette.routing import Route
 
 from hub.api.compiled import CompiledPath
 from hub.api.persisted import PersistedQueries
-from hub.audit.trail import AuditWriter, recorded
+from hub.audit.reading import recorded
+from hub.audit.writer import AuditWriter
 from hub.contract.national_id import with_check_digit
 from hub.contract.principal import ANONYMOUS, Principal, Role
 from hub.web.http import GraphQLEndpoint
