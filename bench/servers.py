@@ -208,6 +208,8 @@ def start_federated(env: Mapping[str, str], logs: Path) -> list[Server]:
     graphs = [Subgraph("identity", free_port())] + [Subgraph(sector.name, free_port()) for sector in sectors]
     supergraph = logs / "supergraph.graphql"
     supergraph.write_text(compose([(graph, subgraph_sdl(sectors, graph.name)) for graph in graphs]))
+    # Where each subgraph asks another sector's rules (hub.web.peer_checks): on these ports.
+    peers = {f"RABT_{graph.name.upper()}_SUBGRAPH_URL": f"http://127.0.0.1:{graph.port}" for graph in graphs[1:]}
     servers: list[Server] = []
     try:
         for graph in graphs:
@@ -215,7 +217,7 @@ def start_federated(env: Mapping[str, str], logs: Path) -> list[Server]:
                 start(
                     f"subgraph {graph.name}",
                     uvicorn_command("bench.servers:subgraph_app", graph.port),
-                    {**env, "RABT_BENCH_SUBGRAPH": graph.name},
+                    {**env, **peers, "RABT_BENCH_SUBGRAPH": graph.name},
                     f"http://127.0.0.1:{graph.port}/healthz",
                     logs / f"subgraph-{graph.name}.log",
                 )

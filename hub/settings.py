@@ -176,6 +176,18 @@ class Settings(BaseSettings):
                 found[name] = url
         return found
 
+    def subgraph_urls(self, names: Sequence[str], environ: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Where each named sector's subgraph answers the other parts: `RABT_<SECTOR>_SUBGRAPH_URL`,
+        its base URL (e.g. RABT_TRAFFIC_SUBGRAPH_URL=http://traffic:4003). A subgraph asks it the
+        checks of that sector's rules (`hub.web.peer_checks`)."""
+        env = os.environ if environ is None else environ
+        found = {}
+        for name in names:
+            url = env.get(f"{PREFIX}{name.upper()}_SUBGRAPH_URL", "").strip()
+            if url:
+                found[name] = url
+        return found
+
     def budgets(self) -> Budgets:
         from hub.data.db import Budgets
 

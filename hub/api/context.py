@@ -8,10 +8,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import strawberry
 from aiodataloader import DataLoader
@@ -67,6 +67,16 @@ T = TypeVar("T")
 P = TypeVar("P")
 
 
+class Peers(Protocol):
+    """Other sectors' checks, asked of those sectors' own parts (`hub.web.peer_checks`)."""
+
+    def owner(self, name: str) -> str | None:
+        """The sector that answers check `name`, or None when no enabled sector declares it."""
+
+    async def ask(self, sector: str, asked: Sequence[tuple[str, str]], request_id: str) -> list[Blocker | None]:
+        """Each (check, person)'s blocker; SectorUnavailable when `sector` does not answer."""
+
+
 @dataclass
 class RequestContext:
     db: Database
@@ -79,12 +89,14 @@ class RequestContext:
     accounts: AccountServices | None = None
     clock: Callable[[], dt.date] = riyadh_today
     read_at: dt.datetime = field(default_factory=as_of_now)  # what every `source { asOf }` tells
-    checks: Mapping[str, Check] = field(default_factory=dict)  # every enabled sector's, by name
+    checks: Mapping[str, Check] = field(default_factory=dict)  # those whose data this part holds, by name
+    peers: Peers | None = None  # where the other sectors' checks are asked; None: this part holds them all
     limiter: RateLimiter | None = None  # public inquiries' windows; None: this part answers none
     bus: Bus = field(default_factory=LocalBus)  # where notices kept by this request's writes are pushed
     _writing: list[NewNotice] | None = None  # the notices of the transaction open now, if one is
     stores: Stores | None = None  # each sector's database and fault; None: everything in `db`
     _loaders: dict[Loads[Any, Any], DataLoader[Any, Any]] = field(default_factory=dict)
+    _asking: dict[str, DataLoader[tuple[str, str], Blocker | None]] = field(default_factory=dict)
     _selections: dict[tuple[int, ...], frozenset[str]] = field(default_factory=dict)
 
     def load(self, loads: Loads[Any, T], key: Any) -> asyncio.Future[T]:
@@ -120,6 +132,7 @@ class RequestContext:
     def forget_loaded(self) -> None:
         """After a write: later reads in the same request must see it."""
         self._loaders.clear()
+        self._asking.clear()
 
     @property
     def access(self) -> Access:
@@ -190,10 +203,25 @@ class RequestContext:
 
     async def check(self, name: str, person_id: str) -> Blocker | None:
         found = self.checks.get(name)
-        if found is None:
-            sector = name.partition(".")[0]
-            return Rules(sector, UNAVAILABLE)("SECTOR_UNAVAILABLE")
-        return found.blocker(await self.load(found.loads, person_id))
+        if found is not None:
+            return found.blocker(await self.load(found.loads, person_id))
+        sector = self.peers.owner(name) if self.peers is not None else None
+        if sector is None:
+            return Rules(name.partition(".")[0], UNAVAILABLE)("SECTOR_UNAVAILABLE")
+        return await self._asked_of(sector).load((name, person_id))
+
+    def _asked_of(self, sector: str) -> DataLoader[tuple[str, str], Blocker | None]:
+        """The request's checks asked of `sector`'s part: the keys queued in one turn go in one call."""
+        loader = self._asking.get(sector)
+        if loader is None:
+            peers = self.peers
+            assert peers is not None
+
+            async def ask(keys: Sequence[tuple[str, str]]) -> list[Blocker | None]:
+                return await peers.ask(sector, keys, self.request_id)
+
+            loader = self._asking[sector] = DataLoader(ask, max_batch_size=PEER_BATCH)
+        return loader
 
     async def once(
         self,
@@ -281,6 +309,7 @@ class RequestContext:
         notes into a fresh batch, never written: what it read was not in the answer."""
         audit = self.gate.forget()
         self._loaders.clear()
+        self._asking.clear()
         self._selections.clear()
         return audit
 
@@ -311,6 +340,9 @@ UNAVAILABLE = {
     )
 }
 """A check no enabled sector answers blocks: a rule is never taken as met without its answer."""
+
+PEER_BATCH = 100
+"""Checks asked of another sector's part in one call, at most (its /checks takes no more)."""
 
 HubInfo = strawberry.Info[RequestContext, None]
 """The `info` of the hub's own resolvers."""

@@ -127,8 +127,13 @@ def compose_file(sectors: Sequence[Sector]) -> str:
 
     graphs = subgraphs(sectors)
     identity = graphs[0]
+    asked = {sector.name for sector in sectors if sector.checks}
     deployment = _Deployment(
         graphs=graphs,
+        # Where a sector's subgraph asks the checks of another sector's rules (hub.web.peer_checks).
+        peers={
+            graph.name: f"http://{service_name(graph.name)}:{graph.port}" for graph in graphs if graph.name in asked
+        },
         roles=[role.name for role in privileges(sectors)],
         # What only the part that signs people in holds (identity, and the all-in-one hub).
         signing={name: required(name) for name in (PRIVATE_KEY_VARIABLE, "RABT_OTP_PEPPER", "RABT_STATISTICS_KEY")},
@@ -190,6 +195,7 @@ class _Deployment:
     the signing secrets and where the sectors fetch identity's public keys."""
 
     graphs: Sequence[Subgraph]
+    peers: Mapping[str, str]  # each sector with checks -> its subgraph's base URL
     roles: Sequence[str]
     signing: Mapping[str, str]
     jwks_url: str
@@ -235,11 +241,16 @@ class _Deployment:
         for graph in self.graphs:
             serves_identity = graph.name == "identity"
             keys = self.signing if serves_identity else {"RABT_TOKEN_JWKS_URL": self.jwks_url}
+            peers = {
+                f"RABT_{sector.upper()}_SUBGRAPH_URL": url
+                for sector, url in self.peers.items()
+                if not serves_identity and sector != graph.name
+            }
             services[service_name(graph.name)] = {
                 **_PYTHON_IMAGE,
                 "command": hub_command("subgraph", graph.name, "--host", "0.0.0.0", "--port", str(graph.port)),
                 "environment": _python_env(
-                    _role_url(graph.name), redis=serves_identity, more={**keys, **_GATEWAY_SECRET}
+                    _role_url(graph.name), redis=serves_identity, more={**keys, **peers, **_GATEWAY_SECRET}
                 ),
                 "depends_on": {**_WITH_ROLES, **_redis_dependency(serves_identity)},
                 "expose": [str(graph.port)],

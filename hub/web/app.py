@@ -50,6 +50,7 @@ from hub.web.graphiql import BOOT_SCRIPT_CSP_HASH, Tab, graphiql_page
 from hub.web.health import endpoints
 from hub.web.http import GraphQLEndpoint, request_id_of
 from hub.web.observed import Observed
+from hub.web.peer_checks import checks_route, peer_checks
 from hub.web.shutdown import on_shutdown_signal
 from hub.web.subscriptions import SubscriptionEndpoint
 
@@ -124,8 +125,12 @@ class Hub:
         return [(sector.name, source) for sector in self.sectors for source in sector.relations]
 
     def checks(self) -> Mapping[str, Check]:
-        """Every enabled sector's checks by name: a subgraph answers other sectors' rules too, as it
-        decides their relations."""
+        """The checks this part answers from its own data, by name: every enabled sector's in the
+        all-in-one hub; a subgraph asks the other sectors' of their subgraphs (`hub.web.peer_checks`)."""
+        if self.subgraph is not None:
+            return {
+                check.name: check for sector in self.sectors if sector.name == self.subgraph for check in sector.checks
+            }
         return {check.name: check for sector in self.sectors for check in sector.checks}
 
 
@@ -217,6 +222,13 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
     # Public inquiries count in the accounts' windows where people sign in, else in the part's own.
     own_limiter = None if hub.accounts is not None else limiter_for(settings)
     bus = bus_for(settings.redis_url)  # every worker's subscriptions hear every worker's notices
+    # Only the gateway calls a subgraph (and the other parts, on /checks); the hub answers front ends.
+    signature = (
+        GatewaySignature(load_secrets(settings.data_dir)["RABT_GATEWAY_HMAC_SECRET"])
+        if hub.subgraph is not None
+        else None
+    )
+    peers = peer_checks(hub.sectors, hub.subgraph, settings, signature)
     endpoint = GraphQLEndpoint(
         schema=hub.schema,
         db=hub.db,
@@ -230,12 +242,8 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
         max_in_flight=settings.max_in_flight,
         compiled=compiled,
         checks=hub.checks(),
-        # Only the gateway calls a subgraph; the all-in-one hub answers front ends directly.
-        gateway=(
-            GatewaySignature(load_secrets(settings.data_dir)["RABT_GATEWAY_HMAC_SECRET"])
-            if hub.subgraph is not None
-            else None
-        ),
+        peers=peers,
+        gateway=signature,
         trusted_proxies=settings.trusted_proxies,
         limiter=hub.accounts.limiter if hub.accounts is not None else own_limiter,
         today=lambda: hub.today(),
@@ -326,6 +334,8 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
         if own_limiter is not None:
             await own_limiter.aclose()
         await bus.aclose()
+        if peers is not None:
+            await peers.aclose()
         await audit.aclose()
         if indexer is not None:
             await indexer.aclose()
@@ -347,6 +357,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
             Route("/livez", livez, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route(JWKS_PATH, jwks_document, methods=["GET"]),
+            *checks_route(hub.checks(), signature, hub.db, hub.stores),
             Mount("/static/graphiql", app=StaticFiles(directory=STATIC), name="graphiql"),
             *demo,
         ],

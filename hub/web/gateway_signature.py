@@ -15,7 +15,14 @@ The client's address travels beside it in `x-rabt-client-address`, signed by the
 `x-rabt-client-signature` (`t=<unix seconds>,v1=<base64 HMAC-SHA256>` of
 "rabt-client-address\n<address>\n<t>"): a subgraph counts its per-client limits by that address,
 which no one without the secret can choose, and a captured header stops working after
-CLIENT_SIGNATURE_SECONDS."""
+CLIENT_SIGNATURE_SECONDS.
+
+One part of the deployment calling another directly (a subgraph asking another sector's checks,
+`hub.web.peer_checks`) signs with the same secret, in `x-rabt-part-signature` (`t=<unix
+seconds>,v1=<base64 HMAC-SHA256>` of "rabt-part-call\n<path>\n<t>\n<body>"): the path and the
+whole body, so it fits no other call, and it stops working after CLIENT_SIGNATURE_SECONDS too. Each
+signed text starts with its own label, so neither signature stands for the other or for the
+gateway's (whose text starts with `{`)."""
 
 from __future__ import annotations
 
@@ -35,6 +42,7 @@ import orjson
 EXTENSION = "hmac-signature"
 CLIENT_ADDRESS = "x-rabt-client-address"
 CLIENT_SIGNATURE = "x-rabt-client-signature"
+PART_SIGNATURE = "x-rabt-part-signature"
 # How far the signing time may lie from the subgraph's clock, either way: the gateway signs each
 # request as it sends it, so this is clock skew between hosts plus transit.
 CLIENT_SIGNATURE_SECONDS = 60
@@ -61,6 +69,27 @@ class GatewaySignature:
         address, signed = headers.get(CLIENT_ADDRESS), headers.get(CLIENT_SIGNATURE)
         if not address or not signed:
             raise SignatureRefused("the request carries no signed client address")
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            raise SignatureRefused("the client address signature is malformed") from None
+        self._timed(signed, lambda moment: self._client_digest(address, moment), "client address")
+        return address
+
+    def sign_part(self, path: str, body: bytes, at: int | None = None) -> dict[str, str]:
+        """The header a part sends with a call of its own to another part's `path`."""
+        moment = int(self._clock()) if at is None else at
+        return {PART_SIGNATURE: f"t={moment},v1={self._part_digest(path, body, moment)}"}
+
+    def part(self, path: str, headers: Mapping[str, str], body: bytes) -> None:
+        """SignatureRefused unless another part of this deployment signed this call, lately."""
+        signed = headers.get(PART_SIGNATURE)
+        if not signed:
+            raise SignatureRefused("the call carries no part signature")
+        self._timed(signed, lambda moment: self._part_digest(path, body, moment), "part")
+
+    def _timed(self, signed: str, digest: Callable[[int], str], what: str) -> None:
+        """`t=<unix seconds>,v1=<base64 digest>` checked against `digest(t)` and the clock."""
         fields: dict[str, str] = {}
         for part in signed.split(","):
             name, _, value = part.partition("=")
@@ -68,19 +97,20 @@ class GatewaySignature:
         try:
             moment = int(fields.get("t", ""))
             given = base64.b64decode(fields.get("v1", ""), validate=True)
-            ipaddress.ip_address(address)
         except (ValueError, binascii.Error):
-            raise SignatureRefused("the client address signature is malformed") from None
-        expected = base64.b64decode(self._client_digest(address, moment))
-        if not hmac.compare_digest(given, expected):
-            raise SignatureRefused("the client address signature does not match")
+            raise SignatureRefused(f"the {what} signature is malformed") from None
+        if not hmac.compare_digest(given, base64.b64decode(digest(moment))):
+            raise SignatureRefused(f"the {what} signature does not match")
         if abs(self._clock() - moment) > CLIENT_SIGNATURE_SECONDS:
-            raise SignatureRefused("the client address signature has expired")
-        return address
+            raise SignatureRefused(f"the {what} signature has expired")
 
     def _client_digest(self, address: str, moment: int) -> str:
         line = f"rabt-client-address\n{address}\n{moment}".encode()
         return base64.b64encode(hmac.digest(self._key, line, hashlib.sha256)).decode("ascii")
+
+    def _part_digest(self, path: str, body: bytes, moment: int) -> str:
+        signed = f"rabt-part-call\n{path}\n{moment}\n".encode() + body
+        return base64.b64encode(hmac.digest(self._key, signed, hashlib.sha256)).decode("ascii")
 
     def sign(self, query: str | None, variables: dict[str, Any] | None) -> str:
         """The extension's value for this query and variables, as the gateway computes it."""

@@ -30,7 +30,7 @@ from hub.accounts.ratelimit import RateLimiter
 from hub.accounts.revocations import RevocationFeed
 from hub.accounts.services import AccountServices
 from hub.api.answers import Answer, error_order, format_error
-from hub.api.context import RequestContext
+from hub.api.context import Peers, RequestContext
 from hub.api.execution import execute
 from hub.api.inputs import LINE_CONTROL, check_variables, control_character
 from hub.api.limits import check_limits, parse_document
@@ -107,6 +107,7 @@ class GraphQLEndpoint:
         compiled: CompiledPath | None = None,
         max_in_flight: int = 8,
         checks: Mapping[str, Check] | None = None,
+        peers: Peers | None = None,
         gateway: GatewaySignature | None = None,
         trusted_proxies: Sequence[Network] = (),
         revocations: RevocationFeed | None = None,
@@ -130,6 +131,7 @@ class GraphQLEndpoint:
         self.compiled = compiled  # repeated operations answered from a plan; None: always the general path
         self.in_flight = InFlight(max_in_flight)
         self.checks = checks or {}
+        self.peers = peers  # where the checks of sectors this part does not hold are asked
         self.trusted_proxies = tuple(trusted_proxies)
         self.revocations = revocations
         self.limiter = limiter  # public inquiries' per-client windows
@@ -272,6 +274,7 @@ class GraphQLEndpoint:
             gate=Gate(Access(principal, self.db, self.sources, self.today, stores=self.stores)),
             stores=self.stores,
             checks=self.checks,
+            peers=self.peers,
             request_id=request_id,
             read_at=read_at,
             operation_name=parsed.operation_name,

@@ -101,10 +101,13 @@ def shapes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shapes]:
         return make_url(database_url).set(username=f"{prefix}_{name}").render_as_string(hide_password=False)
 
     signing = {"RABT_TOKEN_PRIVATE_KEY": KEY.to_pem(), "RABT_OTP_PEPPER": GATEWAY_SECRET[::-1]}
+    # Where each part asks another sector's rules (its subgraph's /checks), as compose-file sets it.
+    peers = {f"RABT_{graph.name.upper()}_SUBGRAPH_URL": f"http://127.0.0.1:{graph.port}" for graph in graphs[1:]}
     environments = {
         graph.name: {
             "RABT_DATABASE_URL": as_role(graph.name),
             "RABT_GATEWAY_HMAC_SECRET": GATEWAY_SECRET,
+            **peers,
             **(signing if graph.name == "identity" else {"RABT_TOKEN_JWKS_URL": jwks_url}),
         }
         for graph in graphs
@@ -476,3 +479,129 @@ def test_the_gateway_serves_its_metrics_to_loopback_peers_only(shapes: Shapes) -
     assert "graphql_envelop_request" in exposed.text
     assert "graphql_yoga_http_duration" not in exposed.text  # its url label would carry GET variables
     assert httpx.get(metrics_url, headers={"x-forwarded-for": "203.0.113.9"}, timeout=10).status_code == 404
+
+
+# ---- rules asked across sectors ----------------------------------------------------------------------
+
+PASSPORTS_OFFICER = Principal(Role.OFFICER, person_id="1000000008", sector="passports")
+BLOCKERS = "... on Refusal { code message messageAr blockers { sector code message messageAr resolveBy resolveByAr } }"
+RENEW_IQAMA = (
+    "mutation($input: RenewIqamaInput!) { renewIqama(input: $input) { __typename "
+    f"... on IqamaRenewed {{ iqama {{ number status expiresOn {{ gregorian }} }} }} {BLOCKERS} }} }}"
+)
+FINAL_EXIT = (
+    "mutation($input: IssueFinalExitVisaInput!) { issueFinalExitVisa(input: $input) { __typename "
+    f"... on FinalExitVisaIssued {{ visa {{ kind status allowedDays }} }} {BLOCKERS} }} }}"
+)
+RENEW_ID_CARD = (
+    "mutation($input: RenewIdCardInput!) { renewIdCard(input: $input) { __typename "
+    f"... on IdCardRenewed {{ card {{ status }} }} {BLOCKERS} }} }}"
+)
+
+
+def _days(count: int) -> dt.date:
+    return riyadh_today() + dt.timedelta(days=count)
+
+
+def _eligible_resident(shapes: Shapes) -> str:
+    """A seeded resident (not a persona, sponsoring nobody) made eligible for every passports service:
+    valid iqama and passport, insured, no visa, report or violation."""
+    found = asyncio.run(
+        _on_database(
+            shapes,
+            "SELECT string_agg(person_id, ',' ORDER BY person_id) FROM passports_iqamas i WHERE sponsor_id LIKE '1%' "
+            "AND NOT EXISTS (SELECT 1 FROM passports_iqamas d WHERE d.sponsor_id = i.person_id)",
+        )
+    )
+    resident = next(person for person in found.split(",") if person not in PERSONA.values())
+    for statement, *arguments in (
+        ("UPDATE passports_iqamas SET status = 'valid', expires_on = $2 WHERE person_id = $1", _days(400)),
+        ("UPDATE passports_passports SET status = 'valid', expires_on = $2 WHERE person_id = $1", _days(900)),
+        (
+            "UPDATE passports_medical_insurance SET valid_from = $2, valid_until = $3 WHERE person_id = $1",
+            _days(-10),
+            _days(400),
+        ),
+        ("DELETE FROM passports_visas WHERE person_id = $1",),
+        ("DELETE FROM passports_absconding_reports WHERE person_id = $1",),
+        ("DELETE FROM traffic_violations WHERE person_id = $1",),
+    ):
+        asyncio.run(_on_database(shapes, statement, resident, *arguments))
+    return resident
+
+
+def _unpaid_violation(shapes: Shapes, person_id: str, number: str) -> None:
+    insert = (
+        "INSERT INTO traffic_violations (number, person_id, kind, city_ar, city_en, committed_on, fine_sar, due_on, "
+        "status) VALUES ($1, $2, 'speeding', 'الرياض', 'Riyadh', $3, 300, $4, 'unpaid')"
+    )
+    asyncio.run(_on_database(shapes, insert, number, person_id, _days(-2), _days(28)))
+
+
+def _both(shapes: Shapes, query: str, person_id: str, as_: Principal) -> tuple[dict[str, Any], dict[str, Any]]:
+    variables = {"input": {"personId": person_id}}
+    return shapes.ask(shapes.gateway_url, query, variables, as_), shapes.ask(shapes.hub_url, query, variables, as_)
+
+
+def _blockers(answer: dict[str, Any], field: str) -> list[tuple[str, str]]:
+    assert "errors" not in answer, answer
+    return [(blocker["sector"], blocker["code"]) for blocker in answer["data"][field]["blockers"]]
+
+
+def test_through_the_gateway_traffics_rule_refuses_passports_services_as_the_hub_does(shapes: Shapes) -> None:
+    """Passports' subgraph reads none of traffic's tables: it asks traffic's subgraph."""
+    resident = _eligible_resident(shapes)
+    _unpaid_violation(shapes, resident, "9870000001")
+    through_gateway, through_hub = _both(shapes, RENEW_IQAMA, resident, PASSPORTS_OFFICER)
+    assert _blockers(through_hub, "renewIqama") == [("traffic", "UNPAID_VIOLATIONS")]
+    assert through_gateway == through_hub
+    through_gateway, through_hub = _both(shapes, FINAL_EXIT, resident, PASSPORTS_OFFICER)
+    assert _blockers(through_hub, "issueFinalExitVisa") == [("traffic", "UNPAID_VIOLATIONS")]
+    assert through_gateway == through_hub
+
+
+def test_through_the_gateway_a_resident_without_blockers_is_served_as_by_the_hub(shapes: Shapes) -> None:
+    resident = _eligible_resident(shapes)
+    renewed = shapes.ask(shapes.gateway_url, RENEW_IQAMA, {"input": {"personId": resident}}, PASSPORTS_OFFICER)
+    assert renewed["data"]["renewIqama"]["__typename"] == "IqamaRenewed", renewed
+    # Put back as it was before the gateway's renewal, then the hub's: the same answer.
+    back = "UPDATE passports_iqamas SET status = 'valid', expires_on = $2 WHERE person_id = $1"
+    asyncio.run(_on_database(shapes, back, resident, _days(400)))
+    assert shapes.ask(shapes.hub_url, RENEW_IQAMA, {"input": {"personId": resident}}, PASSPORTS_OFFICER) == renewed
+
+
+def test_through_the_gateway_traffics_rule_refuses_civil_affairs_services_as_the_hub_does(shapes: Shapes) -> None:
+    """The other sector that asks traffic: a national ID card is not renewed over unpaid fines."""
+    citizen = PERSONA["unpaid_violations"]
+    civil_affairs = Principal(Role.OFFICER, person_id="1000000008", sector="civil_affairs")
+    through_gateway, through_hub = _both(shapes, RENEW_ID_CARD, citizen, civil_affairs)
+    assert ("traffic", "UNPAID_VIOLATIONS") in _blockers(through_hub, "renewIdCard")
+    assert through_gateway == through_hub
+
+
+def test_through_the_gateway_a_dependants_fines_refuse_the_sponsors_final_exit_as_the_hub_does(
+    shapes: Shapes,
+) -> None:
+    """Traffic's second rule, asked about each person the resident sponsors."""
+    sponsor = _eligible_resident(shapes)
+    dependant = asyncio.run(
+        _on_database(
+            shapes,
+            "SELECT person_id FROM passports_iqamas WHERE sponsor_id LIKE '2%' AND status <> 'cancelled' "
+            "AND person_id <> ALL($1::text[]) ORDER BY person_id LIMIT 1",
+            list(PERSONA.values()),
+        )
+    )
+    before = asyncio.run(
+        _on_database(shapes, "SELECT sponsor_id FROM passports_iqamas WHERE person_id = $1", dependant)
+    )
+    move = "UPDATE passports_iqamas SET sponsor_id = $2 WHERE person_id = $1"
+    asyncio.run(_on_database(shapes, move, dependant, sponsor))
+    try:
+        asyncio.run(_on_database(shapes, "DELETE FROM traffic_violations WHERE person_id = $1", dependant))
+        _unpaid_violation(shapes, dependant, "9870000002")
+        through_gateway, through_hub = _both(shapes, FINAL_EXIT, sponsor, PASSPORTS_OFFICER)
+    finally:
+        asyncio.run(_on_database(shapes, move, dependant, before))
+    assert _blockers(through_hub, "issueFinalExitVisa") == [("traffic", "DEPENDANT_UNPAID_VIOLATIONS")]
+    assert through_gateway == through_hub

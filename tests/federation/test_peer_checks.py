@@ -1,0 +1,158 @@
+"""A sector's subgraph answers its checks to the other parts of the deployment only: POST /checks
+refuses a call the deployment's secret did not sign for exactly that body, lately; and the asking
+side takes nothing but that sector's own blockers, or says the sector is unavailable."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+import pytest_asyncio
+
+from hub.contract.errors import SectorUnavailable
+from hub.data.sectors import Fault
+from hub.settings import Settings
+from hub.web.app import Hub, create_app
+from hub.web.gateway_signature import CLIENT_SIGNATURE_SECONDS, PART_SIGNATURE, GatewaySignature
+from hub.web.peer_checks import CHECKS_PATH, PeerChecks
+from tests.conftest import PERSONA, fixed_today, migrated
+
+UNPAID, CHILD = PERSONA["unpaid_violations"], PERSONA["minor_child"]
+ASKED = [("traffic.unpaid_violations", UNPAID), ("traffic.unpaid_violations", CHILD)]
+
+
+@dataclass
+class Traffic:
+    hub: Hub
+    client: httpx.AsyncClient
+    secret: str
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def traffic(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Traffic]:
+    """Traffic's subgraph, in-process, on a small seeded SQLite database of its own."""
+    folder: Path = tmp_path_factory.mktemp("traffic-subgraph")
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{folder / 'rabt.db'}", data_dir=folder, seed_people=60, mode="demo"
+    )
+    hub = Hub.build(settings, subgraph="traffic")
+    hub.today = fixed_today
+    await migrated(settings, hub)
+    app = create_app(settings, hub)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://traffic.test") as client:
+            from hub.data.secrets_store import load_secrets
+
+            yield Traffic(hub, client, load_secrets(folder)["RABT_GATEWAY_HMAC_SECRET"])
+
+
+def _body(asked: list[tuple[str, str]]) -> bytes:
+    return orjson.dumps({"asked": [{"check": name, "person": person} for name, person in asked]})
+
+
+async def _call(traffic: Traffic, body: bytes, headers: dict[str, str]) -> httpx.Response:
+    return await traffic.client.post(CHECKS_PATH, content=body, headers={"content-type": "application/json", **headers})
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_signed_call_gets_each_checks_blocker_in_the_order_asked(traffic: Traffic) -> None:
+    body = _body(ASKED)
+    answered = await _call(traffic, body, GatewaySignature(traffic.secret).sign_part(CHECKS_PATH, body))
+    assert answered.status_code == 200, answered.text
+    blockers = answered.json()["blockers"]
+    assert [(b["sector"], b["code"]) if b else None for b in blockers] == [("traffic", "UNPAID_VIOLATIONS"), None]
+    assert blockers[0]["message_ar"] and blockers[0]["resolve_by"]
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_an_unsigned_forged_replayed_or_expired_call_is_refused(traffic: Traffic) -> None:
+    body, signing = _body(ASKED), GatewaySignature(traffic.secret)
+    other = _body([("traffic.unpaid_violations", CHILD)])
+    long_ago = int(time.time()) - CLIENT_SIGNATURE_SECONDS - 5
+    refused = {
+        "unsigned": (body, {}),
+        "another deployment's secret": (
+            body,
+            GatewaySignature("another-secret-" + "y" * 40).sign_part(CHECKS_PATH, body),
+        ),
+        "signed for another body": (body, signing.sign_part(CHECKS_PATH, other)),
+        "signed for another path": (body, signing.sign_part("/graphql", body)),
+        "expired": (body, signing.sign_part(CHECKS_PATH, body, at=long_ago)),
+        "a gateway client-address signature": (
+            body,
+            {PART_SIGNATURE: signing.sign_client("127.0.0.1")["x-rabt-client-signature"]},
+        ),
+        "malformed": (body, {PART_SIGNATURE: "t=now,v1=???"}),
+    }
+    for what, (sent, headers) in refused.items():
+        answer = await _call(traffic, sent, headers)
+        assert answer.status_code == 401, (what, answer.text)
+        assert answer.json()["errors"][0]["extensions"]["code"] == "PART_SIGNATURE_REQUIRED", what
+        assert "blockers" not in answer.json(), what
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_check_of_another_sector_or_a_bad_id_is_refused(traffic: Traffic) -> None:
+    signing = GatewaySignature(traffic.secret)
+    for asked in ([("passports.anything", UNPAID)], [("traffic.unpaid_violations", "1000000000")], []):
+        body = _body(asked)
+        answer = await _call(traffic, body, signing.sign_part(CHECKS_PATH, body))
+        assert answer.status_code == 400, (asked, answer.text)
+
+
+def _asking(traffic: Traffic, secret: str) -> PeerChecks:
+    return PeerChecks(
+        {"traffic.unpaid_violations": "traffic"},
+        {"traffic": "http://traffic.test/graphql"},
+        GatewaySignature(secret),
+        budget=3.0,
+        client=traffic.client,
+    )
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_the_asking_part_takes_the_blockers_or_says_the_sector_is_unavailable(traffic: Traffic) -> None:
+    asked = await _asking(traffic, traffic.secret).ask("traffic", ASKED, "request-1")
+    assert [(b.sector, b.code) if b else None for b in asked] == [("traffic", "UNPAID_VIOLATIONS"), None]
+    with pytest.raises(SectorUnavailable) as refused:
+        await _asking(traffic, "another-secret-" + "y" * 40).ask("traffic", ASKED, "request-2")
+    assert refused.value.sector == "traffic"
+    traffic.hub.stores.faults["traffic"] = Fault("down")
+    try:
+        with pytest.raises(SectorUnavailable):
+            await _asking(traffic, traffic.secret).ask("traffic", ASKED, "request-3")
+    finally:
+        del traffic.hub.stores.faults["traffic"]
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_the_asking_part_takes_no_other_sectors_blocker(traffic: Traffic) -> None:
+    """A part answering for a rule that is not its own is not believed."""
+    asking = PeerChecks(
+        {"passports.anything": "passports"},
+        {"passports": "http://traffic.test"},
+        GatewaySignature(traffic.secret),
+        budget=3.0,
+        client=httpx.AsyncClient(
+            transport=httpx.MockTransport(lambda request: httpx.Response(200, json={"blockers": [_traffic_blocker()]}))
+        ),
+    )
+    with pytest.raises(SectorUnavailable):
+        await asking.ask("passports", [("passports.anything", UNPAID)], "request-4")
+
+
+def _traffic_blocker() -> dict[str, str]:
+    return {
+        "sector": "traffic",
+        "code": "UNPAID_VIOLATIONS",
+        "message": "m",
+        "message_ar": "m",
+        "resolve_by": "r",
+        "resolve_by_ar": "r",
+    }
