@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 OPTIONAL_SECTOR_FILES = {
     "inquiries.py",
     "relations.py",
+    "rules.py",
     "services.py",
-}  # public inquiries it answers; relations it declares; services and checks it offers
+}  # public inquiries it answers; relations it declares; its rules' texts; services and checks it offers
 SECTOR_FILES = {"__init__.py", "models.py", "types.py", "loaders.py", "person.py", "mutations.py", "seed.py"}
 
 
