@@ -15,13 +15,15 @@ from hub.contract import (
     Info,
     NoticeKind,
     Refusal,
+    blocked,
     idempotency_key,
     parse_person_id,
     record,
     serve,
+    updated,
 )
 from sectors.traffic.models import DrivingLicenceRow
-from sectors.traffic.services import RENEW_DRIVING_LICENCE
+from sectors.traffic.services import RENEW_DRIVING_LICENCE, RULES
 from sectors.traffic.types import DrivingLicence
 from sectors.traffic.workflows import vehicles, violations
 
@@ -49,7 +51,7 @@ async def renew_driving_licence(info: Info, input: RenewDrivingLicenceInput) -> 
     person_id = parse_person_id(input.person_id, "input.personId")
     today = info.context.today()
 
-    async def renew(session: AsyncSession) -> DrivingLicenceRenewed:
+    async def renew(session: AsyncSession) -> DrivingLicenceRenewed | Refusal:
         licence = (
             await session.execute(
                 select(DrivingLicenceRow)
@@ -65,11 +67,14 @@ async def renew_driving_licence(info: Info, input: RenewDrivingLicenceInput) -> 
             "status": "valid",
         }
         # Conditional on what the rules saw, so a licence suspended meanwhile is not renewed.
-        await session.execute(
+        renewed = await updated(
+            session,
             update(DrivingLicenceRow)
             .where(DrivingLicenceRow.number == licence.number, DrivingLicenceRow.status != "suspended")
-            .values(changes)
+            .values(changes),
         )
+        if renewed != 1:
+            return blocked([RULES("LICENCE_SUSPENDED")])
         values = {column: getattr(licence, column) for column in ("number", "licence_class")} | changes
         until = str(changes["expires_on"])  # a date: ISO 8601
         info.context.notify(

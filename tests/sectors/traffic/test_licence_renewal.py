@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, event, select, update
+from sqlalchemy.engine import Connection
 
 from hub.contract.principal import Principal
 from sectors.traffic.models import DrivingLicenceRow, ViolationRow
@@ -96,6 +98,33 @@ async def test_a_suspended_licence_is_not_renewed(api: Api) -> None:
             api, update(DrivingLicenceRow).where(DrivingLicenceRow.person_id == person).values(status="suspended")
         )
         assert (await ask(api, RENEW, {"personId": person}, self)).blockers == [("traffic", "LICENCE_SUSPENDED")]
+
+
+async def test_a_licence_suspended_between_the_rules_and_the_write_is_refused_not_renewed(api: Api) -> None:
+    """The rules saw a valid licence; a suspension commits before the renewal's write, which then
+    changes nothing and must say so rather than answer "renewed"."""
+    async with holder(api, 5) as (person, self):
+        suspend = update(DrivingLicenceRow).where(DrivingLicenceRow.person_id == person).values(status="suspended")
+        suspended: list[bool] = []
+
+        def before(connection: Connection, cursor: Any, statement: str, *_: Any) -> None:
+            if not suspended and statement.startswith("UPDATE traffic_driving_licences"):
+                suspended.append(True)  # first, so that the suspension's own UPDATE passes through
+                connection.execute(suspend)
+
+        engine = api.hub.db.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            body = await api.query(RENEW.document(), {"input": {"personId": person}}, as_=self)
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+        assert suspended == [True]
+        result = body["data"]["renewDrivingLicence"]
+        assert result["__typename"] == "Refusal" and result["code"] == "LICENCE_SUSPENDED", body
+        stored = await api.hub.db.fetch(
+            select(DrivingLicenceRow.status, DrivingLicenceRow.expires_on).where(DrivingLicenceRow.person_id == person)
+        )
+        assert [(row[0], row[1]) for row in stored] == [("suspended", days(100))]
 
 
 async def test_unpaid_fines_block_a_licence_renewal(api: Api) -> None:
