@@ -31,8 +31,10 @@ from hub.access.policy import Access
 from hub.accounts.ratelimit import RateLimiter
 from hub.accounts.services import AccountServices
 from hub.api.inquiries import count_inquiry, note_inquiry
+from hub.api.relay import notices_text, relay
 from hub.audit.entries import AuditBatch
 from hub.audit.outbox import Write, WriteWatch, append_in
+from hub.audit.relay import outbox_in
 from hub.contract import (
     ActingAs,
     Blocker,
@@ -157,46 +159,78 @@ class RequestContext:
         if self._writing is not None:
             raise RuntimeError("a mutation opens one transaction at a time")
         writing, stores = WRITING.get(), self.stores
-        sector = writing.sector if writing is not None else None
-        if stores is not None and sector is not None:
-            await stores.enter(sector)
-        db = stores.database(sector) if stores is not None else self.db
+        if stores is not None and writing is not None:
+            await stores.enter(writing.sector)
+        db = self._database()
         kept: list[Notice] = []
+        outboxed: dict[str, Any] | None = None
         async with db.transaction() as session:
             watch = WriteWatch(session)
             pending: list[NewNotice] = []
             self._writing = pending
             try:
                 yield session
-                if pending:
-                    kept = await keep(session, pending, dt.datetime.now(dt.UTC))
-                await self._audit_with(session, watch, writing, db)
+                if db is not self.db:
+                    outboxed = await self._outbox_with(session, watch, writing, pending)
+                else:
+                    if pending:
+                        kept = await keep(session, pending, dt.datetime.now(dt.UTC))
+                    await self._audit_with(session, watch, writing)
             finally:
                 self._writing = None
+        if outboxed is not None and writing is not None:
+            # Committed in the sector's database: the record is in the chain before the answer
+            # leaves. Shielded: a client that goes away does not leave the row to the next round.
+            kept = await asyncio.shield(relay(self.db, db, outboxed))
+            writing.audited = True
         await publish_quietly(self.bus, kept)  # committed: now the person may hear of it
+
+    def _database(self) -> Database:
+        """Where the running mutation's transaction opens: its sector's database (the hub's when
+        the sector has none of its own, or outside a mutation)."""
+        writing = WRITING.get()
+        return self.stores.database(writing.sector) if self.stores is not None and writing is not None else self.db
 
     def notify(self, sector: str, person_id: str, kind: NoticeKind, message_en: str, message_ar: str) -> None:
         if self._writing is None:
             raise RuntimeError("notify() belongs inside context.transaction(), with the write it tells of")
         self._writing.append(NewNotice(person_id, sector, kind.value, message_en, message_ar))
 
-    async def _audit_with(
-        self, session: AsyncSession, watch: WriteWatch, writing: Writing | None, db: Database
-    ) -> None:
-        """The mutation's audit record, appended in its own transaction before it commits, when it
-        wrote anything: the write and its record commit together or not at all."""
+    async def _write_of(self, session: AsyncSession, watch: WriteWatch, writing: Writing | None) -> Write | None:
+        """The write the mutation's transaction is about to commit, when it wrote anything of a
+        person's and was not audited yet (None: nothing to audit with it)."""
         if writing is None or writing.subject_id is None or writing.audited:
-            return
+            return None
         await session.flush()
         if not watch.wrote:
-            return  # a refusal decided inside the block: nothing written, audited after the answer
+            return None  # a refusal decided inside the block: nothing written, audited after the answer
         acting_as = self.access.write_grant(writing.subject_id, writing.sector)
-        if acting_as is None or db is not self.db:
-            # A sector in a database of its own: its record is appended after the commit.
+        if acting_as is None:
+            return None
+        return Write(writing.subject_id, writing.sector, acting_as.value, writing.action)
+
+    async def _audit_with(self, session: AsyncSession, watch: WriteWatch, writing: Writing | None) -> None:
+        """The mutation's audit record, appended in its own transaction before it commits, when it
+        wrote anything: the write and its record commit together or not at all."""
+        write = await self._write_of(session, watch, writing)
+        if write is None or writing is None:
             return
-        write = Write(writing.subject_id, writing.sector, acting_as.value, writing.action)
         await append_in(session, write, self.principal, self.request_id, self.operation_name)
         writing.audited = True
+
+    async def _outbox_with(
+        self, session: AsyncSession, watch: WriteWatch, writing: Writing | None, notices: list[NewNotice]
+    ) -> dict[str, Any] | None:
+        """A sector apart: the mutation's audit record and its notices, in an outbox row of the
+        sector's database written in its own transaction (hub/audit/relay.py); relayed after it."""
+        write = await self._write_of(session, watch, writing)
+        if write is None:
+            if notices:
+                raise RuntimeError("a sector apart keeps notices only with an audited write: they travel together")
+            return None
+        return await outbox_in(
+            session, write, self.principal, self.request_id, self.operation_name, notices_text(notices)
+        )
 
     async def require_write(self, person_id: str, sector: str, *, allow: frozenset[ActingAs]) -> ActingAs:
         return await self.access.require_write(person_id, sector, allow=allow)
@@ -259,7 +293,7 @@ class RequestContext:
         return result
 
     async def _replayed(self, caller: str, key: str, data: Keyed, answer: type[P]) -> P | None:
-        found = await idempotency.kept(self.db, caller, key)
+        found = await idempotency.kept(self._database(), caller, key)
         if found is None or found.answer is None:
             return None
         if found.fingerprint != fingerprint(data):

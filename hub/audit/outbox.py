@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
-from hub.audit.chain import GENESIS, chained, pending_record
+from hub.audit.chain import Pending, chained, pending_record, tip_of
 from hub.audit.entries import AuditBatch
 from hub.audit.records import AuditBase, AuditRecord
 from hub.contract.principal import Principal
@@ -94,33 +94,42 @@ async def append_in(
     session: AsyncSession, write: Write, principal: Principal, request_id: str, operation: str | None
 ) -> int:
     """Appends the write's audit record and its outbox row in `session`'s open transaction; returns
-    the record's id. On PostgreSQL another append may take the next id first (its insert waits for
-    this transaction or this one's for it): the insert collides, its savepoint is rolled back and the
-    record is linked after the new tip. On SQLite the transaction holds the database's one write
-    lock from its first write on, so the tip cannot move."""
+    the record's id."""
     batch = AuditBatch()
     batch.note(write.subject_id, write.sector, write.acting_as, {write.action}, action=write.action)
     pending = pending_record(batch, principal, request_id, operation)
+    return await append_values(session, pending.values, write, request_id)
+
+
+async def append_values(
+    session: AsyncSession, values: dict[str, Any], write: Write, request_id: str, *, outbox_id: str | None = None
+) -> int:
+    """Appends the record of `values` (its columns but the chain's) and the write's outbox row, under
+    `outbox_id` (default: a new one), in `session`'s open transaction; returns the record's id. On
+    PostgreSQL another append may take the next id first (its insert waits for this transaction or
+    this one's for it): the insert collides, its savepoint is rolled back and the record is linked
+    after the new tip. On SQLite the transaction holds the database's one write lock from its first
+    write on, so the tip cannot move."""
     sqlite = session.get_bind().dialect.name == "sqlite"
     table = AuditRecord.__table__
     for _ in range(ATTEMPTS):
         last = (await session.execute(select(table.c.id, table.c.hash).order_by(table.c.id.desc()).limit(1))).first()
-        records = chained([pending], (last[0], last[1]) if last else (0, GENESIS))
+        (record,) = chained([Pending(dict(values))], tip_of(last))
         try:
             if sqlite:
-                await session.execute(TRAIL.insert(), records)
+                await session.execute(TRAIL.insert(), [record])
             else:
                 async with session.begin_nested():
-                    await session.execute(TRAIL.insert(), records)
+                    await session.execute(TRAIL.insert(), [record])
         except IntegrityError:
             if sqlite:
                 raise
             continue
-        audit_id = int(records[0]["id"])
+        audit_id = int(record["id"])
         await session.execute(
             OUTBOX.insert().values(
-                id=os.urandom(16).hex(),
-                at=records[0]["at"],
+                id=outbox_id or os.urandom(16).hex(),
+                at=record["at"],
                 request_id=request_id,
                 sector=write.sector,
                 subject_id=write.subject_id,

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
-from hub.cli import compose_file, db_roles, migrate, new_sector, notify_expiries
+from hub.cli import audit_verify, compose_file, db_roles, migrate, new_sector, notify_expiries
 from hub.settings import Settings, SettingsError
 from hub.telemetry import logs
 
@@ -199,42 +199,6 @@ def _schema(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if args.check and changed else 0
 
 
-def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.audit.outbox import verify_outbox
-    from hub.audit.verify import verify_chain
-    from hub.data.db import Database
-
-    async def run() -> int:
-        db = Database(settings.database_url)
-        try:
-            report = await verify_chain(db)
-            writes = await verify_outbox(db)
-        finally:
-            await db.dispose()
-        if report.intact:
-            print(f"audit chain intact: {report.rows:,} record{'' if report.rows == 1 else 's'}")
-            # The per-person index follows the records after their commit (hub/audit/index.py).
-            if report.unindexed:
-                print(
-                    f"audit index: {report.unindexed:,} record{'' if report.unindexed == 1 else 's'} behind, "
-                    f"the oldest appended {report.lag_seconds:.1f} s ago (a running hub indexes them; "
-                    "a stopped one at its next start)"
-                )
-            else:
-                print("audit index: up to date")
-        else:
-            print(f"audit chain BROKEN at record id {report.broken_at} (after {report.rows:,} good records)")
-        if writes.whole and writes.writes:
-            print(f"audited writes: all {writes.writes:,} have their record")
-        elif not writes.whole:
-            shown = ", ".join(writes.unaudited[:5])
-            missing = len(writes.unaudited)
-            print(f"WRITES WITHOUT THEIR AUDIT RECORD: {missing:,} of {writes.writes:,} (outbox ids {shown})")
-        return 0 if report.intact and writes.whole else 1
-
-    return asyncio.run(run())
-
-
 def _token(args: argparse.Namespace, settings: Settings) -> int:
     import os
 
@@ -370,8 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--no-supergraph", action="store_true", help="skip composition (needs Node.js)")
     schema.set_defaults(run=_schema)
 
-    audit = commands.add_parser("audit-verify", help="recompute the audit log's hash chain; exit 1 if broken")
-    audit.set_defaults(run=_audit_verify)
+    audit_verify.add_parser(commands)
 
     token = commands.add_parser("token", help="print a demo bearer token (signed with this hub's signing key)")
     token.add_argument("role", choices=["individual", "officer", "analyst", "service"])

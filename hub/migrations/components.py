@@ -11,6 +11,7 @@ from sqlalchemy import MetaData
 
 from hub.accounts.models import AccountsBase
 from hub.audit.records import AuditBase
+from hub.audit.relay import RelayBase
 from hub.contract import Sector
 from hub.data.idempotency import IdempotencyBase
 from hub.identity.models import IdentityBase
@@ -20,6 +21,11 @@ HUB = "hub"
 """The hub's component: the identity registry, the accounts, the audit trail, the idempotency keys and
 the notifications."""
 HUB_VERSIONS = Path(__file__).parent / "versions"
+BOOKKEEPING = "bookkeeping"
+"""The hub's bookkeeping in a database that holds sectors but not the hub's own tables: the
+idempotency keys of those sectors' mutations and the outbox of their audit records
+(hub/audit/relay.py)."""
+BOOKKEEPING_VERSIONS = Path(__file__).parent / "bookkeeping"
 
 
 class MigrationError(Exception):
@@ -68,6 +74,14 @@ def hub_component() -> Component:
     )
 
 
+def bookkeeping_component() -> Component:
+    # A table name of this component's is the same as one of the hub's (`idempotency_answers`):
+    # they never meet, the hub's database holds the hub's component and never this one.
+    return Component(
+        BOOKKEEPING, (IdempotencyBase.metadata, RelayBase.metadata), BOOKKEEPING_VERSIONS, ("idempotency_", "audit_")
+    )
+
+
 def sector_component(sector: Sector) -> Component:
     if not sector.migrations:
         raise MigrationError(f"sector {sector.name!r} names no migrations")
@@ -79,8 +93,9 @@ def sector_component(sector: Sector) -> Component:
 
 def components(sectors: Sequence[Sector]) -> tuple[Component, ...]:
     """The hub's component first, then each of these sectors that has tables, in their order."""
-    if any(sector.name == HUB for sector in sectors):
-        raise MigrationError(f"a sector may not be named {HUB!r}: that is the hub's own migration history")
+    for name in (HUB, BOOKKEEPING):
+        if any(sector.name == name for sector in sectors):
+            raise MigrationError(f"a sector may not be named {name!r}: that is the hub's own migration history")
     return (hub_component(), *(sector_component(sector) for sector in sectors if sector.metadata.tables))
 
 
@@ -88,10 +103,14 @@ def placed(
     hub_url: str, found: Sequence[Component], urls: Mapping[str, str]
 ) -> list[tuple[str, tuple[Component, ...]]]:
     """Each database with the components whose tables live in it: a sector with a URL of its own
-    (`RABT_<SECTOR>_DATABASE_URL`) in that database, everything else in the hub's, the hub's first."""
+    (`RABT_<SECTOR>_DATABASE_URL`) in that database, everything else in the hub's, the hub's first.
+    A database of sectors apart holds the hub's bookkeeping for them too, last."""
     groups: dict[str, list[Component]] = {hub_url: []}
     for component in found:
         groups.setdefault(urls.get(component.name) or hub_url, []).append(component)
+    for url, held in groups.items():
+        if url != hub_url and held:
+            held.append(bookkeeping_component())
     return [(url, tuple(components)) for url, components in groups.items() if components]
 
 

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from hub.audit.records import AuditBase
+from hub.audit.relay import RelayBase
 from hub.data.db import INVALID_CATALOG_NAME, Database, engine_options
 from hub.migrations.components import Component, MigrationError
 
@@ -40,7 +41,7 @@ SCRIPT_LOCATION = Path(__file__).parent
 """env.py and script.py.mako, shared by every component; each keeps its revisions in its own folder."""
 UPGRADE_COMMAND = "python -m hub migrate upgrade"
 LOCK_KEY = 0x72616274  # "rabt": the PostgreSQL advisory lock every migrating process takes
-AUDIT_TABLES = tuple(AuditBase.metadata.tables)
+AUDIT_TABLES = (*AuditBase.metadata.tables, *RelayBase.metadata.tables)
 
 Progress = Callable[[str], None]
 

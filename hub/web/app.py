@@ -29,6 +29,7 @@ from hub.api.compiled import CompiledPath
 from hub.api.federation import FIRST_SUBGRAPH_PORT
 from hub.api.operations import shipped_operations, trusted_documents
 from hub.api.persisted import PersistedQueries
+from hub.api.relay import SectorRelay
 from hub.api.schema import IDENTITY_SUBGRAPH, RabtSchema, schema_for
 from hub.audit.index import SubjectIndexer
 from hub.audit.writer import AuditWriter
@@ -219,6 +220,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
     # role appends records and reads none): the all-in-one hub and the identity subgraph.
     indexer = SubjectIndexer(hub.db) if hub.subgraph in (None, IDENTITY_SUBGRAPH) else None
     audit = AuditWriter(hub.db, on_append=indexer.nudge if indexer is not None else None)
+    relay = SectorRelay(hub.db, hub.stores.own_databases())  # sectors apart: their writes' records
     # Public inquiries count in the accounts' windows where people sign in, else in the part's own.
     own_limiter = None if hub.accounts is not None else limiter_for(settings)
     bus = bus_for(settings.redis_url)  # every worker's subscriptions hear every worker's notices
@@ -326,6 +328,8 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
         if indexer is not None:
             await indexer.catch_up()  # what a killed process left unindexed, before the first request
             indexer.start()
+        await relay.catch_up()  # the audit records a killed process left in sectors' outboxes
+        relay.start()
         restore_signals = on_shutdown_signal(lambda: endpoint.shut_down(settings.shutdown_grace))
         yield
         restore_signals()
@@ -339,6 +343,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
         await audit.aclose()
         if indexer is not None:
             await indexer.aclose()
+        await relay.aclose()
         await hub.stores.dispose()
         await hub.db.dispose()
 
