@@ -35,8 +35,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.contract.calendar import hijri_iso
+from hub.data.asyncpg_pool import read_pool
 from hub.data.db import Database
-from hub.data.rows import read_pool
 from hub.identity.models import PersonRow
 from hub.registry import sector_named
 

@@ -42,8 +42,8 @@ from bench.scenarios import COMPILED, GENERAL, HEADLINE, HUBS, MUTATION, PEOPLE,
 from bench.servers import MemoryWatch, Server
 from hub.access.keys import SigningKey, jwks
 from hub.access.tokens import TokenIssuer
+from hub.data.asyncpg_pool import LOOPBACK_HOSTS
 from hub.data.db import Database
-from hub.data.rows import LOOPBACK_HOSTS
 from hub.identity.models import PersonRow
 from hub.migrations import components, upgrade
 from hub.registry import enabled_sectors, sector_named

@@ -65,7 +65,7 @@ def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     ("module", "forbidden"),
     [
-        ("sectors/traffic/loaders.py", "hub.data.rows"),
+        ("sectors/traffic/loaders.py", "hub.data.row_source"),
         ("sectors/passports/types.py", "hub.api.context"),
         ("hub/contract/values.py", "hub.data.db"),
         ("hub/data/db.py", "hub.audit.writer"),

@@ -82,7 +82,7 @@ class Peers(Protocol):
 @dataclass
 class RequestContext:
     db: Database
-    reads: KeyReads  # where this request's loaders read (hub.data.rows.RequestReads)
+    reads: KeyReads  # where this request's loaders read (hub.data.request_reads.RequestReads)
     principal: Principal
     gate: Gate
     request_id: str

@@ -91,7 +91,7 @@ class FieldsInTurn(StrawberryGraphQLCoreExecutionContext):
     awaitable together: a task each, and a gather (`gather_with_cancel`). Here they are awaited one
     after another instead. Nothing waits longer for it: the fields' reads were queued when their
     resolvers were called (`hub.contract.loading.loaded` returns the loader's future), before any wait, and
-    the request's reads go through one connection in turn anyway (`hub.data.rows.RequestReads`); the
+    the request's reads go through one connection in turn anyway (`hub.data.request_reads.RequestReads`); the
     items of a list are still awaited together (a task each), so that each loader gets one batch
     for all of them. The tasks and gathers were 8 % of a headline request's instructions
     (callgrind, 16 concurrent: 3,046,000 with them, 2,794,000 without).

@@ -39,8 +39,9 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from hub.audit.entries import others_of, stored_groups
 from hub.audit.reading import mark
 from hub.audit.records import INDEXED, AuditRecord, AuditSubject
+from hub.data.asyncpg_rows import AsyncpgRowSource
 from hub.data.db import SQLITE_WRITER_PRAGMAS, Database
-from hub.data.rows import AsyncpgRows, Sqlite3Rows
+from hub.data.sqlite_rows import Sqlite3RowSource
 
 log = logging.getLogger("rabt.audit")
 
@@ -122,13 +123,13 @@ class SubjectIndexer:
         # Through the driver where the hub has it, as the appends are: a round's statements are the
         # background's, not shown to statement listeners (a request's count stays its own).
         rows = self._db.rows
-        if isinstance(rows, Sqlite3Rows):
+        if isinstance(rows, Sqlite3RowSource):
             return await asyncio.to_thread(self._round_sqlite, rows.path)
-        if isinstance(rows, AsyncpgRows):
+        if isinstance(rows, AsyncpgRowSource):
             return await self._round_asyncpg(rows)
         return await self._round_core()
 
-    async def _round_asyncpg(self, rows: AsyncpgRows) -> int:
+    async def _round_asyncpg(self, rows: AsyncpgRowSource) -> int:
         async with (await rows.pool()).acquire() as connection, connection.transaction():
             if not await connection.fetchval("SELECT pg_try_advisory_xact_lock($1)", ADVISORY_KEY):
                 return 0  # another process is indexing this very range

@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from hub.audit.chain import TIP, Pending, chained, tip_of
 from hub.audit.records import COPIED, AuditRecord
+from hub.data.asyncpg_rows import AsyncpgRowSource
 from hub.data.db import Database
-from hub.data.rows import AsyncpgRows
 
 ATTEMPTS = 20  # each collision means another process's append went in: the chain moves on regardless
 
@@ -59,7 +59,7 @@ class AsyncpgChain(Chain):
 
     @classmethod
     @asynccontextmanager
-    async def on(cls, db: Database, rows: AsyncpgRows) -> AsyncIterator[Chain]:
+    async def on(cls, db: Database, rows: AsyncpgRowSource) -> AsyncIterator[Chain]:
         async with (await rows.pool()).acquire() as connection:
             yield cls(db, connection)
 

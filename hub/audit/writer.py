@@ -14,8 +14,9 @@ from hub.audit.entries import AuditBatch
 from hub.audit.optimistic_appender import AsyncpgChain, CoreChain, OptimisticAppender
 from hub.audit.sqlite_appender import SqliteAppender
 from hub.contract.principal import Principal
+from hub.data.asyncpg_rows import AsyncpgRowSource
 from hub.data.db import Database
-from hub.data.rows import AsyncpgRows, Sqlite3Rows
+from hub.data.sqlite_rows import Sqlite3RowSource
 from hub.telemetry import metrics, traces
 
 
@@ -109,11 +110,11 @@ class AuditWriter:
 
     async def _append_group(self, pending: list[Pending]) -> None:
         rows = self._db.rows
-        if isinstance(rows, Sqlite3Rows):
+        if isinstance(rows, Sqlite3RowSource):
             if self._sqlite is None:
                 self._sqlite = SqliteAppender(self._db, rows.path)
             await self._sqlite.append(pending)
-        elif isinstance(rows, AsyncpgRows):
+        elif isinstance(rows, AsyncpgRowSource):
             import asyncpg
 
             await self._optimistic.append(

@@ -1,5 +1,5 @@
 """A request's loaders at run time: each `Loads` declaration batched per request, its batch
-sent through the request's reads (`hub.data.rows.RequestReads`)."""
+sent through the request's reads (`hub.data.request_reads.RequestReads`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hub.contract.loading import Loads
 
 
 class KeyReads(Protocol):
-    """Where a request's loaders send their batches (`hub.data.rows.RequestReads`)."""
+    """Where a request's loaders send their batches (`hub.data.request_reads.RequestReads`)."""
 
     def queue(self, loader: BatchLoader) -> None:
         """`loader` has keys waiting: send its batch, with those of the loaders that queue meanwhile."""

@@ -13,8 +13,11 @@ from sqlalchemy import Executable, Row, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from hub.data.asyncpg_pool import LOOPBACK_HOSTS
+from hub.data.asyncpg_rows import AsyncpgRowSource
 from hub.data.files import private_file
-from hub.data.rows import LOOPBACK_HOSTS, Rows, rows_for
+from hub.data.row_source import CoreRowSource, RowSource, Statements
+from hub.data.sqlite_rows import Sqlite3RowSource
 
 
 def stored_utc(value: dt.datetime) -> dt.datetime:
@@ -97,13 +100,13 @@ class Database:
                 event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._listeners: list[Callable[..., None]] = []
-        self._rows: Rows | None = None
+        self._rows: RowSource | None = None
 
     @property
-    def rows(self) -> Rows:
+    def rows(self) -> RowSource:
         """The loaders' statements straight through the driver where the database allows it."""
         if self._rows is None:
-            self._rows = rows_for(self)
+            self._rows = row_source_for(self)
         return self._rows
 
     def on_statement(self, listener: Callable[..., None]) -> Callable[[], None]:
@@ -195,6 +198,17 @@ class Database:
             await self._rows.aclose()
         await self.engine.dispose()
         await self.read_engine.dispose()
+
+
+def row_source_for(db: Statements, mode: str = "driver") -> RowSource:
+    """`driver`: straight through the driver where the database allows it; `core`: Database.fetch."""
+    url = db.url
+    if mode == "driver" and not url.query:
+        if url.get_backend_name() == "postgresql" and url.get_driver_name() == "asyncpg":
+            return AsyncpgRowSource(db)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            return Sqlite3RowSource(db, url.database)
+    return CoreRowSource(db)
 
 
 SQLITE_WRITER_PRAGMAS = (

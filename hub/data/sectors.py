@@ -21,7 +21,7 @@ from sqlalchemy import exc as sa_exc
 from hub.contract import IDENTITY, Loads, Sector
 from hub.contract.errors import SectorUnavailable
 from hub.data.db import Budgets, Database
-from hub.data.rows import Batch, Row, Rows, Session
+from hub.data.row_source import KeyBatch, ReadSession, Row, RowSource
 
 FaultKind = Literal["down", "delay", "error"]
 
@@ -187,7 +187,7 @@ class Stores:
     def sector_of_table(self, name: str) -> str:
         return self._tables.get(name, IDENTITY)
 
-    def rows(self, sector: str) -> Rows:
+    def rows(self, sector: str) -> RowSource:
         return self.database(sector).rows
 
     async def enter(self, sector: str) -> None:
@@ -220,7 +220,7 @@ def sector_urls(environ: Mapping[str, str], names: Iterable[str]) -> dict[str, s
     return found
 
 
-class SectorRows(Rows):
+class SectorRowSource(RowSource):
     """The compiled path's reads across the sectors' databases: each database's batches on its own
     session, each sector's fault applied and its budget kept. An outage raises (the compiled path
     then steps aside and the general path says which sector is unavailable)."""
@@ -238,21 +238,21 @@ class SectorRows(Rows):
     def statements(self, _value: int) -> None:
         return None  # counted by each database's own row source
 
-    def session(self) -> Session:
+    def session(self) -> ReadSession:
         stores = self.stores
         if not stores.faults and not stores.routed:
             return stores.hub.rows.session()  # everything in the hub's database, nothing switched
-        return _SectorSession(stores)
+        return _SectorReadSession(stores)
 
 
-class _SectorSession(Session):
+class _SectorReadSession(ReadSession):
     __slots__ = ("_sessions", "_stores")
 
     def __init__(self, stores: Stores) -> None:
         self._stores = stores
-        self._sessions: dict[int, Session] = {}
+        self._sessions: dict[int, ReadSession] = {}
 
-    async def fetch(self, batches: Sequence[Batch]) -> list[Sequence[Row]]:
+    async def fetch(self, batches: Sequence[KeyBatch]) -> list[Sequence[Row]]:
         stores = self._stores
         groups: dict[int, tuple[Database, set[str], list[int]]] = {}
         for index, (loads, _) in enumerate(batches):

@@ -43,7 +43,7 @@ from hub.contract.errors import Code, RabtError
 from hub.contract.principal import ANONYMOUS, Principal, Role
 from hub.contract.provenance import as_of_now
 from hub.data.db import Database
-from hub.data.rows import RequestReads
+from hub.data.request_reads import RequestReads
 from hub.data.sectors import Stores, is_outage
 from hub.notifications.bus import Bus, LocalBus
 from hub.web.client_address import Network, client_address

@@ -30,7 +30,7 @@ from hub.contract import Blocker, Check, RabtError, Sector, parse_person_id
 from hub.contract.errors import SectorUnavailable
 from hub.data.batches import BatchLoader
 from hub.data.db import Database
-from hub.data.rows import RequestReads
+from hub.data.request_reads import RequestReads
 from hub.data.sectors import Stores, is_outage
 from hub.settings import Settings
 from hub.web.gateway_signature import GatewaySignature, SignatureRefused

@@ -36,7 +36,7 @@ from hub.contract.calendar import riyadh_today
 from hub.contract.errors import Code, RabtError
 from hub.contract.principal import ANONYMOUS, Principal
 from hub.data.db import Database
-from hub.data.rows import RequestReads
+from hub.data.request_reads import RequestReads
 from hub.notifications.bus import Bus
 from hub.web.http import request_id_of
 

@@ -18,7 +18,7 @@ from hub.audit.reading import recorded
 from hub.audit.writer import AuditWriter
 from hub.data.batches import BatchLoader
 from hub.data.db import Database
-from hub.data.rows import RequestReads
+from hub.data.request_reads import RequestReads
 from hub.identity.loaders import person_by_id
 from sectors.passports.loaders import iqama_by_person
 from tests.conftest import PERSONA, Api, _drop_postgres_database, individual

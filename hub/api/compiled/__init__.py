@@ -54,8 +54,8 @@ from hub.contract.calendar import riyadh_today
 from hub.contract.principal import Principal
 from hub.contract.provenance import as_of_now
 from hub.data.db import Database
-from hub.data.rows import Rows
-from hub.data.sectors import SectorRows, Stores
+from hub.data.row_source import RowSource
+from hub.data.sectors import SectorRowSource, Stores
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -137,7 +137,7 @@ class CompiledPath:
         self.plans: LRU[tuple[Any, ...], Plan | Unplannable] = LRU(capacity)
         # The general path's loaders read through the same (the bench swaps it); sectors with a
         # database or a fault of their own are read each on theirs.
-        self.rows: Rows = SectorRows(stores) if stores is not None else db.rows
+        self.rows: RowSource = SectorRowSource(stores) if stores is not None else db.rows
         self.stats: Counter[str] = Counter()
 
     def accepts(self, query: str, extensions: Mapping[str, Any] | None) -> bool:

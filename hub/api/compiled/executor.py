@@ -27,7 +27,7 @@ from hub.api.compiled.plan import PERSON, TYPENAME, Plan, RootField, Unplannable
 from hub.api.people import FOUND, MAX_IDS
 from hub.contract import IDENTITY, IDENTITY_DETAILS, ActingAs, RabtError
 from hub.contract.national_id import InvalidId, normalize_id
-from hub.data.rows import Batch, Row, Rows, Session
+from hub.data.row_source import KeyBatch, ReadSession, Row, RowSource
 from hub.identity.loaders import person_by_id
 from hub.identity.types import DETAIL_FIELDS
 
@@ -57,7 +57,7 @@ def _group(rows: Sequence[Row]) -> dict[Any, list[Row]]:
 
 
 async def execute(
-    plan: Plan, variables: VariableValues, gate: Gate, rows: Rows, read_at: dt.datetime
+    plan: Plan, variables: VariableValues, gate: Gate, rows: RowSource, read_at: dt.datetime
 ) -> tuple[dict[str, Any], list[GraphQLError]]:
     """The response's `data` and the errors (unsorted, unformatted); the reads are noted in the
     gate's audit batch. Raises `Unplannable` whenever the answer might differ from the general path's."""
@@ -69,7 +69,7 @@ async def execute(
 
 
 async def _execute(
-    plan: Plan, variables: VariableValues, gate: Gate, rows: Session, read_at: dt.datetime
+    plan: Plan, variables: VariableValues, gate: Gate, rows: ReadSession, read_at: dt.datetime
 ) -> tuple[dict[str, Any], list[GraphQLError]]:
     args = _slot_values(plan, variables)
     args.append(read_at)  # last: what `source { asOf }` tells (objects.SourceObject)
@@ -132,7 +132,7 @@ def _asked(plan: Plan, variables: VariableValues) -> list[tuple[RootField, list[
     return asked
 
 
-async def _known(rows: Session, visible: list[str]) -> dict[Any, Row]:
+async def _known(rows: ReadSession, visible: list[str]) -> dict[Any, Row]:
     """The identity records of the persons the caller may see (an unknown ID has none)."""
     records: dict[Any, Row] = {}
     if visible:
@@ -167,7 +167,10 @@ async def _granted(
 
 
 async def _loaded(
-    plan: Plan, rows: Session, asked: list[tuple[RootField, list[str]]], grants: dict[str, dict[str, ActingAs | None]]
+    plan: Plan,
+    rows: ReadSession,
+    asked: list[tuple[RootField, list[str]]],
+    grants: dict[str, dict[str, ActingAs | None]],
 ) -> list[dict[Any, list[Row]]]:
     """One statement per loader, for the persons whose sector was granted: each loader's rows by key."""
     keys: list[dict[str, None]] = [{} for _ in plan.loads]
@@ -178,7 +181,7 @@ async def _loaded(
             chosen = [subject for subject in ids if granted.get(subject) is not None]
             for loaded in namespace.loaded:
                 keys[loaded.loads_index].update(dict.fromkeys(chosen))
-    batches: list[Batch] = []
+    batches: list[KeyBatch] = []
     fetched_index: list[int] = []
     for index, loads in enumerate(plan.loads):
         if keys[index]:

@@ -12,7 +12,7 @@ from hub.api.compiled import CompiledPath
 from hub.api.limits import parse_document
 from hub.api.operations import shipped_operations
 from hub.contract.principal import Principal, Role
-from hub.data.rows import Compiled
+from hub.data.keyed_statements import KeyedStatement
 from hub.identity.loaders import person_by_id
 from hub.settings import Settings
 from hub.web.app import create_app
@@ -148,4 +148,4 @@ async def test_the_statements_are_the_loaders_own_text(api: Api) -> None:
     compiled = CompiledPath(hub.schema, hub.db, hub.relation_sources(), hub.sectors)
     plan, _ = compiled.plan_for(PEOPLE, parse_document(PEOPLE), {"ids": ids}, None)
     for loads in (person_by_id, *plan.loads):
-        assert Compiled(loads, len(ids), hub.db.engine.dialect).sql in sent, loads.table.name
+        assert KeyedStatement(loads, len(ids), hub.db.engine.dialect).sql in sent, loads.table.name
