@@ -17,11 +17,13 @@ from graphql import (
     visit,
 )
 from graphql import validate as graphql_validate
+from graphql.error import GraphQLSyntaxError
 from graphql.validation.rules import overlapping_fields_can_be_merged
 
 from hub.api.execution import VALIDATION_BUDGET, validate
-from hub.api.limits import MAX_COST, Weigher, check_limits, parse_document
+from hub.api.limits import MAX_COST, PerDocument, Weigher, check_limits, parse_document
 from hub.api.schema import schema_for
+from hub.contract.errors import RabtError
 from hub.registry import enabled_sectors
 from tests.conftest import PERSONA, Api, officer
 
@@ -146,3 +148,111 @@ def test_fragments_count_wherever_they_are_spread() -> None:
     deep = "query { ...A } fragment A on Query { " + " { ".join(levels) + " { id" + " }" * len(levels) + " }"
     with pytest.raises(Exception, match="15 levels deep"):
         check_limits(schema, parse_document(deep), None, None)
+
+
+def _cost(query: str, variables: dict[str, Any] | None = None, operation: str | None = None) -> int:
+    return check_limits(SCHEMA, parse_document(query), operation, variables)
+
+
+def _refusal(query: str, variables: dict[str, Any] | None = None) -> tuple[str, str, Any]:
+    with pytest.raises(RabtError) as raised:
+        _cost(query, variables)
+    return raised.value.extensions["code"], raised.value.message, raised.value.extensions.get("cost")
+
+
+def test_the_cost_is_one_per_field_times_every_enclosing_lists_size() -> None:
+    assert _cost("{ me { person { id } } }") == 3
+    assert _cost('{ person(id: "1") { passports { visas { number } } } }') == 1 + 1 + 1 + 10 * 1
+    assert _cost('{ people(ids: ["a", "b"]) { id nameEn } }') == 1 + 2 * 2
+    assert _cost("{ people(ids: []) { id } }") == 1 + 1  # no ID still weighs as one
+    ids = "query($ids: [ID!]!) { people(ids: $ids) { id } }"
+    assert _cost(ids, {"ids": ["a", "b", "c"]}) == 1 + 3
+    assert _cost(ids, {"ids": ["a"] * 5}) == 1 + 5  # the same document, remembered per list size
+    assert _cost(ids, {"ids": []}) == 1 + 1
+    assert _cost(ids, {"ids": "a"}) == 1 + 1
+    assert _cost(ids, {}) == 1 + 1
+
+
+def test_introspection_costs_nothing_and_an_unknown_field_one() -> None:
+    assert _cost("{ __schema { types { name fields { name } } } }") == 0
+    assert _cost("{ nowhere { at { all } } }") == 1
+
+
+def test_fragments_weigh_as_if_written_out() -> None:
+    assert _cost("{ ... on Query { me { person { id } } } }") == 3
+    assert _cost("{ ... { me { person { id } } } }") == 3
+    assert _cost("{ me { ...P ...P } } fragment P on Me { person { id } }") == 1 + 2 + 2
+    assert _cost("{ me { ...Missing } }") == 1  # validation refuses the unknown fragment
+
+
+def test_only_the_named_operation_is_weighed_and_the_dearest_is_answered() -> None:
+    document = (
+        "query Dear { me { person { id } } } query Cheap { people(ids: []) { id } } "
+        '{ person(id: "1") { passports { visas { number } } } }'
+    )
+    assert _cost(document, operation="Cheap") == 2
+    assert _cost(document, operation="Dear") == 3
+    assert _cost(document) == 13
+    assert _cost(document, operation="Elsewhere") == 0
+
+
+def test_each_limit_holds_at_its_edge_and_names_the_figures() -> None:
+    levels = ["me", "person"] + ["passports", "sponsored", "person"] * 3  # with `id`: 12 levels
+    deep = "{ " + " { ".join(levels) + " { id" + " }" * len(levels) + " }"
+    assert _cost(deep) > 0
+    deeper = "{ " + " { ".join([*levels, "passports"]) + " { id" + " }" * (len(levels) + 1) + " }"
+    assert _refusal(deeper) == ("QUERY_TOO_DEEP", "The selection is 13 levels deep; at most 12.", None)
+    assert _cost("{ " + " ".join(f"a{i}: me {{ id }}" for i in range(30)) + " }") == 60
+    too_many = "{ " + " ".join(f"b{i}: __typename" for i in range(31)) + " }"
+    assert _refusal(too_many) == ("TOO_MANY_ALIASES", "31 aliases; at most 30.", None)
+    ids = "query($ids: [ID!]!) { people(ids: $ids) { id } }"
+    assert _cost(ids, {"ids": ["a"] * (MAX_COST - 1)}) == MAX_COST
+    assert _refusal(ids, {"ids": ["a"] * MAX_COST}) == (
+        "QUERY_TOO_COMPLEX",
+        "The query would cost 25,001; at most 25,000.",
+        25_001,
+    )
+
+
+def test_a_cost_past_the_cap_is_said_without_its_digits() -> None:
+    code, message, cost = _refusal(fan_out(45))
+    assert (code, message, cost) == (
+        "QUERY_TOO_COMPLEX",
+        "The query would cost more than 999,999,999,999; at most 25,000.",
+        10**12,
+    )
+
+
+def test_the_document_may_hold_four_thousand_tokens() -> None:
+    assert _cost("{ " + "__typename " * 3998 + "}") == 0  # introspection: no cost
+    with pytest.raises(RabtError) as raised:
+        parse_document("{ " + "__typename " * 3999 + "}")
+    assert (raised.value.extensions["code"], raised.value.message) == (
+        "TOO_MANY_TOKENS",
+        "The document has more than 4000 tokens.",
+    )
+
+
+def test_a_syntax_error_stays_graphqls_and_a_control_character_is_refused() -> None:
+    with pytest.raises(GraphQLSyntaxError):
+        parse_document("{ me { person ")
+    with pytest.raises(RabtError) as raised:
+        parse_document('{ person(id: "1\\u0001") { id } }')
+    assert raised.value.extensions["code"] == "BAD_USER_INPUT"
+
+
+def test_the_per_document_cache_keeps_the_newest_entries_up_to_its_capacity() -> None:
+    cache: PerDocument[int] = PerDocument(2)
+    documents = [parse_document(f"{{ a{i}: __typename }}") for i in range(3)]
+    computed: list[int] = []
+
+    def get(index: int) -> int:
+        def compute() -> int:
+            computed.append(index)
+            return index
+
+        return cache.get(SCHEMA, documents[index], None, compute)
+
+    assert [get(0), get(1), get(0), get(2), get(1), get(0)] == [0, 1, 0, 2, 1, 0]
+    assert computed == [0, 1, 2, 0]  # 0 was the oldest when 2 came
+    assert len(cache.entries) == 2
