@@ -306,6 +306,35 @@ def test_through_the_gateway_finding_a_person_is_an_audited_read(shapes: Shapes)
     assert asyncio.run(_on_database(shapes, count, subject)) == before + 1
 
 
+async def _records_after(shapes: Shapes, last: int) -> list[tuple[Any, ...]]:
+    """The audit records appended after record `last`, as what they say (not when, not which request)."""
+    url = make_url(shapes.database_url)
+    connection = await asyncpg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database
+    )
+    try:
+        rows = await connection.fetch(
+            "SELECT operation, actor, role, purpose, entries FROM audit_trail WHERE id > $1", last
+        )
+    finally:
+        await connection.close()
+    return sorted(tuple(row) for row in rows)
+
+
+def test_asked_again_the_subgraphs_answer_the_gateways_documents_from_plans_alike(shapes: Shapes) -> None:
+    """The gateway sends each subgraph the same documents (`_entities` with other representations)
+    on every request; from a document's fourth sighting (RABT_PLAN_TEXT_AFTER) a subgraph answers it
+    from its plan. Answers and audit records stay what the first ones, on the general path, were."""
+    for title, query, variables, as_ in (CASES[0], CASES[1], CASES[4]):
+        expected = comparable(shapes.ask(shapes.hub_url, query, variables, as_))
+        audits = []
+        for _ in range(5):
+            last = asyncio.run(_on_database(shapes, "SELECT coalesce(max(id), 0) FROM audit_trail"))
+            assert comparable(shapes.ask(shapes.gateway_url, query, variables, as_)) == expected, title
+            audits.append(asyncio.run(_records_after(shapes, last)))
+        assert audits[0] and all(audit == audits[0] for audit in audits), title
+
+
 def test_the_supergraph_names_every_subgraph(shapes: Shapes) -> None:
     for name in ("IDENTITY", "PASSPORTS", "TRAFFIC", "CIVIL_AFFAIRS", "CIVIL_DEFENCE"):
         assert f"{name} @join__graph" in shapes.supergraph

@@ -3,8 +3,9 @@
 `hub.web.http.GraphQLEndpoint` offers each persisted request (an APQ hash or a trusted document) to
 `CompiledPath.answer` first, and a plain-text document once it has been seen `plan_text_after`
 times (the way Mercurius's `jit` option counts, so a document sent once is never planned; a
-subgraph's `_entities` documents from the gateway are plain text too); `None` means "take the
-general path", which is always correct. The
+subgraph's `_entities` documents from the gateway are plain text too, one document per query plan
+step with other `$representations` each time, so their plans are keyed by the document alone);
+`None` means "take the general path", which is always correct. The
 compiled path answers only when it is sure to produce exactly what strawberry and graphql-core
 would: the same `data`, the same errors at the same paths, the same audit notes. What it does not
 cover, or any surprise while running (a null where the schema says non-null, a database error),
@@ -132,7 +133,7 @@ class CompiledPath:
         try:
             self.model: SchemaModel | None = SchemaModel(self.graphql, sectors)
         except Unplannable:
-            self.model = None  # a schema without Person (a sector subgraph): nothing to plan
+            self.model = None  # a schema without Person: nothing to plan
         self.documents: LRU[str, _Document] = LRU(capacity)
         self.plans: LRU[tuple[Any, ...], Plan | Unplannable] = LRU(capacity)
         # The general path's loaders read through the same (the bench swaps it); sectors with a

@@ -4,9 +4,12 @@ request's `Gate` decides and opens them, as it does for the general path's resol
 
 Order of work:
 1. root arguments: `parse_person_id` on each ID (an invalid ID, or more than `MAX_IDS`, steps aside);
-2. the identity gate decided for each distinct person (the caller's relations in one batch);
+   a subgraph's `_entities` takes its persons as the gateway names them, `{__typename: "Person", id}`
+   (any other representation steps aside);
+2. the identity gate decided for each distinct person found by ID (the caller's relations in one
+   batch); an entity opens none, as `PersonCore.resolve_reference` makes it from its ID alone;
 3. `person_by_id` for the persons the caller may see (an unknown ID is null, without error);
-4. each selected namespace's gate decided for each known person;
+4. each selected namespace's gate decided for each known person and each entity;
 5. one statement per loader, for the persons whose sector was granted;
 6. the response in selection order, each gate opened (a refusal is the field null with the
    gate's error at the field's path).
@@ -23,7 +26,7 @@ from graphql import GraphQLError, located_error
 from graphql.execution.values import VariableValues, get_argument_values
 
 from hub.access.gate import Gate
-from hub.api.compiled.plan import PERSON, TYPENAME, Plan, RootField, Unplannable, language_argument
+from hub.api.compiled.plan import ENTITIES, PERSON, TYPENAME, Plan, RootField, Unplannable, language_argument
 from hub.api.people import FOUND, MAX_IDS
 from hub.contract import IDENTITY, IDENTITY_DETAILS, ActingAs, RabtError
 from hub.contract.national_id import InvalidId, normalize_id
@@ -74,7 +77,7 @@ async def _execute(
     args = _slot_values(plan, variables)
     args.append(read_at)  # last: what `source { asOf }` tells (objects.SourceObject)
     asked = _asked(plan, variables)  # 1.
-    subjects = list(dict.fromkeys(subject for _, ids in asked for subject in ids))
+    subjects = list(dict.fromkeys(subject for root, ids in asked if root.kind != ENTITIES for subject in ids))
     # 2.–3. who may be seen, and who exists
     identity = dict(zip(subjects, await gate.decide_all([(s, IDENTITY) for s in subjects]), strict=True))
     records = await _known(rows, [subject for subject in subjects if identity[subject] is not None])
@@ -124,12 +127,30 @@ def _asked(plan: Plan, variables: VariableValues) -> list[tuple[RootField, list[
             raise Unplannable("argument value") from None
         if root.kind == PERSON:
             asked.append((root, [_person_id(values["id"])]))
+        elif root.kind == ENTITIES:
+            asked.append((root, _referenced(values["representations"], root.value)))
         else:
             ids = values["ids"]
             if len(ids) > MAX_IDS:
                 raise Unplannable("too many IDs")
             asked.append((root, [_person_id(value) for value in ids]))
     return asked
+
+
+def _referenced(representations: Any, person_type: str) -> list[str]:
+    """The IDs of `_entities`' representations, each `{"__typename": person_type, "id": <ID>}` with
+    the ID in its canonical form, as the gateway sends what the identity subgraph answered."""
+    ids: list[str] = []
+    for representation in representations:
+        if type(representation) is not dict or len(representation) != 2:
+            raise Unplannable("representation")
+        subject = representation.get("id")
+        if representation.get("__typename") != person_type or type(subject) is not str:
+            raise Unplannable("representation")
+        if _person_id(subject) != subject:
+            raise Unplannable("representation's ID not canonical")
+        ids.append(subject)
+    return ids
 
 
 async def _known(rows: ReadSession, visible: list[str]) -> dict[Any, Row]:
@@ -152,10 +173,11 @@ async def _granted(
         asking[IDENTITY_DETAILS] = dict.fromkeys(subject for subject in subjects if subject in records)
     for root, ids in asked:
         assert root.person is not None
+        referenced = root.kind == ENTITIES  # an entity is there: its ID is all `_entities` needs
         for namespace in root.person.namespaces:
             persons = asking.setdefault(namespace.sector, {})
             for subject in ids:
-                if subject in records:
+                if referenced or subject in records:
                     persons[subject] = None
     grants: dict[str, dict[str, ActingAs | None]] = {}
     for sector, persons in asking.items():
@@ -217,17 +239,21 @@ class _Assembler:
         self.recognise = plan.identity_fields - DETAIL_FIELDS
         self.details = plan.identity_fields & DETAIL_FIELDS
         self.details_granted = grants.get(IDENTITY_DETAILS, {})
+        self.referenced = root.kind == ENTITIES
 
     def __call__(self, subject: str, path: list[Any]) -> dict[str, Any] | None:
         gate = self.gate
-        try:
-            acting_as = gate.open(subject, IDENTITY, self.identity[subject], FOUND)
-        except RabtError as refusal:
-            self.errors.append(located_error(refusal, [self.root.node], path))  # type: ignore[list-item]
-            return None
-        record = self.records.get(subject)
-        if record is None:
-            return None
+        record: Row | None = None
+        acting_as: ActingAs | None = None
+        if not self.referenced:  # found by ID: the identity gate first (`_visible_person`)
+            try:
+                acting_as = gate.open(subject, IDENTITY, self.identity[subject], FOUND)
+            except RabtError as refusal:
+                self.errors.append(located_error(refusal, [self.root.node], path))  # type: ignore[list-item]
+                return None
+            record = self.records.get(subject)
+            if record is None:
+                return None
         args, grouped = self.args, self.grouped
         extra: list[Any] = [subject]
         for namespace, granted_by_person in self.namespaces:

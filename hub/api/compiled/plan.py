@@ -42,17 +42,19 @@ class PersonPlan:
     build: Builder  # over the identity row (`person_by_id`)
 
 
-PERSON, PEOPLE, TYPENAME = "person", "people", "__typename"
+PERSON, PEOPLE, ENTITIES, TYPENAME = "person", "people", "_entities", "__typename"
+"""Root fields a plan answers; ENTITIES is a subgraph's `_entities(representations:)`, whose persons
+are named by the gateway (no identity gate: `PersonCore.resolve_reference` opens none)."""
 
 
 @dataclass(frozen=True)
 class RootField:
-    kind: str  # PERSON, PEOPLE or TYPENAME
+    kind: str  # PERSON, PEOPLE, ENTITIES or TYPENAME
     key: str
     node: FieldNode | None = None
     definition: GraphQLField | None = None
     person: PersonPlan | None = None
-    value: Any = None  # TYPENAME: the root type's name
+    value: Any = None  # TYPENAME: the root type's name; ENTITIES: Person's
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,14 @@
 """The planner: reads a persisted operation once and says what its answer needs and how it nests.
 
-A plan covers what front ends send most: root `person(id:)` and `people(ids:)` whose `Person`
+A plan covers what front ends send most: root `person(id:)` and `people(ids:)`, and what a gateway
+sends a sector subgraph, `_entities(representations:) { ... on Person { … } }`, whose `Person`
 selection is `id`, `__typename`, the identity fields and sector namespaces whose fields are all
 declared loaders (`loaded()`, metadata `LOADS`) over records with plain leaf fields (scalars,
 enums, `CalendarDate { gregorian hijri hijriText }`). Anything else raises `Unplannable` with the
 reason, and the operation takes the general path: a field with its own resolver (`sponsored`,
 `familyRegister`, a `PersonRef` such as `sponsor`), an interface or union, a mutation, `me`,
 introspection, a response key selected twice with sub-selections (field merging), a directive other
-than @skip/@include.
+than @skip/@include, an entity's identity fields (each opens its own gate, `identity_of`).
 
 The plan reads the schema strawberry built, not a copy of it: fields are found through the
 `strawberry-definition` each graphql-core field carries, and fields are collected with
@@ -56,6 +57,7 @@ from hub.api.compiled.objects import (
     compile_object,
 )
 from hub.api.compiled.plan import (
+    ENTITIES,
     TYPENAME,
     NamespacePlan,
     PersonPlan,
@@ -114,7 +116,11 @@ class _Planner:
             _only_skip_include(details[0].node.directives)
             definition = model.query.fields[name]
             person = self._person(details)
-            roots.append(RootField(kind, key, details[0].node, definition, person))
+            if kind == ENTITIES and person.identity_fields:
+                # Each identity field of an entity opens its own gate (`identity_of`): not planned.
+                raise Unplannable("identity fields of an entity")
+            value = model.person.name if kind == ENTITIES else None  # the representations' __typename
+            roots.append(RootField(kind, key, details[0].node, definition, person, value))
         return Plan(tuple(roots), tuple(self.loads), tuple(self.loads_sector), tuple(self.slots), tuple(self.sectors))
 
     def _sub(self, parent: GraphQLObjectType, details: list[FieldDetails]) -> dict[str, list[FieldDetails]]:

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLField, GraphQLObjectType, GraphQLSchema, get_named_type
+from strawberry.federation.schema import Schema as FederationSchema
 from strawberry.types.field import StrawberryField
 
 from hub.api import people as identity_queries
-from hub.api.compiled.plan import PEOPLE, PERSON, Unplannable
+from hub.api.compiled.plan import ENTITIES, PEOPLE, PERSON, Unplannable
 from hub.contract import Sector
 from hub.contract.direct import DEFINITION, strawberry_of
 from hub.contract.values import CalendarDate
@@ -39,10 +40,14 @@ class SchemaModel:
                     self.roots[name] = PERSON
                 elif resolver is identity_queries.people:
                     self.roots[name] = PEOPLE
+                elif getattr(resolver, "__func__", None) is FederationSchema.entities_resolver:
+                    self.roots[name] = ENTITIES
         person = schema.get_type("Person")
         if not isinstance(person, GraphQLObjectType):
             raise Unplannable("no Person type")
         self.person = person
+        if ENTITIES in self.roots.values() and not _references_by_id(person):
+            self.roots = {name: kind for name, kind in self.roots.items() if kind != ENTITIES}
         core = {f.python_name: f for f in PersonCore.__strawberry_definition__.fields}  # type: ignore[attr-defined]
         self.identity: dict[str, str] = {}  # GraphQL name -> python name of PersonCore's resolvers
         self.namespaces: dict[str, Namespace] = {}
@@ -71,6 +76,13 @@ class SchemaModel:
 
 _IDENTITY = {"kind", "name_ar", "name_en", "name", "sex", "born_on", "nationality", "mobile"}
 """PersonCore's resolvers, each `identity_of(...)` then one column (or two, for `name`)."""
+
+
+def _references_by_id(person: GraphQLObjectType) -> bool:
+    """Whether `_entities` makes each Person as `PersonCore.resolve_reference` does: from the ID
+    alone, opening no gate."""
+    made_by = getattr(origin_of(person), "resolve_reference", None)
+    return getattr(made_by, "__func__", None) is PersonCore.resolve_reference.__func__  # type: ignore[attr-defined]
 
 
 def resolver_of(definition: GraphQLField) -> Any:

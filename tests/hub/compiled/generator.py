@@ -116,6 +116,34 @@ class DocumentGenerator:
             operation_name = name
         return Document(text, build.values, operation_name, roots)
 
+    def entities(self) -> Document:
+        """An `_entities` document as a gateway sends a sector subgraph (this generator's schema):
+        Person's fields under `... on Person`, the representations in `$representations`."""
+        rng = self.rng
+        language = rng.choice(["AR", "EN", "$lang", "EN"])
+        build = _Build(rng, language)
+        if language == "$lang":
+            build.lang = rng.choice([("Language!", "AR"), ("Language! = AR", None), ("Language = EN", None)])
+        build.variables["representations"] = "[_Any!]!"
+        items = [
+            self._field(self.person, name, definition, build, depth=0)
+            for name, definition in self.person.fields.items()
+            if name != "id" or rng.random() < 0.3
+        ]
+        if rng.random() < 0.3:
+            items.insert(rng.randrange(len(items) + 1), "__typename")
+        selection = f"... on Person {{ {' '.join(items)} }}"
+        if rng.random() < 0.3:
+            selection = f"__typename {selection}"
+        directive = self._directives(build) if rng.random() < 0.2 else ""
+        header = ", ".join(f"${name}: {declaration}" for name, declaration in sorted(build.variables.items()))
+        name = rng.choice([None, "Entities__passports__1"])
+        text = (
+            f"query{' ' + name if name else ''}({header}) {{ _entities(representations: $representations)"
+            f"{directive} {{ {selection} }} }}\n{''.join(build.fragments)}"
+        )
+        return Document(text, build.values, name if rng.random() < 0.5 else None, ["_entities"])
+
     # ---- selections --------------------------------------------------------------------------------
 
     def _weight(self, parent: GraphQLObjectType, definition: GraphQLField) -> float:

@@ -10,6 +10,13 @@ and media type must be identical, and so must the audit entries' contents. Every
 a third time as plain text to a path that plans plain text at once, with the same demands. The
 counts of cases that took the compiled path and of each fallback reason are printed (`-s`) and
 checked.
+
+Each sector's subgraph is compared the same way on the documents a gateway sends it,
+`_entities(representations: $representations) { ... on Person { <sector> { … } } }`: written by the
+generator over the subgraph's schema, sent for the same callers with representations of known,
+related, refused and unknown persons (now and then one the plan does not take: another type, an ID
+not in its canonical form), some while the sector is down, through the general path and through a
+subgraph endpoint that plans plain text at once.
 """
 
 from __future__ import annotations
@@ -34,10 +41,12 @@ from starlette.routing import Route
 
 from hub.api.compiled import CompiledPath
 from hub.api.persisted import PersistedQueries
+from hub.api.schema import schema_for
 from hub.audit.reading import recorded
 from hub.audit.writer import AuditWriter
 from hub.contract.national_id import with_check_digit
 from hub.contract.principal import ANONYMOUS, Principal, Role
+from hub.data.sectors import parse_faults
 from hub.web.http import GraphQLEndpoint
 from tests.conftest import PERSONA, Api
 from tests.hub.compiled.generator import DocumentGenerator
@@ -58,6 +67,7 @@ class Paths:
     client: httpx.AsyncClient
     compiled: CompiledPath
     text_plans: CompiledPath
+    subgraphs: dict[str, CompiledPath]  # each sector's subgraph at `/<sector>/text` (`/<sector>/general`)
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -65,9 +75,10 @@ async def paths(api: Api) -> Any:
     hub = api.hub
     audit = AuditWriter(hub.db)  # one writer, one lock: the hash chain stays linear
 
-    def endpoint(compiled: CompiledPath | None) -> Any:
+    def endpoint(compiled: CompiledPath | None, schema: Any = hub.schema) -> Any:
+        # A subgraph reads each sector on its own store (budget, fault), as `create_app` builds it.
         graphql = GraphQLEndpoint(
-            schema=hub.schema,
+            schema=schema,
             db=hub.db,
             access_sources=hub.relation_sources(),
             verifier=hub.verifier,
@@ -77,6 +88,7 @@ async def paths(api: Api) -> Any:
             accounts=hub.accounts,
             compiled=compiled,
             clock=lambda: READ_AT,  # both paths read at one moment: `source { asOf }` compared too
+            stores=hub.stores if schema is not hub.schema else None,
         )
 
         async def handle(request: Request) -> Response:  # a function: Starlette calls it with the request
@@ -87,15 +99,22 @@ async def paths(api: Api) -> Any:
     compiled = CompiledPath(hub.schema, hub.db, hub.relation_sources(), hub.sectors)
     # Plain text planned at its first sighting, so that every text case meets its plan.
     text_plans = CompiledPath(hub.schema, hub.db, hub.relation_sources(), hub.sectors, plan_text_after=0)
-    app = Starlette(
-        routes=[
-            Route("/general", endpoint(None), methods=["POST"]),
-            Route("/compiled", endpoint(compiled), methods=["POST"]),
-            Route("/text", endpoint(text_plans), methods=["POST"]),
-        ]
-    )
+    routes = [
+        Route("/general", endpoint(None), methods=["POST"]),
+        Route("/compiled", endpoint(compiled), methods=["POST"]),
+        Route("/text", endpoint(text_plans), methods=["POST"]),
+    ]
+    subgraphs: dict[str, CompiledPath] = {}
+    for sector in SECTORS:
+        schema = schema_for(hub.sectors, sector)
+        subgraphs[sector] = CompiledPath(
+            schema, hub.db, hub.relation_sources(), hub.sectors, plan_text_after=0, stores=hub.stores
+        )
+        routes.append(Route(f"/{sector}/general", endpoint(None, schema), methods=["POST"]))
+        routes.append(Route(f"/{sector}/text", endpoint(subgraphs[sector], schema), methods=["POST"]))
+    app = Starlette(routes=routes)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rabt.test") as client:
-        yield Paths(api, client, compiled, text_plans)
+        yield Paths(api, client, compiled, text_plans, subgraphs)
 
 
 # ---- IDs and callers -------------------------------------------------------------------------------
@@ -320,3 +339,130 @@ async def test_the_shipped_operations_answer_alike_for_every_caller_and_for_one_
             took[name] += compiled.stats["compiled"] > before
             assert fast.content == general.content, f"{name} as {caller}"
     assert took == {"PersonStatus": len(callers), "PeopleStatus": 2 * len(callers), "SponsorWorkers": 0}
+
+
+# ---- a sector subgraph's `_entities` ---------------------------------------------------------------
+
+ENTITY_CASES = 240
+
+
+def _representations(rng: random.Random, ids: dict[str, list[str]], close: list[str]) -> list[Any]:
+    """What a gateway names: persons it found through identity (related, known, unknown), and now and
+    then a representation the plan does not take."""
+    chosen: list[Any] = []
+    for _ in range(rng.choice([1, 1, 2, 3, 5, 8])):
+        roll = rng.random()
+        pool = close if close and roll < 0.45 else ids["unknown"] if roll > 0.88 else ids["known"]
+        chosen.append({"__typename": "Person", "id": rng.choice(pool)})
+    odd = rng.random()
+    if odd < 0.03:
+        chosen.append({"__typename": "Vehicle", "id": rng.choice(ids["known"])})  # a type this subgraph lacks
+    elif odd < 0.06:
+        arabic = rng.choice(ids["known"]).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+        chosen.append({"__typename": "Person", "id": arabic})
+    elif odd < 0.08:
+        chosen.append({"__typename": "Person", "id": rng.choice(ids["known"]), "extra": 1})
+    return chosen
+
+
+async def _both(
+    paths: Paths, sector: str, body: dict[str, Any], headers: dict[str, str], case: str
+) -> tuple[httpx.Response, bytes, str, tuple[str, str]]:
+    """The general path's answer, the planning subgraph's body (its request id, which an internal
+    error quotes, read as the general request's), the outcome, and the two request ids."""
+    general_id, text_id = f"sg-{case}-{uuid.uuid4().hex[:8]}", f"st-{case}-{uuid.uuid4().hex[:8]}"
+    general = await paths.client.post(f"/{sector}/general", json=body, headers={**headers, "x-request-id": general_id})
+    before = Counter(paths.subgraphs[sector].stats)
+    planned = await paths.client.post(f"/{sector}/text", json=body, headers={**headers, "x-request-id": text_id})
+    outcome = next((paths.subgraphs[sector].stats - before).elements(), "refused before planning")
+    assert planned.status_code == general.status_code, body
+    assert planned.headers["content-type"] == general.headers["content-type"], body
+    return general, planned.content.replace(text_id.encode(), general_id.encode()), outcome, (general_id, text_id)
+
+
+async def _same_audit(api: Api, requests: list[tuple[str, str, str]]) -> int:
+    """Asserts each pair of requests wrote the same audit entries; how many pairs wrote any."""
+    entries = await recorded(api.hub.db, request_ids=[rid for pair in requests for rid in pair[:2]])
+    by_request: dict[str, list[tuple[Any, ...]]] = {}
+    for entry in entries:
+        by_request.setdefault(entry.request_id, []).append(tuple(getattr(entry, name) for name in AUDITED))
+    for general_id, planned_id, context in requests:
+        assert by_request.get(planned_id, []) == by_request.get(general_id, []), f"audit entries differ for {context}"
+    return sum(bool(by_request.get(general_id)) for general_id, _, _ in requests)
+
+
+async def test_a_sector_subgraph_answers_the_gateways_entities_byte_for_byte_through_its_plans(paths: Paths) -> None:
+    api = paths.api
+    rng = random.Random(SEED + 1)
+    generators = {sector: DocumentGenerator(schema_for(api.hub.sectors, sector)._schema, SEED) for sector in SECTORS}
+    ids = await _ids(api)
+    outcomes: Counter[str] = Counter()
+    shapes: Counter[str] = Counter()
+    requests: list[tuple[str, str, str]] = []
+    stores = api.hub.stores
+    for case in range(ENTITY_CASES):
+        sector = SECTORS[case % len(SECTORS)]
+        document = generators[sector].entities()
+        kind, principal, close = _callers(rng, ids)
+        variables = {**document.variables, "representations": _representations(rng, ids, close)}
+        body: dict[str, Any] = {"query": document.text, "variables": variables}
+        if document.operation_name:
+            body["operationName"] = document.operation_name
+        down = case % 23 == 5  # the sector's database unreachable: SECTOR_UNAVAILABLE, whichever path
+        context = f"case {case} ({kind} on {sector}{', down' if down else ''}):\n{document.text}\n{variables}"
+        saved = dict(stores.faults)
+        if down:
+            stores.faults.update(parse_faults(f"{sector}=down"))
+        try:
+            general, planned, outcome, pair = await _both(paths, sector, body, api.headers(principal), f"{case}")
+        finally:
+            stores.faults.clear()
+            stores.faults.update(saved)
+        assert planned == general.content, f"{context}\ngeneral: {general.text}\nplanned: {planned.decode()}"
+        requests.append((*pair, context))
+        outcomes[outcome] += 1
+        shapes["sector unavailable"] += b"SECTOR_UNAVAILABLE" in general.content
+        if outcome == "compiled":
+            shapes["compiled with a refusal"] += b"FORBIDDEN" in planned
+            shapes["compiled with records"] += b'"asOf"' in planned or b'"status"' in planned
+    audited = await _same_audit(api, requests)
+    print(f"\n[{api.backend}] {ENTITY_CASES} entity cases: {dict(outcomes)}; {dict(shapes)}; {audited} audited")
+    assert outcomes["fallback: validation"] == 0, "the generator wrote an invalid document"
+    assert outcomes["compiled"] >= 0.5 * ENTITY_CASES, "too few entity cases took their plan to prove much"
+    assert outcomes["fallback: representation"] > 0 and outcomes["fallback: representation's ID not canonical"] > 0
+    assert shapes["compiled with a refusal"] >= 10 and shapes["compiled with records"] >= 10
+    assert shapes["sector unavailable"] >= 3
+    assert audited >= 0.3 * ENTITY_CASES
+
+
+ENTITIES = """query($representations: [_Any!]!) {
+  _entities(representations: $representations) { __typename ... on Person { id passports { iqama { status } } } }
+}"""
+
+
+async def test_one_plan_answers_every_representation_a_related_refused_and_unknown_person_alike(paths: Paths) -> None:
+    api = paths.api
+    sponsor = Principal(Role.INDIVIDUAL, person_id=PERSONA["sponsor"])
+    ids = await _ids(api)
+    worker, unrelated, unknown = PERSONA["absconding_worker"], PERSONA["unpaid_violations"], ids["unknown"][0]
+    plans = paths.subgraphs["passports"].plans
+    asked = [[worker, unrelated, unknown], [unknown, worker], [unrelated, worker, worker]]
+    requests: list[tuple[str, str, str]] = []
+    answers = []
+    for index, named in enumerate(asked):
+        body = {"query": ENTITIES, "variables": {"representations": [{"__typename": "Person", "id": i} for i in named]}}
+        general, planned, outcome, pair = await _both(paths, "passports", body, api.headers(sponsor), f"fixed-{index}")
+        assert outcome == "compiled", (named, outcome)
+        assert planned == general.content, f"{named}\ngeneral: {general.text}\nplanned: {planned.decode()}"
+        requests.append((*pair, str(named)))
+        answers.append(orjson.loads(planned))
+        if index == 0:
+            planned_once = len(plans)
+    assert len(plans) == planned_once, "a plan per document, whatever the representations"
+    first = answers[0]
+    assert first["data"]["_entities"][0]["passports"]["iqama"] is not None  # the sponsor reads his worker
+    refused = sorted((tuple(e["path"]), e["extensions"]["code"]) for e in first["errors"])
+    assert refused == [(("_entities", 1, "passports"), "FORBIDDEN"), (("_entities", 2, "passports"), "FORBIDDEN")]
+    assert await _same_audit(api, requests) == len(asked)
+    entries = await recorded(api.hub.db, request_ids=[requests[0][1]])
+    assert {(entry.subject_id, entry.sector) for entry in entries} == {(worker, "passports")}

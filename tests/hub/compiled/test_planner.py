@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hub.api.compiled import CompiledPath, Unplannable
-from hub.api.compiled.plan import PEOPLE, PERSON
+from hub.api.compiled.plan import ENTITIES, PEOPLE, PERSON
 from hub.api.limits import parse_document
 from hub.api.operations import shipped_operations
 from hub.api.schema import schema_for
@@ -145,14 +145,26 @@ def test_the_plan_cache_is_bounded() -> None:
     assert len(small.documents) == 2
 
 
-def test_a_sector_subgraph_has_nothing_to_plan_but_typename() -> None:
+def test_a_subgraph_plans_the_gateways_entities_by_document_and_not_their_identity_fields() -> None:
     sectors = installed_sectors()
     subgraph = schema_for(sectors, "traffic")  # no person/people roots: Person comes as an entity
     compiled = CompiledPath(subgraph, Database("sqlite+aiosqlite:///:memory:"), (), sectors)
     assert reason(compiled, "{ _service { sdl } }") == "root field: _service"
-    entities = '{ _entities(representations: [{__typename: "Person", id: "1"}]) { __typename } }'
-    assert reason(compiled, entities) == "root field: _entities"
+    entities = """query($representations: [_Any!]!) {
+      _entities(representations: $representations) { __typename ... on Person { traffic { vehicles { make } } } }
+    }"""
+    one = [{"__typename": "Person", "id": "1010000014"}]
+    planned = plan(compiled, entities, {"representations": one})
+    (root,) = planned.roots
+    assert (root.kind, root.value) == (ENTITIES, "Person")
+    assert root.person is not None and [n.sector for n in root.person.namespaces] == ["traffic"]
+    assert [loads.table.name for loads in planned.loads] == ["traffic_vehicles"]
+    assert plan(compiled, entities, {"representations": one * 3}) is planned  # keyed by document, not values
     assert plan(compiled, "{ __typename }").roots[0].value == "Query"
+
+    identity = CompiledPath(schema_for(sectors, "identity"), Database("sqlite+aiosqlite:///:memory:"), (), sectors)
+    names = "query($r: [_Any!]!) { _entities(representations: $r) { ... on Person { id nameEn } } }"
+    assert reason(identity, names, {"r": one}) == "identity fields of an entity"
 
 
 def test_the_builders_are_plain_functions_over_a_row(compiled: CompiledPath) -> None:
