@@ -91,6 +91,7 @@ class Row:
     client_cpu_us: float
     server_cpu_us: float | None  # per request, the server's processes
     db_cpu_us: float | None  # per request, PostgreSQL's processes (None: no database meter)
+    subgraphs_cpu_us: float | None = None  # per request, the subgraphs' part of `server_cpu_us` (federated)
     peak_by_process: dict[str, float] = field(default_factory=dict)
     settled_by_process: dict[str, float] = field(default_factory=dict)  # each process a quarter in
     end_by_process: dict[str, float] = field(default_factory=dict)
@@ -353,6 +354,21 @@ def checks(rows: Sequence[Row]) -> list[Check]:
                 )
             )
     return found
+
+
+def subgraph_shares(rows: Sequence[Row]) -> str:
+    """In the federated shape, the subgraphs' part of the server CPU per request; the rest is Hive
+    Gateway's."""
+    lines = []
+    for row in rows:
+        if row.subgraphs_cpu_us is not None and row.server_cpu_us:
+            part, whole = row.subgraphs_cpu_us, row.server_cpu_us
+            round_ = f" #{row.round}" if row.round > 1 else ""
+            lines.append(
+                f"  {row.scenario} @ {row.concurrency}{round_}: subgraphs {part:,.0f} of {whole:,.0f} "
+                f"({part / whole:.0%}), gateway {whole - part:,.0f}"
+            )
+    return "server CPU µs/req, the subgraphs' share:\n" + "\n".join(lines) if lines else ""
 
 
 def processes(rows: Sequence[Row]) -> str:

@@ -354,6 +354,8 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
                     if s.shape == scenarios.MUTATION:
                         await _forget_bench_writes(url)
                     await asyncio.sleep(0.5)  # let the machine settle between scenarios
+            # The gateway sends plain text: which path answered each subgraph's requests.
+            subgraph_paths = processes.subgraph_paths(shape_servers) if options.shape == "federated" else {}
 
         report.add_ratios(rows)
         client_cpu = [row.client_cpu_us for row in rows if row.requests]
@@ -380,9 +382,10 @@ async def bench(options: Options, say: Say = print) -> BenchResult:
             "",
             *map(str, found),
         ]
-        breakdown = report.processes(rows)
-        if breakdown:
-            parts += ["", breakdown]
+        for breakdown in (report.subgraph_shares(rows), report.processes(rows)):
+            if breakdown:
+                parts += ["", breakdown]
+        parts += [f"{name}: {counters}" for name, counters in subgraph_paths.items()]
         result = BenchResult(rows, header, found, same_data, same_sql, "\n".join(parts), over_time, paths, calls)
         say("")
         say(result.text)
@@ -482,6 +485,9 @@ async def _measure(
 ) -> tuple[Row, list[tuple[float, float]]]:
     pids = [pid for server in watched for pid in server.pids()]  # uvicorn's workers too
     meters = {"server": lambda: processes.cpu_seconds(pids)}
+    subgraph_pids = [pid for server in watched if server.name.startswith("subgraph ") for pid in server.pids()]
+    if subgraph_pids:
+        meters["subgraphs"] = lambda: processes.cpu_seconds(subgraph_pids)
     if database_cpu is not None:
         meters["database"] = database_cpu
     async with MemoryWatch(watched, expected=options.warmup + options.duration) as memory:
@@ -516,6 +522,7 @@ async def _measure(
         client_cpu_us=result.cpu_per_request_us,
         server_cpu_us=result.metered_per_request_us("server"),
         db_cpu_us=result.metered_per_request_us("database"),
+        subgraphs_cpu_us=result.metered_per_request_us("subgraphs"),
         peak_by_process=memory.peak_by_process,
         settled_by_process=memory.settled_by_process,
         end_by_process=memory.end_by_process,

@@ -210,8 +210,8 @@ def build(
     For the hub (`hub_label` "hub"), each read comes twice, general and compiled path; the runner
     drops what `--compiled` leaves out. With `unaudited`, a third time: the compiled calls sent to
     the reference hub that appends no audit record, so one run says what the append costs. Behind
-    the gateway every subgraph receives plain text from Hive Gateway, so the compiled path has
-    nothing to answer there: one row per read."""
+    the gateway every subgraph receives plain text from Hive Gateway, answered from a plan once a
+    document has been seen RABT_PLAN_TEXT_AFTER times: one row per read."""
     person, people = headline_calls(signer, sample), people_calls(signer, sample)
     person_marker, people_marker = b'"data":{"person":{', b'"data":{"people":['
 

@@ -235,6 +235,15 @@ def start_federated(env: Mapping[str, str], logs: Path) -> list[Server]:
     return servers
 
 
+def subgraph_paths(servers: Sequence[Server]) -> dict[str, dict[str, int]]:
+    """Each subgraph's compiled-path counters ("compiled", "fallback: …") since it started."""
+    return {
+        server.name: httpx.get(f"http://127.0.0.1:{server.port}/__bench/sql", timeout=5).json()["stats"]
+        for server in servers
+        if server.name.startswith("subgraph ")
+    }
+
+
 def subgraph_statements(servers: Sequence[Server]) -> int:
     """The statements every subgraph has sent so far (their `/__bench/sql` counters)."""
     total = 0
@@ -367,23 +376,29 @@ def compiled_counters(server: Server) -> dict[str, Any]:
 
 
 def subgraph_app() -> Any:
-    """One subgraph (RABT_BENCH_SUBGRAPH) as `python -m hub subgraph` builds it, plus a counter of
-    the SQL statements it sends at GET /__bench/sql (one `Database.on_statement` call per statement,
-    those sent straight through asyncpg included)."""
+    """One subgraph (RABT_BENCH_SUBGRAPH) as `python -m hub subgraph` builds it, plus at GET
+    /__bench/sql a counter of the SQL statements it sends (one `Database.on_statement` call per
+    statement, those sent straight through asyncpg included) and its compiled path's `stats`."""
 
+    from bench.probe import endpoint_of
     from hub.settings import Settings
     from hub.web.app import Hub, create_app
 
     settings = Settings.from_env()
     hub = Hub.build(settings, subgraph=os.environ["RABT_BENCH_SUBGRAPH"])
     app = create_app(settings, hub)
+    compiled = endpoint_of(app).compiled
     sent = [0]
 
     def count(*_: Any) -> None:
         sent[0] += 1
 
     hub.db.on_statement(count)
-    return _bench_route(app, "/__bench/sql", lambda: {"statements": sent[0]})
+    return _bench_route(
+        app,
+        "/__bench/sql",
+        lambda: {"statements": sent[0], "stats": dict(compiled.stats) if compiled is not None else {}},
+    )
 
 
 # ---- memory ---------------------------------------------------------------------------------------
