@@ -23,7 +23,7 @@ from bench.instructions import Counted, collected
 from bench.instructions import table as instruction_table
 from bench.load import _parse
 from bench.probe import Answer, ask_hub, endpoint_of, loader_selects, same_data
-from bench.report import TARGETS, Row, add_ratios, checks, medians, table
+from bench.report import TARGETS, Row, add_ratios, checks, medians, subgraph_shares, table
 from bench.runner import BenchResult
 from bench.scenarios import (
     SERVICE,
@@ -469,6 +469,17 @@ def test_the_federated_targets_and_the_gateways_memory() -> None:
         "federated: person @ 16",
         "federated: people ×100 @ 16",
     ]
+
+
+def test_the_federated_rows_say_the_subgraphs_share_of_the_server_cpu() -> None:
+    gateway = _row("gateway: person (PersonStatus)", "hub", 500.0, 1_600.0, 2)
+    gateway.subgraphs_cpu_us = 400.0
+    rows = [_row("R: 1 person, driver", "floor", 1_000.0, 100.0, 2), gateway]
+    assert subgraph_shares(rows).splitlines() == [
+        "server CPU µs/req, the subgraphs' share:",
+        "  gateway: person (PersonStatus) @ 16 #2: subgraphs 400 of 1,600 (25%), gateway 1,200",
+    ]
+    assert subgraph_shares(rows[:1]) == ""  # the hub shape: one server, no share to tell
 
 
 def test_every_target_names_a_row_the_bench_measures() -> None:
