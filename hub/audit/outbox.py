@@ -7,6 +7,10 @@ and the record it is audited by. Either both commit or neither does: a process k
 the write and the append leaves no write behind, where appending after the commit had left
 committed writes without a record.
 
+A sector in a database of its own cannot share this transaction: its writes' records arrive
+through the relay (hub/audit/relay.py), each appended with a row here that bears the sector's
+outbox row's id.
+
 `audit_outbox` is what `python -m hub audit-verify` checks writes against: every row must point at
 a record of the chain for the same request, and a row that points at none (`audit_id` NULL) is a
 write whose record was never appended.

@@ -9,7 +9,9 @@ What each role may do:
 - a sector's subgraph: read and write its own sector's tables; read the ID column of the
   identity registry (`require_known_person`); read the columns the access policy's relations
   read (`RelationSource.reads`: births' parents, iqamas' and visas' sponsors) and nothing else of
-  other sectors; append to the audit trail and read only its tip (`id`, `hash`) to chain after it;
+  other sectors; append to the audit trail and read only its tip (`id`, `hash`) to chain after it,
+  and of the audit outbox only which record an outbox row names (`id`, `audit_id`: the relay of a
+  sector in a database of its own, hub/audit/relay.py);
   read the ended sessions (`accounts_revocations`) to turn their access tokens away; read and write
   the idempotency keys (`idempotency_answers`), which its mutations keep their answers in; append to
   the notifications' inbox (a mutation's notice) and read back only the id it was given; a sector
@@ -78,7 +80,8 @@ def privileges(sectors: Sequence[Sector]) -> list[Privileges]:
     people, trail, subjects = PersonRow.__table__, AuditRecord.__table__, AuditSubject.__table__
     relations = tuple(column for sector in sectors for source in sector.relations for column in source.reads)
     # A mutation's outbox row is appended in its transaction with its record (hub.audit.outbox).
-    audit = (trail, subjects, AuditOutbox.__table__)
+    outbox = AuditOutbox.__table__
+    audit = (trail, subjects, outbox)
     # Every part checks at start that each component is at its migrations' head.
     versions = tuple(Table(component.version_table, MetaData()) for component in components(sectors))
     identity = _without_covered(
@@ -100,6 +103,9 @@ def privileges(sectors: Sequence[Sector]) -> list[Privileges]:
                     people.c.id,
                     trail.c.id,
                     trail.c.hash,
+                    # A sector apart's relay finds whether an outbox row's record was appended already.
+                    outbox.c.id,
+                    outbox.c.audit_id,
                     *REVOCATIONS.c,
                     inbox.c.id,
                     *relations,
@@ -115,7 +121,7 @@ def privileges(sectors: Sequence[Sector]) -> list[Privileges]:
             HUB_ROLE,
             writes=tuple(dict.fromkeys(table for role in [identity, *own] for table in role.writes)),
             reads=identity.reads,
-            columns=relations,
+            columns=(*relations, outbox.c.id, outbox.c.audit_id),
             appends=(*audit, inbox, people) if any(sector.registers_people for sector in sectors) else (*audit, inbox),
         )
     )

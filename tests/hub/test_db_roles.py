@@ -105,6 +105,9 @@ async def test_the_traffic_role_reads_its_own_tables_and_not_a_passports_table(c
         assert not await selects(traffic, "SELECT name_en, mobile FROM identity_people LIMIT 1")
         assert await selects(traffic, "SELECT id, hash FROM audit_trail ORDER BY id DESC LIMIT 1")
         assert not await selects(traffic, "SELECT entries FROM audit_trail LIMIT 1")
+        # Of the audit outbox, which record a row names (a sector apart's relay), nothing else.
+        assert await selects(traffic, "SELECT id, audit_id FROM audit_outbox LIMIT 1")
+        assert not await selects(traffic, "SELECT request_id, subject_id FROM audit_outbox LIMIT 1")
         # Where each component stands: every part checks at start that the database is at head.
         assert await selects(traffic, "SELECT * FROM alembic_version_hub")
         assert await selects(traffic, "SELECT * FROM alembic_version_passports")
