@@ -14,7 +14,7 @@ from hub.settings import Settings
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from hub.contract.calendar import riyadh_today
     from hub.data.db import Database
-    from hub.migrations import check, components
+    from hub.migrations import check, components, placed
     from hub.notifications.bus import bus_for
     from hub.notifications.expiries import notify_expiries
     from hub.registry import enabled_sectors
@@ -22,14 +22,21 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     today = dt.date.fromisoformat(args.today) if args.today else riyadh_today()
     sectors = enabled_sectors(settings.sectors)
 
+    urls = settings.sector_database_urls([sector.name for sector in sectors])
+
     async def run() -> int:
-        await check(settings.database_url, components(sectors))
+        for url, held in placed(settings.database_url, components(sectors), urls):
+            await check(url, held)
         db, bus = Database(settings.database_url), bus_for(settings.redis_url)
+        apart = {url: Database(url) for url in set(urls.values()) if url != settings.database_url}
         try:
-            kept = await notify_expiries(db, sectors, bus, today)
+            databases = {sector: apart[url] for sector, url in urls.items() if url in apart}
+            kept = await notify_expiries(db, sectors, bus, today, databases)
         finally:
             await bus.aclose()
             await db.dispose()
+            for one in apart.values():
+                await one.dispose()
         print(f"notify-expiries {today.isoformat()}: {len(kept):,} reminder{'' if len(kept) == 1 else 's'} kept")
         return 0
 

@@ -10,7 +10,7 @@ again the same day, or on another worker, and nothing more is kept: every notice
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,8 +47,11 @@ class Due:
         )
 
 
-async def due(db: Database, sectors: Sequence[Sector], today: dt.date) -> list[Due]:
-    """Every declared document expiring on a reminder day, in a stable order."""
+async def due(
+    db: Database, sectors: Sequence[Sector], today: dt.date, databases: Mapping[str, Database] | None = None
+) -> list[Due]:
+    """Every declared document expiring on a reminder day, in a stable order, each sector's read
+    where its tables live (`databases`: the sectors that have a database of their own)."""
     days_by_date = {today + dt.timedelta(days=days): days for days in REMIND_DAYS}
     found: list[Due] = []
     for sector in sectors:
@@ -59,15 +62,23 @@ async def due(db: Database, sectors: Sequence[Sector], today: dt.date) -> list[D
             )
             if expiry.where is not None:
                 statement = statement.where(expiry.where)
-            rows: Sequence[Any] = await db.fetch(statement.order_by(expires_on, expiry.column(expiry.number)))
+            source = (databases or {}).get(sector.name, db)
+            rows: Sequence[Any] = await source.fetch(statement.order_by(expires_on, expiry.column(expiry.number)))
             for person_id, number, on in rows:
                 found.append(Due(sector.name, expiry, str(person_id), str(number), on, days_by_date[on]))
     return found
 
 
-async def notify_expiries(db: Database, sectors: Sequence[Sector], bus: Bus, today: dt.date) -> list[Notice]:
-    """Keeps the day's reminders not kept before (in one transaction) and pushes them; returns them."""
-    notices = [item.notice() for item in await due(db, sectors, today)]
+async def notify_expiries(
+    db: Database,
+    sectors: Sequence[Sector],
+    bus: Bus,
+    today: dt.date,
+    databases: Mapping[str, Database] | None = None,
+) -> list[Notice]:
+    """Keeps the day's reminders not kept before (in one transaction, in the hub's inbox) and pushes
+    them; returns them."""
+    notices = [item.notice() for item in await due(db, sectors, today, databases)]
     async with db.transaction() as session:
         kept = await keep(session, notices, dt.datetime.now(dt.UTC))
     await publish_quietly(bus, kept)

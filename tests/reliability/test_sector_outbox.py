@@ -6,6 +6,7 @@ idempotency keys and notices work there as in the hub's database."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import subprocess
 import uuid
@@ -28,6 +29,7 @@ from hub.migrations import components, placed, upgrade
 from hub.notifications.notices import INBOX
 from hub.settings import Settings
 from hub.web.app import Hub, create_app
+from sectors.civil_affairs.models import IdCardRow
 from tests.conftest import PERSONA, _create_postgres_database, _drop_postgres_database, officer, service_unavailable
 from tests.federation.processes import hub_command
 from tests.reliability.test_failure_says_so import ADDRESS
@@ -182,3 +184,28 @@ async def test_audit_verify_fails_on_a_relayed_write_without_its_record(apart: A
     assert "WRITES WITHOUT THEIR AUDIT RECORD: 1 of" in broken.stdout, broken.stdout
     assert "relay lag: none" in broken.stdout
     assert "audit chain intact" in broken.stdout
+
+
+async def test_expiry_reminders_read_a_sector_apart_where_its_documents_live(apart: Apart) -> None:
+    cards = IdCardRow.__table__
+    (card,) = await apart.sector_db.fetch(
+        select(cards.c.person_id, cards.c.expires_on)
+        .where(cards.c.status == "valid")
+        .order_by(cards.c.person_id)
+        .limit(1)
+    )
+    today = card.expires_on - dt.timedelta(days=30)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RABT_")}
+    env |= {"RABT_DATABASE_URL": apart.hub_url, "RABT_CIVIL_AFFAIRS_DATABASE_URL": apart.sector_url}
+    done = await asyncio.to_thread(
+        subprocess.run,
+        hub_command("notify-expiries", "--today", today.isoformat()),
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    kept = await apart.hub.db.fetch(
+        select(INBOX.c.message_en).where(INBOX.c.person_id == card.person_id, INBOX.c.sector == "civil_affairs")
+    )
+    assert [notice.message_en for notice in kept if "national ID card" in notice.message_en], kept
