@@ -46,6 +46,7 @@ from hub.contract import (
     RabtError,
     Refusal,
     Rules,
+    Service,
     blocked,
     insert_new,
 )
@@ -77,6 +78,12 @@ class Peers(Protocol):
 
     async def ask(self, sector: str, asked: Sequence[tuple[str, str]], request_id: str) -> list[Blocker | None]:
         """Each (check, person)'s blocker; SectorUnavailable when `sector` does not answer."""
+
+    def holds(self, sector: str) -> bool:
+        """Whether this part holds `sector`'s data (its services' rules run here)."""
+
+    async def rules(self, service: Service, person_id: str, item: str | None, request_id: str) -> list[Blocker]:
+        """Every blocker of `service` now, from its sector's part; SectorUnavailable when it does not answer."""
 
 
 @dataclass
@@ -256,6 +263,12 @@ class RequestContext:
 
             loader = self._asking[sector] = DataLoader(ask, max_batch_size=PEER_BATCH)
         return loader
+
+    async def rules(self, service: Service, person_id: str, item: str | None = None) -> list[Blocker]:
+        """`service.rules` where this part holds the service's sector's data; else its sector's part's answer."""
+        if self.peers is None or self.peers.holds(service.sector):
+            return await service.rules(self, person_id, item)
+        return await self.peers.rules(service, person_id, item, self.request_id)
 
     async def once(
         self,

@@ -52,7 +52,7 @@ def eligibility_fields(sectors: Sequence[Sector]) -> dict[str, StrawberryField]:
         context = info.context
         acting_as = await context.require_write(subject, chosen.sector, allow=chosen.allow)
         context.gate.open(subject, chosen.sector, acting_as, {"eligibility"})
-        blockers = await chosen.rules(context, subject, key)
+        blockers = await context.rules(chosen, subject, key)
         return Eligibility(allowed=not blockers, blockers=blockers)
 
     # Built at run time, so strawberry cannot read the enum from the source: set it.

@@ -110,8 +110,10 @@ def build_schema(
     identity: bool = True,
     federated: bool = False,
     statistics_key: bytes | None = None,
+    services: Sequence[Sector] | None = None,
 ) -> RabtSchema:
-    """A schema serving the identity registry (when `identity`) and the given sectors.
+    """A schema serving the identity registry (when `identity`) and the given sectors; with it
+    `eligibility` for the services of `services` (default: those sectors').
 
     The in-process hub is identity plus every enabled sector; a federation subgraph is either
     identity alone or one sector alone, where `Person` carries only its `id` and that sector's
@@ -122,7 +124,7 @@ def build_schema(
             ("identity", identity_queries.fields()),
             ("access log", access_log.fields()),
             ("statistics", statistics_fields(sectors, statistics_key)),
-            ("eligibility", eligibility_fields(sectors)),
+            ("eligibility", eligibility_fields(sectors if services is None else services)),
             ("hub", hub_query or {}),
         ]
         if identity
@@ -157,7 +159,15 @@ def schema_for(sectors: Sequence[Sector], subgraph: str | None, statistics_key: 
     if subgraph is None:
         return build_schema(sectors, hub_mutation=account_mutation_fields(), statistics_key=statistics_key)
     if subgraph == IDENTITY_SUBGRAPH:
-        return build_schema([], federated=True, hub_mutation=account_mutation_fields(), statistics_key=statistics_key)
+        # Identity answers `eligibility` for every sector's services: it decides who may ask and
+        # audits the question, and asks each service's own subgraph for the blockers.
+        return build_schema(
+            [],
+            federated=True,
+            hub_mutation=account_mutation_fields(),
+            statistics_key=statistics_key,
+            services=sectors,
+        )
     served = [sector for sector in sectors if sector.name == subgraph]
     if not served:
         raise ValueError(f"no enabled sector or subgraph named {subgraph!r}")

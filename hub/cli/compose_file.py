@@ -127,12 +127,19 @@ def compose_file(sectors: Sequence[Sector]) -> str:
 
     graphs = subgraphs(sectors)
     identity = graphs[0]
-    asked = {sector.name for sector in sectors if sector.checks}
+    checked = {sector.name for sector in sectors if sector.checks}
+    served = {sector.name for sector in sectors if sector.services}
+    base = {graph.name: f"http://{service_name(graph.name)}:{graph.port}" for graph in graphs}
     deployment = _Deployment(
         graphs=graphs,
-        # Where a sector's subgraph asks the checks of another sector's rules (hub.web.peer_checks).
+        # Where a subgraph asks another sector (hub.web.peer_checks): a sector, the other sectors'
+        # checks; identity, every service's rules (`eligibility`).
         peers={
-            graph.name: f"http://{service_name(graph.name)}:{graph.port}" for graph in graphs if graph.name in asked
+            graph.name: {
+                sector: base[sector]
+                for sector in sorted(served if graph.name == identity.name else checked - {graph.name})
+            }
+            for graph in graphs
         },
         roles=[role.name for role in privileges(sectors)],
         # What only the part that signs people in holds (identity, and the all-in-one hub).
@@ -195,7 +202,7 @@ class _Deployment:
     the signing secrets and where the sectors fetch identity's public keys."""
 
     graphs: Sequence[Subgraph]
-    peers: Mapping[str, str]  # each sector with checks -> its subgraph's base URL
+    peers: Mapping[str, Mapping[str, str]]  # each subgraph -> the sectors it asks -> their base URLs
     roles: Sequence[str]
     signing: Mapping[str, str]
     jwks_url: str
@@ -241,11 +248,7 @@ class _Deployment:
         for graph in self.graphs:
             serves_identity = graph.name == "identity"
             keys = self.signing if serves_identity else {"RABT_TOKEN_JWKS_URL": self.jwks_url}
-            peers = {
-                f"RABT_{sector.upper()}_SUBGRAPH_URL": url
-                for sector, url in self.peers.items()
-                if not serves_identity and sector != graph.name
-            }
+            peers = {f"RABT_{sector.upper()}_SUBGRAPH_URL": url for sector, url in self.peers[graph.name].items()}
             services[service_name(graph.name)] = {
                 **_PYTHON_IMAGE,
                 "command": hub_command("subgraph", graph.name, "--host", "0.0.0.0", "--port", str(graph.port)),

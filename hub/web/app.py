@@ -51,7 +51,7 @@ from hub.web.graphiql import BOOT_SCRIPT_CSP_HASH, Tab, graphiql_page
 from hub.web.health import endpoints
 from hub.web.http import GraphQLEndpoint, request_id_of
 from hub.web.observed import Observed
-from hub.web.peer_checks import checks_route, peer_checks
+from hub.web.peer_checks import part_routes, peer_checks
 from hub.web.shutdown import on_shutdown_signal
 from hub.web.subscriptions import SubscriptionEndpoint
 
@@ -362,7 +362,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> HubApp:
             Route("/livez", livez, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route(JWKS_PATH, jwks_document, methods=["GET"]),
-            *checks_route(hub.checks(), signature, hub.db, hub.stores),
+            *part_routes(hub.sectors, hub.subgraph, signature, hub.db, hub.stores, peers, lambda: hub.today()),
             Mount("/static/graphiql", app=StaticFiles(directory=STATIC), name="graphiql"),
             *demo,
         ],

@@ -634,3 +634,56 @@ def test_through_the_gateway_a_dependants_fines_refuse_the_sponsors_final_exit_a
         asyncio.run(_on_database(shapes, move, dependant, before))
     assert _blockers(through_hub, "issueFinalExitVisa") == [("traffic", "DEPENDANT_UNPAID_VIOLATIONS")]
     assert through_gateway == through_hub
+
+
+ELIGIBILITY = """query($id: ID!, $service: ServiceName!, $item: String) {
+  eligibility(personId: $id, service: $service, item: $item) {
+    allowed blockers { sector code message messageAr resolveBy resolveByAr }
+  }
+}"""
+
+
+def test_through_the_gateway_eligibility_answers_as_the_hub_does(shapes: Shapes) -> None:
+    """Identity serves `eligibility`: it decides who may ask and asks the service's own subgraph,
+    which asks traffic's in turn; every answer is the hub's."""
+    resident, citizen = _eligible_resident(shapes), PERSONA["unpaid_violations"]
+    sponsor = asyncio.run(
+        _on_database(shapes, "SELECT sponsor_id FROM passports_iqamas WHERE person_id = $1", resident)
+    )
+    vehicle = asyncio.run(
+        _on_database(
+            shapes,
+            "SELECT sequence_number FROM traffic_vehicles WHERE owner_id = $1 ORDER BY sequence_number LIMIT 1",
+            citizen,
+        )
+    )
+    asked: list[tuple[str, str, str | None, Principal]] = [
+        (resident, "RENEW_IQAMA", None, PASSPORTS_OFFICER),
+        (resident, "ISSUE_EXIT_REENTRY_VISA", None, Principal(Role.INDIVIDUAL, person_id=sponsor)),
+        (resident, "RENEW_IQAMA", None, Principal(Role.OFFICER, person_id="1000000008", sector="traffic")),
+        (citizen, "RENEW_ID_CARD", None, Principal(Role.INDIVIDUAL, person_id=citizen)),
+        (citizen, "RENEW_DRIVING_LICENCE", None, Principal(Role.INDIVIDUAL, person_id=citizen)),
+        (citizen, "RENEW_VEHICLE_REGISTRATION", vehicle, Principal(Role.INDIVIDUAL, person_id=citizen)),
+        (citizen, "RENEW_VEHICLE_REGISTRATION", None, Principal(Role.INDIVIDUAL, person_id=citizen)),
+    ]
+
+    def answers() -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        found = []
+        for person, service, item, caller in asked:
+            variables = {"id": person, "service": service, "item": item}
+            through_hub = shapes.ask(shapes.hub_url, ELIGIBILITY, variables, caller)
+            through_gateway = shapes.ask(shapes.gateway_url, ELIGIBILITY, variables, caller)
+            found.append((comparable(through_gateway), comparable(through_hub)))
+        return found
+
+    allowed = answers()
+    assert allowed[0][1]["data"] == {"eligibility": {"allowed": True, "blockers": []}}
+    codes = [[code for _, code, _ in hub["errors"]] for _, hub in allowed]
+    assert codes == [[], [], ["FORBIDDEN"], [], [], [], ["BAD_USER_INPUT"]]
+    for through_gateway, through_hub in allowed:
+        assert through_gateway == through_hub
+    _unpaid_violation(shapes, resident, "9870000003")
+    blocked = answers()
+    assert blocked[0][1]["data"]["eligibility"]["blockers"][0]["code"] == "UNPAID_VIOLATIONS"
+    for through_gateway, through_hub in blocked:
+        assert through_gateway == through_hub

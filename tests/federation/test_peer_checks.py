@@ -19,7 +19,7 @@ from hub.data.sectors import Fault
 from hub.settings import Settings
 from hub.web.app import Hub, create_app
 from hub.web.gateway_signature import CLIENT_SIGNATURE_SECONDS, PART_SIGNATURE, GatewaySignature
-from hub.web.peer_checks import CHECKS_PATH, PeerChecks
+from hub.web.peer_checks import CHECKS_PATH, RULES_PATH, PeerChecks
 from tests.conftest import PERSONA, fixed_today, migrated
 
 UNPAID, CHILD = PERSONA["unpaid_violations"], PERSONA["minor_child"]
@@ -56,8 +56,8 @@ def _body(asked: list[tuple[str, str]]) -> bytes:
     return orjson.dumps({"asked": [{"check": name, "person": person} for name, person in asked]})
 
 
-async def _call(traffic: Traffic, body: bytes, headers: dict[str, str]) -> httpx.Response:
-    return await traffic.client.post(CHECKS_PATH, content=body, headers={"content-type": "application/json", **headers})
+async def _call(traffic: Traffic, body: bytes, headers: dict[str, str], path: str = CHECKS_PATH) -> httpx.Response:
+    return await traffic.client.post(path, content=body, headers={"content-type": "application/json", **headers})
 
 
 @pytest.mark.asyncio(loop_scope="module")
@@ -156,3 +156,21 @@ def _traffic_blocker() -> dict[str, str]:
         "resolve_by": "r",
         "resolve_by_ar": "r",
     }
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_services_rules_are_answered_to_a_signed_call_only(traffic: Traffic) -> None:
+    """/rules (identity's `eligibility` asks it): the service's blockers, as its mutation refuses."""
+    signing = GatewaySignature(traffic.secret)
+    body = orjson.dumps({"service": "RENEW_DRIVING_LICENCE", "person": UNPAID, "item": None})
+    assert (await _call(traffic, body, {}, RULES_PATH)).status_code == 401
+    assert (await _call(traffic, body, signing.sign_part(CHECKS_PATH, body), RULES_PATH)).status_code == 401
+    answered = await _call(traffic, body, signing.sign_part(RULES_PATH, body), RULES_PATH)
+    assert answered.status_code == 200, answered.text
+    assert ("traffic", "UNPAID_VIOLATIONS") in [(b["sector"], b["code"]) for b in answered.json()["blockers"]]
+    for wrong in (
+        {"service": "RENEW_IQAMA", "person": UNPAID, "item": None},  # not traffic's
+        {"service": "RENEW_VEHICLE_REGISTRATION", "person": UNPAID, "item": None},  # needs its vehicle
+    ):
+        sent = orjson.dumps(wrong)
+        assert (await _call(traffic, sent, signing.sign_part(RULES_PATH, sent), RULES_PATH)).status_code == 400, wrong
