@@ -176,8 +176,13 @@ def test_every_python_service_shares_one_database_each_as_its_own_role_and_gets_
             )
         )
     )
+    names = [sector.name for sector in installed_sectors()]
     for name, service in python_services(services).items():
-        unknown = set(service["environment"]) - read_by_code
+        # Read by pattern: RABT_<SECTOR>_SUBGRAPH_URL, each sector's subgraph (hub.web.peer_checks).
+        peers = Settings.from_env({}).subgraph_urls(names, service["environment"])
+        unknown = (
+            set(service["environment"]) - read_by_code - {f"{PREFIX}{peer.upper()}_SUBGRAPH_URL" for peer in peers}
+        )
         assert not unknown, f"{name} is given variables no code reads: {sorted(unknown)}"
         # Only the seed service seeds; the others would each try to at start-up.
         assert (service["environment"]["RABT_SEED_PEOPLE"] == "0") == (name != "seed"), name
