@@ -22,7 +22,7 @@ from hub.contract.provenance import Source, source_field
 from hub.contract.sector import Sector, SeedContext, Statistic
 from hub.contract.services import Check, Item, Rules, Service, blocked, refused, serve
 from hub.contract.tables import insert_new, person_key, sector_metadata, updated, values_of
-from hub.contract.values import Blocker, CalendarDate, InLanguage, Language, Refusal, Sex, refusals
+from hub.contract.values import Blocker, CalendarDate, InLanguage, Language, Refusal, Sex, answer_or_refusal, refusals
 
 __all__ = [
     "IDENTITY",
@@ -59,6 +59,7 @@ __all__ = [
     "Sex",
     "Source",
     "Statistic",
+    "answer_or_refusal",
     "arabic_digits",
     "ascii_digits",
     "blocked",

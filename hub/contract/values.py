@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Callable, Mapping
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
@@ -73,6 +73,13 @@ class Refusal:
             "owns it (the first is `code`); the same list `eligibility` gives. Empty otherwise."
         ),
     )
+
+
+def answer_or_refusal(name: str, answer: type[Any], description: str) -> object:
+    """The GraphQL type of a mutation that answers with `answer` or refuses: the union `name` of the
+    two. A mutation's field takes it as `graphql_type`, its resolver returns `answer | Refusal`.
+    Each call makes a new union, so that `fields()` gives fresh ones to every schema."""
+    return Annotated[answer | Refusal, strawberry.union(name, description=description)]
 
 
 def refusals(messages: Mapping[str, tuple[str, str]]) -> Callable[[str], Refusal]:

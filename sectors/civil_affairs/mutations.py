@@ -5,7 +5,7 @@ under `workflows/`."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 from sqlalchemy import insert, select, update
@@ -16,6 +16,7 @@ from hub.contract import (
     Info,
     NoticeKind,
     Refusal,
+    answer_or_refusal,
     idempotency_key,
     parse_person_id,
     record,
@@ -39,15 +40,10 @@ class IdCardRenewed:
     card: NationalIdCard = strawberry.field(description="The new card, valid for ten years.")
 
 
-RenewIdCardResult = Annotated[
-    IdCardRenewed | Refusal,
-    strawberry.union("RenewIdCardResult", description="The new card, or every rule that blocks it."),
-]
-
 CARD_TERM_YEARS = 10
 
 
-async def renew_id_card(info: Info, input: RenewIdCardInput) -> RenewIdCardResult:
+async def renew_id_card(info: Info, input: RenewIdCardInput) -> IdCardRenewed | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     today = info.context.today()
 
@@ -96,13 +92,7 @@ class IdCardReportedLost:
     card: NationalIdCard = strawberry.field(description="The lost card.")
 
 
-ReportLostIdCardResult = Annotated[
-    IdCardReportedLost | Refusal,
-    strawberry.union("ReportLostIdCardResult", description="The lost card, or every rule that blocks the report."),
-]
-
-
-async def report_lost_id_card(info: Info, input: ReportLostIdCardInput) -> ReportLostIdCardResult:
+async def report_lost_id_card(info: Info, input: ReportLostIdCardInput) -> IdCardReportedLost | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
 
     async def report(session: AsyncSession) -> IdCardReportedLost:
@@ -140,6 +130,9 @@ def _cards() -> dict[str, StrawberryField]:
     return {
         "renew_id_card": strawberry.mutation(
             renew_id_card,
+            graphql_type=answer_or_refusal(
+                "RenewIdCardResult", IdCardRenewed, "The new card, or every rule that blocks it."
+            ),
             description=(
                 "Renew a national ID card for ten years: by the citizen, a parent for a minor, or a civil "
                 "affairs officer, from 180 days before it expires. Refused with every rule that blocks it "
@@ -149,6 +142,9 @@ def _cards() -> dict[str, StrawberryField]:
         ),
         "report_lost_id_card": strawberry.mutation(
             report_lost_id_card,
+            graphql_type=answer_or_refusal(
+                "ReportLostIdCardResult", IdCardReportedLost, "The lost card, or every rule that blocks the report."
+            ),
             description=(
                 "Report a national ID card lost: by the citizen, a parent for a minor, or a civil affairs officer. "
                 "The card stops being valid; renewIdCard issues the replacement. Refused with every rule that "

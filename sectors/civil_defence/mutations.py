@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Annotated, Any, cast
+from typing import Any
 
 import strawberry
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.field import StrawberryField
 
@@ -18,6 +18,7 @@ from hub.contract import (
     NoticeKind,
     RabtError,
     Refusal,
+    answer_or_refusal,
     blocked,
     idempotency_key,
     insert_new,
@@ -25,6 +26,7 @@ from hub.contract import (
     record,
     refusals,
     serve,
+    updated,
     values_of,
     years_after,
 )
@@ -57,11 +59,6 @@ class IncidentReported:
     report: IncidentReport = strawberry.field(description="The new report, open, with its reference.")
 
 
-ReportIncidentResult = Annotated[
-    IncidentReported | Refusal,
-    strawberry.union("ReportIncidentResult", description="The new incident report, or why it was not filed."),
-]
-
 _refusal = refusals(
     {
         "TOO_MANY_OPEN_REPORTS": (
@@ -79,7 +76,7 @@ def _text(value: str, argument: str, limit: int) -> str:
     return text
 
 
-async def report_incident(info: Info, input: ReportIncidentInput) -> ReportIncidentResult:
+async def report_incident(info: Info, input: ReportIncidentInput) -> IncidentReported | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     city = _text(input.city, "input.city", CITY_LIMIT)
     district = _text(input.district, "input.district", DISTRICT_LIMIT)
@@ -143,13 +140,7 @@ class SafetyPermitApplied:
     permit: SafetyPermit = strawberry.field(description="The new permit: valid for a year, or pending.")
 
 
-ApplySafetyPermitResult = Annotated[
-    SafetyPermitApplied | Refusal,
-    strawberry.union("ApplySafetyPermitResult", description="The new permit, or every rule that blocks it."),
-]
-
-
-async def apply_safety_permit(info: Info, input: ApplySafetyPermitInput) -> ApplySafetyPermitResult:
+async def apply_safety_permit(info: Info, input: ApplySafetyPermitInput) -> SafetyPermitApplied | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     values: dict[str, Any] = dict(
         owner_id=person_id,
@@ -195,13 +186,7 @@ class SafetyPermitRenewed:
     permit: SafetyPermit = strawberry.field(description="The permit, with its new expiry.")
 
 
-RenewSafetyPermitResult = Annotated[
-    SafetyPermitRenewed | Refusal,
-    strawberry.union("RenewSafetyPermitResult", description="The renewed permit, or every rule that blocks it."),
-]
-
-
-async def renew_safety_permit(info: Info, input: RenewSafetyPermitInput) -> RenewSafetyPermitResult:
+async def renew_safety_permit(info: Info, input: RenewSafetyPermitInput) -> SafetyPermitRenewed | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     number = RENEW_SAFETY_PERMIT.item_key(input.number, "input.number")
     today = info.context.today()
@@ -214,17 +199,17 @@ async def renew_safety_permit(info: Info, input: RenewSafetyPermitInput) -> Rene
             "status": "valid",
         }
         # Conditional on what the rules saw: a permit suspended or sold meanwhile is not renewed.
-        renewed = await session.execute(
+        renewed = await updated(
+            session,
             update(SafetyPermitRow)
             .where(
                 SafetyPermitRow.number == number,
                 SafetyPermitRow.owner_id == person_id,
                 SafetyPermitRow.status.in_(("valid", "expired")),
             )
-            .values(changes)
+            .values(changes),
         )
-        # An UPDATE's result is a cursor's, which SQLAlchemy's types do not tell apart from a query's.
-        if cast(CursorResult[Any], renewed).rowcount != 1:
+        if renewed != 1:
             return blocked([RULES("PERMIT_NOT_FOUND")])
         info.context.notify(
             "civil_defence",
@@ -242,6 +227,9 @@ def fields() -> dict[str, StrawberryField]:
     return {
         "report_incident": strawberry.mutation(
             report_incident,
+            graphql_type=answer_or_refusal(
+                "ReportIncidentResult", IncidentReported, "The new incident report, or why it was not filed."
+            ),
             description=(
                 "File an incident report with civil defence: by the reporting person themself or a civil defence "
                 f"officer. Refused (TOO_MANY_OPEN_REPORTS) when the person already has {MAX_OPEN_REPORTS} reports "
@@ -250,6 +238,9 @@ def fields() -> dict[str, StrawberryField]:
         ),
         "apply_safety_permit": strawberry.mutation(
             apply_safety_permit,
+            graphql_type=answer_or_refusal(
+                "ApplySafetyPermitResult", SafetyPermitApplied, "The new permit, or every rule that blocks it."
+            ),
             description=(
                 "Apply for an establishment's safety permit (Salamah licence): by the owner or a civil defence "
                 "officer. A retail shop or an office gets it at once, valid for a year; the others are pending "
@@ -259,6 +250,9 @@ def fields() -> dict[str, StrawberryField]:
         ),
         "renew_safety_permit": strawberry.mutation(
             renew_safety_permit,
+            graphql_type=answer_or_refusal(
+                "RenewSafetyPermitResult", SafetyPermitRenewed, "The renewed permit, or every rule that blocks it."
+            ),
             description=(
                 "Renew a safety permit for a year (from its expiry, or today once expired): by the owner or a civil "
                 "defence officer, from 90 days before it expires. Refused with every rule that blocks it (as "

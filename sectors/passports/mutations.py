@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import secrets
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 from sqlalchemy import Row, select, update
@@ -18,6 +18,7 @@ from hub.contract import (
     NoticeKind,
     RabtError,
     Refusal,
+    answer_or_refusal,
     idempotency_key,
     insert_new,
     parse_person_id,
@@ -49,11 +50,6 @@ class IssueExitReentryVisaInput:
 class ExitReentryVisaIssued:
     visa: Visa = strawberry.field(description="The new visa.")
 
-
-IssueExitReentryVisaResult = Annotated[
-    ExitReentryVisaIssued | Refusal,
-    strawberry.union("IssueExitReentryVisaResult", description="The visa, or why it was not issued."),
-]
 
 _refusal = refusals(
     {
@@ -94,7 +90,7 @@ async def _issue_visa(
     )
 
 
-async def issue_exit_reentry_visa(info: Info, input: IssueExitReentryVisaInput) -> IssueExitReentryVisaResult:
+async def issue_exit_reentry_visa(info: Info, input: IssueExitReentryVisaInput) -> ExitReentryVisaIssued | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     if not 1 <= input.days <= 180:
         raise RabtError(Code.BAD_USER_INPUT, "input.days: between 1 and 180.", argument="input.days")
@@ -129,13 +125,7 @@ class IqamaRenewed:
     iqama: Iqama = strawberry.field(description="The iqama, valid for a year more.")
 
 
-RenewIqamaResult = Annotated[
-    IqamaRenewed | Refusal,
-    strawberry.union("RenewIqamaResult", description="The renewed iqama, or every rule that blocks it."),
-]
-
-
-async def renew_iqama(info: Info, input: RenewIqamaInput) -> RenewIqamaResult:
+async def renew_iqama(info: Info, input: RenewIqamaInput) -> IqamaRenewed | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     today = info.context.today()
 
@@ -173,15 +163,10 @@ class FinalExitVisaIssued:
     visa: Visa = strawberry.field(description="The new final exit visa.")
 
 
-IssueFinalExitVisaResult = Annotated[
-    FinalExitVisaIssued | Refusal,
-    strawberry.union("IssueFinalExitVisaResult", description="The visa, or every rule that blocks it."),
-]
-
 FINAL_EXIT_DAYS = 60
 
 
-async def issue_final_exit_visa(info: Info, input: IssueFinalExitVisaInput) -> IssueFinalExitVisaResult:
+async def issue_final_exit_visa(info: Info, input: IssueFinalExitVisaInput) -> FinalExitVisaIssued | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     today = info.context.today()
 
@@ -215,6 +200,9 @@ def _issuing() -> dict[str, StrawberryField]:
     return {
         "issue_exit_reentry_visa": strawberry.mutation(
             issue_exit_reentry_visa,
+            graphql_type=answer_or_refusal(
+                "IssueExitReentryVisaResult", ExitReentryVisaIssued, "The visa, or why it was not issued."
+            ),
             description=(
                 "Issue an exit/re-entry visa for a resident: by their sponsor or a passports officer. "
                 "Refused with every rule that blocks it (as eligibility(service: ISSUE_EXIT_REENTRY_VISA): no "
@@ -224,6 +212,9 @@ def _issuing() -> dict[str, StrawberryField]:
         ),
         "renew_iqama": strawberry.mutation(
             renew_iqama,
+            graphql_type=answer_or_refusal(
+                "RenewIqamaResult", IqamaRenewed, "The renewed iqama, or every rule that blocks it."
+            ),
             description=(
                 "Renew an iqama for a year (from its expiry, or today once expired): by the resident, the sponsor or a "
                 "passports officer. Refused with every rule that blocks it (as eligibility(service: "
@@ -232,6 +223,9 @@ def _issuing() -> dict[str, StrawberryField]:
         ),
         "issue_final_exit_visa": strawberry.mutation(
             issue_final_exit_visa,
+            graphql_type=answer_or_refusal(
+                "IssueFinalExitVisaResult", FinalExitVisaIssued, "The visa, or every rule that blocks it."
+            ),
             description=(
                 "Issue a final exit visa, valid 60 days: by the resident, the sponsor or a passports officer. "
                 "Refused with every rule that blocks it (as eligibility(service: ISSUE_FINAL_EXIT_VISA)): "

@@ -4,8 +4,6 @@ Renewing a driving licence is here; violations and vehicles each have a module u
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import strawberry
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +13,7 @@ from hub.contract import (
     Info,
     NoticeKind,
     Refusal,
+    answer_or_refusal,
     blocked,
     idempotency_key,
     parse_person_id,
@@ -39,15 +38,10 @@ class DrivingLicenceRenewed:
     licence: DrivingLicence = strawberry.field(description="The licence, valid for ten more years.")
 
 
-RenewDrivingLicenceResult = Annotated[
-    DrivingLicenceRenewed | Refusal,
-    strawberry.union("RenewDrivingLicenceResult", description="The renewed licence, or every rule that blocks it."),
-]
-
 LICENCE_TERM_YEARS = 10
 
 
-async def renew_driving_licence(info: Info, input: RenewDrivingLicenceInput) -> RenewDrivingLicenceResult:
+async def renew_driving_licence(info: Info, input: RenewDrivingLicenceInput) -> DrivingLicenceRenewed | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     today = info.context.today()
 
@@ -105,6 +99,9 @@ def _licence() -> dict[str, StrawberryField]:
     return {
         "renew_driving_licence": strawberry.mutation(
             renew_driving_licence,
+            graphql_type=answer_or_refusal(
+                "RenewDrivingLicenceResult", DrivingLicenceRenewed, "The renewed licence, or every rule that blocks it."
+            ),
             description=(
                 "Renew a driving licence for ten years (from its expiry, or today if it has expired): by the "
                 "holder or a traffic officer, from 180 days before it expires. Refused with every rule that "

@@ -4,7 +4,7 @@ parent for a minor, or an officer."""
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from hub.contract import (
     Info,
     NoticeKind,
     Refusal,
+    answer_or_refusal,
     idempotency_key,
     parse_person_id,
     record,
@@ -45,12 +46,6 @@ class UpdateNationalAddressInput:
 @strawberry.type(description="The national address was registered or changed.")
 class NationalAddressUpdated:
     address: NationalAddress = strawberry.field(description="The address as now registered.")
-
-
-UpdateNationalAddressResult = Annotated[
-    NationalAddressUpdated | Refusal,
-    strawberry.union("UpdateNationalAddressResult", description="The new address, or why it was not changed."),
-]
 
 
 def _short_address(value: str, argument: str) -> str:
@@ -86,7 +81,7 @@ _refusal = refusals(
 )
 
 
-async def update_national_address(info: Info, input: UpdateNationalAddressInput) -> UpdateNationalAddressResult:
+async def update_national_address(info: Info, input: UpdateNationalAddressInput) -> NationalAddressUpdated | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     values = _address_values(input)
     context = info.context
@@ -121,6 +116,9 @@ def fields() -> dict[str, StrawberryField]:
     return {
         "update_national_address": strawberry.mutation(
             update_national_address,
+            graphql_type=answer_or_refusal(
+                "UpdateNationalAddressResult", NationalAddressUpdated, "The new address, or why it was not changed."
+            ),
             description=(
                 "Register or change a person's national address: by the person themself, by a parent "
                 "for a minor child, or by a civil affairs officer. Every part is checked for its format "

@@ -4,7 +4,7 @@ family register, in one transaction."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 from sqlalchemy import select
@@ -20,6 +20,7 @@ from hub.contract import (
     PersonRef,
     Refusal,
     Sex,
+    answer_or_refusal,
     idempotency_key,
     parse_person_id,
     person_ref,
@@ -80,11 +81,6 @@ class NewbornRegistered:
         return person_ref(self.national_id)
 
 
-RegisterNewbornResult = Annotated[
-    NewbornRegistered | Refusal,
-    strawberry.union("RegisterNewbornResult", description="The registered child, or why the birth was not registered."),
-]
-
 NEWBORN_WINDOW = dt.timedelta(days=30)
 """Births are registered within 30 days (DOMAIN.md §1.4); later ones at an office, with a fine."""
 
@@ -100,7 +96,7 @@ def _newborn_values(data: RegisterNewbornInput, today: dt.date) -> dict[str, Any
     )
 
 
-async def register_newborn(info: Info, input: RegisterNewbornInput) -> RegisterNewbornResult:
+async def register_newborn(info: Info, input: RegisterNewbornInput) -> NewbornRegistered | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     mother_id = None if input.mother_id is None else parse_person_id(input.mother_id, "input.motherId")
     context = info.context
@@ -164,6 +160,9 @@ def fields() -> dict[str, StrawberryField]:
     return {
         "register_newborn": strawberry.mutation(
             register_newborn,
+            graphql_type=answer_or_refusal(
+                "RegisterNewbornResult", NewbornRegistered, "The registered child, or why the birth was not registered."
+            ),
             description=(
                 "Register a citizen's newborn: by the father (head of the family register) or the mother (a wife "
                 "in it), or a civil affairs officer. The child gets a national ID, a birth record and an entry in "

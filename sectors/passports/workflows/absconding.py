@@ -4,7 +4,7 @@ worker sees each one among their own passports records."""
 from __future__ import annotations
 
 import secrets
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 from sqlalchemy import select, update
@@ -15,6 +15,7 @@ from hub.contract import (
     Info,
     NoticeKind,
     Refusal,
+    answer_or_refusal,
     idempotency_key,
     insert_new,
     parse_person_id,
@@ -53,16 +54,6 @@ class AbscondingReportCancelled:
     report: AbscondingReport = strawberry.field(description="The report, now cancelled.")
 
 
-FileAbscondingReportResult = Annotated[
-    AbscondingReportFiled | Refusal,
-    strawberry.union("FileAbscondingReportResult", description="The new report, or every rule that blocks it."),
-]
-CancelAbscondingReportResult = Annotated[
-    AbscondingReportCancelled | Refusal,
-    strawberry.union("CancelAbscondingReportResult", description="The cancelled report, or every rule that blocks it."),
-]
-
-
 async def _report_values(session: AsyncSession, reference: str) -> dict[str, Any]:
     row = (
         await session.execute(select(AbscondingReportRow).where(AbscondingReportRow.reference == reference))
@@ -70,7 +61,7 @@ async def _report_values(session: AsyncSession, reference: str) -> dict[str, Any
     return {column.key: getattr(row, column.key) for column in AbscondingReportRow.__table__.columns}
 
 
-async def file_absconding_report(info: Info, input: AbscondingReportInput) -> FileAbscondingReportResult:
+async def file_absconding_report(info: Info, input: AbscondingReportInput) -> AbscondingReportFiled | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     context = info.context
     today = context.today()
@@ -100,7 +91,7 @@ async def file_absconding_report(info: Info, input: AbscondingReportInput) -> Fi
     return await serve(context, FILE_ABSCONDING_REPORT, person_id, input, AbscondingReportFiled, file)
 
 
-async def cancel_absconding_report(info: Info, input: AbscondingReportInput) -> CancelAbscondingReportResult:
+async def cancel_absconding_report(info: Info, input: AbscondingReportInput) -> AbscondingReportCancelled | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     context = info.context
     today = context.today()
@@ -135,6 +126,9 @@ def fields() -> dict[str, StrawberryField]:
     return {
         "file_absconding_report": strawberry.mutation(
             file_absconding_report,
+            graphql_type=answer_or_refusal(
+                "FileAbscondingReportResult", AbscondingReportFiled, "The new report, or every rule that blocks it."
+            ),
             description=(
                 "Report a worker absent from work (huroob): by their sponsor (or a passports officer, in the "
                 "sponsor's name), once per worker. The worker sees the report in their passports records. Refused "
@@ -143,6 +137,11 @@ def fields() -> dict[str, StrawberryField]:
         ),
         "cancel_absconding_report": strawberry.mutation(
             cancel_absconding_report,
+            graphql_type=answer_or_refusal(
+                "CancelAbscondingReportResult",
+                AbscondingReportCancelled,
+                "The cancelled report, or every rule that blocks it.",
+            ),
             description=(
                 "Cancel a worker's open absconding report: by their sponsor or a passports officer, within 15 days "
                 "of filing it. Refused with every rule that blocks it (as eligibility(service: "

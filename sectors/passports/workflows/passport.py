@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Annotated
 
 import strawberry
 from sqlalchemy import select, update
@@ -15,6 +14,7 @@ from hub.contract import (
     Info,
     NoticeKind,
     Refusal,
+    answer_or_refusal,
     idempotency_key,
     insert_new,
     parse_person_id,
@@ -51,13 +51,7 @@ class PassportRenewed:
     passport: Passport = strawberry.field(description="The new passport.")
 
 
-RenewPassportResult = Annotated[
-    PassportRenewed | Refusal,
-    strawberry.union("RenewPassportResult", description="The new passport, or every rule that blocks it."),
-]
-
-
-async def renew_passport(info: Info, input: RenewPassportInput) -> RenewPassportResult:
+async def renew_passport(info: Info, input: RenewPassportInput) -> PassportRenewed | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     context = info.context
     today = context.today()
@@ -116,6 +110,9 @@ def fields() -> dict[str, StrawberryField]:
     return {
         "renew_passport": strawberry.mutation(
             renew_passport,
+            graphql_type=answer_or_refusal(
+                "RenewPassportResult", PassportRenewed, "The new passport, or every rule that blocks it."
+            ),
             description=(
                 "Renew a citizen's Saudi passport for the term of the one it replaces (five or ten years): by the "
                 "citizen, a guardian or a passports officer. Refused with every rule that blocks it (as "

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import secrets
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 from sqlalchemy import select, update
@@ -19,6 +19,7 @@ from hub.contract import (
     Info,
     NoticeKind,
     Refusal,
+    answer_or_refusal,
     idempotency_key,
     insert_new,
     parse_person_id,
@@ -65,12 +66,6 @@ class TransferSponsorshipInput:
 @strawberry.type(description="The consent was recorded; with all three, the worker's iqama names the new sponsor.")
 class SponsorshipTransferConsented:
     transfer: SponsorshipTransfer = strawberry.field(description="The transfer: pending, or done.")
-
-
-TransferSponsorshipResult = Annotated[
-    SponsorshipTransferConsented | Refusal,
-    strawberry.union("TransferSponsorshipResult", description="The transfer, or every rule that blocks it."),
-]
 
 
 async def _pending(session: AsyncSession, person_id: str) -> TransferRow | None:
@@ -128,7 +123,7 @@ async def _consent(
     return {column.key: getattr(row, column.key) for column in TransferRow.__table__.columns}
 
 
-async def transfer_sponsorship(info: Info, input: TransferSponsorshipInput) -> TransferSponsorshipResult:
+async def transfer_sponsorship(info: Info, input: TransferSponsorshipInput) -> SponsorshipTransferConsented | Refusal:
     worker = parse_person_id(input.person_id, "input.personId")
     new_sponsor = parse_person_id(input.new_sponsor_id, "input.newSponsorId")
     context = info.context
@@ -165,6 +160,9 @@ def fields() -> dict[str, StrawberryField]:
     return {
         "transfer_sponsorship": strawberry.mutation(
             transfer_sponsorship,
+            graphql_type=answer_or_refusal(
+                "TransferSponsorshipResult", SponsorshipTransferConsented, "The transfer, or every rule that blocks it."
+            ),
             description=(
                 "Consent to transferring a worker's sponsorship (transfer of services) to a new sponsor: as the "
                 "worker, their sponsor or the new sponsor (or a passports officer recording one of them). With the "

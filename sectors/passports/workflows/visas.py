@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 from sqlalchemy import select, update
@@ -16,6 +16,7 @@ from hub.contract import (
     NoticeKind,
     RabtError,
     Refusal,
+    answer_or_refusal,
     idempotency_key,
     parse_person_id,
     record,
@@ -67,13 +68,7 @@ class ExitReentryVisaExtended:
     visa: Visa = strawberry.field(description="The visa, with its new end and allowed days.")
 
 
-ExtendExitReentryVisaResult = Annotated[
-    ExitReentryVisaExtended | Refusal,
-    strawberry.union("ExtendExitReentryVisaResult", description="The extended visa, or every rule that blocks it."),
-]
-
-
-async def extend_exit_reentry_visa(info: Info, input: ExtendExitReentryVisaInput) -> ExtendExitReentryVisaResult:
+async def extend_exit_reentry_visa(info: Info, input: ExtendExitReentryVisaInput) -> ExitReentryVisaExtended | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     if not 1 <= input.days <= EXTENSION_MAX_DAYS:
         raise RabtError(Code.BAD_USER_INPUT, f"input.days: between 1 and {EXTENSION_MAX_DAYS}.", argument="input.days")
@@ -121,13 +116,9 @@ class VisaCancelled:
     visa: Visa = strawberry.field(description="The visa, now cancelled.")
 
 
-CancelVisaResult = Annotated[
-    VisaCancelled | Refusal,
-    strawberry.union("CancelVisaResult", description="The cancelled visa, or every rule that blocks it."),
-]
-
-
-async def _cancel(info: Info, input: CancelVisaInput, kinds: set[VisaKind], final_exit: bool) -> CancelVisaResult:
+async def _cancel(
+    info: Info, input: CancelVisaInput, kinds: set[VisaKind], final_exit: bool
+) -> VisaCancelled | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     context = info.context
     service = CANCEL_FINAL_EXIT_VISA if final_exit else CANCEL_EXIT_REENTRY_VISA
@@ -155,18 +146,26 @@ async def _cancel(info: Info, input: CancelVisaInput, kinds: set[VisaKind], fina
     return await serve(context, service, person_id, input, VisaCancelled, cancel)
 
 
-async def cancel_exit_reentry_visa(info: Info, input: CancelVisaInput) -> CancelVisaResult:
+async def cancel_exit_reentry_visa(info: Info, input: CancelVisaInput) -> VisaCancelled | Refusal:
     return await _cancel(info, input, EXIT_REENTRY, final_exit=False)
 
 
-async def cancel_final_exit_visa(info: Info, input: CancelVisaInput) -> CancelVisaResult:
+async def cancel_final_exit_visa(info: Info, input: CancelVisaInput) -> VisaCancelled | Refusal:
     return await _cancel(info, input, {VisaKind.FINAL_EXIT}, final_exit=True)
 
 
 def fields() -> dict[str, StrawberryField]:
+    cancelled = answer_or_refusal(
+        "CancelVisaResult", VisaCancelled, "The cancelled visa, or every rule that blocks it."
+    )
     return {
         "extend_exit_reentry_visa": strawberry.mutation(
             extend_exit_reentry_visa,
+            graphql_type=answer_or_refusal(
+                "ExtendExitReentryVisaResult",
+                ExitReentryVisaExtended,
+                "The extended visa, or every rule that blocks it.",
+            ),
             description=(
                 "Extend a resident's exit/re-entry visa (single or multiple) by up to 180 days, the resident abroad "
                 "or not: by the sponsor or a passports officer, no more than 60 days after the visa ended. Refused "
@@ -176,6 +175,7 @@ def fields() -> dict[str, StrawberryField]:
         ),
         "cancel_exit_reentry_visa": strawberry.mutation(
             cancel_exit_reentry_visa,
+            graphql_type=cancelled,
             description=(
                 "Cancel a resident's unused exit/re-entry visa: by the sponsor or a passports officer. Refused "
                 "with every rule that blocks it (as eligibility(service: CANCEL_EXIT_REENTRY_VISA))."
@@ -183,6 +183,7 @@ def fields() -> dict[str, StrawberryField]:
         ),
         "cancel_final_exit_visa": strawberry.mutation(
             cancel_final_exit_visa,
+            graphql_type=cancelled,
             description=(
                 "Cancel a resident's unused final exit visa: by the resident, the sponsor or a passports officer, "
                 "while the iqama is valid. Refused with every rule that blocks it (as eligibility(service: "

@@ -4,7 +4,6 @@ vehicle is registered to the buyer at once."""
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
 
 import strawberry
 from sqlalchemy import select, update
@@ -17,6 +16,7 @@ from hub.contract import (
     NoticeKind,
     RabtError,
     Refusal,
+    answer_or_refusal,
     blocked,
     idempotency_key,
     insert_new,
@@ -62,11 +62,6 @@ class VehicleRegistrationRenewed:
     )
 
 
-RenewVehicleRegistrationResult = Annotated[
-    VehicleRegistrationRenewed | Refusal,
-    strawberry.union("RenewVehicleRegistrationResult", description="The renewal, or every rule that blocks it."),
-]
-
 REGISTRATION_TERM_YEARS = 3
 REGISTRATION_FEE_SAR = 300
 LATE_FEE_SAR_PER_YEAR = 100  # seed figures after DOMAIN.md §1.3: fees change, the rule does not
@@ -78,7 +73,7 @@ class _Changed(Exception):
 
 async def renew_vehicle_registration(
     info: Info, input: RenewVehicleRegistrationInput
-) -> RenewVehicleRegistrationResult:
+) -> VehicleRegistrationRenewed | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     number = RENEW_VEHICLE_REGISTRATION.item_key(input.sequence_number, "input.sequenceNumber")
     today = info.context.today()
@@ -131,15 +126,9 @@ class VehicleTransferOffered:
     transfer: VehicleTransfer = strawberry.field(description="The offer, pending.")
 
 
-TransferVehicleOwnershipResult = Annotated[
-    VehicleTransferOffered | Refusal,
-    strawberry.union("TransferVehicleOwnershipResult", description="The offer, or every rule that blocks it."),
-]
-
-
 async def transfer_vehicle_ownership(
     info: Info, input: TransferVehicleOwnershipInput
-) -> TransferVehicleOwnershipResult:
+) -> VehicleTransferOffered | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     number = TRANSFER_VEHICLE_OWNERSHIP.item_key(input.sequence_number, "input.sequenceNumber")
     buyer_id = parse_person_id(input.buyer_id, "input.buyerId")
@@ -184,13 +173,7 @@ class VehicleTransferAccepted:
     vehicle: Vehicle = strawberry.field(description="The vehicle, registered to the buyer.")
 
 
-AcceptVehicleTransferResult = Annotated[
-    VehicleTransferAccepted | Refusal,
-    strawberry.union("AcceptVehicleTransferResult", description="The completed sale, or every rule that blocks it."),
-]
-
-
-async def accept_vehicle_transfer(info: Info, input: AcceptVehicleTransferInput) -> AcceptVehicleTransferResult:
+async def accept_vehicle_transfer(info: Info, input: AcceptVehicleTransferInput) -> VehicleTransferAccepted | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     number = ACCEPT_VEHICLE_TRANSFER.item_key(input.sequence_number, "input.sequenceNumber")
     today = info.context.today()
@@ -250,6 +233,11 @@ def fields() -> dict[str, StrawberryField]:
     return {
         "renew_vehicle_registration": strawberry.mutation(
             renew_vehicle_registration,
+            graphql_type=answer_or_refusal(
+                "RenewVehicleRegistrationResult",
+                VehicleRegistrationRenewed,
+                "The renewal, or every rule that blocks it.",
+            ),
             description=(
                 "Renew a vehicle's registration (istimara) for three years (from its expiry, or today once expired): "
                 "by the owner or a traffic officer. Refused with every rule that blocks it (as eligibility(service: "
@@ -259,6 +247,9 @@ def fields() -> dict[str, StrawberryField]:
         ),
         "transfer_vehicle_ownership": strawberry.mutation(
             transfer_vehicle_ownership,
+            graphql_type=answer_or_refusal(
+                "TransferVehicleOwnershipResult", VehicleTransferOffered, "The offer, or every rule that blocks it."
+            ),
             description=(
                 "Offer a vehicle to a buyer, who becomes its owner on accepting (acceptVehicleTransfer): by the owner "
                 "or a traffic officer. Refused with every rule that blocks it (as eligibility(service: "
@@ -268,6 +259,11 @@ def fields() -> dict[str, StrawberryField]:
         ),
         "accept_vehicle_transfer": strawberry.mutation(
             accept_vehicle_transfer,
+            graphql_type=answer_or_refusal(
+                "AcceptVehicleTransferResult",
+                VehicleTransferAccepted,
+                "The completed sale, or every rule that blocks it.",
+            ),
             description=(
                 "Accept a vehicle offered to you: it is registered to you at once. By the buyer or a traffic "
                 "officer. Refused with every rule that blocks it (as eligibility(service: ACCEPT_VEHICLE_TRANSFER, "

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Annotated
 
 import strawberry
 from sqlalchemy import select, update
@@ -19,6 +18,7 @@ from hub.contract import (
     NoticeKind,
     RabtError,
     Refusal,
+    answer_or_refusal,
     ascii_digits,
     idempotency_key,
     insert_new,
@@ -47,10 +47,6 @@ class TrafficViolationObjected:
     violation: Violation = strawberry.field(description="The violation, now objected.")
 
 
-ObjectToTrafficViolationResult = Annotated[
-    TrafficViolationObjected | Refusal,
-    strawberry.union("ObjectToTrafficViolationResult", description="The objected violation, or why it could not be."),
-]
 _refusal = refusals(
     {
         "VIOLATION_NOT_FOUND": (
@@ -87,7 +83,7 @@ def _reason(text: str) -> str:
 
 async def object_to_traffic_violation(
     info: Info, input: ObjectToTrafficViolationInput
-) -> ObjectToTrafficViolationResult:
+) -> TrafficViolationObjected | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     number = _violation_number(input.violation_number)
     reason = _reason(input.reason)
@@ -141,13 +137,7 @@ class TrafficViolationPaid:
     violation: Violation = strawberry.field(description="The violation, now paid.")
 
 
-PayTrafficViolationResult = Annotated[
-    TrafficViolationPaid | Refusal,
-    strawberry.union("PayTrafficViolationResult", description="The paid violation, or why it could not be paid."),
-]
-
-
-async def pay_traffic_violation(info: Info, input: PayTrafficViolationInput) -> PayTrafficViolationResult:
+async def pay_traffic_violation(info: Info, input: PayTrafficViolationInput) -> TrafficViolationPaid | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     number = _violation_number(input.violation_number)
     context = info.context
@@ -196,10 +186,6 @@ class TrafficViolationRecorded:
     violation: Violation = strawberry.field(description="The new violation, unpaid, due in 30 days.")
 
 
-RecordTrafficViolationResult = Annotated[
-    TrafficViolationRecorded | Refusal,
-    strawberry.union("RecordTrafficViolationResult", description="The recorded violation."),
-]
 FINE_MAX = 20_000
 PAYMENT_WINDOW = dt.timedelta(days=30)
 
@@ -211,7 +197,9 @@ def _city(text: str, argument: str) -> str:
     return city
 
 
-async def record_traffic_violation(info: Info, input: RecordTrafficViolationInput) -> RecordTrafficViolationResult:
+async def record_traffic_violation(
+    info: Info, input: RecordTrafficViolationInput
+) -> TrafficViolationRecorded | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     city_en, city_ar = _city(input.city_en, "input.cityEn"), _city(input.city_ar, "input.cityAr")
     if not 1 <= input.fine_sar <= FINE_MAX:
@@ -258,6 +246,9 @@ def fields() -> dict[str, StrawberryField]:
     return {
         "record_traffic_violation": strawberry.mutation(
             record_traffic_violation,
+            graphql_type=answer_or_refusal(
+                "RecordTrafficViolationResult", TrafficViolationRecorded, "The recorded violation."
+            ),
             description=(
                 "Record a traffic violation against a person: by a traffic officer or a service scoped traffic:write "
                 "(nobody records their own). The violator is notified (a VIOLATION notification)."
@@ -265,6 +256,11 @@ def fields() -> dict[str, StrawberryField]:
         ),
         "object_to_traffic_violation": strawberry.mutation(
             object_to_traffic_violation,
+            graphql_type=answer_or_refusal(
+                "ObjectToTrafficViolationResult",
+                TrafficViolationObjected,
+                "The objected violation, or why it could not be.",
+            ),
             description=(
                 "Object to an unpaid traffic violation, within 30 days of it: by the violator or a traffic "
                 "officer. The violation becomes objected. Refused when the violation is not the person's "
@@ -274,6 +270,9 @@ def fields() -> dict[str, StrawberryField]:
         ),
         "pay_traffic_violation": strawberry.mutation(
             pay_traffic_violation,
+            graphql_type=answer_or_refusal(
+                "PayTrafficViolationResult", TrafficViolationPaid, "The paid violation, or why it could not be paid."
+            ),
             description=(
                 "Pay an unpaid traffic violation: by the violator or a traffic officer. Refused when the "
                 "violation is not the person's (VIOLATION_NOT_FOUND) or is not unpaid (VIOLATION_NOT_UNPAID)."
