@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.accounts.models import AccountsBase
 from hub.audit.records import AuditBase, AuditRecord
+from hub.audit.relay import RelayBase
 from hub.contract import Sector, SeedContext
 from hub.contract.calendar import riyadh_today
 from hub.contract.population import Population, generate
@@ -23,21 +24,23 @@ CHUNK = 5_000
 Progress = Callable[[str], None]
 
 
-async def empty_tables(db: Database, sectors: Sequence[Sector], *, audit: bool) -> int:
-    """Deletes every row of the hub's and these sectors' tables, and of the audit trail's only
-    when `audit`; the tables stay, at their revisions. Returns the audit records kept."""
-    metadatas = [IdentityBase.metadata, AccountsBase.metadata, *(sector.metadata for sector in sectors)]
+async def empty_tables(db: Database, sectors: Sequence[Sector], *, audit: bool, hub: bool = True) -> int:
+    """Deletes every row of the hub's (unless not `hub`: a database of sectors apart) and these
+    sectors' tables, and of the audit trail's (there: the outbox of records it relays) only when
+    `audit`; the tables stay, at their revisions. Returns the audit records kept."""
+    metadatas = [IdentityBase.metadata, AccountsBase.metadata] if hub else []
+    metadatas += [sector.metadata for sector in sectors]
     if audit:
-        metadatas.append(AuditBase.metadata)
+        metadatas.append(AuditBase.metadata if hub else RelayBase.metadata)
     tables = [table for metadata in metadatas for table in reversed(metadata.sorted_tables)]
     async with db.connect() as connection:
         if db.is_sqlite:
             for table in tables:
                 await connection.execute(table.delete())
-        else:
+        elif tables:
             quote = connection.dialect.identifier_preparer.quote
             await connection.execute(text(f"TRUNCATE {', '.join(quote(table.name) for table in tables)}"))
-        if audit:
+        if audit or not hub:
             return 0
         return int((await connection.execute(select(func.count()).select_from(AuditRecord.__table__))).scalar_one())
 

@@ -165,10 +165,14 @@ async def _seed_people(
 
     db = Database(settings.database_url)
     sectors = enabled_sectors(settings.sectors)
-    own = {name: Database(url) for name, url in settings.sector_database_urls([s.name for s in sectors]).items()}
+    urls = settings.sector_database_urls([s.name for s in sectors])
+    own = {name: Database(url) for name, url in urls.items()}
     try:
         if reset:
-            kept = await empty_tables(db, sectors, audit=drop_audit)
+            kept = await empty_tables(db, [s for s in sectors if s.name not in own], audit=drop_audit)
+            for url in dict.fromkeys(urls.values()):  # each database of sectors apart, once
+                held = [s for s in sectors if urls.get(s.name) == url]
+                await empty_tables(own[held[0].name], held, audit=drop_audit, hub=False)
             if kept:
                 print(f"seed: kept the audit trail ({kept:,} records); --drop-audit empties it too")
         return await seed(

@@ -29,12 +29,13 @@ from hub.migrations import components, placed, upgrade
 from hub.notifications.notices import INBOX
 from hub.settings import Settings
 from hub.web.app import Hub, create_app
-from sectors.civil_affairs.models import IdCardRow
+from sectors.civil_affairs.models import IdCardRow, NationalAddressRow
 from tests.conftest import PERSONA, _create_postgres_database, _drop_postgres_database, officer, service_unavailable
 from tests.federation.processes import hub_command
 from tests.reliability.test_failure_says_so import ADDRESS
 
 TRAIL = AuditRecord.__table__
+ADDRESSES = NationalAddressRow.__table__
 UPDATE = """mutation($input: UpdateNationalAddressInput!) {
   updateNationalAddress(input: $input) { __typename ... on NationalAddressUpdated { address { postalCode } } }
 }"""
@@ -209,3 +210,28 @@ async def test_expiry_reminders_read_a_sector_apart_where_its_documents_live(apa
         select(INBOX.c.message_en).where(INBOX.c.person_id == card.person_id, INBOX.c.sector == "civil_affairs")
     )
     assert [notice.message_en for notice in kept if "national ID card" in notice.message_en], kept
+
+
+async def test_seed_reset_empties_a_sector_apart_and_with_the_audit_its_outbox(apart: Apart) -> None:
+    await _update(apart, PERSONA["sponsor"], "54321")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RABT_")}
+    env |= {
+        "RABT_DATABASE_URL": apart.hub_url,
+        "RABT_CIVIL_AFFAIRS_DATABASE_URL": apart.sector_url,
+        "RABT_SEED_PEOPLE": "50",
+    }
+
+    def run(*command: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(hub_command(*command), env=env, capture_output=True, text=True)
+
+    kept = await asyncio.to_thread(run, "seed", "--reset")
+    assert kept.returncode == 0, kept.stdout + kept.stderr
+    assert "kept the audit trail" in kept.stdout
+    assert (await verify_relayed(apart.hub.db, apart.sector_db)).writes >= 1, "the outbox went with the trail kept"
+    stored = select(func.count()).where(ADDRESSES.c.postal_code == "54321")
+    assert (await apart.sector_db.fetch(stored))[0][0] == 0, "the sector's own database was not emptied"
+    dropped = await asyncio.to_thread(run, "seed", "--reset", "--drop-audit")
+    assert dropped.returncode == 0, dropped.stdout + dropped.stderr
+    assert (await verify_relayed(apart.hub.db, apart.sector_db)).writes == 0
+    verified = await asyncio.to_thread(run, "audit-verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
