@@ -217,7 +217,7 @@ const sectorOutages = {
 
 // Client headers that every subgraph must see (names are matched
 // case-insensitively; they reach the subgraphs lower-cased).
-const FORWARDED_HEADERS = ['authorization', 'x-purpose', 'x-request-id'];
+const FORWARDED_HEADERS = ['authorization', 'x-purpose', 'x-on-behalf-of', 'x-request-id'];
 
 const planner = process.env.RABT_GATEWAY_PLANNER || 'rust';
 if (planner !== 'rust' && planner !== 'js') {

@@ -118,6 +118,8 @@ class Api:
         headers = {"authorization": f"Bearer {self.token(as_)}"}
         if purpose:
             headers["x-purpose"] = purpose
+        if as_.on_behalf_of:  # a header beside the token, never a claim in it
+            headers["x-on-behalf-of"] = as_.on_behalf_of
         return headers
 
     async def post(

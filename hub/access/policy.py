@@ -2,10 +2,17 @@
 
 Decisions are made per (subject, sector) — never per leaf field — and the relations they need
 (guardian, sponsor) are fetched in one batch per request through the sectors' RelationSources.
+
+An individual acting for an establishment (`Principal.on_behalf_of`) is decided as that
+establishment: once the caller's authorisation holds today (the `AUTHORISED_USER` relation, read
+once per request), the establishment's own sponsor relation opens its workers' sponsoring sector
+and what recognises them, in the capacity `ESTABLISHMENT`; nothing else, not even the caller's own
+records (they drop the header for those).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import enum
 from collections.abc import Callable, Container, Sequence
@@ -122,8 +129,11 @@ class Access:
         self.principal = principal
         self._stores = stores
         self._reads = reads
-        self._sources = sources
+        # An authorisation opens nothing by itself: asked only for the establishment a request acts for.
+        self._sources = [found for found in sources if found[1].relation is not Relation.AUTHORISED_USER]
+        self._authorisations = [found for found in sources if found[1].relation is Relation.AUTHORISED_USER]
         self._today = today
+        self._acting: asyncio.Future[bool] | None = None
         self._relations: _RelationsOfViewer | None = None
         self._decided: dict[tuple[str, str], ActingAs | None] = {}
         self._written: dict[tuple[str, str], ActingAs] = {}
@@ -147,6 +157,8 @@ class Access:
             decision = self.grant_by_role(sector)
         elif principal.person_id is None:
             decision = None
+        elif principal.on_behalf_of is not None:
+            return UNDECIDED
         elif subject_id == principal.person_id:
             decision = ActingAs.SELF
         else:
@@ -177,6 +189,7 @@ class Access:
     def forget(self) -> None:
         """Lets go of the decisions made so far (`RequestContext.finish`); asked again, it decides again."""
         self._relations = None
+        self._acting = None
         self._decided.clear()
         self._written.clear()
 
@@ -211,23 +224,71 @@ class Access:
             raise ValueError("an individual's access depends on their relations: use grant()")
         return None  # anonymous callers and analysts never read a person
 
+    async def acting_for(self) -> str | None:
+        """The establishment this request acts for, its caller's authorisation checked: None when
+        it acts for none; FORBIDDEN when the caller is not an active authorised user of it today;
+        SECTOR_UNAVAILABLE when the authorisation cannot be read."""
+        establishment = self.principal.on_behalf_of
+        if establishment is None:
+            return None
+        if not await self._authorised():
+            raise RabtError(
+                Code.FORBIDDEN,
+                f"You are not an authorised user of establishment {establishment}.",
+                establishment=establishment,
+            )
+        return establishment
+
+    async def _authorised(self) -> bool:
+        """Whether the caller is an authorised user of `on_behalf_of` today: read once per request."""
+        if self._acting is None:
+            self._acting = asyncio.ensure_future(self._read_authorisation())
+        return await asyncio.shield(self._acting)
+
+    async def _read_authorisation(self) -> bool:
+        principal = self.principal
+        if principal.role is not Role.INDIVIDUAL or principal.person_id is None or principal.on_behalf_of is None:
+            return False
+        establishment, today = principal.on_behalf_of, self._today()
+        for sector, source in self._authorisations:
+            found = await relation_fetch(
+                self._stores, self._reads, sector, source, principal.person_id, [establishment], today
+            )
+            if establishment in found:
+                return True
+        return False
+
     async def _by_relations(self, subject_id: str, sector: str) -> ActingAs | None:
-        """An individual's access to someone else's data: through a relation that opens it."""
+        """An individual's access to someone else's data: through a relation that opens it; for
+        an establishment, through the establishment's sponsor relation."""
         principal = self.principal
         assert principal.person_id is not None  # `granted` decided the rest
+        viewer, capacities = principal.person_id, _PERSONAL
+        if principal.on_behalf_of is not None:
+            if not await self._authorised():
+                return None
+            viewer, capacities = principal.on_behalf_of, _ESTABLISHMENT
         if self._relations is None:
-            self._relations = _RelationsOfViewer(
-                self._reads, principal.person_id, self._sources, self._today(), self._stores
-            )
+            wanted = {relation for relation, _ in capacities}
+            sources = [found for found in self._sources if found[1].relation in wanted]
+            self._relations = _RelationsOfViewer(self._reads, viewer, sources, self._today(), self._stores)
         relations, unavailable = await self._relations.load(subject_id)
-        for relation in (Relation.GUARDIAN, Relation.SPONSOR, Relation.FAMILY_HEAD):
+        for relation, capacity in capacities:
             if any(held is relation and sector in OPENS[relation](declared) for held, declared in relations):
-                return ActingAs(relation.value)
+                return capacity
         # Fail closed, but say so: a relation that could have opened this sector was not readable.
         for declared, source in self._sources:
             if declared in unavailable and sector in OPENS[source.relation](declared):
                 raise SectorUnavailable(declared)
         return None
+
+
+_PERSONAL = tuple(
+    (relation, ActingAs(relation.value)) for relation in (Relation.GUARDIAN, Relation.SPONSOR, Relation.FAMILY_HEAD)
+)
+"""The relations that open a person's data to another person, in the order they are tried."""
+_ESTABLISHMENT = ((Relation.SPONSOR, ActingAs.ESTABLISHMENT),)
+"""An establishment stands to people as a sponsor only."""
 
 
 def required(decision: ActingAs | None, sector: str) -> ActingAs:

@@ -30,12 +30,20 @@ class AccessLogEntry:
     at: dt.datetime = strawberry.field(description="When (UTC).")
     actor: str = strawberry.field(description="Who: `individual:<ID>`, `officer:<ID>` or `service:<client>`.")
     role: str = strawberry.field(description="The caller's role: individual, officer, analyst or service.")
-    acting_as: str = strawberry.field(description="In which capacity: self, guardian, sponsor, officer or service.")
+    acting_as: str = strawberry.field(
+        description="In which capacity: self, guardian, sponsor, family_head, establishment, officer or service."
+    )
     sector: str = strawberry.field(description="Which part of your data: identity, passports, traffic, …")
     fields: list[str] = strawberry.field(description="Which fields were read or written, sorted.")
     action: str = strawberry.field(description="`read`, or the name of the mutation.")
     outcome: str = strawberry.field(description="`ok`, or the code of the refusal.")
     purpose: str | None = strawberry.field(description="The purpose the officer or service stated.")
+    on_behalf_of: str | None = strawberry.field(
+        description=(
+            "The establishment (المنشأة) the caller acted for as one of its authorised users, by its unified "
+            "number (الرقم الموحد, 7…); null when they acted for themself."
+        )
+    )
     operation: str | None = strawberry.field(description="The GraphQL operation name the caller sent.")
 
 
@@ -91,6 +99,7 @@ class Me:
                 action=entry.action,
                 outcome=entry.outcome,
                 purpose=entry.purpose,
+                on_behalf_of=entry.on_behalf_of,
                 operation=entry.operation,
             )
             for entry, _ in shown[:first]

@@ -242,6 +242,9 @@ class RequestContext:
     async def require_write(self, person_id: str, sector: str, *, allow: frozenset[ActingAs]) -> ActingAs:
         return await self.access.require_write(person_id, sector, allow=allow)
 
+    async def acting_for(self) -> str | None:
+        return await self.gate.access.acting_for()
+
     async def check(self, name: str, person_id: str) -> Blocker | None:
         found = self.checks.get(name)
         if found is not None:
@@ -317,7 +320,9 @@ class RequestContext:
     def caller(self) -> str:
         """Whose idempotency keys these are: the person, the officer in their sector, the client."""
         principal = self.principal
-        return f"{principal.actor}:{principal.sector}" if principal.sector else principal.actor
+        caller = f"{principal.actor}:{principal.sector}" if principal.sector else principal.actor
+        # What a user does for an establishment is the establishment's: its own keys, apart from theirs.
+        return f"{caller}@{principal.on_behalf_of}" if principal.on_behalf_of else caller
 
     async def inquire(self) -> None:
         if self.limiter is None:

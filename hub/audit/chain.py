@@ -23,8 +23,14 @@ TIP = f"SELECT id, hash FROM {AuditRecord.__tablename__} ORDER BY id DESC LIMIT 
 
 
 def row_hash(prev_hash: str, values: Mapping[str, Any]) -> str:
-    """The hash over the previous one and the chained columns, `at` as UTC text."""
-    payload = orjson.dumps([prev_hash, utc_text(values["at"]), *[values[name] for name in CHAINED[1:]]])
+    """The hash over the previous one and the chained columns, `at` as UTC text; then the
+    establishment the caller acted for, on the records that have one (so every other record hashes
+    as it always has, and removing or adding the establishment breaks the chain)."""
+    chained = [prev_hash, utc_text(values["at"]), *[values[name] for name in CHAINED[1:]]]
+    on_behalf_of = values.get("on_behalf_of")
+    if on_behalf_of is not None:
+        chained.append(on_behalf_of)
+    payload = orjson.dumps(chained)
     return hashlib.sha256(payload).hexdigest()
 
 
@@ -50,6 +56,7 @@ def pending_record(batch: AuditBatch, principal: Principal, request_id: str, ope
             actor=principal.actor,
             role=principal.role.value,
             purpose=principal.purpose,
+            on_behalf_of=principal.on_behalf_of,
             entries=orjson.dumps(grouped(batch.entries)).decode(),
         )
     )

@@ -70,6 +70,7 @@ class AuditEntry:
     actor: str
     role: str
     purpose: str | None
+    on_behalf_of: str | None
     subject_id: str
     sector: str
     acting_as: str
@@ -90,6 +91,7 @@ def expand(record: Any, subject_id: str | None = None) -> list[AuditEntry]:
             record.actor,
             record.role,
             record.purpose,
+            record.on_behalf_of,
             subject,
             sector,
             acting_as,

@@ -38,6 +38,9 @@ class AuditRecord(AuditBase):
     actor: Mapped[str] = mapped_column(String(96), comment="who: individual:<id>, officer:<id>, service:<client>")
     role: Mapped[str] = mapped_column(String(16))
     purpose: Mapped[str | None] = mapped_column(Text)
+    on_behalf_of: Mapped[str | None] = mapped_column(
+        String(10), comment="the establishment (unified number) the caller acted for; NULL: for no one"
+    )
     entries: Mapped[str] = mapped_column(
         Text,
         comment=(
@@ -63,5 +66,5 @@ class AuditSubject(AuditBase):
 
 
 CHAINED = ("at", "request_id", "operation", "actor", "role", "purpose", "entries")
-COPIED = ("id", *CHAINED, "prev_hash", "hash")
+COPIED = ("id", *CHAINED, "on_behalf_of", "prev_hash", "hash")
 INDEXED = ("subject_id", "audit_id", "others")

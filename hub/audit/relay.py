@@ -58,6 +58,7 @@ class SectorOutbox(RelayBase):
     actor: Mapped[str] = mapped_column(String(96))
     role: Mapped[str] = mapped_column(String(16))
     purpose: Mapped[str | None] = mapped_column(Text)
+    on_behalf_of: Mapped[str | None] = mapped_column(String(10), comment="the establishment the caller acted for")
     sector: Mapped[str] = mapped_column(String(64))
     subject_id: Mapped[str] = mapped_column(String(10))
     acting_as: Mapped[str] = mapped_column(String(16))
@@ -70,7 +71,7 @@ class SectorOutbox(RelayBase):
 
 
 SECTOR_OUTBOX = SectorOutbox.__table__
-RECORD = ("at", "request_id", "operation", "actor", "role", "purpose", "entries")  # what the record chains
+RECORD = ("at", "request_id", "operation", "actor", "role", "purpose", "on_behalf_of", "entries")  # what it chains
 
 
 async def outbox_in(

@@ -22,6 +22,7 @@ from hub.contract.provenance import Source, source_field
 from hub.contract.sector import Sector, SeedContext, Statistic
 from hub.contract.services import Check, Item, Rules, Service, blocked, refused, serve
 from hub.contract.tables import insert_new, person_key, sector_metadata, updated, values_of
+from hub.contract.unified_number import parse_unified_number, unified_number
 from hub.contract.values import Blocker, CalendarDate, InLanguage, Language, Refusal, Sex, answer_or_refusal, refusals
 
 __all__ = [
@@ -68,6 +69,7 @@ __all__ = [
     "loaded",
     "of_person",
     "parse_person_id",
+    "parse_unified_number",
     "person_key",
     "person_ref",
     "record",
@@ -79,6 +81,7 @@ __all__ = [
     "sector_metadata",
     "serve",
     "source_field",
+    "unified_number",
     "updated",
     "values_of",
     "years_after",

@@ -30,11 +30,16 @@ class Relation(enum.StrEnum):
     """Relations between people that open access. What each opens is decided by the hub's policy,
     not by sectors: a guardian reads everything of a minor child; a sponsor reads the sponsoring
     sector's records of their workers and what recognises them; the head of a family register
-    reads the members' entries in it and what recognises them."""
+    reads the members' entries in it and what recognises them.
+
+    An authorised user (`AUTHORISED_USER`: the viewer is a person, the subject an establishment's
+    unified number) opens nothing by itself: it lets the user act for the establishment (the
+    request's `X-On-Behalf-Of`), whose own relations (a sponsor's) then decide."""
 
     GUARDIAN = "guardian"
     SPONSOR = "sponsor"
     FAMILY_HEAD = "family_head"
+    AUTHORISED_USER = "authorised_user"
 
 
 class ActingAs(enum.StrEnum):
@@ -46,6 +51,9 @@ class ActingAs(enum.StrEnum):
     FAMILY_HEAD = "family_head"
     OFFICER = "officer"
     SERVICE = "service"
+    ESTABLISHMENT = "establishment"
+    """An authorised user acting for an establishment that sponsors the person (the audit records
+    which one as `on_behalf_of`)."""
 
 
 @dataclass(frozen=True)

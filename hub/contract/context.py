@@ -43,6 +43,12 @@ class SectorContext(Protocol):
         the capacities `allow` names (e.g. a sponsor for their worker)."""
         ...
 
+    async def acting_for(self) -> str | None:
+        """The establishment (unified number) this request acts for, once the caller's authorisation
+        holds today: None when it acts for none; FORBIDDEN when the caller is not an active
+        authorised user of it. Reads of people's data are decided as that establishment's."""
+        ...
+
     async def require_known_person(self, person_id: str) -> None:
         """NOT_FOUND unless the identity registry knows this ID (e.g. before an officer's write)."""
         ...

@@ -18,7 +18,10 @@ class Role(enum.StrEnum):
 class Principal:
     """The caller. `person_id` is the individual's own ID (or the officer's); `sector` is the
     officer's sector; `scopes` are a service client's sectors ("identity", "traffic", …);
-    `session` is the signed-in session the token belongs to (None for tokens issued otherwise)."""
+    `session` is the signed-in session the token belongs to (None for tokens issued otherwise);
+    `on_behalf_of` is the establishment (unified number) an individual says the request acts for
+    (the `X-On-Behalf-Of` header): a claim, checked against its authorised users on every request,
+    never a grant by itself."""
 
     role: Role
     person_id: str | None = None
@@ -27,6 +30,7 @@ class Principal:
     client: str | None = None
     purpose: str | None = None
     session: str | None = None
+    on_behalf_of: str | None = None
 
     @property
     def actor(self) -> str:

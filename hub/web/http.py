@@ -50,6 +50,8 @@ from hub.web.client_address import Network, client_address
 from hub.web.gateway_signature import GatewaySignature, SignatureRefused
 from hub.web.in_flight import InFlight
 from hub.web.observed import Note, note_of
+from hub.web.on_behalf import HEADER as ON_BEHALF_OF
+from hub.web.on_behalf import BadOnBehalfOf, acting
 
 if TYPE_CHECKING:
     from hub.api.compiled import CompiledPath
@@ -214,6 +216,10 @@ class GraphQLEndpoint:
             client_ip = self._client_ip(request, parsed)
             note.operation = parsed.operation_name
             principal = await self._principal(request)
+            try:
+                principal = acting(principal, request.headers.get("x-on-behalf-of"))
+            except BadOnBehalfOf as bad:
+                raise RequestRefused(400, Code.BAD_REQUEST, str(bad), header=ON_BEHALF_OF) from None
             note.caller = principal.role.value
             query = await self.persisted.resolve(parsed.query, parsed.extensions)
             if query is None:
