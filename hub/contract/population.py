@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from hub.contract import names
 from hub.contract.national_id import with_check_digit
+from hub.contract.unified_number import unified_number
 
 
 class Kind(StrEnum):
@@ -68,6 +69,11 @@ PERSONAS: tuple[Persona, ...] = (
     Persona("minor_child", with_check_digit("101000005"), "a minor in family_head's register"),
     Persona("visitor", with_check_digit("301000006"), "a visitor on a visit visa hosted by family_head"),
 )
+
+DEMO_ESTABLISHMENT = unified_number(1)
+"""The establishment (unified number) the `sponsor` persona is an authorised user of: passports
+seeds it with the workers of the demo's biggest employer, and the demo's "Establishment user"
+caller acts for it."""
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """The embedded demo's callers, and `POST /demo/token`, which signs a token for one of them.
 
-GraphiQL lists the callers and fills a tab's `Authorization` and `X-Purpose` headers with what the
+GraphiQL lists the callers and fills a tab's `Authorization` and `X-Purpose` headers (and
+`X-On-Behalf-Of` for the caller acting for an establishment) with what the
 endpoint answers, so each shipped operation (whose `# Caller:` line names the caller it needs)
 runs with one click. The route exists only in demo mode (`Settings.mode`); in production mode it
 is not mounted, so it answers 404 like any unknown path.
@@ -20,8 +21,9 @@ from hub.access.tokens import TokenIssuer
 from hub.accounts.ratelimit import Limit, RateLimiter, enforce
 from hub.contract import Sector
 from hub.contract.errors import Code, RabtError
-from hub.contract.population import PERSONAS
+from hub.contract.population import DEMO_ESTABLISHMENT, PERSONAS
 from hub.contract.principal import Principal, Role
+from hub.web.on_behalf import HEADER as ON_BEHALF_OF
 
 TOKEN_PATH = "/demo/token"
 TOKEN_TTL = dt.timedelta(hours=1)
@@ -39,7 +41,8 @@ class DemoCaller:
 
 
 def demo_callers(sectors: Sequence[Sector]) -> tuple[DemoCaller, ...]:
-    """Citizen, resident, sponsor, guardian, an officer of each sector, analyst: in that order."""
+    """Citizen, resident, sponsor, guardian, establishment user, an officer of each sector, analyst:
+    in that order."""
     person = {persona.key: persona.id for persona in PERSONAS}
 
     def individual(key: str, label: str, persona: str) -> DemoCaller:
@@ -50,6 +53,11 @@ def demo_callers(sectors: Sequence[Sector]) -> tuple[DemoCaller, ...]:
         individual("resident", "Resident, the absconding worker", "absconding_worker"),
         individual("sponsor", "Sponsor of five workers", "sponsor"),
         individual("guardian", f"Guardian of the minor {person['minor_child']}", "family_head"),
+        DemoCaller(
+            "establishment",
+            f"Establishment user ({person['sponsor']} acting for {DEMO_ESTABLISHMENT})",
+            Principal(Role.INDIVIDUAL, person_id=person["sponsor"], on_behalf_of=DEMO_ESTABLISHMENT),
+        ),
         *(
             DemoCaller(
                 f"{sector.name}_officer",
@@ -86,12 +94,11 @@ class DemoTokens:
             message = f'POST {{"persona": KEY}} as JSON, KEY one of: {", ".join(self.callers)}.'
             return _json({"errors": [{"message": message, "extensions": {"code": Code.BAD_REQUEST.value}}]}, 400)
         token = self.signer.issue(caller.principal, ttl=TOKEN_TTL)
+        headers = {"Authorization": f"Bearer {token}", "X-Purpose": PURPOSE}
+        if caller.principal.on_behalf_of:  # a header beside the token, never a claim in it
+            headers[ON_BEHALF_OF] = caller.principal.on_behalf_of
         return _json(
-            {
-                "persona": caller.key,
-                "expiresInSeconds": int(TOKEN_TTL.total_seconds()),
-                "headers": {"Authorization": f"Bearer {token}", "X-Purpose": PURPOSE},
-            },
+            {"persona": caller.key, "expiresInSeconds": int(TOKEN_TTL.total_seconds()), "headers": headers},
             200,
         )
 

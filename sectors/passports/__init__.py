@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from hub.contract import Expiry, Sector, Statistic
 from sectors.passports import inquiries, mutations, seed
+from sectors.passports.establishments import fields as establishments
 from sectors.passports.models import AbscondingReportRow, Base, IqamaRow, PassportRow, TransferRow, VisaRow
 from sectors.passports.person import PassportsOfPerson
-from sectors.passports.relations import SPONSOR
+from sectors.passports.relations import AUTHORISED_USER, SPONSOR
 from sectors.passports.services import (
     CANCEL_ABSCONDING_REPORT,
     CANCEL_EXIT_REENTRY_VISA,
@@ -29,9 +30,9 @@ SECTOR = Sector(
     person_type=PassportsOfPerson,
     seed=seed.seed,
     migrations="sectors.passports.migrations",
-    query_fields=inquiries.fields,
+    query_fields=lambda: {**inquiries.fields(), **establishments.fields()},
     mutation_fields=mutations.fields,
-    relations=(SPONSOR,),
+    relations=(SPONSOR, AUTHORISED_USER),
     statistics=(
         Statistic(
             "iqamas",

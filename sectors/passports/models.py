@@ -100,3 +100,31 @@ class TransferRow(Base):
     new_sponsor_consented_on: Mapped[dt.date | None]
     status: Mapped[str] = mapped_column(String(10), comment="pending or done")
     done_on: Mapped[dt.date | None]
+
+
+class EstablishmentRow(Base):
+    """An establishment (منشأة) in Jawazat's register: a company that sponsors workers under its
+    unified number (the iqamas name it as sponsor) and acts through its authorised users (Absher
+    Business). Passports keeps it: its one use here is sponsorship, which passports owns."""
+
+    __tablename__ = "passports_establishments"
+
+    unified_number: Mapped[str] = mapped_column(
+        String(10), primary_key=True, comment="the unified number (الرقم الموحد): 7, eight digits, a check digit"
+    )
+    name_ar: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+
+
+class EstablishmentUserRow(Base):
+    """A person authorised to act for an establishment: while `status` is active, from `granted_on`.
+    A revoked authorisation stays on record (who acted for the establishment, until when)."""
+
+    __tablename__ = "passports_establishment_users"
+    __table_args__ = (Index("ix_passports_establishment_users_person_id", "person_id"),)
+
+    establishment_number: Mapped[str] = mapped_column(String(10), primary_key=True, comment="the unified number")
+    person_id: Mapped[str] = person_key(primary_key=True, comment="the authorised user's ID")
+    status: Mapped[str] = mapped_column(String(10), comment="active or revoked")
+    granted_on: Mapped[dt.date]
+    revoked_on: Mapped[dt.date | None]

@@ -8,8 +8,11 @@ from typing import Any
 
 from hub.contract import SeedContext, SeededPerson
 from hub.contract.population import PERSONAS
+from sectors.passports.establishments.seed import hand_over
 from sectors.passports.models import (
     AbscondingReportRow,
+    EstablishmentRow,
+    EstablishmentUserRow,
     IqamaRow,
     MedicalInsuranceRow,
     PassportRow,
@@ -67,12 +70,18 @@ async def seed(ctx: SeedContext) -> None:
     insured = _insurance(ctx, records.iqamas, personas)
     transfers = _transfers(ctx, records.iqamas, personas)
 
+    establishments, users = hand_over(
+        ctx.population, ctx.today, records.iqamas, records.visas, records.reports, transfers
+    )
+
     await ctx.insert(PassportRow.__table__, records.passports)
     await ctx.insert(IqamaRow.__table__, records.iqamas)
     await ctx.insert(VisaRow.__table__, records.visas)
     await ctx.insert(AbscondingReportRow.__table__, records.reports)
     await ctx.insert(MedicalInsuranceRow.__table__, insured)
     await ctx.insert(TransferRow.__table__, transfers)
+    await ctx.insert(EstablishmentRow.__table__, establishments)
+    await ctx.insert(EstablishmentUserRow.__table__, users)
 
 
 def _passport(ctx: SeedContext, person: SeededPerson, records: _Records) -> dict[str, Any]:

@@ -228,10 +228,14 @@ async def passport_renewal_blockers(context: SectorContext, person_id: str) -> l
     return blockers + await _traffic(context, "traffic.unpaid_violations", person_id)
 
 
-SPONSOR = frozenset({ActingAs.SPONSOR})
-"""Besides officers of passports (always): the sponsor named on the iqama."""
+SPONSOR = frozenset({ActingAs.SPONSOR, ActingAs.ESTABLISHMENT})
+"""Besides officers of passports (always): the sponsor named on the iqama, a person or an
+establishment (through a user acting for it)."""
 RESIDENT_OR_SPONSOR = frozenset({ActingAs.SELF, ActingAs.SPONSOR})
-"""Besides officers: the resident themself, or the sponsor."""
+"""Besides officers: the resident themself, or a sponsor who is a person (an establishment's
+users are not given these: cancelling a final exit, consenting to a transfer)."""
+RESIDENT_OR_ANY_SPONSOR = RESIDENT_OR_SPONSOR | {ActingAs.ESTABLISHMENT}
+"""Besides officers: the resident themself, or the sponsor, a person or an establishment."""
 
 ISSUE_EXIT_REENTRY_VISA = Service(
     name="ISSUE_EXIT_REENTRY_VISA",
@@ -247,14 +251,14 @@ RENEW_IQAMA = Service(
         "Renew an iqama for a year: a valid passport, no open absconding report, medical insurance in force, no "
         "unpaid violations."
     ),
-    allow=RESIDENT_OR_SPONSOR,
+    allow=RESIDENT_OR_ANY_SPONSOR,
     blockers=iqama_renewal_blockers,
 )
 ISSUE_FINAL_EXIT_VISA = Service(
     name="ISSUE_FINAL_EXIT_VISA",
     sector="passports",
     description="Issue a final exit visa: a valid iqama and passport, no unpaid violations (dependants' too).",
-    allow=RESIDENT_OR_SPONSOR,
+    allow=RESIDENT_OR_ANY_SPONSOR,
     blockers=final_exit_blockers,
 )
 EXTEND_EXIT_REENTRY_VISA = Service(

@@ -8,6 +8,13 @@ import strawberry
 
 from hub.contract import CalendarDate, PersonRef, person_ref, resolver_field
 
+ESTABLISHMENT_DIGIT = "7"
+
+
+def is_establishment(sponsor_id: str) -> bool:
+    """Whether a sponsor is an establishment (its unified number starts with 7), not a person."""
+    return sponsor_id.startswith(ESTABLISHMENT_DIGIT)
+
 
 @strawberry.enum(description="The state of a passport.")
 class PassportStatus(enum.Enum):
@@ -74,9 +81,20 @@ class Iqama:
     status: IqamaStatus = strawberry.field(description="Valid, expired or cancelled.")
     sponsor_id: strawberry.Private[str]
 
-    @resolver_field(description="The sponsor: the employer or the head of family.")
+    @resolver_field(
+        description="The sponsor: the employer or the head of family; null when an establishment sponsors the resident."
+    )
     def sponsor(self) -> PersonRef | None:
-        return person_ref(self.sponsor_id)
+        return None if is_establishment(self.sponsor_id) else person_ref(self.sponsor_id)
+
+    @resolver_field(
+        description=(
+            "The establishment (المنشأة) that sponsors the resident, by its unified number (الرقم الموحد, 7…); "
+            "null when a person does."
+        )
+    )
+    def sponsor_establishment(self) -> strawberry.ID | None:
+        return strawberry.ID(self.sponsor_id) if is_establishment(self.sponsor_id) else None
 
 
 @strawberry.type(description="A visa: exit/re-entry, final exit, visit or work.")
@@ -98,9 +116,9 @@ class AbscondingReport:
     cancelled_on: CalendarDate | None = strawberry.field(description="The day it was cancelled, if it was.")
     filed_by_id: strawberry.Private[str]
 
-    @resolver_field(description="The sponsor who filed the report.")
+    @resolver_field(description="The sponsor who filed the report; null when an establishment did.")
     def filed_by(self) -> PersonRef | None:
-        return person_ref(self.filed_by_id)
+        return None if is_establishment(self.filed_by_id) else person_ref(self.filed_by_id)
 
 
 @strawberry.enum(description="The state of a transfer of sponsorship.")
@@ -137,10 +155,10 @@ class SponsorshipTransfer:
     from_sponsor_id: strawberry.Private[str]
     to_sponsor_id: strawberry.Private[str]
 
-    @resolver_field(description="The sponsor the worker leaves.")
+    @resolver_field(description="The sponsor the worker leaves; null when it is an establishment.")
     def from_sponsor(self) -> PersonRef | None:
-        return person_ref(self.from_sponsor_id)
+        return None if is_establishment(self.from_sponsor_id) else person_ref(self.from_sponsor_id)
 
-    @resolver_field(description="The new sponsor.")
+    @resolver_field(description="The new sponsor; null when it is an establishment.")
     def to_sponsor(self) -> PersonRef | None:
-        return person_ref(self.to_sponsor_id)
+        return None if is_establishment(self.to_sponsor_id) else person_ref(self.to_sponsor_id)

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from hub.contract.population import DEMO_ESTABLISHMENT
 from hub.contract.principal import Principal, Role
 from hub.settings import Settings
 from hub.web.app import graphiql_tabs
@@ -56,6 +57,23 @@ async def test_a_demo_token_names_the_caller_and_comes_with_a_purpose(sqlite_api
         scheme, token = headers["Authorization"].split()
         assert scheme == "Bearer" and headers["X-Purpose"]
         assert await sqlite_api.hub.verifier.verify(token, None) == principal
+        assert "X-On-Behalf-Of" not in headers
+
+
+async def test_the_establishment_user_comes_with_the_establishment_it_acts_for(sqlite_api: Api) -> None:
+    headers = await demo_headers(sqlite_api.client, "establishment")
+    _, token = headers["Authorization"].split()
+    # The token names the person alone: the establishment travels beside it, checked on every request.
+    assert await sqlite_api.hub.verifier.verify(token, None) == Principal(Role.INDIVIDUAL, person_id=PERSONA["sponsor"])
+    assert headers["X-On-Behalf-Of"] == DEMO_ESTABLISHMENT
+    query = "query($n: ID!) { establishment(unifiedNumber: $n) { workers(first: 100) { entries { person { id } } } } }"
+    response = await sqlite_api.client.post(
+        "/graphql", json={"query": query, "variables": {"n": DEMO_ESTABLISHMENT}}, headers=headers
+    )
+    answer = response.json()
+    assert "errors" not in answer, answer
+    workers = answer["data"]["establishment"]["workers"]["entries"]
+    assert workers and all(worker["person"]["id"] for worker in workers), workers
 
 
 async def test_an_unknown_persona_or_a_body_that_is_not_json_is_a_bad_request(sqlite_api: Api) -> None:
@@ -70,7 +88,7 @@ async def test_graphiql_offers_every_demo_caller_and_names_the_one_each_tab_need
     config = await page_config(sqlite_api.client)
     keys = [caller["key"] for caller in config["callers"]]
     officers = [f"{sector.name}_officer" for sector in sqlite_api.hub.sectors]
-    assert keys == ["citizen", "resident", "sponsor", "guardian", *officers, "analyst"]
+    assert keys == ["citizen", "resident", "sponsor", "guardian", "establishment", *officers, "analyst"]
     assert config["tokenUrl"] == TOKEN_PATH
     needed = [re.search(r"^# Caller: (\w+)$", example["query"], re.M) for example in config["examples"]]
     assert all(found and found.group(1) in keys for found in needed), needed
