@@ -132,7 +132,8 @@ async def compare_paths(settings: Any, requests: int = 400, concurrency: int = 1
     from sqlalchemy import select
 
     from hub.identity.models import PersonRow
-    from hub.web.app import Hub, create_app
+    from hub.web.app import create_app
+    from hub.web.hub import Hub
 
     hub = Hub.build(settings.model_copy(update=dict(compiled=True)))
     apps = {
@@ -202,7 +203,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--people", type=int, default=2_000)
     args = parser.parse_args(argv)
     from hub.settings import Settings
-    from hub.web.app import Hub
+    from hub.web.hub import Hub
 
     workdir = Path(tempfile.mkdtemp(prefix="rabt-compiled-bench-"))
     os.environ.setdefault("RABT_OTP_PEPPER", uuid.uuid4().hex * 2)

@@ -136,7 +136,8 @@ async def _child(spec: dict[str, Any], requests: int) -> None:
     call = _call_from_json(spec["call"])
     if spec["server"] in HUBS:
         from bench.servers import unaudited
-        from hub.web.app import Hub, create_app
+        from hub.web.app import create_app
+        from hub.web.hub import Hub
 
         settings = Settings.from_env()
         app: Any = create_app(settings, Hub.build(settings))

@@ -52,8 +52,9 @@ def _headers(call: Call) -> dict[str, str]:
 
 
 def endpoint_of(app: Starlette) -> GraphQLEndpoint:
-    """The `GraphQLEndpoint` behind a hub app's /graphql route (`create_app` keeps it in the route
-    function's closure; the bench reads its compiled path, APQ store and audit writer)."""
+    """The `GraphQLEndpoint` behind a hub app's /graphql route (`hub.web.routes.graphql_handler`
+    keeps it in the route function's closure; the bench reads its compiled path, APQ store and audit
+    writer)."""
     from hub.web.http import GraphQLEndpoint
 
     for route in app.routes:
@@ -61,7 +62,7 @@ def endpoint_of(app: Starlette) -> GraphQLEndpoint:
         for cell in getattr(function, "__closure__", None) or ():
             if isinstance(cell.cell_contents, GraphQLEndpoint):
                 return cell.cell_contents
-    raise RuntimeError("no GraphQLEndpoint behind the app's routes: has hub.web.app.create_app changed?")
+    raise RuntimeError("no GraphQLEndpoint behind the app's routes: has hub.web.routes.graphql_handler changed?")
 
 
 def _path(before: Counter[str], after: Counter[str]) -> str:
@@ -80,7 +81,8 @@ async def ask_hub(
     """Each call sent once to a hub built in this process, with the statements it caused and the
     path that answered it. `setup` is sent first, uncounted (APQ registrations). The calls named in
     `counted` are then sent `count` more times, their Python calls counted (`bench.calls`)."""
-    from hub.web.app import Hub, create_app
+    from hub.web.app import create_app
+    from hub.web.hub import Hub
 
     hub = Hub.build(settings)
     # The key the bench's server processes were given

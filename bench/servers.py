@@ -330,7 +330,8 @@ def hub_app() -> Any:
 def _hub_app(*, audited: bool) -> Any:
     from bench.probe import endpoint_of
     from hub.settings import Settings
-    from hub.web.app import Hub, create_app
+    from hub.web.app import create_app
+    from hub.web.hub import Hub
 
     settings = Settings.from_env()
     hub = Hub.build(settings)
@@ -382,7 +383,8 @@ def subgraph_app() -> Any:
 
     from bench.probe import endpoint_of
     from hub.settings import Settings
-    from hub.web.app import Hub, create_app
+    from hub.web.app import create_app
+    from hub.web.hub import Hub
 
     settings = Settings.from_env()
     hub = Hub.build(settings, subgraph=os.environ["RABT_BENCH_SUBGRAPH"])

@@ -29,7 +29,8 @@ from hub.contract.population import PERSONAS
 from hub.contract.principal import ANONYMOUS, Principal, Role
 from hub.migrations import components, upgrade
 from hub.settings import Settings
-from hub.web.app import Hub, create_app
+from hub.web.app import create_app
+from hub.web.hub import Hub
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 POSTGRES_URL = os.environ.get("RABT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")

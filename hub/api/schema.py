@@ -57,7 +57,7 @@ def _audited(sector: Sector) -> Mapping[str, StrawberryField]:
 
 class _RabtSchemaMixin:
     """Shows only the schema's own sectors' namespace fields on `Person`. (Errors are logged by
-    the endpoint, `hub.web.http.format_error`, with the request's id: it runs documents through
+    the endpoint, `hub.api.answers.format_error`, with the request's id: it runs documents through
     graphql-core itself, `hub.api.execution`, never through `Schema.execute`.)"""
 
     _person_fields: frozenset[str]

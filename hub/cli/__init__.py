@@ -83,7 +83,8 @@ def _subgraph(args: argparse.Namespace, settings: Settings) -> int:
 
     from hub.api.federation import subgraphs
     from hub.registry import enabled_sectors
-    from hub.web.app import Hub, create_app
+    from hub.web.app import create_app
+    from hub.web.hub import Hub
     from hub.web.server import uvicorn_options
 
     known = {subgraph.name: subgraph for subgraph in subgraphs(enabled_sectors(settings.sectors))}

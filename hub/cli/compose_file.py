@@ -123,7 +123,7 @@ def compose_file(sectors: Sequence[Sector]) -> str:
     from hub.access.keys import PRIVATE_KEY_VARIABLE
     from hub.api.federation import subgraphs
     from hub.cli.db_roles import privileges
-    from hub.web.app import JWKS_PATH
+    from hub.web.token_keys import JWKS_PATH
 
     graphs = subgraphs(sectors)
     identity = graphs[0]

@@ -38,7 +38,7 @@ from hub.data.request_reads import RequestReads
 from hub.data.sectors import Stores, is_outage
 from hub.settings import Settings
 from hub.web.gateway_signature import GatewaySignature, SignatureRefused
-from hub.web.http import request_id_of
+from hub.web.request_id import request_id_of
 
 log = logging.getLogger("rabt.peers")
 

@@ -6,7 +6,7 @@ time holds the connection, and whatever the hub keeps for it, as long as it like
 must arrive whole — request line, headers and body — within `request_timeout` seconds of its
 first byte (of the connection's opening, for its first request). Past it the connection is
 closed, after a 408 when nothing of an answer has started; an endpoint still reading the body
-sees the client gone (`hub.web.http`). The time the hub takes to answer does not count.
+sees the client gone (`hub.web.graphql_request`). The time the hub takes to answer does not count.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ from hub.contract.principal import ANONYMOUS, Principal
 from hub.data.db import Database
 from hub.data.request_reads import RequestReads
 from hub.notifications.bus import Bus
-from hub.web.http import request_id_of
+from hub.web.request_id import request_id_of
 
 log = logging.getLogger("rabt.subscriptions")
 PROTOCOL = "graphql-transport-ws"

@@ -291,7 +291,8 @@ from pathlib import Path
 
 import httpx
 
-from hub.web.app import Hub, create_app
+from hub.web.app import create_app
+from hub.web.hub import Hub
 from hub.contract.principal import Principal, Role
 from hub.settings import Settings
 

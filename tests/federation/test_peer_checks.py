@@ -17,8 +17,9 @@ import pytest_asyncio
 from hub.contract.errors import SectorUnavailable
 from hub.data.sectors import Fault
 from hub.settings import Settings
-from hub.web.app import Hub, create_app
+from hub.web.app import create_app
 from hub.web.gateway_signature import CLIENT_SIGNATURE_SECONDS, PART_SIGNATURE, GatewaySignature
+from hub.web.hub import Hub
 from hub.web.peer_checks import CHECKS_PATH, RULES_PATH, PeerChecks
 from tests.conftest import PERSONA, fixed_today, migrated
 

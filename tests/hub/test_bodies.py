@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from hub.web.app import create_app
-from hub.web.http import MAX_BODY
+from hub.web.graphql_request import MAX_BODY
 from tests.conftest import Api
 
 CHUNK = 64 * 1024

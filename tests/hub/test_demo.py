@@ -15,8 +15,8 @@ import httpx
 from hub.contract.population import DEMO_ESTABLISHMENT
 from hub.contract.principal import Principal, Role
 from hub.settings import Settings
-from hub.web.app import graphiql_tabs
 from hub.web.demo import TOKEN_PATH, TOKENS_PER_CLIENT
+from hub.web.graphiql_tabs import graphiql_tabs
 from tests.conftest import PERSONA, Api, own_hub
 
 CONFIG = re.compile(r'<script type="application/json" id="rabt-graphiql-config">(.*?)</script>', re.S)

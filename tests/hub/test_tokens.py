@@ -20,7 +20,7 @@ from hub.access.keys import BadKey, SigningKey, jwks, load_signing_key, read_jwk
 from hub.access.tokens import InvalidToken, PublicKeys, TokenIssuer, TokenVerifier, UnknownKey
 from hub.contract.principal import Principal, Role
 from hub.settings import Settings, SettingsError
-from hub.web.app import DEMO_JWKS_URL, token_keys
+from hub.web.token_keys import DEMO_JWKS_URL, token_keys
 from tests.forged_tokens import forgeries, officer_claims
 
 KEY = SigningKey.generate()

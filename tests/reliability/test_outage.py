@@ -17,7 +17,8 @@ import pytest_asyncio
 
 from hub.api.operations import shipped_operations
 from hub.settings import Settings
-from hub.web.app import Hub, create_app
+from hub.web.app import create_app
+from hub.web.hub import Hub
 from tests.conftest import PERSONA, individual, migrated
 from tests.reliability.cluster import Cluster, own_cluster
 

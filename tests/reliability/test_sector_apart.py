@@ -18,7 +18,8 @@ import pytest_asyncio
 from hub.api.operations import shipped_operations
 from hub.migrations import components, placed, upgrade
 from hub.settings import Settings
-from hub.web.app import Hub, create_app
+from hub.web.app import create_app
+from hub.web.hub import Hub
 from tests.conftest import PERSONA, _create_postgres_database, _drop_postgres_database, individual, service_unavailable
 from tests.reliability.cluster import Cluster, own_cluster
 

@@ -28,7 +28,8 @@ from hub.data.db import Database
 from hub.migrations import components, placed, upgrade
 from hub.notifications.notices import INBOX
 from hub.settings import Settings
-from hub.web.app import Hub, create_app
+from hub.web.app import create_app
+from hub.web.hub import Hub
 from sectors.civil_affairs.models import IdCardRow, NationalAddressRow
 from tests.conftest import PERSONA, _create_postgres_database, _drop_postgres_database, officer, service_unavailable
 from tests.federation.processes import hub_command

@@ -19,7 +19,8 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from hub.settings import Settings
-from hub.web.app import Hub, create_app
+from hub.web.app import create_app
+from hub.web.hub import Hub
 from tests.conftest import PERSONA, REDIS_URL, individual, service_unavailable
 from tests.sectors.civil_affairs.test_civil_affairs import ADDRESS, UPDATE
 

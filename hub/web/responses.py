@@ -1,0 +1,57 @@
+"""What the GraphQL endpoint answers besides an execution's result: refusals with their HTTP
+status and stable `extensions.code`, the JSON body, and the codes an answer carries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+
+from hub.contract import IDENTITY
+from hub.contract.errors import Code
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+
+
+class RequestRefused(Exception):
+    """A request refused before its document is looked at, with its HTTP status; `extensions` name
+    what was wrong (`header`, `field`), `close` ends the connection (a body left unread)."""
+
+    def __init__(self, status: int, code: Code, message: str, *, close: bool = False, **extensions: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.close, self.extensions = close, extensions
+
+    def response(self, media: str, request_id: str) -> Response:
+        headers = {"x-request-id": request_id}
+        if self.status == 405:
+            headers["allow"] = "POST"
+        if self.close:
+            headers["connection"] = "close"
+        return json_response(
+            {"errors": [error_entry(self.message, self.code, **self.extensions)]}, self.status, media, headers
+        )
+
+
+def codes_of(errors: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
+    """The errors' `extensions.code`s, for the access line and the metrics (never their messages)."""
+    return tuple(str((error.get("extensions") or {}).get("code", "ERROR")) for error in errors)
+
+
+def identity_unavailable(body: Mapping[str, Any]) -> bool:
+    for error in body.get("errors") or ():
+        extensions = error.get("extensions") or {}
+        if extensions.get("code") == Code.SECTOR_UNAVAILABLE.value and extensions.get("sector") == IDENTITY:
+            return True
+    return False
+
+
+def error_entry(message: str, code: Code, **extensions: Any) -> dict[str, Any]:
+    return {"message": message, "extensions": {"code": code.value, **extensions}}
+
+
+def json_response(body: dict[str, Any], status: int, media: str, headers: Mapping[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type=media, headers=dict(headers or {}))
