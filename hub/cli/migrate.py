@@ -35,6 +35,22 @@ def databases_of(
     return placed(settings.database_url, found, urls)
 
 
+def not_at_heads(settings: Settings) -> bool:
+    """Says why, and returns True, when the database is not at its migrations' heads. The
+    embedded demo migrates itself at start instead (`Settings.migrates_itself`)."""
+    from hub.migrations import MigrationError, check
+
+    if settings.migrates_itself:
+        return False
+    try:
+        for url, found in databases_of(settings):
+            asyncio.run(check(url, found))
+    except MigrationError as error:
+        print(f"rabt: {error}", file=sys.stderr)
+        return True
+    return False
+
+
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from hub.migrations import MigrationError
 

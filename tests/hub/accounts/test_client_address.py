@@ -17,7 +17,7 @@ import pytest
 import uvicorn
 
 from hub.accounts.ratelimit import AccountLimits, Limit
-from hub.cli import _serve
+from hub.cli.serve import serve
 from hub.data.db import Database
 from hub.data.secrets_store import load_secrets
 from hub.settings import Settings, parse_networks
@@ -64,7 +64,7 @@ async def test_serve_runs_uvicorn_without_believing_forwarded_for(
     captured: dict[str, Any] = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: captured.update(options))
     settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}", data_dir=tmp_path)
-    _serve(argparse.Namespace(host="127.0.0.1", port=0, log_level="warning", workers=1), settings)
+    serve(argparse.Namespace(host="127.0.0.1", port=0, log_level="warning", workers=1), settings)
     options = {key: value for key, value in captured.items() if key not in ("host", "port")}
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
