@@ -1,7 +1,8 @@
-"""The layers stay apart, and every sector reads like the others."""
+"""The layers stay apart, every sector reads like the others, and no module or function outgrows a read."""
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -182,3 +183,53 @@ def test_mypy_refuses_what_strict_mode_refuses(tmp_path: Path) -> None:
     done = mypy(tmp_path, "--config-file", str(ROOT / "pyproject.toml"), str(probe))
     assert done.returncode == 1, done.stdout + done.stderr
     assert "[no-untyped-def]" in done.stdout and "[return-value]" in done.stdout
+
+
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 80
+
+
+def oversized(root: Path) -> list[str]:
+    """Every module under `root`'s hub/ and sectors/ (generated migration revisions aside) longer
+    than MAX_MODULE_LINES, and every function or method, decorators included, longer than
+    MAX_FUNCTION_LINES: each as `path: what (lines)`."""
+    found = []
+    for package in ("hub", "sectors"):
+        for path in sorted((root / package).rglob("*.py")):
+            name = path.relative_to(root).as_posix()
+            if "/migrations/versions/" in name:
+                continue
+            text = path.read_text(encoding="utf-8")
+            if (lines := len(text.splitlines())) > MAX_MODULE_LINES:
+                found.append(f"{name}: the module ({lines})")
+            for node in ast.walk(ast.parse(text, filename=name)):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno is not None:
+                    start = min([node.lineno, *(decorator.lineno for decorator in node.decorator_list)])
+                    if (lines := node.end_lineno - start + 1) > MAX_FUNCTION_LINES:
+                        found.append(f"{name}: {node.name}, line {node.lineno} ({lines})")
+    return found
+
+
+def test_no_module_or_function_is_oversized() -> None:
+    assert oversized(ROOT) == []
+
+
+def _function(name: str, lines: int, indent: str = "") -> str:
+    """A decorated function `lines` long, decorator included."""
+    body = "".join(f"{indent}    value = {n}\n" for n in range(lines - 2))
+    return f"{indent}@decorator\n{indent}async def {name}() -> None:\n{body}"
+
+
+def test_the_size_check_finds_an_oversized_module_and_function(tmp_path: Path) -> None:
+    """The limits are inclusive; a method is a function; migration revisions are left alone."""
+    for folder in ("hub/api", "sectors/civic/migrations/versions"):
+        (tmp_path / folder).mkdir(parents=True)
+    fits = _function("fits", MAX_FUNCTION_LINES)
+    (tmp_path / "hub/api/fits.py").write_text(fits + "\n" * (MAX_MODULE_LINES - MAX_FUNCTION_LINES))
+    (tmp_path / "hub/api/long.py").write_text("class Holder:\n" + _function("long", MAX_FUNCTION_LINES + 1, "    "))
+    (tmp_path / "sectors/civic/big.py").write_text("value = 0\n" * (MAX_MODULE_LINES + 1))
+    (tmp_path / "sectors/civic/migrations/versions/0001_first.py").write_text("value = 0\n" * 1000)
+    assert oversized(tmp_path) == [
+        f"hub/api/long.py: long, line 3 ({MAX_FUNCTION_LINES + 1})",
+        f"sectors/civic/big.py: the module ({MAX_MODULE_LINES + 1})",
+    ]
