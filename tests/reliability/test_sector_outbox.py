@@ -24,6 +24,8 @@ from hub.audit.reading import recorded
 from hub.audit.records import AuditRecord
 from hub.audit.relay import SECTOR_OUTBOX, append_relayed, outbox_in, verify_relayed
 from hub.audit.verify import verify_chain
+from hub.contract.population import DEMO_ESTABLISHMENT
+from hub.contract.principal import Principal, Role
 from hub.data.db import Database
 from hub.migrations import components, placed, upgrade
 from hub.notifications.notices import INBOX
@@ -236,3 +238,19 @@ async def test_seed_reset_empties_a_sector_apart_and_with_the_audit_its_outbox(a
     assert (await verify_relayed(apart.hub.db, apart.sector_db)).writes == 0
     verified = await asyncio.to_thread(run, "audit-verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+async def test_a_write_apart_done_for_an_establishment_names_it_in_the_chain(apart: Apart) -> None:
+    hub_db, sector_db = apart.hub.db, apart.sector_db
+    request_id = f"acting-{uuid.uuid4().hex[:8]}"
+    acting = Principal(Role.INDIVIDUAL, person_id=PERSONA["sponsor"], on_behalf_of=DEMO_ESTABLISHMENT)
+    write = Write(PERSONA["absconding_worker"], "civil_affairs", "establishment", "updateNationalAddress")
+    async with sector_db.transaction() as session:
+        row = await outbox_in(session, write, acting, request_id, None, None)
+    assert row["on_behalf_of"] == DEMO_ESTABLISHMENT
+    await relay(hub_db, sector_db, row)
+    entries = await recorded(hub_db, request_ids=[request_id])
+    assert [(e.actor, e.acting_as, e.on_behalf_of) for e in entries] == [
+        (f"individual:{PERSONA['sponsor']}", "establishment", DEMO_ESTABLISHMENT)
+    ]
+    assert (await verify_chain(hub_db)).intact
