@@ -14,10 +14,13 @@ from hub.contract import (
     IDENTITY_DETAILS,
     ActingAs,
     CalendarDate,
+    Code,
     InLanguage,
     Language,
     Loads,
+    RabtError,
     Sex,
+    parse_person_id,
     resolver_field,
 )
 from hub.contract.direct import DIRECT
@@ -97,9 +100,13 @@ class PersonCore:
     identity: strawberry.Private[IdentityRecord | None] = None
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> Self:
-        """A federation gateway names a person by ID; fields load (and are checked) as usual."""
-        return cls(id=id)
+    def resolve_reference(cls, id: strawberry.ID, **others: Any) -> Self:
+        """A federation gateway names a person by ID; fields load (and are checked) as usual. A
+        malformed representation is that entity's error with a stable code, not an internal one."""
+        if others:
+            message = f"representations: a Person is named by `id` alone, not {sorted(others)}."
+            raise RabtError(Code.BAD_USER_INPUT, message, argument="representations")
+        return cls(id=strawberry.ID(parse_person_id(id, "representations.id")))
 
     # Each field is a plain function, called by graphql-core itself (`hub.contract.direct`), that may hand
     # it a coroutine (`identity_field`).

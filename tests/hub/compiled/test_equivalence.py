@@ -466,3 +466,23 @@ async def test_one_plan_answers_every_representation_a_related_refused_and_unkno
     assert await _same_audit(api, requests) == len(asked)
     entries = await recorded(api.hub.db, request_ids=[requests[0][1]])
     assert {(entry.subject_id, entry.sector) for entry in entries} == {(worker, "passports")}
+
+
+async def test_a_malformed_representation_is_that_entitys_error_with_a_stable_code(paths: Paths) -> None:
+    """An extra key or an ID that is no person's ID: the entity's own error, BAD_USER_INPUT or
+    INVALID_ID, never an internal one; Eastern Arabic digits read as the ID they spell."""
+    officer = Principal(Role.OFFICER, person_id="1000000008", sector="passports")
+    worker = PERSONA["absconding_worker"]
+    arabic = worker.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    representations = [
+        {"__typename": "Person", "id": worker, "extra": 1},
+        {"__typename": "Person", "id": "12345"},
+        {"__typename": "Person", "id": arabic},
+    ]
+    body = {"query": ENTITIES, "variables": {"representations": representations}}
+    general, planned, _, _ = await _both(paths, "passports", body, paths.api.headers(officer), "malformed")
+    assert planned == general.content
+    answer = general.json()
+    codes = sorted((tuple(error["path"]), error["extensions"]["code"]) for error in answer["errors"])
+    assert codes == [(("_entities", 0), "BAD_USER_INPUT"), (("_entities", 1), "INVALID_ID")], answer
+    assert answer["data"]["_entities"][2]["id"] == worker
