@@ -233,3 +233,20 @@ def test_the_size_check_finds_an_oversized_module_and_function(tmp_path: Path) -
         f"hub/api/long.py: long, line 3 ({MAX_FUNCTION_LINES + 1})",
         f"sectors/civic/big.py: the module ({MAX_MODULE_LINES + 1})",
     ]
+
+
+def test_the_mutation_runner_names_modules_and_tests_that_exist_and_every_sectors_workflows() -> None:
+    """`./dev mutate` without a name runs every rule module it lists: a module moved or split
+    leaves no stale name there, and each workflow a sector adds is measured too."""
+    from tests.mutation import MODULES
+
+    named = {module.path for module in MODULES}
+    for module in MODULES:
+        assert (ROOT / module.path).is_file(), module.path
+        assert all((ROOT / tests).exists() for tests in module.tests), module
+    workflows = {
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "sectors").glob("*/workflows/*.py")
+        if path.name != "__init__.py"
+    }
+    assert workflows <= named, sorted(workflows - named)
