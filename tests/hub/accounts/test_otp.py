@@ -42,3 +42,10 @@ def test_codes_live_five_minutes_and_allow_five_tries() -> None:
     assert CODE_TTL.total_seconds() == 300
     assert MAX_ATTEMPTS == 5
     assert normalize_code("١٢٣ ٤٥٦") == "123456"
+
+
+def test_only_six_digits_are_compared_even_against_their_own_digest() -> None:
+    """A stored digest is always of six digits; anything else typed is compared as nothing, so not
+    even a digest made of that very text matches it."""
+    for typed in ("1234567", "abcdef", "12345"):
+        assert not code_matches(PEPPER, typed, code_digest(PEPPER, typed)), typed
