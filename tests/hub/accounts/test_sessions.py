@@ -13,6 +13,8 @@ from sqlalchemy import select
 from hub.access.tokens import InvalidToken, PublicKeys, TokenVerifier
 from hub.accounts.revocations import RevocationFeed
 from hub.accounts.sessions import SessionPolicy
+from hub.audit.reading import recorded
+from hub.contract.principal import Principal, Role
 from hub.identity.models import PersonRow
 from hub.settings import Settings
 from tests.conftest import Api, individual
@@ -225,3 +227,30 @@ def test_session_lifetimes_are_configurable() -> None:
     assert (settings.session_lifetime, settings.session_idle) == (dt.timedelta(hours=8), dt.timedelta(minutes=15))
     defaults = Settings.from_env({})
     assert (defaults.session_lifetime, defaults.session_idle) == (dt.timedelta(hours=12), dt.timedelta(minutes=30))
+
+
+async def test_signing_out_everywhere_is_audited_against_the_person(accounts_api: Api) -> None:
+    api = accounts_api
+    person_id, _, session = await signed_in(api)
+    response = await api.client.post(
+        "/graphql",
+        json={"query": SIGN_OUT_EVERYWHERE},
+        headers={"authorization": f"Bearer {session['accessToken']}"},
+    )
+    assert response.json() == {"data": {"signOutEverywhere": {"sessionsEnded": 1}}}
+    entries = await recorded(api.hub.db, subject_id=person_id)
+    assert [(e.action, e.outcome, e.acting_as) for e in entries if e.action == "signOutEverywhere"] == [
+        ("signOutEverywhere", "ok", "self")
+    ]
+
+
+async def test_a_session_whose_account_is_gone_may_not_sign_out_everywhere(accounts_api: Api) -> None:
+    api = accounts_api
+    nobody = Principal(Role.INDIVIDUAL, person_id="1000000016", session="a-session-of-no-account")
+    assert api.hub.signer is not None
+    token = api.hub.signer.issue(nobody)
+    response = await api.client.post(
+        "/graphql", json={"query": SIGN_OUT_EVERYWHERE}, headers={"authorization": f"Bearer {token}"}
+    )
+    (error,) = response.json()["errors"]
+    assert (error["extensions"]["code"], error["message"]) == ("FORBIDDEN", "This session's account no longer exists.")
