@@ -10,9 +10,11 @@ import pytest
 from graphql import (
     FieldNode,
     FragmentSpreadNode,
+    GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
     Visitor,
+    parse,
     specified_rules,
     visit,
 )
@@ -150,8 +152,12 @@ def test_fragments_count_wherever_they_are_spread() -> None:
         check_limits(schema, parse_document(deep), None, None)
 
 
-def _cost(query: str, variables: dict[str, Any] | None = None, operation: str | None = None) -> int:
-    return check_limits(SCHEMA, parse_document(query), operation, variables)
+def _cost(
+    query: str, variables: dict[str, Any] | None = None, operation: str | None = None, schema: Any = SCHEMA
+) -> int:
+    """The cost `check_limits` finds, on a document parsed afresh: neither its verdict nor
+    `parse_document`'s node is remembered from an earlier run of the same text."""
+    return check_limits(schema, parse(query), operation, variables)
 
 
 def _refusal(query: str, variables: dict[str, Any] | None = None) -> tuple[str, str, Any]:
@@ -169,7 +175,7 @@ def test_the_cost_is_one_per_field_times_every_enclosing_lists_size() -> None:
     assert _cost(ids, {"ids": ["a", "b", "c"]}) == 1 + 3
     assert _cost(ids, {"ids": ["a"] * 5}) == 1 + 5  # the same document, remembered per list size
     assert _cost(ids, {"ids": []}) == 1 + 1
-    assert _cost(ids, {"ids": "a"}) == 1 + 1
+    assert _cost(ids, {"ids": "abcd"}) == 1 + 1  # not a list: one
     assert _cost(ids, {}) == 1 + 1
 
 
@@ -180,9 +186,22 @@ def test_introspection_costs_nothing_and_an_unknown_field_one() -> None:
 
 def test_fragments_weigh_as_if_written_out() -> None:
     assert _cost("{ ... on Query { me { person { id } } } }") == 3
+    assert _cost("fragment P on Me { person { id } } { me { ...P } }") == 3  # defined before the operation
+    # A union's member, named by the fragment: its list of blockers weighs 10 (a union has no fields of its own).
+    refusal = "mutation { recordTrafficViolation(input: {}) { __typename ... on Refusal { blockers { code } } } }"
+    assert _cost(refusal) == 1 + 1 + 10 * 1
+    assert _cost("mutation { recordTrafficViolation(input: {}) { code } }") == 1 + 1
     assert _cost("{ ... { me { person { id } } } }") == 3
     assert _cost("{ me { ...P ...P } } fragment P on Me { person { id } }") == 1 + 2 + 2
     assert _cost("{ me { ...Missing } }") == 1  # validation refuses the unknown fragment
+
+
+def test_a_document_is_weighed_against_the_schema_it_is_checked_with() -> None:
+    document = parse_document('{ person(id: "1") { passports { visas { number } } } }')
+    without_passports = schema_for(enabled_sectors(["traffic"]), None)._schema
+    assert check_limits(SCHEMA, document, None, None) == 13
+    assert check_limits(without_passports, document, None, None) == 2  # an unknown field: 1, nothing below it
+    assert check_limits(SCHEMA, document, None, None) == 13
 
 
 def test_only_the_named_operation_is_weighed_and_the_dearest_is_answered() -> None:
@@ -256,3 +275,7 @@ def test_the_per_document_cache_keeps_the_newest_entries_up_to_its_capacity() ->
     assert [get(0), get(1), get(0), get(2), get(1), get(0)] == [0, 1, 0, 2, 1, 0]
     assert computed == [0, 1, 2, 0]  # 0 was the oldest when 2 came
     assert len(cache.entries) == 2
+    other = GraphQLSchema()  # the same document against another schema is another entry
+    assert cache.get(other, documents[0], None, lambda: -1) == -1
+    assert cache.get(other, documents[0], None, lambda: -2) == -1
+    assert cache.get(SCHEMA, documents[0], None, lambda: -3) == 0
