@@ -204,10 +204,11 @@ def _issuing() -> dict[str, StrawberryField]:
                 "IssueExitReentryVisaResult", ExitReentryVisaIssued, "The visa, or why it was not issued."
             ),
             description=(
-                "Issue an exit/re-entry visa for a resident: by their sponsor or a passports officer. "
-                "Refused with every rule that blocks it (as eligibility(service: ISSUE_EXIT_REENTRY_VISA): no "
-                "valid iqama or passport, an open absconding report, an unused exit/re-entry visa), or "
-                "IQAMA_TOO_SHORT when the iqama ends before the stay would."
+                "Issue an exit/re-entry visa for a resident: by their sponsor (or a user acting for the "
+                "establishment that sponsors them) or a passports officer. Refused with every rule that blocks it "
+                "(as eligibility(service: ISSUE_EXIT_REENTRY_VISA): no valid iqama or passport, an open absconding "
+                "report, an unused exit/re-entry visa), or IQAMA_TOO_SHORT when the iqama ends before the stay "
+                "would."
             ),
         ),
         "renew_iqama": strawberry.mutation(
@@ -216,9 +217,9 @@ def _issuing() -> dict[str, StrawberryField]:
                 "RenewIqamaResult", IqamaRenewed, "The renewed iqama, or every rule that blocks it."
             ),
             description=(
-                "Renew an iqama for a year (from its expiry, or today once expired): by the resident, the sponsor or a "
-                "passports officer. Refused with every rule that blocks it (as eligibility(service: "
-                "RENEW_IQAMA)), traffic's unpaid violations included."
+                "Renew an iqama for a year (from its expiry, or today once expired): by the resident, the sponsor "
+                "(or a user acting for the sponsoring establishment) or a passports officer. Refused with every rule "
+                "that blocks it (as eligibility(service: RENEW_IQAMA)), traffic's unpaid violations included."
             ),
         ),
         "issue_final_exit_visa": strawberry.mutation(
@@ -227,9 +228,10 @@ def _issuing() -> dict[str, StrawberryField]:
                 "IssueFinalExitVisaResult", FinalExitVisaIssued, "The visa, or every rule that blocks it."
             ),
             description=(
-                "Issue a final exit visa, valid 60 days: by the resident, the sponsor or a passports officer. "
-                "Refused with every rule that blocks it (as eligibility(service: ISSUE_FINAL_EXIT_VISA)): "
-                "unpaid traffic violations of the person or of anyone they sponsor block it."
+                "Issue a final exit visa, valid 60 days: by the resident, the sponsor (or a user acting for the "
+                "sponsoring establishment) or a passports officer. Refused with every rule that blocks it (as "
+                "eligibility(service: ISSUE_FINAL_EXIT_VISA)): unpaid traffic violations of the person or of anyone "
+                "they sponsor block it."
             ),
         ),
     }

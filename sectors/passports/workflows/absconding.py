@@ -130,9 +130,10 @@ def fields() -> dict[str, StrawberryField]:
                 "FileAbscondingReportResult", AbscondingReportFiled, "The new report, or every rule that blocks it."
             ),
             description=(
-                "Report a worker absent from work (huroob): by their sponsor (or a passports officer, in the "
-                "sponsor's name), once per worker. The worker sees the report in their passports records. Refused "
-                "with every rule that blocks it (as eligibility(service: FILE_ABSCONDING_REPORT))."
+                "Report a worker absent from work (huroob): by their sponsor (or a user acting for the sponsoring "
+                "establishment, or a passports officer, in the sponsor's name), once per worker. The worker sees the "
+                "report in their passports records. Refused with every rule that blocks it (as eligibility(service: "
+                "FILE_ABSCONDING_REPORT))."
             ),
         ),
         "cancel_absconding_report": strawberry.mutation(
@@ -143,9 +144,9 @@ def fields() -> dict[str, StrawberryField]:
                 "The cancelled report, or every rule that blocks it.",
             ),
             description=(
-                "Cancel a worker's open absconding report: by their sponsor or a passports officer, within 15 days "
-                "of filing it. Refused with every rule that blocks it (as eligibility(service: "
-                "CANCEL_ABSCONDING_REPORT))."
+                "Cancel a worker's open absconding report: by their sponsor (or a user acting for the sponsoring "
+                "establishment) or a passports officer, within 15 days of filing it. Refused with every rule that "
+                "blocks it (as eligibility(service: CANCEL_ABSCONDING_REPORT))."
             ),
         ),
     }

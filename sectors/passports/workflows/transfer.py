@@ -165,7 +165,8 @@ def fields() -> dict[str, StrawberryField]:
             ),
             description=(
                 "Consent to transferring a worker's sponsorship (transfer of services) to a new sponsor: as the "
-                "worker, their sponsor or the new sponsor (or a passports officer recording one of them). With the "
+                "worker, their sponsor or the new sponsor, each a person (an establishment's users may not), or a "
+                "passports officer recording one of them. With the "
                 "third consent the iqama names the new sponsor, who reads the worker's passports records from then "
                 "on, and the former sponsor no longer does. Refused with every rule that blocks it (as "
                 "eligibility(service: TRANSFER_SPONSORSHIP)), SAME_SPONSOR, or ANOTHER_TRANSFER_PENDING."

@@ -168,7 +168,8 @@ def fields() -> dict[str, StrawberryField]:
             ),
             description=(
                 "Extend a resident's exit/re-entry visa (single or multiple) by up to 180 days, the resident abroad "
-                "or not: by the sponsor or a passports officer, no more than 60 days after the visa ended. Refused "
+                "or not: by the sponsor (or a user acting for the sponsoring establishment) or a passports officer, no "
+                "more than 60 days after the visa ended. Refused "
                 "with every rule that blocks it (as eligibility(service: EXTEND_EXIT_REENTRY_VISA)), or "
                 "IQAMA_TOO_SHORT when the iqama ends before the extended visa would."
             ),
@@ -177,7 +178,8 @@ def fields() -> dict[str, StrawberryField]:
             cancel_exit_reentry_visa,
             graphql_type=cancelled,
             description=(
-                "Cancel a resident's unused exit/re-entry visa: by the sponsor or a passports officer. Refused "
+                "Cancel a resident's unused exit/re-entry visa: by the sponsor (or a user acting for the sponsoring "
+                "establishment) or a passports officer. Refused "
                 "with every rule that blocks it (as eligibility(service: CANCEL_EXIT_REENTRY_VISA))."
             ),
         ),
@@ -185,7 +187,8 @@ def fields() -> dict[str, StrawberryField]:
             cancel_final_exit_visa,
             graphql_type=cancelled,
             description=(
-                "Cancel a resident's unused final exit visa: by the resident, the sponsor or a passports officer, "
+                "Cancel a resident's unused final exit visa: by the resident, a sponsor who is a person (not an "
+                "establishment's users) or a passports officer, "
                 "while the iqama is valid. Refused with every rule that blocks it (as eligibility(service: "
                 "CANCEL_FINAL_EXIT_VISA))."
             ),
