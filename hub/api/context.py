@@ -32,6 +32,7 @@ from hub.accounts.ratelimit import RateLimiter
 from hub.accounts.services import AccountServices
 from hub.api.inquiries import count_inquiry, note_inquiry
 from hub.api.relay import notices_text, relay
+from hub.api.writes import OpenWrite, write_to_audit
 from hub.audit.entries import AuditBatch
 from hub.audit.outbox import Write, WriteWatch, append_in
 from hub.audit.relay import outbox_in
@@ -60,7 +61,7 @@ from hub.contract.provenance import as_of_now
 from hub.data import idempotency
 from hub.data.batches import BatchLoader, KeyReads
 from hub.data.db import Database
-from hub.data.sectors import WRITING, Stores, Writing
+from hub.data.sectors import WRITING, Stores
 from hub.identity.loaders import known_id
 from hub.identity.models import PersonRow
 from hub.notifications.bus import Bus, LocalBus, publish_quietly
@@ -102,7 +103,7 @@ class RequestContext:
     peers: Peers | None = None  # where the other sectors' checks are asked; None: this part holds them all
     limiter: RateLimiter | None = None  # public inquiries' windows; None: this part answers none
     bus: Bus = field(default_factory=LocalBus)  # where notices kept by this request's writes are pushed
-    _writing: list[NewNotice] | None = None  # the notices of the transaction open now, if one is
+    _open: OpenWrite | None = None  # the notices and people of the transaction open now, if one is
     stores: Stores | None = None  # each sector's database and fault; None: everything in `db`
     _loaders: dict[Loads[Any, Any], DataLoader[Any, Any]] = field(default_factory=dict)
     _asking: dict[str, DataLoader[tuple[str, str], Blocker | None]] = field(default_factory=dict)
@@ -163,7 +164,7 @@ class RequestContext:
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncSession]:
-        if self._writing is not None:
+        if self._open is not None:
             raise RuntimeError("a mutation opens one transaction at a time")
         writing, stores = WRITING.get(), self.stores
         if stores is not None and writing is not None:
@@ -173,18 +174,22 @@ class RequestContext:
         outboxed: dict[str, Any] | None = None
         async with db.transaction() as session:
             watch = WriteWatch(session)
-            pending: list[NewNotice] = []
-            self._writing = pending
+            opened = self._open = OpenWrite()
             try:
                 yield session
+                grants = self.access.write_grants()
+                write = await write_to_audit(session, watch, writing, opened, grants, self.principal)
                 if db is not self.db:
-                    outboxed = await self._outbox_with(session, watch, writing, pending)
+                    outboxed = await self._outbox_with(session, write, opened.notices)
                 else:
-                    if pending:
-                        kept = await keep(session, pending, dt.datetime.now(dt.UTC))
-                    await self._audit_with(session, watch, writing)
+                    if opened.notices:
+                        kept = await keep(session, opened.notices, dt.datetime.now(dt.UTC))
+                    if write is not None and writing is not None:
+                        # The write and its record commit together or not at all.
+                        await append_in(session, write, self.principal, self.request_id, self.operation_name)
+                        writing.audited = True
             finally:
-                self._writing = None
+                self._open = None
         if outboxed is not None and writing is not None:
             # Committed in the sector's database: the record is in the chain before the answer
             # leaves. Shielded: a client that goes away does not leave the row to the next round.
@@ -199,38 +204,22 @@ class RequestContext:
         return self.stores.database(writing.sector) if self.stores is not None and writing is not None else self.db
 
     def notify(self, sector: str, person_id: str, kind: NoticeKind, message_en: str, message_ar: str) -> None:
-        if self._writing is None:
+        if self._open is None:
             raise RuntimeError("notify() belongs inside context.transaction(), with the write it tells of")
-        self._writing.append(NewNotice(person_id, sector, kind.value, message_en, message_ar))
+        self._open.notices.append(NewNotice(person_id, sector, kind.value, message_en, message_ar))
+        self._open.touch(person_id)  # told of the write: a party to it
 
-    async def _write_of(self, session: AsyncSession, watch: WriteWatch, writing: Writing | None) -> Write | None:
-        """The write the mutation's transaction is about to commit, when it wrote anything of a
-        person's and was not audited yet (None: nothing to audit with it)."""
-        if writing is None or writing.subject_id is None or writing.audited:
-            return None
-        await session.flush()
-        if not watch.wrote:
-            return None  # a refusal decided inside the block: nothing written, audited after the answer
-        acting_as = self.access.write_grant(writing.subject_id, writing.sector)
-        if acting_as is None:
-            return None
-        return Write(writing.subject_id, writing.sector, acting_as.value, writing.action)
-
-    async def _audit_with(self, session: AsyncSession, watch: WriteWatch, writing: Writing | None) -> None:
-        """The mutation's audit record, appended in its own transaction before it commits, when it
-        wrote anything: the write and its record commit together or not at all."""
-        write = await self._write_of(session, watch, writing)
-        if write is None or writing is None:
-            return
-        await append_in(session, write, self.principal, self.request_id, self.operation_name)
-        writing.audited = True
+    def touches(self, *person_ids: str) -> None:
+        if self._open is None:
+            raise RuntimeError("touches() belongs inside context.transaction(), with the write it names")
+        for person_id in person_ids:
+            self._open.touch(person_id)
 
     async def _outbox_with(
-        self, session: AsyncSession, watch: WriteWatch, writing: Writing | None, notices: list[NewNotice]
+        self, session: AsyncSession, write: Write | None, notices: list[NewNotice]
     ) -> dict[str, Any] | None:
         """A sector apart: the mutation's audit record and its notices, in an outbox row of the
         sector's database written in its own transaction (hub/audit/relay.py); relayed after it."""
-        write = await self._write_of(session, watch, writing)
         if write is None:
             if notices:
                 raise RuntimeError("a sector apart keeps notices only with an audited write: they travel together")
@@ -346,6 +335,8 @@ class RequestContext:
         drawn = await insert_new(
             session, PersonRow, values, "id", lambda: with_check_digit(f"{first}{secrets.randbelow(10**8):08d}")
         )
+        if self._open is not None:
+            self._open.touch(str(drawn["id"]))  # a new person's first data: the write's
         return str(drawn["id"])
 
     async def require_known_person(self, person_id: str) -> None:

@@ -64,9 +64,9 @@ class AuditedMutation(FieldExtension):
         self, next_: Callable[..., Awaitable[Any]], source: Any, info: AuditedInfo, **kwargs: Any
     ) -> Any:
         subject = _subject(kwargs)
-        earlier = set(info.context.access.write_grants())  # another mutation's of the same request
+        earlier = frozenset(info.context.access.write_grants())  # another mutation's of the same request
         outcome = "ok"
-        writing = Writing(self.sector, subject, info.field_name)
+        writing = Writing(self.sector, subject, info.field_name, earlier=earlier)
         token = WRITING.set(writing)
         try:
             result = await next_(source, info, **kwargs)
@@ -86,24 +86,22 @@ class AuditedMutation(FieldExtension):
             return result
         finally:
             WRITING.reset(token)
-            context = info.context
-            acting_as = context.access.write_grant(subject, self.sector) if subject else None
-            # Bad input refused before the access decision touched nothing of the person's.
-            # A write's record was appended with it, in its transaction (hub.audit.outbox).
-            already = writing.audited and outcome == "ok"
-            if subject is not None and not already and (acting_as is not None or outcome == Code.FORBIDDEN.value):
-                context.audit.note(
-                    subject,
-                    self.sector,
-                    acting_as.value if acting_as else DENIED,
-                    {info.field_name},
-                    action=info.field_name,
-                    outcome=outcome,
-                )
-            # Someone else the mutation was allowed to write for (a new sponsor consenting to a
-            # transfer, in their own right) sees it in their own access log.
-            for (person, sector), granted in context.access.write_grants().items():
-                if person != subject and (person, sector) not in earlier:
-                    context.audit.note(
-                        person, sector, granted.value, {info.field_name}, action=info.field_name, outcome=outcome
-                    )
+            # A write's record was appended with it, in its transaction (hub.audit.outbox), naming
+            # everyone it touched (hub.api.writes).
+            if not (writing.audited and outcome == "ok"):
+                self._note(info, writing, outcome)
+
+    def _note(self, info: AuditedInfo, writing: Writing, outcome: str) -> None:
+        """The attempt, in the request's batch: refused, failed, or not audited with a write."""
+        context, subject, action = info.context, writing.subject_id, writing.action
+        acting_as = context.access.write_grant(subject, self.sector) if subject else None
+        # Bad input refused before the access decision touched nothing of the person's.
+        if subject is not None and (acting_as is not None or outcome == Code.FORBIDDEN.value):
+            context.audit.note(
+                subject, self.sector, acting_as.value if acting_as else DENIED, {action}, action=action, outcome=outcome
+            )
+        # Someone else the mutation was allowed to write for (a new sponsor consenting to a
+        # transfer, in their own right) sees it in their own access log.
+        for (person, sector), granted in context.access.write_grants().items():
+            if person != subject and (person, sector) not in writing.earlier:
+                context.audit.note(person, sector, granted.value, {action}, action=action, outcome=outcome)

@@ -86,12 +86,21 @@ TRAIL = AuditRecord.__table__
 
 @dataclass(frozen=True)
 class Write:
-    """A mutation's write, as its audit record and outbox row name it."""
+    """A mutation's write, as its audit record and outbox row name it: the outbox row names its
+    subject; the record names the subject and every other person the write touched."""
 
     subject_id: str
     sector: str
     acting_as: str
     action: str
+    others: tuple[tuple[str, str, str], ...] = ()  # (person, sector, acting_as) of the others
+
+    def batch(self) -> AuditBatch:
+        """The record's entries: one per person, each with the action as its field."""
+        batch = AuditBatch()
+        for person, sector, acting_as in ((self.subject_id, self.sector, self.acting_as), *self.others):
+            batch.note(person, sector, acting_as, {self.action}, action=self.action)
+        return batch
 
 
 async def append_in(
@@ -99,9 +108,7 @@ async def append_in(
 ) -> int:
     """Appends the write's audit record and its outbox row in `session`'s open transaction; returns
     the record's id."""
-    batch = AuditBatch()
-    batch.note(write.subject_id, write.sector, write.acting_as, {write.action}, action=write.action)
-    pending = pending_record(batch, principal, request_id, operation)
+    pending = pending_record(write.batch(), principal, request_id, operation)
     return await append_values(session, pending.values, write, request_id)
 
 

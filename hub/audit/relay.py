@@ -31,7 +31,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from hub.audit.chain import pending_record
-from hub.audit.entries import AuditBatch
 from hub.audit.outbox import OUTBOX, TRAIL, Write, append_values
 from hub.contract import sector_metadata
 from hub.contract.principal import Principal
@@ -83,10 +82,8 @@ async def outbox_in(
     notices: str | None,
 ) -> dict[str, Any]:
     """Writes the write's outbox row in `session`'s open transaction (the sector's); returns it."""
-    batch = AuditBatch()
-    batch.note(write.subject_id, write.sector, write.acting_as, {write.action}, action=write.action)
     row = dict(
-        pending_record(batch, principal, request_id, operation).values,
+        pending_record(write.batch(), principal, request_id, operation).values,
         id=os.urandom(16).hex(),
         sector=write.sector,
         subject_id=write.subject_id,

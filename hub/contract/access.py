@@ -54,6 +54,9 @@ class ActingAs(enum.StrEnum):
     ESTABLISHMENT = "establishment"
     """An authorised user acting for an establishment that sponsors the person (the audit records
     which one as `on_behalf_of`)."""
+    PARTY = "party"
+    """Only in a write's audit: another party to the write than the one the caller acts for (the
+    buyer, toward a seller who offers them a vehicle)."""
 
 
 @dataclass(frozen=True)

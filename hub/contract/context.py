@@ -98,6 +98,14 @@ class SectorContext(Protocol):
         pushed to the person's subscriptions once it committed. Outside a transaction: RuntimeError."""
         ...
 
+    def touches(self, *person_ids: str) -> None:
+        """The write open in `transaction()` changes, or answers with, these people's data too (a
+        vehicle's buyer, a worker's sponsors, the other parent): its audit record names each of
+        them, so each sees it in their own access log. Named without it: the mutation's
+        `input.personId`, everyone `notify` tells, whoever `register_person` enters, and everyone
+        the caller was allowed to write for. Outside a transaction: RuntimeError."""
+        ...
+
     async def inquire(self) -> None:
         """A public inquiry (answered without sign-in) is about to read: counts one for the calling
         client, RATE_LIMITED past the hub's limit, before anything is read."""

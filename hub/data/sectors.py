@@ -30,12 +30,14 @@ FaultKind = Literal["down", "delay", "error"]
 class Writing:
     """The mutation running in this task: its sector (whose database `context.transaction()` opens
     on), the person it changes and its name; `audited` once its record was appended in its own
-    transaction (hub.audit.outbox)."""
+    transaction (hub.audit.outbox); `earlier`, the (person, sector) write grants the request held
+    before it (another mutation's)."""
 
     sector: str
     subject_id: str | None
     action: str
     audited: bool = False
+    earlier: frozenset[tuple[str, str]] = frozenset()
 
 
 WRITING: ContextVar[Writing | None] = ContextVar("rabt_writing", default=None)

@@ -125,6 +125,7 @@ async def register_newborn(info: Info, input: RegisterNewbornInput) -> NewbornRe
             return _refusal("MOTHER_NOT_IN_REGISTER")
         born = NewPerson(Kind.CITIZEN, child["name_ar"], child["name_en"], input.sex.value, input.born_on, "SAU")
         national_id = await context.register_person(session, born)
+        context.touches(register.head_id, wife)  # both parents: the birth record names them
         relation = "son" if input.sex is Sex.MALE else "daughter"
         session.add(
             FamilyMemberRow(person_id=national_id, register_number=register.number, relation=relation, added_on=today)

@@ -78,6 +78,7 @@ async def file_absconding_report(info: Info, input: AbscondingReportInput) -> Ab
             "reference",
             lambda: f"HR-{today.year}-{secrets.randbelow(10**8):08d}",
         )
+        context.touches(sponsor_id)  # filed in their name, whoever keys it in
         context.notify(
             "passports",
             person_id,
@@ -108,6 +109,7 @@ async def cancel_absconding_report(info: Info, input: AbscondingReportInput) -> 
         )
         if changed != 1:
             return _refusal("REPORT_CHANGED")
+        context.touches(report.filed_by_id)
         context.notify(
             "passports",
             person_id,

@@ -141,6 +141,7 @@ async def transfer_sponsorship(info: Info, input: TransferSponsorshipInput) -> S
         found = await _consent(session, worker, new_sponsor, input.party, today)
         if isinstance(found, Refusal):
             return found
+        context.touches(found["from_sponsor_id"], found["to_sponsor_id"])  # both sponsors are in the answer
         if found["status"] == "done":
             context.notify(
                 "passports",
