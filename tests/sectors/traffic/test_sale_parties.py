@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, update
 
+from hub.notifications.models import NotificationRow
 from sectors.traffic.models import VehicleRow, VehicleTransferRow
 from tests.conftest import PERSONA, Api, individual
 from tests.sectors.parties import assert_each_sees_it, assert_none_sees_it, audited_writes, logs
@@ -39,6 +40,7 @@ async def test_the_seller_and_the_buyer_each_see_the_offer_and_the_acceptance(ap
     finally:
         async with api.hub.db.connect() as connection:
             await connection.execute(delete(VehicleTransferRow).where(VehicleTransferRow.sequence_number == number))
+            await connection.execute(delete(NotificationRow).where(NotificationRow.message_en.contains(number)))
             await connection.execute(
                 update(VehicleRow).where(VehicleRow.sequence_number == number).values(owner_id=SELLER)
             )
