@@ -31,7 +31,10 @@ class AccessLogEntry:
     actor: str = strawberry.field(description="Who: `individual:<ID>`, `officer:<ID>` or `service:<client>`.")
     role: str = strawberry.field(description="The caller's role: individual, officer, analyst or service.")
     acting_as: str = strawberry.field(
-        description="In which capacity: self, guardian, sponsor, family_head, establishment, officer or service."
+        description=(
+            "In which capacity: self, guardian, sponsor, family_head, establishment, officer or service; party: "
+            "another party to a write of yours (a buyer accepting your vehicle, a worker consenting to leave you)."
+        )
     )
     sector: str = strawberry.field(description="Which part of your data: identity, passports, traffic, …")
     fields: list[str] = strawberry.field(description="Which fields were read or written, sorted.")
