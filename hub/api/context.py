@@ -31,7 +31,7 @@ from hub.access.policy import Access
 from hub.accounts.ratelimit import RateLimiter
 from hub.accounts.services import AccountServices
 from hub.api.inquiries import count_inquiry, note_inquiry
-from hub.api.relay import notices_text, relay
+from hub.api.relay import notices_text, relay_before_answer
 from hub.api.writes import OpenWrite, write_to_audit
 from hub.audit.entries import AuditBatch
 from hub.audit.outbox import Write, WriteWatch, append_in
@@ -191,10 +191,10 @@ class RequestContext:
             finally:
                 self._open = None
         if outboxed is not None and writing is not None:
-            # Committed in the sector's database: the record is in the chain before the answer
-            # leaves. Shielded: a client that goes away does not leave the row to the next round.
-            kept = await asyncio.shield(relay(self.db, db, outboxed))
+            # Committed with its record (audited: never again as a failure), relayed before the
+            # answer. Shielded: a client that goes away does not leave the row to the next round.
             writing.audited = True
+            kept = await asyncio.shield(relay_before_answer(self.db, db, outboxed, self.request_id))
         await publish_quietly(self.bus, kept)  # committed: now the person may hear of it
 
     def _database(self) -> Database:

@@ -55,6 +55,19 @@ async def relay(hub: Database, sector_db: Database, row: Mapping[str, Any]) -> l
     raise AssertionError("unreachable")
 
 
+async def relay_before_answer(
+    hub: Database, sector_db: Database, row: Mapping[str, Any], request_id: str
+) -> list[Notice]:
+    """`relay` for the mutation that wrote the row. Its write and record are committed: when the
+    hub's database cannot take the record now, the row waits for the next round (`SectorRelay`)
+    and the answer still says what was written, rather than a failure that was not one."""
+    try:
+        return await relay(hub, sector_db, row)
+    except Exception:
+        log.warning("request %s: its write's record is left to the next round", request_id, exc_info=True)
+        return []
+
+
 async def relay_waiting(hub: Database, sector_db: Database, *, older_than: float = 0.0) -> int:
     """Relays every row of `sector_db` not relayed yet (written at least `older_than` seconds ago);
     how many it relayed."""

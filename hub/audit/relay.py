@@ -9,8 +9,9 @@ the notices the write keeps for people. Both commit together or not at all.
 After the commit the row is *relayed*: in one transaction of the hub's database its record is
 appended to the chain, with the row of the hub's `audit_outbox` that bears the sector row's id (its
 key) and the notices kept in the inbox; then the sector row is marked with the record's id. The
-answer waits for the relay. A process killed between the sector's commit and the mark leaves the
-row unmarked, and a relay run again (at start, and every few seconds: `hub.api.relay`) finds the
+answer waits for the relay (unless the hub's database cannot take it now: the write and its record
+stand, and the next round relays it). A process killed between the sector's commit and the mark
+leaves the row unmarked, and a relay run again (at start, and every few seconds: `hub.api.relay`) finds the
 hub's `audit_outbox` row if the record was appended, and only marks: a row's record is appended once.
 
 `python -m hub audit-verify` reads each sector database's outbox: rows not relayed yet are the
