@@ -259,8 +259,8 @@ class PartEndpoints:
         Nothing is audited here: the part that decided who may ask audits the question."""
         if not isinstance(parsed, dict) or not isinstance(parsed.get("person"), str):
             raise ValueError("a service, a person and an item (or null)")
-        service = self.services.get(parsed.get("service"))  # type: ignore[arg-type]
-        item = parsed.get("item")
+        named, item = parsed.get("service"), parsed.get("item")
+        service = self.services.get(named) if isinstance(named, str) else None
         if (
             service is None
             or (item is not None and not isinstance(item, str))

@@ -175,3 +175,30 @@ async def test_a_services_rules_are_answered_to_a_signed_call_only(traffic: Traf
     ):
         sent = orjson.dumps(wrong)
         assert (await _call(traffic, sent, signing.sign_part(RULES_PATH, sent), RULES_PATH)).status_code == 400, wrong
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_signed_call_of_any_json_shape_is_a_bad_request_not_a_crash(traffic: Traffic) -> None:
+    """A part's body is checked as an outside client's is: every shape it may send is a 400."""
+    signing = GatewaySignature(traffic.secret)
+    shapes = {
+        RULES_PATH: [
+            {"service": ["RENEW_DRIVING_LICENCE"], "person": UNPAID, "item": None},
+            {"service": {"name": "RENEW_DRIVING_LICENCE"}, "person": UNPAID, "item": None},
+            {"service": "RENEW_VEHICLE_REGISTRATION", "person": UNPAID, "item": ["123456789"]},
+            [],
+            "RENEW_DRIVING_LICENCE",
+        ],
+        CHECKS_PATH: [
+            {"asked": [{"check": ["traffic.unpaid_violations"], "person": UNPAID}]},
+            {"asked": [{"check": "traffic.unpaid_violations", "person": [UNPAID]}]},
+            {"asked": "traffic.unpaid_violations"},
+            {"asked": [None]},
+        ],
+    }
+    for path, bodies in shapes.items():
+        for shape in bodies:
+            body = orjson.dumps(shape)
+            answer = await _call(traffic, body, signing.sign_part(path, body), path)
+            assert answer.status_code == 400, (path, shape, answer.status_code, answer.text)
+            assert answer.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST", (path, shape)
