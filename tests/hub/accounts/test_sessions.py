@@ -8,9 +8,10 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from hub.access.tokens import InvalidToken, PublicKeys, TokenVerifier
+from hub.accounts.models import ACCOUNTS, AccountStatus
 from hub.accounts.revocations import RevocationFeed
 from hub.accounts.sessions import SessionPolicy
 from hub.audit.reading import recorded
@@ -251,6 +252,38 @@ async def test_a_session_whose_account_is_gone_may_not_sign_out_everywhere(accou
     token = api.hub.signer.issue(nobody)
     response = await api.client.post(
         "/graphql", json={"query": SIGN_OUT_EVERYWHERE}, headers={"authorization": f"Bearer {token}"}
+    )
+    (error,) = response.json()["errors"]
+    assert (error["extensions"]["code"], error["message"]) == ("FORBIDDEN", "This session's account no longer exists.")
+
+
+async def test_a_locked_account_may_not_change_its_password_and_the_refusal_is_audited(accounts_api: Api) -> None:
+    """Locked while a session of it lives (another client's failures): the password stays; the
+    refusal is recorded against the person."""
+    api = accounts_api
+    person_id, _, session = await signed_in(api)
+    async with api.hub.db.transaction() as connection:
+        await connection.execute(
+            update(ACCOUNTS).where(ACCOUNTS.c.person_id == person_id).values(status=AccountStatus.LOCKED.value)
+        )
+    response = await api.client.post(
+        "/graphql",
+        json=_change(PASSWORD, "Next2026Pass"),
+        headers={"authorization": f"Bearer {session['accessToken']}"},
+    )
+    assert response.json()["data"]["changePassword"]["code"] == "ACCOUNT_LOCKED"
+    entries = await recorded(api.hub.db, subject_id=person_id)
+    assert [(e.outcome, e.acting_as) for e in entries if e.action == "changePassword"] == [("ACCOUNT_LOCKED", "self")]
+
+
+async def test_a_session_whose_account_is_gone_may_not_change_a_password(accounts_api: Api) -> None:
+    api = accounts_api
+    nobody = Principal(Role.INDIVIDUAL, person_id="1000000016", session="a-session-of-no-account")
+    assert api.hub.signer is not None
+    response = await api.client.post(
+        "/graphql",
+        json=_change(PASSWORD, "Next2026Pass"),
+        headers={"authorization": f"Bearer {api.hub.signer.issue(nobody)}"},
     )
     (error,) = response.json()["errors"]
     assert (error["extensions"]["code"], error["message"]) == ("FORBIDDEN", "This session's account no longer exists.")
