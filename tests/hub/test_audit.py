@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import hashlib
 import sqlite3
 import subprocess
 import sys
+import time
 import uuid
 from typing import Any
 
@@ -17,7 +19,7 @@ import orjson
 import pytest
 from sqlalchemy import select, text
 
-from hub.audit.chain import row_hash, utc_text
+from hub.audit.chain import GENESIS, chained, pending_record, row_hash, tip_of, utc_text
 from hub.audit.entries import AuditBatch
 from hub.audit.reading import recorded
 from hub.audit.records import AuditRecord, AuditSubject
@@ -355,6 +357,54 @@ def test_record_times_are_hashed_in_the_chains_first_format() -> None:
         for micro in (0, 7, 999_999):
             moment = dt.datetime(2026, 12, 1, 23, 59, 58, micro, tzinfo=zone)
             assert utc_text(moment) == moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def test_a_record_hashes_its_chained_columns_then_the_establishment_it_acted_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The payload is fixed: changing it would break every existing chain. The time is UTC text
+    whatever the machine's own zone."""
+    monkeypatch.setenv("TZ", "Asia/Riyadh")
+    time.tzset()
+    try:
+        at = dt.datetime(2026, 12, 1, 21, 0, 0, 5, tzinfo=dt.UTC)
+        values = dict(
+            at=at, request_id="r", operation="Op", actor="individual:1", role="individual", purpose=None, entries="[]"
+        )
+        plain = ["p" * 64, "2026-12-01T21:00:00.000005Z", "r", "Op", "individual:1", "individual", None, "[]"]
+        assert row_hash("p" * 64, values) == hashlib.sha256(orjson.dumps(plain)).hexdigest()
+        acted = {**values, "on_behalf_of": "7001234567"}
+        assert row_hash("p" * 64, acted) == hashlib.sha256(orjson.dumps([*plain, "7001234567"])).hexdigest()
+        assert row_hash("p" * 64, {**values, "on_behalf_of": None}) == row_hash("p" * 64, values)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_records_are_linked_after_the_tip_each_with_the_next_id() -> None:
+    """The first append links to the genesis hash at id 1; a later one continues from its tip's id
+    and hash, each record hashing the one before it."""
+    assert tip_of(None) == (0, GENESIS)
+    assert tip_of((41, "f" * 64)) == (41, "f" * 64)
+    principal = dataclasses.replace(individual("sponsor"), purpose="testing", on_behalf_of="7001234567")
+    batch = AuditBatch()
+    batch.note(PERSONA["sponsor"], "passports", "self", {"iqama"})
+    pending = [pending_record(batch, principal, f"request-{n}", "Op") for n in range(3)]
+    first = pending[0].values
+    assert (first["actor"], first["purpose"], first["on_behalf_of"], first["request_id"]) == (
+        principal.actor,
+        "testing",
+        "7001234567",
+        "request-0",
+    )
+    assert first["at"].utcoffset() == dt.timedelta(0)
+    records = chained(pending, (41, "f" * 64))
+    assert [record["id"] for record in records] == [42, 43, 44]
+    previous = "f" * 64
+    for record in records:
+        assert record["prev_hash"] == previous
+        assert record["hash"] == row_hash(previous, record)
+        previous = record["hash"]
 
 
 async def test_a_client_that_goes_away_leaves_the_shared_append_whole(api: Api) -> None:
