@@ -19,8 +19,10 @@ CLIENT_SIGNATURE_SECONDS.
 
 One part of the deployment calling another directly (a subgraph asking another sector's checks,
 `hub.web.peer_checks`) signs with the same secret, in `x-rabt-part-signature` (`t=<unix
-seconds>,v1=<base64 HMAC-SHA256>` of "rabt-part-call\n<path>\n<t>\n<body>"): the path and the
-whole body, so it fits no other call, and it stops working after CLIENT_SIGNATURE_SECONDS too. Each
+seconds>,n=<nonce>,v1=<base64 HMAC-SHA256>` of "rabt-part-call\n<path>\n<t>\n<nonce>\n<body>"):
+the path and the whole body, so it fits no other call; it stops working after
+CLIENT_SIGNATURE_SECONDS too, and a process takes each nonce once, so a captured call cannot be
+sent again to the part that answered it. Each
 signed text starts with its own label, so neither signature stands for the other or for the
 gateway's (whose text starts with `{`)."""
 
@@ -31,6 +33,7 @@ import binascii
 import hashlib
 import hmac
 import ipaddress
+import secrets
 import time
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -58,6 +61,7 @@ class GatewaySignature:
             raise ValueError("the gateway's HMAC secret is empty")
         self._key = secret.encode()
         self._clock = clock
+        self._seen: dict[str, float] = {}  # part calls' nonces taken lately, oldest first
 
     def sign_client(self, address: str, at: int | None = None) -> dict[str, str]:
         """The headers the gateway sends for a client at `address` (tests and tools use it)."""
@@ -76,24 +80,32 @@ class GatewaySignature:
         self._timed(signed, lambda moment: self._client_digest(address, moment), "client address")
         return address
 
-    def sign_part(self, path: str, body: bytes, at: int | None = None) -> dict[str, str]:
+    def sign_part(self, path: str, body: bytes, at: int | None = None, nonce: str | None = None) -> dict[str, str]:
         """The header a part sends with a call of its own to another part's `path`."""
         moment = int(self._clock()) if at is None else at
-        return {PART_SIGNATURE: f"t={moment},v1={self._part_digest(path, body, moment)}"}
+        once = secrets.token_hex(16) if nonce is None else nonce
+        return {PART_SIGNATURE: f"t={moment},n={once},v1={self._part_digest(path, body, moment, once)}"}
 
     def part(self, path: str, headers: Mapping[str, str], body: bytes) -> None:
-        """SignatureRefused unless another part of this deployment signed this call, lately."""
+        """SignatureRefused unless another part of this deployment signed this call, lately, and
+        this process has not taken the call's nonce before."""
         signed = headers.get(PART_SIGNATURE)
         if not signed:
             raise SignatureRefused("the call carries no part signature")
-        self._timed(signed, lambda moment: self._part_digest(path, body, moment), "part")
+        nonce = _fields(signed).get("n", "")
+        if not (16 <= len(nonce) <= 64 and nonce.isascii() and nonce.isalnum()):
+            raise SignatureRefused("the part signature is malformed")
+        self._timed(signed, lambda moment: self._part_digest(path, body, moment, nonce), "part")
+        now = self._clock()
+        while self._seen and next(iter(self._seen.values())) < now - 2 * CLIENT_SIGNATURE_SECONDS:
+            del self._seen[next(iter(self._seen))]
+        if nonce in self._seen:
+            raise SignatureRefused("the part call was replayed")
+        self._seen[nonce] = now
 
     def _timed(self, signed: str, digest: Callable[[int], str], what: str) -> None:
         """`t=<unix seconds>,v1=<base64 digest>` checked against `digest(t)` and the clock."""
-        fields: dict[str, str] = {}
-        for part in signed.split(","):
-            name, _, value = part.partition("=")
-            fields[name.strip()] = value.strip()
+        fields = _fields(signed)
         try:
             moment = int(fields.get("t", ""))
             given = base64.b64decode(fields.get("v1", ""), validate=True)
@@ -108,8 +120,8 @@ class GatewaySignature:
         line = f"rabt-client-address\n{address}\n{moment}".encode()
         return base64.b64encode(hmac.digest(self._key, line, hashlib.sha256)).decode("ascii")
 
-    def _part_digest(self, path: str, body: bytes, moment: int) -> str:
-        signed = f"rabt-part-call\n{path}\n{moment}\n".encode() + body
+    def _part_digest(self, path: str, body: bytes, moment: int, nonce: str) -> str:
+        signed = f"rabt-part-call\n{path}\n{moment}\n{nonce}\n".encode() + body
         return base64.b64encode(hmac.digest(self._key, signed, hashlib.sha256)).decode("ascii")
 
     def sign(self, query: str | None, variables: dict[str, Any] | None) -> str:
@@ -128,6 +140,14 @@ class GatewaySignature:
             raise SignatureRefused("the gateway signature does not match the request") from None
         if not hmac.compare_digest(signature, hmac.digest(self._key, payload, hashlib.sha256)):
             raise SignatureRefused("the gateway signature does not match the request")
+
+
+def _fields(signed: str) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for part in signed.split(","):
+        name, _, value = part.partition("=")
+        fields[name.strip()] = value.strip()
+    return fields
 
 
 def signed_payload(query: str | None, variables: dict[str, Any] | None) -> bytes:

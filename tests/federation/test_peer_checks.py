@@ -202,3 +202,23 @@ async def test_a_signed_call_of_any_json_shape_is_a_bad_request_not_a_crash(traf
             answer = await _call(traffic, body, signing.sign_part(path, body), path)
             assert answer.status_code == 400, (path, shape, answer.status_code, answer.text)
             assert answer.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST", (path, shape)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_captured_call_sent_again_within_its_minute_is_refused(traffic: Traffic) -> None:
+    """Whoever captured a signed call (whether a person has unpaid violations) cannot ask it again;
+    the same question signed afresh, even in the same second, is answered."""
+    signing = GatewaySignature(traffic.secret)
+    for path, body in (
+        (CHECKS_PATH, _body(ASKED)),
+        (RULES_PATH, orjson.dumps({"service": "RENEW_DRIVING_LICENCE", "person": UNPAID, "item": None})),
+    ):
+        captured = signing.sign_part(path, body)
+        assert (await _call(traffic, body, captured, path)).status_code == 200
+        replayed = await _call(traffic, body, captured, path)
+        assert replayed.status_code == 401, (path, replayed.text)
+        assert replayed.json()["errors"][0]["extensions"]["code"] == "PART_SIGNATURE_REQUIRED"
+        moment = int(time.time())
+        for _ in range(2):
+            again = await _call(traffic, body, signing.sign_part(path, body, at=moment), path)
+            assert again.status_code == 200, (path, again.text)
