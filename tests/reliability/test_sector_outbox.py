@@ -168,6 +168,10 @@ async def test_audit_verify_fails_on_a_relayed_write_without_its_record(apart: A
     write = Write(PERSONA["sponsor"], "civil_affairs", "officer", "updateNationalAddress")
     async with sector_db.transaction() as session:
         waiting = await outbox_in(session, write, officer("civil_affairs"), "not-relayed-yet", None, None)
+        # Dated ahead: the hub's background relay takes rows a few seconds old, and the slow
+        # audit-verify subprocess below must still find this one waiting, however loaded the machine.
+        ahead = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+        await session.execute(update(SECTOR_OUTBOX).where(SECTOR_OUTBOX.c.id == waiting["id"]).values(at=ahead))
     env = {k: v for k, v in os.environ.items() if not k.startswith("RABT_")}
     env |= {"RABT_DATABASE_URL": apart.hub_url, "RABT_CIVIL_AFFAIRS_DATABASE_URL": apart.sector_url}
 
