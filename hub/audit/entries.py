@@ -45,7 +45,8 @@ class AuditBatch:
         action: str = "read",
         outcome: str = "ok",
     ) -> None:
-        key = AuditKey(subject_id, sector, acting_as, action, outcome)
+        # tuple.__new__ skips the namedtuple's Python-level __new__: called for every gate opened
+        key = tuple.__new__(AuditKey, (subject_id, sector, acting_as, action, outcome))
         known = self.entries.get(key)
         self.entries[key] = frozenset(fields) if known is None else known | fields
 

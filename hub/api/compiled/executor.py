@@ -237,6 +237,7 @@ class _Assembler:
         self.grouped = grouped
         self.namespaces = [(namespace, grants[namespace.sector]) for namespace in plan.namespaces]
         self.recognise = plan.identity_fields - DETAIL_FIELDS
+        self.found = FOUND | self.recognise  # the same audit note as opening identity for each in turn
         self.details = plan.identity_fields & DETAIL_FIELDS
         self.details_granted = grants.get(IDENTITY_DETAILS, {})
         self.referenced = root.kind == ENTITIES
@@ -246,12 +247,13 @@ class _Assembler:
         record: Row | None = None
         acting_as: ActingAs | None = None
         if not self.referenced:  # found by ID: the identity gate first (`_visible_person`)
+            record = self.records.get(subject)  # a person the caller may not see has none
+            opened = FOUND if record is None else self.found  # once for finding and recognising a known person
             try:
-                acting_as = gate.open(subject, IDENTITY, self.identity[subject], FOUND)
+                acting_as = gate.open(subject, IDENTITY, self.identity[subject], opened)
             except RabtError as refusal:
                 self.errors.append(located_error(refusal, [self.root.node], path))  # type: ignore[list-item]
                 return None
-            record = self.records.get(subject)
             if record is None:
                 return None
         args, grouped = self.args, self.grouped
@@ -264,7 +266,7 @@ class _Assembler:
                 extra.append(None)
             else:
                 extra.append(namespace.build(subject, args, grouped))
-        if self.recognise:
+        if self.recognise and self.referenced:
             gate.open(subject, IDENTITY, acting_as, self.recognise)
         if self.details:
             gate.open(subject, IDENTITY_DETAILS, self.details_granted[subject], self.details)
