@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import func, literal, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
@@ -136,11 +137,7 @@ class SubjectIndexer:
             records = [_Stored(row["id"], row["entries"]) for row in await connection.fetch(_UNINDEXED, self._batch)]
             found = _index_rows(records)
             if found:
-                await connection.execute(
-                    f"INSERT INTO {_index.name} ({', '.join(INDEXED)}) "
-                    "SELECT * FROM unnest($1::varchar[], $2::bigint[], $3::boolean[]) ON CONFLICT DO NOTHING",
-                    *([row[name] for row in found] for name in INDEXED),
-                )
+                await connection.execute(_INSERT_JSON, orjson.dumps(found).decode())
             return len(records)
 
     async def _round_core(self) -> int:
@@ -192,6 +189,13 @@ class SubjectIndexer:
             raise
         return len(records)
 
+
+# The rows as one JSON text, as the appends send theirs: orjson writes it in C, where three array
+# parameters cost asyncpg a Python-level check per element (four a person indexed).
+_INSERT_JSON = (
+    f"INSERT INTO {_index.name} ({', '.join(INDEXED)}) SELECT {', '.join(INDEXED)} "
+    f"FROM json_populate_recordset(NULL::{_index.name}, $1::json) ON CONFLICT DO NOTHING"
+)
 
 _UNINDEXED = (
     f"SELECT id, entries FROM {_trail.name} WHERE id > (SELECT coalesce(max(audit_id), 0) FROM {_index.name}) "
