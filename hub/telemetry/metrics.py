@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import multiprocess as _multiprocess
@@ -88,6 +89,22 @@ def sector_of(table: str) -> str:
     if found is None:
         found = next((name for name in _sectors if table.startswith(f"{name}_")), "other")
         _sector_of[table] = found
+    return found
+
+
+_children: dict[tuple[Any, ...], Any] = {}
+
+
+def labelled(metric: Any, *values: str) -> Any:
+    """`metric.labels(*values)`, remembered: `labels` checks and locks on every call (a dozen
+    Python calls), and a request records one metric per loader batch and two when answered. The
+    label values are bounded (routes, shipped operations, statuses, codes, sectors)."""
+    key = (id(metric), *values)
+    found = _children.get(key)
+    if found is None:
+        if len(_children) > 10_000:
+            _children.clear()
+        found = _children[key] = metric.labels(*values)
     return found
 
 

@@ -18,7 +18,7 @@ from opentelemetry.context import Context
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-from hub.telemetry.metrics import BATCH_ERRORS, BATCH_SECONDS, sector_of
+from hub.telemetry.metrics import BATCH_ERRORS, BATCH_SECONDS, labelled, sector_of
 
 _PROPAGATOR = TraceContextTextMapPropagator()
 _tracer: Tracer | None = None
@@ -95,9 +95,9 @@ class batch:
         self._start = time.perf_counter()
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, _: Any) -> None:
-        BATCH_SECONDS.labels(self._sector).observe(time.perf_counter() - self._start)
+        labelled(BATCH_SECONDS, self._sector).observe(time.perf_counter() - self._start)
         if error is not None:
-            BATCH_ERRORS.labels(self._sector).inc()
+            labelled(BATCH_ERRORS, self._sector).inc()
         if self._span is not None:
             self._span.__exit__(kind, error, _)
 

@@ -113,8 +113,8 @@ class Observed:
     def _done(self, scope: Scope, note: Note, route: str, status: int, seconds: float, parent: Any, span: Any) -> None:
         operation = metrics.operation_label(note.operation)
         code = note.codes[0] if note.codes else ("OK" if status < 400 else str(status))
-        metrics.REQUESTS.labels(route, operation, str(status), code).inc()
-        metrics.REQUEST_SECONDS.labels(route, operation).observe(seconds)
+        metrics.labelled(metrics.REQUESTS, route, operation, str(status), code).inc()
+        metrics.labelled(metrics.REQUEST_SECONDS, route, operation).observe(seconds)
         request_id = note.request_id or self.request_id(_header(scope, b"x-request-id"))
         trace_id = traces.trace_id_of(parent, span)
         if span is not None:
