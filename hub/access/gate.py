@@ -18,9 +18,17 @@ from hub.contract import ActingAs
 from hub.contract.access import sector_of
 from hub.contract.principal import Role
 
-# Each field group's sector (`identity:details` -> `identity`), looked up rather than computed: a
-# 100-person answer opens ~500 gates. The groups are the code's, a few: the mapping stays small.
-_SECTORS: dict[str, str] = {}
+
+class _Sectors(dict[str, str]):
+    """Each field group's sector (`identity:details` -> `identity`), looked up rather than computed:
+    a 100-person answer opens ~400 gates. The groups are the code's, a few: it stays small."""
+
+    def __missing__(self, group: str) -> str:
+        sector = self[group] = sector_of(group)
+        return sector
+
+
+_SECTORS = _Sectors()
 
 
 class Gate:
@@ -55,10 +63,7 @@ class Gate:
         nothing, else the read is noted for that person and the capacity returned."""
         if decision is None:
             raise forbidden(sector_of(sector))
-        named = _SECTORS.get(sector)
-        if named is None:
-            named = _SECTORS[sector] = sector_of(sector)
-        self.audit.note(subject_id, named, decision._value_, fields)  # `_value_`: `.value` is a property
+        self.audit.note(subject_id, _SECTORS[sector], decision._value_, fields)  # `.value` is a property
         return decision
 
     def opening(

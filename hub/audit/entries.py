@@ -9,6 +9,7 @@ form hold the long form; both are read."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -47,35 +48,32 @@ class AuditBatch:
     ) -> None:
         # tuple.__new__ skips the namedtuple's Python-level __new__: called for every gate opened
         key = tuple.__new__(AuditKey, (subject_id, sector, acting_as, action, outcome))
-        known = self.entries.get(key)
-        self.entries[key] = frozenset(fields) if known is None else known | fields
+        entries = self.entries
+        entries[key] = entries[key] | fields if key in entries else frozenset(fields)
 
     def __len__(self) -> int:
         return len(self.entries)
 
 
+class _SortedNames(dict[frozenset[str], tuple[str, ...]]):
+    """Each field set's names, sorted when first met: a plan's field sets are a few, shared by
+    every person (a subscript, not a method call, for each entry)."""
+
+    def __missing__(self, fields: frozenset[str]) -> tuple[str, ...]:
+        names = self[fields] = tuple(sorted(fields))
+        return names
+
+
 def grouped(entries: Mapping[AuditKey, frozenset[str]]) -> list[tuple[list[str], tuple[Accessed, ...]]]:
     """A request's entries as stored: `[[subject_id, ...], [access, ...]]` for each set of people
     touched in the same way, the groups in order of their first subject, everything sorted."""
-    in_order: dict[frozenset[str], tuple[str, ...]] = {}  # a plan's field sets are a few, shared by every person
-    accesses: dict[str, list[Accessed]] = {}
+    names = _SortedNames()
+    accesses: defaultdict[str, list[Accessed]] = defaultdict(list)
     for (subject, sector, acting_as, action, outcome), fields in entries.items():
-        names = in_order.get(fields)
-        if names is None:
-            names = in_order[fields] = tuple(sorted(fields))
-        found = accesses.get(subject)
-        if found is None:
-            accesses[subject] = [(sector, acting_as, names, action, outcome)]
-        else:
-            found.append((sector, acting_as, names, action, outcome))
-    groups: dict[tuple[Accessed, ...], list[str]] = {}
+        accesses[subject].append((sector, acting_as, names[fields], action, outcome))
+    groups: defaultdict[tuple[Accessed, ...], list[str]] = defaultdict(list)
     for subject in sorted(accesses):
-        alike = tuple(sorted(accesses[subject]))
-        subjects = groups.get(alike)
-        if subjects is None:
-            groups[alike] = [subject]
-        else:
-            subjects.append(subject)
+        groups[tuple(sorted(accesses[subject]))].append(subject)
     return [(subjects, alike) for alike, subjects in groups.items()]
 
 
