@@ -287,3 +287,17 @@ async def test_a_session_whose_account_is_gone_may_not_change_a_password(account
     )
     (error,) = response.json()["errors"]
     assert (error["extensions"]["code"], error["message"]) == ("FORBIDDEN", "This session's account no longer exists.")
+
+
+async def test_a_new_password_against_the_policy_is_refused_saying_why_and_audited(accounts_api: Api) -> None:
+    api = accounts_api
+    person_id, _, session = await signed_in(api)
+    response = await api.client.post(
+        "/graphql",
+        json=_change(PASSWORD, "short"),
+        headers={"authorization": f"Bearer {session['accessToken']}"},
+    )
+    refused = response.json()["data"]["changePassword"]
+    assert refused["code"] == "PASSWORD_POLICY" and refused["message"] and refused["messageAr"]
+    entries = await recorded(api.hub.db, subject_id=person_id)
+    assert [(e.outcome, e.acting_as) for e in entries if e.action == "changePassword"] == [("PASSWORD_POLICY", "self")]
