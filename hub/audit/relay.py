@@ -15,7 +15,8 @@ leaves the row unmarked, and a relay run again (at start, and every few seconds:
 hub's `audit_outbox` row if the record was appended, and only marks: a row's record is appended once.
 
 `python -m hub audit-verify` reads each sector database's outbox: rows not relayed yet are the
-relay's lag; a relayed row whose record is not in the chain (for the same request) is a write
+relay's lag; a relayed row whose record is not in the chain (for the same request), or not the
+one the hub's `audit_outbox` says the relay appended for it (a row marked by hand), is a write
 without its audit.
 """
 
@@ -141,8 +142,9 @@ class RelayReport:
 
 
 async def verify_relayed(hub: Database, sector_db: Database) -> RelayReport:
-    """Every relayed row of `sector_db`'s outbox points at a record of the hub's chain for the
-    same request; the rows not relayed yet are counted, with the age of the oldest."""
+    """Every relayed row of `sector_db`'s outbox points at the record of the hub's chain the relay
+    appended for it (its `audit_outbox` row), of the same request; the rows not relayed yet are
+    counted, with the age of the oldest."""
     counted: Any = (
         await sector_db.fetch(
             select(func.count(), func.min(SECTOR_OUTBOX.c.at)).where(SECTOR_OUTBOX.c.audit_id.is_(None))
@@ -162,11 +164,15 @@ async def verify_relayed(hub: Database, sector_db: Database) -> RelayReport:
         )
         if not rows:
             return RelayReport(total, int(waiting), lag, tuple(missing))
+        # The hub's own `audit_outbox` row (the relay writes it with the record) names the record
+        # each row was relayed to: a row marked by hand in the sector's database points at none.
         recorded = {
-            record.id: record.request_id
-            for record in await hub.fetch(
-                select(TRAIL.c.id, TRAIL.c.request_id).where(TRAIL.c.id.in_([row.audit_id for row in rows]))
+            found.id: (found.audit_id, found.request_id)
+            for found in await hub.fetch(
+                select(OUTBOX.c.id, OUTBOX.c.audit_id, TRAIL.c.request_id)
+                .join(TRAIL, TRAIL.c.id == OUTBOX.c.audit_id)
+                .where(OUTBOX.c.id.in_([row.id for row in rows]))
             )
         }
-        missing.extend(row.id for row in rows if recorded.get(row.audit_id) != row.request_id)
+        missing.extend(row.id for row in rows if recorded.get(row.id) != (row.audit_id, row.request_id))
         after = rows[-1].id

@@ -258,3 +258,22 @@ async def test_a_write_apart_done_for_an_establishment_names_it_in_the_chain(apa
         (f"individual:{PERSONA['sponsor']}", "establishment", DEMO_ESTABLISHMENT)
     ]
     assert (await verify_chain(hub_db)).intact
+
+
+async def test_audit_verify_fails_on_a_row_marked_relayed_by_hand(apart: Apart) -> None:
+    """Whoever can write the sector's database cannot pass a write off as audited by pointing its
+    outbox row at a record of the chain (and copying that record's request): the hub's own
+    `audit_outbox` says which row each relayed record is for."""
+    hub_db, sector_db = apart.hub.db, apart.sector_db
+    request_id, _ = await _update(apart, PERSONA["sponsor"], "11111")
+    (genuine,) = await sector_db.fetch(select(SECTOR_OUTBOX).where(SECTOR_OUTBOX.c.request_id == request_id))
+    write = Write(PERSONA["sponsor"], "civil_affairs", "officer", "updateNationalAddress")
+    async with sector_db.transaction() as session:
+        hidden = await outbox_in(session, write, officer("civil_affairs"), "hidden-write", None, None)
+        await session.execute(
+            update(SECTOR_OUTBOX)
+            .where(SECTOR_OUTBOX.c.id == hidden["id"])
+            .values(audit_id=genuine.audit_id, request_id=request_id)
+        )
+    report = await verify_relayed(hub_db, sector_db)
+    assert (report.unrelayed, report.missing) == (0, (hidden["id"],)), report
