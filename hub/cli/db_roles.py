@@ -22,6 +22,13 @@ What each role may do:
 - hub (the all-in-one hub): all of those together.
 The tables stay owned by the user that created them (the seed's); no role here may change a
 table's shape, and none may read another sector's records.
+
+A sector with a database of its own (`RABT_<SECTOR>_DATABASE_URL`) keeps its tables there, with
+the hub's bookkeeping for it: its mutations' idempotency keys (`idempotency_answers`) and the
+outbox of its audit records (`audit_sector_outbox`, which its relay reads and marks but never
+deletes from). Each database is granted what each role needs in it: the tables that live there
+out of the role's privileges above, the bookkeeping only to the roles whose sectors live there
+(and the all-in-one hub's), and each component's version table there to every role.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ DEFAULT_PREFIX = "rabt"
 HUB_ROLE = "hub"
 PASSWORD_VARIABLE = "RABT_DB_PASSWORD_{}"
 WRITE = "SELECT, INSERT, UPDATE, DELETE"
+RELAY = "SELECT, INSERT, UPDATE"
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,7 @@ class Privileges:
     reads: tuple[Table, ...]
     columns: tuple[Column[Any], ...]
     appends: tuple[Table, ...]
+    relays: tuple[Table, ...] = ()  # read, appended to and marked, never deleted from
 
     def role(self, prefix: str = DEFAULT_PREFIX) -> str:
         return f"{prefix}_{self.name}"
@@ -128,6 +137,50 @@ def privileges(sectors: Sequence[Sector]) -> list[Privileges]:
     return [identity, *own, hub]
 
 
+def databases(sectors: Sequence[Sector], hub_url: str, urls: Mapping[str, str]) -> list[tuple[str, list[Privileges]]]:
+    """Each database (the hub's first, then each of sectors apart, by URL) with every role's
+    privileges in it."""
+    from sqlalchemy import MetaData, Table
+
+    from hub.migrations import components, placed
+    from hub.migrations.components import BOOKKEEPING
+
+    roles = privileges(sectors)
+    found: list[tuple[str, list[Privileges]]] = []
+    for url, held in placed(hub_url, components(sectors), urls):
+        tables = {name for component in held for name in component.tables}
+        tables |= {component.version_table for component in held}
+        homes = {component.name for component in held}
+        # Where the bookkeeping is at: every part checks each database's components at start.
+        bookkeeping = tuple(Table(c.version_table, MetaData()) for c in held if c.name == BOOKKEEPING)
+        found.append(
+            (url, [_within(role, tables, role.name in homes or role.name == HUB_ROLE, bookkeeping) for role in roles])
+        )
+    return found
+
+
+def _within(privileges: Privileges, tables: set[str], home: bool, versions: tuple[Table, ...]) -> Privileges:
+    """`privileges` cut to the tables of one database; the bookkeeping of a sector's mutations
+    (idempotency keys, the sector outbox) only where the role's sector lives (`home`)."""
+    from hub.audit.relay import SECTOR_OUTBOX
+    from hub.data.idempotency import ANSWERS
+
+    kept = tables if home else tables - {ANSWERS.name, SECTOR_OUTBOX.name}
+
+    def here(found: tuple[Table, ...]) -> tuple[Table, ...]:
+        return tuple(table for table in found if table.name in kept)
+
+    return Privileges(
+        privileges.name,
+        here(privileges.writes),
+        (*here(privileges.reads), *versions),
+        tuple(column for column in privileges.columns if column.table.name in kept),
+        here(privileges.appends),
+        # The sector outbox is in a database of sectors apart only, read and marked by their relay.
+        (SECTOR_OUTBOX,) if home and SECTOR_OUTBOX.name in tables else (),
+    )
+
+
 def _without_covered(privileges: Privileges) -> Privileges:
     """Column grants only where the role may not read the whole table anyway, each once."""
     whole = {table.name for table in (*privileges.writes, *privileges.reads)}
@@ -138,6 +191,7 @@ def _without_covered(privileges: Privileges) -> Privileges:
         privileges.reads,
         tuple(column for key, column in sorted(columns.items()) if key[0] not in whole),
         privileges.appends,
+        privileges.relays,
     )
 
 
@@ -190,6 +244,8 @@ def statements(roles: Sequence[Privileges], prefix: str = DEFAULT_PREFIX) -> lis
             ]
             if appended:
                 sql.append(f"GRANT USAGE ON SEQUENCE {', '.join(map(_quoted, appended))} TO {name}")
+        if privileges.relays:
+            sql.append(f"GRANT {RELAY} ON {_tables(privileges.relays)} TO {name}")
     return sql
 
 
@@ -224,28 +280,51 @@ async def apply(database_url: str, roles: Sequence[Privileges], prefix: str, pas
     return changed
 
 
+async def apply_placed(
+    placed: Sequence[tuple[str, Sequence[Privileges]]], prefix: str, passwords: Mapping[str, str]
+) -> list[str]:
+    """`apply` on each database (each in a transaction of its own: none spans two); the passwords,
+    which are the cluster's, set once, with the first (the hub's)."""
+    changed: list[str] = []
+    for index, (url, roles) in enumerate(placed):
+        changed += await apply(url, roles, prefix, passwords if index == 0 else {})
+    return changed
+
+
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from hub.registry import installed_sectors
 
-    roles = privileges(installed_sectors())
-    if not args.apply:
-        for statement in statements(roles, args.prefix):
-            print(f"{statement};")
-        return 0
+    sectors = installed_sectors()
     url = args.database_url or settings.database_url
-    if not url.startswith("postgresql"):
+    found = databases(sectors, url, settings.sector_database_urls([sector.name for sector in sectors]))
+    if not args.apply:
+        for where, roles in found:
+            print(f"-- {_shown(where)}")
+            for statement in statements(roles, args.prefix):
+                print(f"{statement};")
+        return 0
+    if not all(where.startswith("postgresql") for where, _ in found):
         print("db-roles: roles are PostgreSQL's; set RABT_DATABASE_URL or --database-url", file=sys.stderr)
         return 2
-    passwords = {role.name: os.environ.get(password_variable(role.name), "") for role in roles}
-    with_password = asyncio.run(apply(url, roles, args.prefix, passwords))
-    for role in roles:
-        name = role.role(args.prefix)
-        password = "password set" if name in with_password else f"no password ({password_variable(role.name)} unset)"
-        print(
-            f"db-roles: {name}: {len(role.writes)} tables read and written, {len(role.reads)} read, "
-            f"{len(role.columns)} columns read; {password}"
-        )
+    passwords = {role.name: os.environ.get(password_variable(role.name), "") for role in found[0][1]}
+    with_password = asyncio.run(apply_placed(found, args.prefix, passwords))
+    for where, roles in found:
+        for role in roles:
+            name = role.role(args.prefix)
+            password = (
+                "password set" if name in with_password else f"no password ({password_variable(role.name)} unset)"
+            )
+            print(
+                f"db-roles: {_shown(where)}: {name}: {len(role.writes)} tables read and written, "
+                f"{len(role.reads)} read, {len(role.columns)} columns read; {password}"
+            )
     return 0
+
+
+def _shown(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def add_parser(commands: Any) -> None:

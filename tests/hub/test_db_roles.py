@@ -16,10 +16,11 @@ from sqlalchemy.engine import make_url
 
 from hub.audit.entries import AuditBatch
 from hub.audit.writer import AuditWriter
-from hub.cli.db_roles import apply, privileges
+from hub.cli.db_roles import apply, apply_placed, databases, privileges
 from hub.contract.principal import Principal, Role
 from hub.data.db import Database
 from hub.migrations import components, upgrade
+from hub.migrations import placed as migration_placed
 from hub.registry import installed_sectors
 from hub.seed import seed
 from tests.conftest import (
@@ -173,3 +174,97 @@ async def test_applying_again_takes_back_what_a_role_was_given_by_hand(cluster: 
         assert await selects(traffic, "SELECT person_id, sponsor_id FROM passports_iqamas LIMIT 1")
     finally:
         await traffic.close()
+
+
+@dataclass
+class Apart:
+    hub: Cluster  # the hub's database, without traffic's tables
+    traffic: Cluster  # traffic's database of its own, with the hub's bookkeeping for it
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def apart() -> AsyncIterator[Apart]:
+    try:
+        hub_url = await asyncio.wait_for(_create_postgres_database(), timeout=10)
+        traffic_url = await asyncio.wait_for(_create_postgres_database(), timeout=10)
+    except (TimeoutError, OSError, asyncpg.PostgresError) as error:
+        service_unavailable(f"PostgreSQL at {POSTGRES_URL}", error)
+    prefix = f"rabt_t{uuid.uuid4().hex[:8]}"
+    try:
+        placed = databases(SECTORS, hub_url, {"traffic": traffic_url})
+        for url, held in migration_placed(hub_url, components(SECTORS), {"traffic": traffic_url}):
+            await upgrade(url, held)
+        await apply_placed(placed, prefix, passwords={})
+        yield Apart(Cluster(hub_url, prefix), Cluster(traffic_url, prefix))
+    finally:
+        for url in (hub_url, traffic_url):
+            await _drop_postgres_database(url)
+        await drop_roles(prefix)
+
+
+async def allowed(connection: asyncpg.Connection, sql: str) -> bool:
+    try:
+        await connection.execute(sql)
+    except asyncpg.InsufficientPrivilegeError:
+        return False
+    return True
+
+
+OUTBOX_ROW = (
+    "INSERT INTO audit_sector_outbox (id, at, request_id, actor, role, sector, subject_id, acting_as, action, entries) "
+    "VALUES ('{id}', now(), 'r', 'a', 'officer', 'traffic', '1000000001', 'officer', 'x', '[]')"
+)
+
+
+async def test_a_sector_apart_keeps_its_bookkeeping_in_its_own_database(apart: Apart) -> None:
+    traffic = await apart.traffic.connect("traffic")
+    try:
+        assert await selects(traffic, "SELECT * FROM traffic_vehicles LIMIT 1")
+        assert await allowed(
+            traffic,
+            "INSERT INTO idempotency_answers (caller, key, fingerprint, kept_at) VALUES ('c', 'k', 'f', now())",
+        )
+        assert await allowed(traffic, "DELETE FROM idempotency_answers WHERE key = 'k'")
+        # Its audit records' outbox: written with the write, read and marked by its relay, kept.
+        assert await allowed(traffic, OUTBOX_ROW.format(id="a1"))
+        assert await allowed(traffic, "UPDATE audit_sector_outbox SET audit_id = 1 WHERE id = 'a1'")
+        assert await selects(traffic, "SELECT * FROM audit_sector_outbox WHERE audit_id IS NULL")
+        assert not await allowed(traffic, "DELETE FROM audit_sector_outbox")
+        assert await selects(traffic, "SELECT * FROM alembic_version_traffic")
+        assert await selects(traffic, "SELECT * FROM alembic_version_bookkeeping")
+    finally:
+        await traffic.close()
+
+
+async def test_other_roles_get_nothing_of_a_sector_apart_but_its_versions(apart: Apart) -> None:
+    for role in ROLES:
+        if role.name in {"traffic", "hub"}:
+            continue
+        connection = await apart.traffic.connect(role.name)
+        try:
+            assert not await selects(connection, "SELECT * FROM traffic_vehicles LIMIT 1"), role.name
+            assert not await selects(connection, "SELECT * FROM idempotency_answers LIMIT 1"), role.name
+            assert not await selects(connection, "SELECT id FROM audit_sector_outbox LIMIT 1"), role.name
+            assert await selects(connection, "SELECT * FROM alembic_version_traffic"), role.name
+        finally:
+            await connection.close()
+    hub = await apart.traffic.connect("hub")
+    try:
+        assert await allowed(hub, OUTBOX_ROW.format(id="h1"))
+        assert await selects(hub, "SELECT * FROM traffic_violations LIMIT 1")
+    finally:
+        await hub.close()
+
+
+async def test_a_sector_apart_keeps_no_bookkeeping_in_the_hubs_database(apart: Apart) -> None:
+    traffic = await apart.hub.connect("traffic")
+    passports = await apart.hub.connect("passports")
+    try:
+        assert not await selects(traffic, "SELECT * FROM idempotency_answers LIMIT 1")
+        assert await selects(passports, "SELECT * FROM idempotency_answers LIMIT 1")
+        # What the relay appends in the hub's database for it, it still may.
+        assert await selects(traffic, "SELECT id, hash FROM audit_trail ORDER BY id DESC LIMIT 1")
+        assert await selects(traffic, "SELECT id, audit_id FROM audit_outbox LIMIT 1")
+    finally:
+        await traffic.close()
+        await passports.close()
