@@ -5,6 +5,7 @@ from __future__ import annotations
 from hub.contract import Expiry, Sector, Statistic
 from sectors.passports import inquiries, mutations, seed
 from sectors.passports.establishments import fields as establishments
+from sectors.passports.establishments import users as establishment_users
 from sectors.passports.models import AbscondingReportRow, Base, IqamaRow, PassportRow, TransferRow, VisaRow
 from sectors.passports.person import PassportsOfPerson
 from sectors.passports.relations import AUTHORISED_USER, SPONSOR
@@ -31,7 +32,7 @@ SECTOR = Sector(
     seed=seed.seed,
     migrations="sectors.passports.migrations",
     query_fields=lambda: {**inquiries.fields(), **establishments.fields()},
-    mutation_fields=mutations.fields,
+    mutation_fields=lambda: {**mutations.fields(), **establishment_users.fields()},
     relations=(SPONSOR, AUTHORISED_USER),
     statistics=(
         Statistic(
