@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Sequence
 
 from hub.access.policy import UNDECIDED, Access, Undecided, forbidden
-from hub.audit.entries import AuditBatch
+from hub.audit.entries import AuditBatch, AuditKey
 from hub.contract import ActingAs
 from hub.contract.access import sector_of
 from hub.contract.principal import Role
@@ -63,7 +63,10 @@ class Gate:
         nothing, else the read is noted for that person and the capacity returned."""
         if decision is None:
             raise forbidden(sector_of(sector))
-        self.audit.note(subject_id, _SECTORS[sector], decision._value_, fields)  # `.value` is a property
+        # `AuditBatch.note` for a read, inline: a 100-person answer opens ~400 gates (`.value` is a property)
+        key = tuple.__new__(AuditKey, (subject_id, _SECTORS[sector], decision._value_, "read", "ok"))
+        entries = self.audit.entries
+        entries[key] = entries[key] | fields if key in entries else frozenset(fields)
         return decision
 
     def opening(
