@@ -121,7 +121,9 @@ def is_outage(error: BaseException) -> bool:
         if error.connection_invalidated:
             return True
         if isinstance(error.orig, sqlite3.OperationalError) or not isinstance(error, sa_exc.OperationalError):
-            return is_outage(error.orig)
+            # asyncpg's own error (a cancelled statement) is the cause of the adapter's.
+            driver = error.orig.__cause__
+            return is_outage(error.orig) or (driver is not None and driver is not error and is_outage(driver))
     return isinstance(error, _OUTAGES)
 
 
