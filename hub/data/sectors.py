@@ -42,6 +42,21 @@ class Writing:
 
 WRITING: ContextVar[Writing | None] = ContextVar("rabt_writing", default=None)
 
+PART_DEADLINE: ContextVar[float | None] = ContextVar("rabt_part_deadline", default=None)
+"""The event loop's time by which this part's answer must be in the hands of whoever asked (the
+gateway, or the part that called `/checks` or `/rules`): every budget within the request, a
+sector's reads and a call to another part, is cut to what is left of it, so the innermost failure
+is the one reported, not the outer caller's timeout."""
+
+
+def within(budget: float | None) -> float | None:
+    """`budget` cut to what is left before `PART_DEADLINE` (None: no limit at all)."""
+    deadline = PART_DEADLINE.get()
+    if deadline is None:
+        return budget
+    left = max(0.0, deadline - asyncio.get_running_loop().time())
+    return left if budget is None else min(budget, left)
+
 
 @dataclass(frozen=True)
 class Fault:
@@ -206,8 +221,9 @@ class Stores:
         await asyncio.sleep(fault.seconds)
 
     def timeout(self) -> asyncio.Timeout:
-        """The budget of one sector's reads in a request (none without one)."""
-        return asyncio.timeout(self.budget)
+        """The budget of one sector's reads in a request (none without one), within what is left
+        of the request's part deadline."""
+        return asyncio.timeout(within(self.budget))
 
     async def dispose(self) -> None:
         for db in self.databases()[1:]:

@@ -57,6 +57,14 @@ def incoming(headers: Mapping[str, str]) -> Context | None:
     return _PROPAGATOR.extract(headers)
 
 
+def outgoing() -> dict[str, str]:
+    """The current trace context as `traceparent` (and `tracestate`) headers for a call this part
+    makes to another, so the other's spans and log lines join the same trace; {} outside one."""
+    carrier: dict[str, str] = {}
+    _PROPAGATOR.inject(carrier)
+    return carrier
+
+
 def trace_id_of(context: Context | None, span: Span | None) -> str | None:
     """The trace a request belongs to, as 32 hex digits: its span's, else its caller's, else None."""
     found = span if span is not None else (trace.get_current_span(context) if context is not None else None)

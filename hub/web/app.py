@@ -24,6 +24,7 @@ from hub.web.http import GraphQLEndpoint
 from hub.web.hub import Hub
 from hub.web.lifespan import Resources, lifespan
 from hub.web.observed import Observed
+from hub.web.peer_checks import part_deadline
 from hub.web.request_id import request_id_of
 from hub.web.routes import graphql_handler, routes
 
@@ -108,6 +109,8 @@ def _endpoint(
         stores=hub.stores,
         deadline=settings.request_deadline,
         retry_after=settings.retry_after,
+        # Behind the gateway, every part's answer is in before the gateway's own timeout.
+        part_deadline=part_deadline(settings.subgraph_timeout) if hub.subgraph is not None else None,
     )
 
 

@@ -40,7 +40,7 @@ from hub.contract.principal import Principal
 from hub.contract.provenance import as_of_now
 from hub.data.db import Database
 from hub.data.request_reads import RequestReads
-from hub.data.sectors import Stores, is_outage
+from hub.data.sectors import PART_DEADLINE, Stores, is_outage
 from hub.notifications.bus import Bus, LocalBus
 from hub.web.caller import client_ip_of, principal_of
 from hub.web.client_address import Network
@@ -93,6 +93,7 @@ class GraphQLEndpoint:
         stores: Stores | None = None,
         deadline: float | None = None,
         retry_after: int = 5,
+        part_deadline: float | None = None,
     ) -> None:
         self.schema = schema
         self.db = db
@@ -116,6 +117,9 @@ class GraphQLEndpoint:
         self.stores = stores
         self.deadline = deadline  # seconds from arrival to answer; None: no deadline
         self.retry_after = retry_after
+        # A subgraph's: seconds from arrival within which its budgets (and the parts it asks) must
+        # answer, before the gateway stops waiting for it (hub.data.sectors.PART_DEADLINE).
+        self.part_deadline = part_deadline
         self.closing = False  # shutting down: new requests are answered 503
         self._running: set[asyncio.Timeout] = set()  # the deadlines of the requests in flight
 
@@ -128,12 +132,15 @@ class GraphQLEndpoint:
         if self.closing:
             note.codes = (Code.SERVICE_UNAVAILABLE.value,)
             return self.unavailable(request_id, media, "The service is restarting; try again shortly.", close=True)
+        part = None if self.part_deadline is None else asyncio.get_running_loop().time() + self.part_deadline
         try:
             async with asyncio.timeout(self.deadline) as deadline:
                 self._running.add(deadline)
+                token = PART_DEADLINE.set(part)
                 try:
                     return await self._answer(request, request_id, media, given_id, note)
                 finally:
+                    PART_DEADLINE.reset(token)
                     self._running.discard(deadline)
         except TimeoutError:
             note.codes = (Code.SERVICE_UNAVAILABLE.value,)

@@ -101,7 +101,11 @@ class Observed:
         )
         metrics.IN_FLIGHT.inc()
         try:
-            if span is None:
+            if span is None and parent is not None:
+                # Not recording, the caller's trace still goes on to the parts this one asks.
+                with trace.use_span(trace.get_current_span(parent), end_on_exit=False):
+                    await app(scope, receive, sending)
+            elif span is None:
                 await app(scope, receive, sending)
             else:
                 with trace.use_span(span, end_on_exit=False, record_exception=True, set_status_on_exception=True):

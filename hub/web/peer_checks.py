@@ -8,6 +8,13 @@ data; the asking part batches every check of a request per sector (`RequestConte
 A sector that cannot answer (not configured, unreachable, slower than the sector budget, its data
 down, an answer that is not one) is SECTOR_UNAVAILABLE for that sector, as when the all-in-one hub
 cannot read that sector's tables: a rule is never taken as met without its answer.
+
+Budgets nest (docs/operations.md, "Budgets, outages and health"): a call waits its own budget cut
+to what is left of the asking request's deadline (`hub.data.sectors.within`), and tells the part it
+asks, in the signed body (`within`), that wait less `HOP`: the answering part cuts its own budgets to
+it, so a slow sector three parts down is reported as itself before anyone above stops waiting. A
+call takes a slot of the answering part's `RABT_MAX_IN_FLIGHT` and carries the trace (`traceparent`)
+and the request id.
 """
 
 from __future__ import annotations
@@ -35,9 +42,11 @@ from hub.contract.principal import ANONYMOUS
 from hub.data.batches import BatchLoader
 from hub.data.db import Database
 from hub.data.request_reads import RequestReads
-from hub.data.sectors import Stores, is_outage
+from hub.data.sectors import PART_DEADLINE, Stores, is_outage, within
 from hub.settings import Settings
+from hub.telemetry import traces
 from hub.web.gateway_signature import GatewaySignature, SignatureRefused
+from hub.web.in_flight import InFlight
 from hub.web.request_id import request_id_of
 
 log = logging.getLogger("rabt.peers")
@@ -48,6 +57,13 @@ RULES_PATH = "/rules"
 MOST_ASKED = PEER_BATCH
 MOST_BODY = 64 * 1024
 _FIELDS = ("sector", "code", "message", "message_ar", "resolve_by", "resolve_by_ar")
+HOP = 0.5  # seconds a caller keeps for an answer's way back, out of what it tells the part it asks
+MOST_WITHIN = 60.0
+
+
+def part_deadline(outer: float) -> float:
+    """What a part behind a caller that waits `outer` seconds gives its own work: `outer` less a HOP."""
+    return max(0.0, outer - HOP)
 
 
 class PeerChecks:
@@ -109,8 +125,9 @@ class PeerChecks:
         if url is None:
             log.warning("request %s: no subgraph URL for %s (RABT_%s_SUBGRAPH_URL)", request_id, sector, sector.upper())
             raise SectorUnavailable(sector)
-        body = orjson.dumps(payload)
-        headers = {"content-type": "application/json", "x-request-id": request_id}
+        budget = within(budget)
+        body = orjson.dumps(payload if budget is None else {**payload, "within": part_deadline(budget)})
+        headers = {"content-type": "application/json", "x-request-id": request_id, **traces.outgoing()}
         headers |= self._signature.sign_part(path, body)
         try:
             async with asyncio.timeout(budget):
@@ -185,8 +202,10 @@ class PartEndpoints:
         stores: Stores,
         peers: PeerChecks | None,
         today: Callable[[], dt.date],
+        in_flight: InFlight,
     ) -> None:
         self.sector = sector
+        self.in_flight = in_flight
         self.services = {service.name: service for service in services}
         self.checks = dict(checks)
         self.signature = signature
@@ -216,7 +235,19 @@ class PartEndpoints:
             return _refused(401, "PART_SIGNATURE_REQUIRED", "Only the parts of this deployment call here.")
         request_id = request_id_of(request.headers.get("x-request-id"))
         try:
-            blockers = await work(orjson.loads(body), request_id)
+            parsed = orjson.loads(body)
+            given = _within(parsed)
+            # Counted with this part's GraphQL executions: a part's call is work like any other.
+            # The parts' own budgets end at the deadline given (PART_DEADLINE), and report the
+            # innermost failure; this outer one, a little later, only stops what ignores them.
+            async with self.in_flight.running(1), asyncio.timeout(None if given is None else given + HOP / 2):
+                token = PART_DEADLINE.set(None if given is None else asyncio.get_running_loop().time() + given)
+                try:
+                    blockers = await work(parsed, request_id)
+                finally:
+                    PART_DEADLINE.reset(token)
+        except TimeoutError:
+            return _refused(503, "SECTOR_UNAVAILABLE", "This sector could not answer in time.", self.sector)
         except (ValueError, RabtError) as error:
             if isinstance(error, SectorUnavailable):
                 return _refused(503, "SECTOR_UNAVAILABLE", str(error), error.sector)
@@ -289,6 +320,16 @@ class PartEndpoints:
             context.finish()
 
 
+def _within(parsed: Any) -> float | None:
+    """The seconds the asking part waits for this answer (`within`, HOP kept back), or None."""
+    given = parsed.get("within") if isinstance(parsed, dict) else None
+    if given is None:
+        return None
+    if isinstance(given, bool) or not isinstance(given, int | float) or not 0 <= given <= MOST_WITHIN:
+        raise ValueError(f"within: seconds, 0 to {MOST_WITHIN:g}")
+    return float(given)
+
+
 def _refused(status: int, code: str, message: str, sector: str | None = None) -> Response:
     extensions = {"code": code} if sector is None else {"code": code, "sector": sector}
     body = {"errors": [{"message": message, "extensions": extensions}]}
@@ -333,6 +374,7 @@ def part_routes(
     stores: Stores,
     peers: PeerChecks | None,
     today: Callable[[], dt.date],
+    in_flight: InFlight,
 ) -> list[Route]:
     """POST /checks and /rules on a sector's subgraph (`signature`), for what it owns; nothing elsewhere."""
     own = [sector for sector in sectors if sector.name == subgraph]
@@ -340,4 +382,4 @@ def part_routes(
         return []
     (sector,) = own
     checks = {check.name: check for check in sector.checks}
-    return PartEndpoints(sector.name, sector.services, checks, signature, db, stores, peers, today).routes()
+    return PartEndpoints(sector.name, sector.services, checks, signature, db, stores, peers, today, in_flight).routes()

@@ -60,7 +60,14 @@ def routes(
         Route("/readyz", readyz, methods=["GET"]),
         Route(JWKS_PATH, _jwks_document(hub.jwks()), methods=["GET"]),
         *part_routes(
-            hub.sectors, hub.subgraph, resources.signature, hub.db, hub.stores, resources.peers, lambda: hub.today()
+            hub.sectors,
+            hub.subgraph,
+            resources.signature,
+            hub.db,
+            hub.stores,
+            resources.peers,
+            lambda: hub.today(),
+            endpoint.in_flight,
         ),
         Mount("/static/graphiql", app=StaticFiles(directory=STATIC), name="graphiql"),
         *_demo(hub, callers),

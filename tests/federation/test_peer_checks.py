@@ -4,6 +4,7 @@ side takes nothing but that sector's own blockers, or says the sector is unavail
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -13,18 +14,29 @@ import httpx
 import orjson
 import pytest
 import pytest_asyncio
+from opentelemetry import trace
+from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from hub.contract.errors import SectorUnavailable
-from hub.data.sectors import Fault
+from hub.data.sectors import PART_DEADLINE, Fault, parse_faults
+from hub.registry import installed_sectors
 from hub.settings import Settings
+from hub.telemetry import traces
 from hub.web.app import create_app
 from hub.web.gateway_signature import CLIENT_SIGNATURE_SECONDS, PART_SIGNATURE, GatewaySignature
 from hub.web.hub import Hub
-from hub.web.peer_checks import CHECKS_PATH, RULES_PATH, PeerChecks
+from hub.web.observed import Observed
+from hub.web.peer_checks import CHECKS_PATH, RULES_PATH, PartEndpoints, PeerChecks, part_deadline
 from tests.conftest import PERSONA, fixed_today, migrated
 
 UNPAID, CHILD = PERSONA["unpaid_violations"], PERSONA["minor_child"]
 ASKED = [("traffic.unpaid_violations", UNPAID), ("traffic.unpaid_violations", CHILD)]
+RENEW_LICENCE = next(
+    service for sector in installed_sectors() for service in sector.services if service.name == "RENEW_DRIVING_LICENCE"
+)
 
 
 @dataclass
@@ -32,6 +44,7 @@ class Traffic:
     hub: Hub
     client: httpx.AsyncClient
     secret: str
+    app: Starlette
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -50,7 +63,7 @@ async def traffic(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Tra
         async with httpx.AsyncClient(transport=transport, base_url="http://traffic.test") as client:
             from hub.data.secrets_store import load_secrets
 
-            yield Traffic(hub, client, load_secrets(folder)["RABT_GATEWAY_HMAC_SECRET"])
+            yield Traffic(hub, client, load_secrets(folder)["RABT_GATEWAY_HMAC_SECRET"], app)
 
 
 def _body(asked: list[tuple[str, str]]) -> bytes:
@@ -222,3 +235,111 @@ async def test_a_captured_call_sent_again_within_its_minute_is_refused(traffic: 
         for _ in range(2):
             again = await _call(traffic, body, signing.sign_part(path, body, at=moment), path)
             assert again.status_code == 200, (path, again.text)
+
+
+def _endpoints(traffic: Traffic) -> PartEndpoints:
+    """The app's /checks and /rules handler (its routes' endpoints are its bound methods)."""
+    for route in traffic.app.routes:
+        owner = getattr(getattr(route, "endpoint", None), "__self__", None)
+        if isinstance(owner, PartEndpoints):
+            return owner
+    raise AssertionError("no part routes")
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_slow_sector_asked_within_a_deadline_is_reported_as_itself_in_time(traffic: Traffic) -> None:
+    """Identity behind a gateway that waits 2 s asks traffic's /rules (its own budget: twice the
+    sector budget, 6 s): traffic's reads are cut to what is left, so its 503 naming traffic comes
+    back before the asking part's wait ends, although each read (2.5 s) is within the sector budget."""
+    traffic.hub.stores.faults |= parse_faults("traffic=delay:2.5s")  # RABT_FAULTS's switch
+    loop = asyncio.get_running_loop()
+    token = PART_DEADLINE.set(loop.time() + part_deadline(2.0))
+    try:
+        with pytest.raises(SectorUnavailable) as refused:
+            await _asking(traffic, traffic.secret).rules(RENEW_LICENCE, UNPAID, None, "request-deadline")
+    finally:
+        PART_DEADLINE.reset(token)
+        del traffic.hub.stores.faults["traffic"]
+    assert refused.value.sector == "traffic"
+    # Traffic's own answer (a 503 naming it), not the asking part's timeout.
+    assert refused.value.__cause__ is None
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_part_given_no_time_left_answers_sector_unavailable(traffic: Traffic) -> None:
+    signing = GatewaySignature(traffic.secret)
+    for within, status in ((0, 503), (30, 200), (-1, 400), ("soon", 400), (True, 400)):
+        body = orjson.dumps({"asked": [{"check": "traffic.unpaid_violations", "person": UNPAID}], "within": within})
+        answer = await _call(traffic, body, signing.sign_part(CHECKS_PATH, body))
+        assert answer.status_code == status, (within, answer.text)
+        if status == 503:
+            assert answer.json()["errors"][0]["extensions"] == {"code": "SECTOR_UNAVAILABLE", "sector": "traffic"}
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_part_call_waits_for_a_slot_of_the_answering_parts_in_flight(traffic: Traffic) -> None:
+    in_flight = _endpoints(traffic).in_flight
+    held = [in_flight.running(1) for _ in range(in_flight.slots)]
+    for slot in held:
+        await slot.__aenter__()
+    released = False
+    try:
+        call = asyncio.create_task(_asking(traffic, traffic.secret).ask("traffic", ASKED, "request-slots"))
+        while not call.done() and not in_flight._waiting:
+            await asyncio.sleep(0.01)
+        assert not call.done(), "answered with every slot taken"
+        for slot in held:
+            await slot.__aexit__(None, None, None)
+        released = True
+        asked = await call
+    finally:
+        if not released:
+            for slot in held:
+                await slot.__aexit__(None, None, None)
+    assert [(b.sector, b.code) if b else None for b in asked] == [("traffic", "UNPAID_VIOLATIONS"), None]
+    assert in_flight.free == in_flight.slots
+
+
+TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_part_call_carries_the_callers_trace_and_request_id(traffic: Traffic) -> None:
+    seen: list[httpx.Headers] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers)
+        return httpx.Response(200, json={"blockers": [None]})
+
+    asking = PeerChecks(
+        {"traffic.unpaid_violations": "traffic"},
+        {"traffic": "http://traffic.test"},
+        GatewaySignature(traffic.secret),
+        budget=3.0,
+        client=httpx.AsyncClient(transport=httpx.MockTransport(answer)),
+    )
+    parent = SpanContext(int(TRACE, 16), 0x00F067AA0BA902B7, is_remote=True, trace_flags=TraceFlags(1))
+    with trace.use_span(NonRecordingSpan(parent)):
+        await asking.ask("traffic", ASKED[:1], "request-traced")
+    assert seen[0]["traceparent"] == f"00-{TRACE}-00f067aa0ba902b7-01"
+    assert seen[0]["x-request-id"] == "request-traced"
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_an_answering_part_not_recording_passes_its_callers_trace_on(traffic: Traffic) -> None:
+    """Without a collector no span is recorded, and the caller's `traceparent` still reaches the
+    parts this one asks (the access log lines of all of them carry one trace id)."""
+    forwarded: list[dict[str, str]] = []
+
+    async def handler(scope: Scope, receive: Receive, send: Send) -> None:
+        forwarded.append(traces.outgoing())
+        await Response("ok")(scope, receive, send)
+
+    observed = Observed(metrics_from=(), request_id=lambda given: given or "r")
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await observed(scope, receive, send, handler)
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://part.test") as client:
+        await client.get("/checks", headers={"traceparent": f"00-{TRACE}-00f067aa0ba902b7-01"})
+    assert forwarded[0].get("traceparent", "").startswith(f"00-{TRACE}-")
