@@ -6,6 +6,7 @@ import strawberry
 
 from hub.contract import Info, PersonRef, loaded, of_person, person_ref, resolver_field, source_field
 from sectors.passports import loaders
+from sectors.passports.establishments.authorisations import EstablishmentAuthorisation, establishments_of
 from sectors.passports.types import Iqama
 
 
@@ -56,3 +57,13 @@ class PassportsOfPerson:
     async def sponsored(self, info: Info) -> list[SponsoredPerson]:
         iqamas = await info.context.load(loaders.iqamas_by_sponsor, self.person_id)
         return [SponsoredPerson(iqama=iqama, person_id=iqama.number) for iqama in iqamas]
+
+    @resolver_field(
+        description=(
+            "The establishments (Absher Business) this person may act for today, by unified number: send one as "
+            "X-On-Behalf-Of to act for it. Read by the person, passports officers and a guardian; empty for "
+            "anyone else (a sponsor included)."
+        )
+    )
+    async def establishments(self, info: Info) -> list[EstablishmentAuthorisation]:
+        return await establishments_of(info, self.person_id)

@@ -13,6 +13,7 @@ from hub.contract.principal import Principal, Role
 from sectors.passports.models import EstablishmentUserRow
 from tests.conftest import PERSONA, Api, individual, officer
 from tests.sectors.asking import Mutation, ask, days
+from tests.sectors.passports.helpers import workers_of
 from tests.sectors.passports.test_establishments import (
     AS_ESTABLISHMENT,
     ESTABLISHMENT,
@@ -152,3 +153,66 @@ async def test_a_retry_with_the_same_key_returns_the_first_answer_and_changes_no
         assert changed(before, await every_row(api)) == []
         reused = await ask(api, REVOKE, keyed, OFFICER)
         assert reused.code == "IDEMPOTENCY_KEY_REUSED", reused
+
+
+MINE = """query($id: ID!) { person(id: $id) { passports {
+  iqama { number } establishments { unifiedNumber nameEn nameAr grantedOn { gregorian } }
+} } }"""
+MY_OWN = "{ me { person { passports { establishments { unifiedNumber nameEn grantedOn { gregorian } } } } } }"
+
+
+async def _mine(api: Api) -> list[str]:
+    answer = await api.query(MY_OWN, as_=individual(USER))
+    assert "errors" not in answer, answer
+    return [found["unifiedNumber"] for found in answer["data"]["me"]["person"]["passports"]["establishments"]]
+
+
+async def test_a_user_finds_the_establishments_they_may_act_for_today(api: Api) -> None:
+    third = unified_number(99_000_003)
+    async with _establishments(
+        api,
+        _establishment(ESTABLISHMENT),
+        _establishment(OTHER_ESTABLISHMENT),
+        _establishment(third),
+        _authorised(ESTABLISHMENT),
+        _authorised(OTHER_ESTABLISHMENT, status="revoked", revoked_on=days(-1)),
+        _authorised(third, granted_on=days(1)),  # not yet
+    ):
+        answer = await api.query(MY_OWN, as_=individual(USER))
+        assert answer["data"]["me"]["person"]["passports"]["establishments"] == [
+            {
+                "unifiedNumber": ESTABLISHMENT,
+                "nameEn": f"Test {ESTABLISHMENT}",
+                "grantedOn": {"gregorian": days(-30).isoformat()},
+            }
+        ], answer
+        assert (await ask(api, GRANT, _input(OTHER_ESTABLISHMENT), OFFICER)).code is None
+        assert await _mine(api) == [ESTABLISHMENT, OTHER_ESTABLISHMENT]
+        assert (await ask(api, REVOKE, _input(), OFFICER)).code is None
+        assert await _mine(api) == [OTHER_ESTABLISHMENT]
+
+
+async def test_reading_them_is_audited_as_the_users_own_read(api: Api) -> None:
+    async with _establishments(api, _establishment(ESTABLISHMENT), _authorised(ESTABLISHMENT)):
+        assert await _mine(api) == [ESTABLISHMENT]
+        log = await api.query(
+            "{ me { accessLog(first: 20, includeOwn: true) { entries { actingAs sector fields action } } } }",
+            as_=individual(USER),
+        )
+        entries = log["data"]["me"]["accessLog"]["entries"]
+        assert any(
+            entry["actingAs"] == "self" and entry["sector"] == "passports" and "establishments" in entry["fields"]
+            for entry in entries
+        ), entries
+
+
+async def test_a_sponsor_does_not_learn_which_establishments_their_worker_acts_for(api: Api) -> None:
+    worker = (await workers_of(api))[0]
+    async with _establishments(api, _establishment(ESTABLISHMENT), _authorised(ESTABLISHMENT, worker)):
+        as_sponsor = await api.query(MINE, {"id": worker}, as_=individual(PERSONA["sponsor"]))
+        passports = as_sponsor["data"]["person"]["passports"]
+        assert passports["iqama"] == {"number": worker} and passports["establishments"] == [], as_sponsor
+        for caller in (individual(worker), OFFICER):
+            answer = await api.query(MINE, {"id": worker}, as_=caller)
+            found = answer["data"]["person"]["passports"]["establishments"]
+            assert [entry["unifiedNumber"] for entry in found] == [ESTABLISHMENT], answer
