@@ -54,9 +54,7 @@ async def establishments_of(info: Info, person_id: str) -> list[EstablishmentAut
     """The person's authorisations that hold today, by unified number."""
     today: dt.date = info.context.today()
     held = [
-        found
-        for found in await info.context.load(authorisations_by_person, person_id)
-        if found.granted_on <= today
+        found for found in await info.context.load(authorisations_by_person, person_id) if found.granted_on <= today
     ]
     answer = []
     for authorisation in held:
