@@ -30,6 +30,7 @@ from tests.hub.accounts.flow import (
     sign_in,
     signed_in,
 )
+from tests.hub.accounts.test_lockout import failures
 
 SIGN_OUT_EVERYWHERE = "mutation { signOutEverywhere { sessionsEnded } }"
 CHANGE_PASSWORD = """
@@ -301,3 +302,27 @@ async def test_a_new_password_against_the_policy_is_refused_saying_why_and_audit
     assert refused["code"] == "PASSWORD_POLICY" and refused["message"] and refused["messageAr"]
     entries = await recorded(api.hub.db, subject_id=person_id)
     assert [(e.outcome, e.acting_as) for e in entries if e.action == "changePassword"] == [("PASSWORD_POLICY", "self")]
+
+
+async def test_each_password_change_is_audited_and_a_wrong_current_password_counts_until_one_succeeds(
+    accounts_api: Api,
+) -> None:
+    api = accounts_api
+    person_id, _, session = await signed_in(api)
+    bearer = {"authorization": f"Bearer {session['accessToken']}"}
+
+    async def change(current: str, new: str) -> dict[str, Any]:
+        response = await api.client.post("/graphql", json=_change(current, new), headers=bearer)
+        return response.json()["data"]["changePassword"]  # type: ignore[no-any-return]
+
+    assert (await change("Wrong2026Pass", "Next2026Pass"))["code"] == "INVALID_CREDENTIALS"
+    assert await failures(api, person_id) == (1, "active")
+    assert (await change(PASSWORD, PASSWORD))["code"] == "PASSWORD_UNCHANGED"
+    assert (await change(PASSWORD, "Next2026Pass"))["otherSessionsEnded"] == 0
+    assert await failures(api, person_id) == (0, "active")
+    entries = await recorded(api.hub.db, subject_id=person_id)
+    assert [(e.outcome, e.acting_as) for e in entries if e.action == "changePassword"] == [
+        ("INVALID_CREDENTIALS", "self"),
+        ("PASSWORD_UNCHANGED", "self"),
+        ("ok", "self"),
+    ]
