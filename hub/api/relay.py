@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hub.audit.relay import append_relayed, mark_relayed, unrelayed
 from hub.data.db import Database
+from hub.notifications.bus import Bus, publish_quietly
 from hub.notifications.notices import NewNotice, Notice, keep
 
 log = logging.getLogger("rabt.audit")
@@ -68,14 +69,16 @@ async def relay_before_answer(
         return []
 
 
-async def relay_waiting(hub: Database, sector_db: Database, *, older_than: float = 0.0) -> int:
-    """Relays every row of `sector_db` not relayed yet (written at least `older_than` seconds ago);
-    how many it relayed."""
+async def relay_waiting(hub: Database, sector_db: Database, *, older_than: float = 0.0, bus: Bus | None = None) -> int:
+    """Relays every row of `sector_db` not relayed yet (written at least `older_than` seconds ago),
+    pushing the notices it keeps to `bus`'s subscribers; how many rows it relayed."""
     total = 0
     while True:
         rows = await unrelayed(sector_db, older_than=older_than)
         for row in rows:
-            await relay(hub, sector_db, row)
+            kept = await relay(hub, sector_db, row)
+            if bus is not None:
+                await publish_quietly(bus, kept)  # late, but the person still hears of it
         total += len(rows)
         if not rows:
             return total
@@ -84,8 +87,11 @@ async def relay_waiting(hub: Database, sector_db: Database, *, older_than: float
 class SectorRelay:
     """Relays the outbox rows of every sector database apart that no request relayed."""
 
-    def __init__(self, hub: Database, databases: Mapping[str, Database], *, every: float = EVERY) -> None:
+    def __init__(
+        self, hub: Database, databases: Mapping[str, Database], *, bus: Bus | None = None, every: float = EVERY
+    ) -> None:
         self._hub = hub
+        self._bus = bus
         self._databases = list({id(db): db for db in databases.values()}.values())
         self._every = every
         self._task: asyncio.Task[None] | None = None
@@ -97,7 +103,7 @@ class SectorRelay:
         total = 0
         for db in self._databases:
             try:
-                total += await relay_waiting(self._hub, db, older_than=older_than)
+                total += await relay_waiting(self._hub, db, older_than=older_than, bus=self._bus)
             except Exception:
                 log.warning("audit: relaying %s's outbox failed", db.url.database, exc_info=True)
         return total

@@ -55,10 +55,10 @@ class Resources:
         # role appends records and reads none): the all-in-one hub and the identity subgraph.
         indexer = SubjectIndexer(hub.db) if hub.subgraph in (None, IDENTITY_SUBGRAPH) else None
         audit = AuditWriter(hub.db, on_append=indexer.nudge if indexer is not None else None)
-        relay = SectorRelay(hub.db, hub.stores.own_databases())  # sectors apart: their writes' records
+        bus = bus_for(settings.redis_url)  # every worker's subscriptions hear every worker's notices
+        relay = SectorRelay(hub.db, hub.stores.own_databases(), bus=bus)  # sectors apart: their writes' records
         # Public inquiries count in the accounts' windows where people sign in, else in the part's own.
         own_limiter = None if hub.accounts is not None else limiter_for(settings)
-        bus = bus_for(settings.redis_url)  # every worker's subscriptions hear every worker's notices
         # Only the gateway calls a subgraph (and the other parts, on /checks); the hub answers front ends.
         signature = (
             GatewaySignature(load_secrets(settings.data_dir)["RABT_GATEWAY_HMAC_SECRET"])

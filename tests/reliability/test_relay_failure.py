@@ -4,6 +4,7 @@ the caller is not told that nothing was written."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from sqlalchemy import select, text
@@ -11,6 +12,7 @@ from sqlalchemy import select, text
 from hub.api.relay import SectorRelay
 from hub.audit.reading import recorded
 from hub.audit.relay import SECTOR_OUTBOX
+from hub.notifications.bus import LocalBus
 from sectors.civil_affairs.models import NationalAddressRow
 from tests.conftest import PERSONA
 from tests.reliability.test_sector_outbox import Apart, _update, apart
@@ -41,7 +43,11 @@ async def test_a_write_whose_relay_failed_is_audited_once_and_not_said_undone(ap
     (row,) = await apart.sector_db.fetch(select(SECTOR_OUTBOX).where(SECTOR_OUTBOX.c.request_id == request_id))
     written = await apart.sector_db.fetch(select(ADDRESSES.c.postal_code).where(ADDRESSES.c.person_id == person))
     assert [found.postal_code for found in written] == [code], "the write committed in the sector's database"
-    await SectorRelay(apart.hub.db, {"civil_affairs": apart.sector_db}).catch_up()
+    bus = LocalBus()
+    async with bus.subscribe(person) as notices:
+        await SectorRelay(apart.hub.db, {"civil_affairs": apart.sector_db}, bus=bus).catch_up()
+        heard = await asyncio.wait_for(anext(notices), timeout=10)
+    assert heard.person_id == person and heard.sector == "civil_affairs", "the late relay pushes the notice too"
     entries = [
         (e.subject_id, e.sector, e.outcome)
         for e in await recorded(apart.hub.db, request_ids=[request_id])
