@@ -34,9 +34,9 @@ from tests.conftest import PERSONA, fixed_today, migrated
 
 UNPAID, CHILD = PERSONA["unpaid_violations"], PERSONA["minor_child"]
 ASKED = [("traffic.unpaid_violations", UNPAID), ("traffic.unpaid_violations", CHILD)]
-RENEW_LICENCE = next(
-    service for sector in installed_sectors() for service in sector.services if service.name == "RENEW_DRIVING_LICENCE"
-)
+PARTS = {"traffic": "http://traffic.test"}
+SERVICES = {service.name: service for sector in installed_sectors() for service in sector.services}
+RENEW_LICENCE, RENEW_IQAMA = SERVICES["RENEW_DRIVING_LICENCE"], SERVICES["RENEW_IQAMA"]
 
 
 @dataclass
@@ -344,3 +344,40 @@ async def test_an_answering_part_not_recording_passes_its_callers_trace_on(traff
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://part.test") as client:
         await client.get("/checks", headers={"traceparent": f"00-{TRACE}-00f067aa0ba902b7-01"})
     assert forwarded[0].get("traceparent", "").startswith(f"00-{TRACE}-")
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_slow_traffic_behind_passports_is_reported_as_traffic_before_the_gateway_stops_waiting(
+    traffic: Traffic, tmp_path: Path
+) -> None:
+    """Identity (behind the gateway's 5 s) asks passports' /rules, which asks traffic's /checks:
+    traffic's reads (2.8 s each, inside its 3 s sector budget) are cut to what passports told it is
+    left (2.5 s), and its 503 naming traffic comes back through passports in time."""
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}", data_dir=tmp_path, seed_people=60, mode="demo"
+    )
+    hub = Hub.build(settings, subgraph="passports")
+    hub.today = fixed_today
+    await migrated(settings, hub)
+    app = create_app(settings, hub)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://passports.test") as client:
+            from hub.data.secrets_store import load_secrets
+
+            passports = Traffic(hub, client, load_secrets(tmp_path)["RABT_GATEWAY_HMAC_SECRET"], app)
+            # Identity knows every part's URL: an answer naming any of them is believed.
+            _endpoints(passports).peers = _asking(traffic, traffic.secret)  # passports asks traffic in-process
+            identity = PeerChecks(
+                {}, {**PARTS, "passports": "http://passports.test"}, GatewaySignature(passports.secret), 3.0, client
+            )
+            traffic.hub.stores.faults |= parse_faults("traffic=delay:2.8s")
+            token = PART_DEADLINE.set(asyncio.get_running_loop().time() + part_deadline(5.0))
+            try:
+                with pytest.raises(SectorUnavailable) as refused:
+                    async with asyncio.timeout(5.0):  # the gateway's wait for identity
+                        await identity.rules(RENEW_IQAMA, PERSONA["absconding_worker"], None, "request-nested")
+            finally:
+                PART_DEADLINE.reset(token)
+                del traffic.hub.stores.faults["traffic"]
+    assert refused.value.sector == "traffic"
