@@ -207,6 +207,11 @@ class Access:
             return ActingAs.OFFICER if principal.sector == sector else None
         if principal.role is Role.SERVICE:
             return ActingAs.SERVICE if f"{sector}:write" in principal.scopes else None
+        if principal.role is Role.INDIVIDUAL and subject_id == principal.on_behalf_of:
+            # The establishment's own record (a new sponsor consenting to a transfer), written by its
+            # user acting for it: as a person writes their own.
+            allowed = ActingAs.ESTABLISHMENT in allow and await self._authorised()
+            return ActingAs.ESTABLISHMENT if allowed else None
         if principal.role is Role.INDIVIDUAL:
             decision = await self.grant(subject_id, sector)
             return decision if decision in allow else None

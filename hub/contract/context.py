@@ -40,7 +40,9 @@ class SectorContext(Protocol):
     async def require_write(self, person_id: str, sector: str, *, allow: frozenset[ActingAs]) -> ActingAs:
         """The capacity in which the caller may change `sector` records of `person_id`, or FORBIDDEN.
         Officers of the sector and services scoped `<sector>:write` always may; an individual only in
-        the capacities `allow` names (e.g. a sponsor for their worker)."""
+        the capacities `allow` names (e.g. a sponsor for their worker). `person_id` may be the
+        unified number of the establishment the request acts for: its user writes its own record
+        as `ESTABLISHMENT`, when `allow` names it."""
         ...
 
     async def acting_for(self) -> str | None:

@@ -162,3 +162,7 @@ class SponsorshipTransfer:
     @resolver_field(description="The new sponsor; null when it is an establishment.")
     def to_sponsor(self) -> PersonRef | None:
         return None if is_establishment(self.to_sponsor_id) else person_ref(self.to_sponsor_id)
+
+    @resolver_field(description="The new sponsor's unified number when it is an establishment; null for a person.")
+    def to_sponsor_establishment(self) -> strawberry.ID | None:
+        return strawberry.ID(self.to_sponsor_id) if is_establishment(self.to_sponsor_id) else None

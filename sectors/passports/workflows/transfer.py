@@ -16,20 +16,25 @@ from strawberry.types.field import StrawberryField
 
 from hub.contract import (
     ActingAs,
+    Code,
     Info,
     NoticeKind,
+    RabtError,
     Refusal,
     answer_or_refusal,
+    ascii_digits,
     idempotency_key,
     insert_new,
     parse_person_id,
+    parse_unified_number,
     record,
     refusals,
     updated,
 )
+from sectors.passports.establishments.fields import establishment_by_number
 from sectors.passports.models import IqamaRow, TransferRow
 from sectors.passports.services import TRANSFER_SPONSORSHIP
-from sectors.passports.types import SponsorshipTransfer
+from sectors.passports.types import SponsorshipTransfer, is_establishment
 
 
 @strawberry.enum(description="In which capacity the caller consents to a transfer of sponsorship.")
@@ -55,7 +60,10 @@ _refusal = refusals(
 @strawberry.input(description="Consent to transferring a worker's sponsorship to a new sponsor.")
 class TransferSponsorshipInput:
     person_id: strawberry.ID = strawberry.field(description="The worker's iqama number.")
-    new_sponsor_id: strawberry.ID = strawberry.field(description="The new sponsor's national ID.")
+    new_sponsor_id: strawberry.ID = strawberry.field(
+        description="The new sponsor: a person's ID, or an establishment's unified number (ten digits starting with "
+        "7), whose authorised user consents for it acting for it (X-On-Behalf-Of)."
+    )
     party: TransferParty = strawberry.field(
         description="Who consents: the worker themself, their sponsor, or the new sponsor (a passports officer may "
         "record any of them)."
@@ -123,18 +131,39 @@ async def _consent(
     return {column.key: getattr(row, column.key) for column in TransferRow.__table__.columns}
 
 
-async def transfer_sponsorship(info: Info, input: TransferSponsorshipInput) -> SponsorshipTransferConsented | Refusal:
-    worker = parse_person_id(input.person_id, "input.personId")
-    new_sponsor = parse_person_id(input.new_sponsor_id, "input.newSponsorId")
+def _sponsor_id(text: str) -> str:
+    """The new sponsor as stored: an establishment's unified number (it starts with 7), or a person's ID."""
+    if is_establishment(ascii_digits(text.strip())):
+        return parse_unified_number(text, "input.newSponsorId")
+    return parse_person_id(text, "input.newSponsorId")
+
+
+async def _may_consent(info: Info, worker: str, new_sponsor: str, party: TransferParty) -> None:
+    """FORBIDDEN unless the caller may give this party's consent; NOT_FOUND for a new sponsor no one has."""
     context = info.context
-    if input.party is TransferParty.NEW_SPONSOR:
+    if party is TransferParty.NEW_SPONSOR and is_establishment(new_sponsor):
+        # An establishment consents in its own right through its authorised user acting for it
+        # (checked on every request), as a person does; or a passports officer records it.
+        await context.require_write(new_sponsor, "passports", allow=frozenset({ActingAs.ESTABLISHMENT}))
+    elif party is TransferParty.NEW_SPONSOR:
         # The new sponsor has no relation to the worker yet: they consent in their own right.
         await context.require_write(new_sponsor, "passports", allow=frozenset({ActingAs.SELF}))
-        await context.require_known_person(new_sponsor)
     else:
-        capacity = ActingAs.SELF if input.party is TransferParty.WORKER else ActingAs.SPONSOR
+        capacity = ActingAs.SELF if party is TransferParty.WORKER else ActingAs.SPONSOR
         await context.require_write(worker, "passports", allow=frozenset({capacity}))
+    if not is_establishment(new_sponsor):
         await context.require_known_person(new_sponsor)
+    elif await context.load(establishment_by_number, new_sponsor) is None:
+        raise RabtError(
+            Code.NOT_FOUND, f"No establishment has the unified number {new_sponsor}.", argument="input.newSponsorId"
+        )
+
+
+async def transfer_sponsorship(info: Info, input: TransferSponsorshipInput) -> SponsorshipTransferConsented | Refusal:
+    worker = parse_person_id(input.person_id, "input.personId")
+    new_sponsor = _sponsor_id(input.new_sponsor_id)
+    context = info.context
+    await _may_consent(info, worker, new_sponsor, input.party)
     today = context.today()
 
     async def consent(session: AsyncSession) -> SponsorshipTransferConsented | Refusal:
@@ -166,8 +195,9 @@ def fields() -> dict[str, StrawberryField]:
             ),
             description=(
                 "Consent to transferring a worker's sponsorship (transfer of services) to a new sponsor: as the "
-                "worker, their sponsor or the new sponsor, each a person (an establishment's users may not), or a "
-                "passports officer recording one of them. With the "
+                "worker, their sponsor or the new sponsor (a person, or an establishment through its authorised user "
+                "acting for it; the sponsor the worker leaves consents only as a person), or a passports officer "
+                "recording one of them. NOT_FOUND for a new sponsor no one has. With the "
                 "third consent the iqama names the new sponsor, who reads the worker's passports records from then "
                 "on, and the former sponsor no longer does. Refused with every rule that blocks it (as "
                 "eligibility(service: TRANSFER_SPONSORSHIP)), SAME_SPONSOR, or ANOTHER_TRANSFER_PENDING."

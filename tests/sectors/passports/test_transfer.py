@@ -3,11 +3,23 @@ with the third consent the iqama names the new sponsor and access follows at onc
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
+from hub.contract import unified_number
 from hub.contract.principal import Principal
 from tests.conftest import PERSONA, Api, individual, officer
+from tests.sectors.asking import change
 from tests.sectors.passports.helpers import SPONSOR, allowed_worker, blockers, mutate, restored
+from tests.sectors.passports.test_establishments import (
+    ACCESS_LOG,
+    AS_ESTABLISHMENT,
+    ESTABLISHMENT,
+    OTHER_ESTABLISHMENT,
+    USER,
+    _authorised,
+    _establishment,
+)
 from tests.services.tables import changed, every_row
 
 CONSENTED = """... on SponsorshipTransferConsented { transfer {
@@ -87,3 +99,71 @@ async def test_transfers_refused_write_nothing(api: Api) -> None:
         other = await consent(api, worker, "SPONSOR", passports, new_sponsor=PERSONA["unpaid_violations"])
         assert other["code"] == "ANOTHER_TRANSFER_PENDING"
         assert changed(before, await every_row(api)) == []
+
+
+TO_ESTABLISHMENT = (
+    """... on SponsorshipTransferConsented { transfer { status toSponsor { id } toSponsorEstablishment } }"""
+)
+WORKER_IQAMA = "query($id: ID!) { person(id: $id) { passports { iqama { sponsorEstablishment } } } }"
+
+
+async def _to_establishment(api: Api, worker: str, party: str, caller: Principal, number: str) -> dict[str, Any]:
+    return await mutate(  # type: ignore[no-any-return]
+        api,
+        "transferSponsorship",
+        "TransferSponsorshipInput",
+        TO_ESTABLISHMENT,
+        {"personId": worker, "newSponsorId": number, "party": party},
+        caller,
+    )
+
+
+async def test_a_worker_moves_to_an_establishment_whose_user_consents_for_it(api: Api) -> None:
+    eastern = ESTABLISHMENT.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    async with restored(api):
+        await change(api, _establishment(ESTABLISHMENT), _authorised(ESTABLISHMENT))
+        worker = await allowed_worker(api, "TRANSFER_SPONSORSHIP")
+        first = await _to_establishment(api, worker, "NEW_SPONSOR", AS_ESTABLISHMENT, eastern)
+        assert first["transfer"] == {"status": "PENDING", "toSponsor": None, "toSponsorEstablishment": ESTABLISHMENT}
+        early = await api.query(WORKER_IQAMA, {"id": worker}, as_=AS_ESTABLISHMENT)
+        assert early["errors"][0]["extensions"]["code"] == "FORBIDDEN", early
+        assert (await _to_establishment(api, worker, "WORKER", individual(worker), ESTABLISHMENT))["transfer"]
+        done = await _to_establishment(api, worker, "SPONSOR", individual(SPONSOR), ESTABLISHMENT)
+        assert done["transfer"]["status"] == "DONE", done
+        now = await api.query(WORKER_IQAMA, {"id": worker}, as_=AS_ESTABLISHMENT)
+        assert now["data"]["person"]["passports"]["iqama"] == {"sponsorEstablishment": ESTABLISHMENT}, now
+        log = await api.query(ACCESS_LOG, as_=individual(worker))
+        assert any(
+            entry["action"] == "transferSponsorship"
+            and entry["onBehalfOf"] == ESTABLISHMENT
+            and entry["actor"] == f"individual:{USER}"
+            for entry in log["data"]["me"]["accessLog"]["entries"]
+        ), log
+
+
+async def test_only_the_establishments_user_acting_for_it_consents_for_it(api: Api) -> None:
+    worker = await allowed_worker(api, "TRANSFER_SPONSORSHIP")
+    async with restored(api):
+        await change(
+            api,
+            _establishment(ESTABLISHMENT),
+            _establishment(OTHER_ESTABLISHMENT),
+            _authorised(ESTABLISHMENT),
+            _authorised(OTHER_ESTABLISHMENT),
+        )
+        before = await every_row(api)
+        for caller in (
+            individual(USER),  # its user, not acting for it
+            dataclasses.replace(AS_ESTABLISHMENT, on_behalf_of=OTHER_ESTABLISHMENT),
+            dataclasses.replace(AS_ESTABLISHMENT, person_id=SPONSOR),  # claiming it, not its user
+            individual(SPONSOR),
+            officer("traffic"),
+        ):
+            answer = await _to_establishment(api, worker, "NEW_SPONSOR", caller, ESTABLISHMENT)
+            assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN", (caller, answer)
+        for number, code in ((unified_number(99_000_003), "NOT_FOUND"), ("7000000001", "INVALID_ID")):
+            answer = await _to_establishment(api, worker, "NEW_SPONSOR", officer("passports"), number)
+            assert answer["errors"][0]["extensions"]["code"] == code, answer
+        assert changed(before, await every_row(api)) == []
+        recorded = await _to_establishment(api, worker, "NEW_SPONSOR", officer("passports"), ESTABLISHMENT)
+        assert recorded["transfer"]["status"] == "PENDING", recorded
