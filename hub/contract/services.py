@@ -97,7 +97,10 @@ class Service:
     `blockers(context, person_id)` lists every rule about the person that refuses it now, in the
     order the mutation checks them; then, for a service that acts on one thing of theirs (`item`),
     the rules about that thing. Empty means allowed. Officers of the sector may ask for anyone;
-    individuals in the capacities `allow` names (the person, a guardian, a sponsor)."""
+    individuals in the capacities `allow` names (the person, a guardian, a sponsor).
+
+    `asks` names every other sector's `Check` its rules ask (`SectorContext.check`): in the
+    federated shape the owning sector answers a check only to the parts whose services declare it."""
 
     name: str
     sector: str
@@ -105,6 +108,7 @@ class Service:
     allow: frozenset[ActingAs]
     blockers: Callable[[SectorContext, str], Awaitable[list[Blocker]]] = _none
     item: Item | None = None
+    asks: frozenset[str] = frozenset()
 
     def item_key(self, text: str, argument: str) -> str:
         """The key of the thing a mutation's input names (`Item.key`), for a service with an item."""

@@ -19,8 +19,10 @@ CLIENT_SIGNATURE_SECONDS.
 
 One part of the deployment calling another directly (a subgraph asking another sector's checks,
 `hub.web.peer_checks`) signs with the same secret, in `x-rabt-part-signature` (`t=<unix
-seconds>,n=<nonce>,v1=<base64 HMAC-SHA256>` of "rabt-part-call\n<path>\n<t>\n<nonce>\n<body>"):
-the path and the whole body, so it fits no other call; it stops working after
+seconds>,n=<nonce>,p=<asking part>,v1=<base64 HMAC-SHA256>` of
+"rabt-part-call\n<path>\n<asking part>\n<t>\n<nonce>\n<body>"): the path, the part that asks
+(which the answering part admits and audits by that name) and the whole body, so it fits no other
+call and no other asker; it stops working after
 CLIENT_SIGNATURE_SECONDS too, and a process takes each nonce once, so a captured call cannot be
 sent again to the part that answered it. Each
 signed text starts with its own label, so neither signature stands for the other or for the
@@ -80,28 +82,35 @@ class GatewaySignature:
         self._timed(signed, lambda moment: self._client_digest(address, moment), "client address")
         return address
 
-    def sign_part(self, path: str, body: bytes, at: int | None = None, nonce: str | None = None) -> dict[str, str]:
-        """The header a part sends with a call of its own to another part's `path`."""
+    def sign_part(
+        self, path: str, body: bytes, asker: str, at: int | None = None, nonce: str | None = None
+    ) -> dict[str, str]:
+        """The header part `asker` sends with a call of its own to another part's `path`."""
+        if not _part_name(asker):
+            raise ValueError(f"not a part's name: {asker!r}")
         moment = int(self._clock()) if at is None else at
         once = secrets.token_hex(16) if nonce is None else nonce
-        return {PART_SIGNATURE: f"t={moment},n={once},v1={self._part_digest(path, body, moment, once)}"}
+        digest = self._part_digest(path, asker, body, moment, once)
+        return {PART_SIGNATURE: f"t={moment},n={once},p={asker},v1={digest}"}
 
-    def part(self, path: str, headers: Mapping[str, str], body: bytes) -> None:
-        """SignatureRefused unless another part of this deployment signed this call, lately, and
-        this process has not taken the call's nonce before."""
+    def part(self, path: str, headers: Mapping[str, str], body: bytes) -> str:
+        """The part that signed this call (the name it signed); SignatureRefused unless a part of
+        this deployment signed it, lately, and this process has not taken the call's nonce before."""
         signed = headers.get(PART_SIGNATURE)
         if not signed:
             raise SignatureRefused("the call carries no part signature")
-        nonce = _fields(signed).get("n", "")
-        if not (16 <= len(nonce) <= 64 and nonce.isascii() and nonce.isalnum()):
+        fields = _fields(signed)
+        nonce, asker = fields.get("n", ""), fields.get("p", "")
+        if not (16 <= len(nonce) <= 64 and nonce.isascii() and nonce.isalnum()) or not _part_name(asker):
             raise SignatureRefused("the part signature is malformed")
-        self._timed(signed, lambda moment: self._part_digest(path, body, moment, nonce), "part")
+        self._timed(signed, lambda moment: self._part_digest(path, asker, body, moment, nonce), "part")
         now = self._clock()
         while self._seen and next(iter(self._seen.values())) < now - 2 * CLIENT_SIGNATURE_SECONDS:
             del self._seen[next(iter(self._seen))]
         if nonce in self._seen:
             raise SignatureRefused("the part call was replayed")
         self._seen[nonce] = now
+        return asker
 
     def _timed(self, signed: str, digest: Callable[[int], str], what: str) -> None:
         """`t=<unix seconds>,v1=<base64 digest>` checked against `digest(t)` and the clock."""
@@ -120,8 +129,8 @@ class GatewaySignature:
         line = f"rabt-client-address\n{address}\n{moment}".encode()
         return base64.b64encode(hmac.digest(self._key, line, hashlib.sha256)).decode("ascii")
 
-    def _part_digest(self, path: str, body: bytes, moment: int, nonce: str) -> str:
-        signed = f"rabt-part-call\n{path}\n{moment}\n{nonce}\n".encode() + body
+    def _part_digest(self, path: str, asker: str, body: bytes, moment: int, nonce: str) -> str:
+        signed = f"rabt-part-call\n{path}\n{asker}\n{moment}\n{nonce}\n".encode() + body
         return base64.b64encode(hmac.digest(self._key, signed, hashlib.sha256)).decode("ascii")
 
     def sign(self, query: str | None, variables: dict[str, Any] | None) -> str:
@@ -140,6 +149,11 @@ class GatewaySignature:
             raise SignatureRefused("the gateway signature does not match the request") from None
         if not hmac.compare_digest(signature, hmac.digest(self._key, payload, hashlib.sha256)):
             raise SignatureRefused("the gateway signature does not match the request")
+
+
+def _part_name(name: str) -> bool:
+    """A part's name as a signature carries it: identity's or a sector's (`civil_affairs`)."""
+    return 0 < len(name) <= 32 and name.isascii() and name.replace("_", "a").isalnum() and name.islower()
 
 
 def _fields(signed: str) -> dict[str, str]:

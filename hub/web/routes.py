@@ -19,7 +19,7 @@ from hub.web.health import endpoints
 from hub.web.http import GraphQLEndpoint
 from hub.web.hub import Hub
 from hub.web.lifespan import Resources
-from hub.web.peer_checks import part_routes
+from hub.web.part_endpoints import part_routes
 from hub.web.subscriptions import SubscriptionEndpoint
 from hub.web.token_keys import JWKS_PATH
 
@@ -63,6 +63,7 @@ def routes(
             hub.sectors,
             hub.subgraph,
             resources.signature,
+            resources.audit,
             hub.db,
             hub.stores,
             resources.peers,

@@ -70,6 +70,7 @@ RENEW_ID_CARD = Service(
     description="Renew a national ID card for ten years, from 180 days before it expires.",
     allow=frozenset({ActingAs.SELF, ActingAs.GUARDIAN}),
     blockers=id_card_renewal_blockers,
+    asks=frozenset({"traffic.unpaid_violations"}),
 )
 
 

@@ -253,6 +253,7 @@ RENEW_IQAMA = Service(
     ),
     allow=RESIDENT_OR_ANY_SPONSOR,
     blockers=iqama_renewal_blockers,
+    asks=frozenset({"traffic.unpaid_violations"}),
 )
 ISSUE_FINAL_EXIT_VISA = Service(
     name="ISSUE_FINAL_EXIT_VISA",
@@ -260,6 +261,7 @@ ISSUE_FINAL_EXIT_VISA = Service(
     description="Issue a final exit visa: a valid iqama and passport, no unpaid violations (dependants' too).",
     allow=RESIDENT_OR_ANY_SPONSOR,
     blockers=final_exit_blockers,
+    asks=frozenset({"traffic.unpaid_violations", "traffic.unpaid_violations_of_dependant"}),
 )
 EXTEND_EXIT_REENTRY_VISA = Service(
     name="EXTEND_EXIT_REENTRY_VISA",
@@ -308,6 +310,7 @@ RENEW_PASSPORT = Service(
     description="Renew a Saudi passport: the citizen or a guardian; unpaid traffic violations suspend it.",
     allow=frozenset({ActingAs.SELF, ActingAs.GUARDIAN}),
     blockers=passport_renewal_blockers,
+    asks=frozenset({"traffic.unpaid_violations"}),
 )
 TRANSFER_SPONSORSHIP = Service(
     name="TRANSFER_SPONSORSHIP",

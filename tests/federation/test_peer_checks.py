@@ -20,7 +20,10 @@ from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from hub.audit.reading import recorded
+from hub.audit.writer import AuditWriter
 from hub.contract.errors import SectorUnavailable
+from hub.data.db import Database
 from hub.data.sectors import PART_DEADLINE, Fault, parse_faults
 from hub.registry import installed_sectors
 from hub.settings import Settings
@@ -29,11 +32,13 @@ from hub.web.app import create_app
 from hub.web.gateway_signature import CLIENT_SIGNATURE_SECONDS, PART_SIGNATURE, GatewaySignature
 from hub.web.hub import Hub
 from hub.web.observed import Observed
-from hub.web.peer_checks import CHECKS_PATH, RULES_PATH, PartEndpoints, PeerChecks, part_deadline
+from hub.web.part_endpoints import PartEndpoints, part_routes
+from hub.web.peer_checks import CHECKS_PATH, RULES_PATH, PeerChecks, part_deadline
 from tests.conftest import PERSONA, fixed_today, migrated
 
 UNPAID, CHILD = PERSONA["unpaid_violations"], PERSONA["minor_child"]
 ASKED = [("traffic.unpaid_violations", UNPAID), ("traffic.unpaid_violations", CHILD)]
+ASKER = {CHECKS_PATH: "passports", RULES_PATH: "identity"}  # parts admitted to ask traffic each
 PARTS = {"traffic": "http://traffic.test"}
 SERVICES = {service.name: service for sector in installed_sectors() for service in sector.services}
 RENEW_LICENCE, RENEW_IQAMA = SERVICES["RENEW_DRIVING_LICENCE"], SERVICES["RENEW_IQAMA"]
@@ -77,7 +82,7 @@ async def _call(traffic: Traffic, body: bytes, headers: dict[str, str], path: st
 @pytest.mark.asyncio(loop_scope="module")
 async def test_a_signed_call_gets_each_checks_blocker_in_the_order_asked(traffic: Traffic) -> None:
     body = _body(ASKED)
-    answered = await _call(traffic, body, GatewaySignature(traffic.secret).sign_part(CHECKS_PATH, body))
+    answered = await _call(traffic, body, GatewaySignature(traffic.secret).sign_part(CHECKS_PATH, body, "passports"))
     assert answered.status_code == 200, answered.text
     blockers = answered.json()["blockers"]
     assert [(b["sector"], b["code"]) if b else None for b in blockers] == [("traffic", "UNPAID_VIOLATIONS"), None]
@@ -93,16 +98,24 @@ async def test_an_unsigned_forged_replayed_or_expired_call_is_refused(traffic: T
         "unsigned": (body, {}),
         "another deployment's secret": (
             body,
-            GatewaySignature("another-secret-" + "y" * 40).sign_part(CHECKS_PATH, body),
+            GatewaySignature("another-secret-" + "y" * 40).sign_part(CHECKS_PATH, body, "passports"),
         ),
-        "signed for another body": (body, signing.sign_part(CHECKS_PATH, other)),
-        "signed for another path": (body, signing.sign_part("/graphql", body)),
-        "expired": (body, signing.sign_part(CHECKS_PATH, body, at=long_ago)),
+        "signed for another body": (body, signing.sign_part(CHECKS_PATH, other, "passports")),
+        "signed for another path": (body, signing.sign_part("/graphql", body, "passports")),
+        "expired": (body, signing.sign_part(CHECKS_PATH, body, "passports", at=long_ago)),
         "a gateway client-address signature": (
             body,
             {PART_SIGNATURE: signing.sign_client("127.0.0.1")["x-rabt-client-signature"]},
         ),
         "malformed": (body, {PART_SIGNATURE: "t=now,v1=???"}),
+        "another asker named than signed": (
+            body,
+            {
+                PART_SIGNATURE: signing.sign_part(CHECKS_PATH, body, "civil_defence")[PART_SIGNATURE].replace(
+                    "p=civil_defence", "p=passports"
+                )
+            },
+        ),
     }
     for what, (sent, headers) in refused.items():
         answer = await _call(traffic, sent, headers)
@@ -116,17 +129,18 @@ async def test_a_check_of_another_sector_or_a_bad_id_is_refused(traffic: Traffic
     signing = GatewaySignature(traffic.secret)
     for asked in ([("passports.anything", UNPAID)], [("traffic.unpaid_violations", "1000000000")], []):
         body = _body(asked)
-        answer = await _call(traffic, body, signing.sign_part(CHECKS_PATH, body))
+        answer = await _call(traffic, body, signing.sign_part(CHECKS_PATH, body, "passports"))
         assert answer.status_code == 400, (asked, answer.text)
 
 
-def _asking(traffic: Traffic, secret: str) -> PeerChecks:
+def _asking(traffic: Traffic, secret: str, part: str = "passports") -> PeerChecks:
     return PeerChecks(
         {"traffic.unpaid_violations": "traffic"},
         {"traffic": "http://traffic.test/graphql"},
         GatewaySignature(secret),
         budget=3.0,
         client=traffic.client,
+        part=part,
     )
 
 
@@ -156,6 +170,7 @@ async def test_the_asking_part_takes_no_other_sectors_blocker(traffic: Traffic) 
         client=httpx.AsyncClient(
             transport=httpx.MockTransport(lambda request: httpx.Response(200, json={"blockers": [_traffic_blocker()]}))
         ),
+        part="civil_affairs",
     )
     with pytest.raises(SectorUnavailable):
         await asking.ask("passports", [("passports.anything", UNPAID)], "request-4")
@@ -178,8 +193,8 @@ async def test_a_services_rules_are_answered_to_a_signed_call_only(traffic: Traf
     signing = GatewaySignature(traffic.secret)
     body = orjson.dumps({"service": "RENEW_DRIVING_LICENCE", "person": UNPAID, "item": None})
     assert (await _call(traffic, body, {}, RULES_PATH)).status_code == 401
-    assert (await _call(traffic, body, signing.sign_part(CHECKS_PATH, body), RULES_PATH)).status_code == 401
-    answered = await _call(traffic, body, signing.sign_part(RULES_PATH, body), RULES_PATH)
+    assert (await _call(traffic, body, signing.sign_part(CHECKS_PATH, body, "identity"), RULES_PATH)).status_code == 401
+    answered = await _call(traffic, body, signing.sign_part(RULES_PATH, body, "identity"), RULES_PATH)
     assert answered.status_code == 200, answered.text
     assert ("traffic", "UNPAID_VIOLATIONS") in [(b["sector"], b["code"]) for b in answered.json()["blockers"]]
     for wrong in (
@@ -187,7 +202,9 @@ async def test_a_services_rules_are_answered_to_a_signed_call_only(traffic: Traf
         {"service": "RENEW_VEHICLE_REGISTRATION", "person": UNPAID, "item": None},  # needs its vehicle
     ):
         sent = orjson.dumps(wrong)
-        assert (await _call(traffic, sent, signing.sign_part(RULES_PATH, sent), RULES_PATH)).status_code == 400, wrong
+        assert (
+            await _call(traffic, sent, signing.sign_part(RULES_PATH, sent, "identity"), RULES_PATH)
+        ).status_code == 400, wrong
 
 
 @pytest.mark.asyncio(loop_scope="module")
@@ -212,7 +229,7 @@ async def test_a_signed_call_of_any_json_shape_is_a_bad_request_not_a_crash(traf
     for path, bodies in shapes.items():
         for shape in bodies:
             body = orjson.dumps(shape)
-            answer = await _call(traffic, body, signing.sign_part(path, body), path)
+            answer = await _call(traffic, body, signing.sign_part(path, body, ASKER[path]), path)
             assert answer.status_code == 400, (path, shape, answer.status_code, answer.text)
             assert answer.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST", (path, shape)
 
@@ -226,14 +243,14 @@ async def test_a_captured_call_sent_again_within_its_minute_is_refused(traffic: 
         (CHECKS_PATH, _body(ASKED)),
         (RULES_PATH, orjson.dumps({"service": "RENEW_DRIVING_LICENCE", "person": UNPAID, "item": None})),
     ):
-        captured = signing.sign_part(path, body)
+        captured = signing.sign_part(path, body, ASKER[path])
         assert (await _call(traffic, body, captured, path)).status_code == 200
         replayed = await _call(traffic, body, captured, path)
         assert replayed.status_code == 401, (path, replayed.text)
         assert replayed.json()["errors"][0]["extensions"]["code"] == "PART_SIGNATURE_REQUIRED"
         moment = int(time.time())
         for _ in range(2):
-            again = await _call(traffic, body, signing.sign_part(path, body, at=moment), path)
+            again = await _call(traffic, body, signing.sign_part(path, body, ASKER[path], at=moment), path)
             assert again.status_code == 200, (path, again.text)
 
 
@@ -257,7 +274,9 @@ async def test_a_slow_sector_asked_within_a_deadline_is_reported_as_itself_in_ti
     try:
         with pytest.raises(SectorUnavailable) as refused:
             async with asyncio.timeout(2.0):  # the gateway's wait for identity; its TimeoutError fails this
-                await _asking(traffic, traffic.secret).rules(RENEW_LICENCE, UNPAID, None, "request-deadline")
+                await _asking(traffic, traffic.secret, part="identity").rules(
+                    RENEW_LICENCE, UNPAID, None, "request-deadline"
+                )
     finally:
         PART_DEADLINE.reset(token)
         del traffic.hub.stores.faults["traffic"]
@@ -271,7 +290,7 @@ async def test_a_part_given_no_time_left_answers_sector_unavailable(traffic: Tra
     signing = GatewaySignature(traffic.secret)
     for within, status in ((0, 503), (30, 200), (-1, 400), ("soon", 400), (True, 400)):
         body = orjson.dumps({"asked": [{"check": "traffic.unpaid_violations", "person": UNPAID}], "within": within})
-        answer = await _call(traffic, body, signing.sign_part(CHECKS_PATH, body))
+        answer = await _call(traffic, body, signing.sign_part(CHECKS_PATH, body, "passports"))
         assert answer.status_code == status, (within, answer.text)
         if status == 503:
             assert answer.json()["errors"][0]["extensions"] == {"code": "SECTOR_UNAVAILABLE", "sector": "traffic"}
@@ -318,6 +337,7 @@ async def test_a_part_call_carries_the_callers_trace_and_request_id(traffic: Tra
         GatewaySignature(traffic.secret),
         budget=3.0,
         client=httpx.AsyncClient(transport=httpx.MockTransport(answer)),
+        part="passports",
     )
     parent = SpanContext(int(TRACE, 16), 0x00F067AA0BA902B7, is_remote=True, trace_flags=TraceFlags(1))
     with trace.use_span(NonRecordingSpan(parent)):
@@ -369,7 +389,12 @@ async def test_a_slow_traffic_behind_passports_is_reported_as_traffic_before_the
             # Identity knows every part's URL: an answer naming any of them is believed.
             _endpoints(passports).peers = _asking(traffic, traffic.secret)  # passports asks traffic in-process
             identity = PeerChecks(
-                {}, {**PARTS, "passports": "http://passports.test"}, GatewaySignature(passports.secret), 3.0, client
+                {},
+                {**PARTS, "passports": "http://passports.test"},
+                GatewaySignature(passports.secret),
+                3.0,
+                client,
+                part="identity",
             )
             traffic.hub.stores.faults |= parse_faults("traffic=delay:2.8s")
             token = PART_DEADLINE.set(asyncio.get_running_loop().time() + part_deadline(5.0))
@@ -381,3 +406,101 @@ async def test_a_slow_traffic_behind_passports_is_reported_as_traffic_before_the
                 PART_DEADLINE.reset(token)
                 del traffic.hub.stores.faults["traffic"]
     assert refused.value.sector == "traffic"
+
+
+async def _asked_as(traffic: Traffic, path: str, body: bytes, asker: str, request_id: str) -> httpx.Response:
+    signed = GatewaySignature(traffic.secret).sign_part(path, body, asker)
+    return await _call(traffic, body, {**signed, "x-request-id": request_id}, path)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_each_answer_is_audited_for_every_person_asked_about(traffic: Traffic) -> None:
+    """One record per call, under the asker's request id: each person, traffic, the checks' (or
+    the service's) names, the asking part as actor, in the `service` capacity; and each person's
+    access log (read as `me { accessLog }` reads it) shows it."""
+    checks = await _asked_as(traffic, CHECKS_PATH, _body(ASKED), "passports", "asked-checks-1")
+    assert checks.status_code == 200, checks.text
+    rules_body = orjson.dumps({"service": "RENEW_DRIVING_LICENCE", "person": UNPAID, "item": None})
+    rules = await _asked_as(traffic, RULES_PATH, rules_body, "identity", "asked-rules-1")
+    assert rules.status_code == 200, rules.text
+    found = await recorded(traffic.hub.db, request_ids=["asked-checks-1", "asked-rules-1"])
+    assert len({entry.audit_id for entry in found}) == 2
+    seen = sorted((e.request_id, e.subject_id, e.sector, e.acting_as, e.fields, e.actor, e.operation) for e in found)
+    checked = ("traffic", "service", ("traffic.unpaid_violations",), "service:part:passports", "/checks")
+    assert seen == sorted(
+        [
+            ("asked-checks-1", UNPAID, *checked),
+            ("asked-checks-1", CHILD, *checked),
+            (
+                "asked-rules-1",
+                UNPAID,
+                "traffic",
+                "service",
+                ("RENEW_DRIVING_LICENCE",),
+                "service:part:identity",
+                "/rules",
+            ),
+        ]
+    )
+    log = await recorded(traffic.hub.db, subject_id=CHILD)
+    assert [(e.request_id, e.actor, e.acting_as) for e in log if e.request_id == "asked-checks-1"] == [
+        ("asked-checks-1", "service:part:passports", "service")
+    ]
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_no_answer_is_given_when_its_audit_cannot_be_written(traffic: Traffic, tmp_path: Path) -> None:
+    """Traffic's endpoints with an audit that has no trail to append to (an empty database): no blockers."""
+    unwritable = Database(f"sqlite+aiosqlite:///{tmp_path / 'no-trail.db'}")
+    hub = traffic.hub
+    signature = GatewaySignature(traffic.secret)
+    found = part_routes(
+        hub.sectors,
+        "traffic",
+        signature,
+        AuditWriter(unwritable),
+        hub.db,
+        hub.stores,
+        None,
+        hub.today,
+        _endpoints(traffic).in_flight,
+    )
+    app = Starlette(routes=found)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t.test") as client:
+            body = _body(ASKED)
+            answer = await client.post(
+                CHECKS_PATH, content=body, headers=signature.sign_part(CHECKS_PATH, body, "passports")
+            )
+    finally:
+        await unwritable.dispose()
+    assert answer.status_code == 503, answer.text
+    assert answer.json()["errors"][0]["extensions"] == {"code": "SECTOR_UNAVAILABLE", "sector": "traffic"}
+    assert "blockers" not in answer.json()
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_only_the_parts_that_have_reason_to_ask_are_answered(traffic: Traffic) -> None:
+    """/rules from identity alone; traffic's checks from the sectors whose services ask them
+    (passports, civil_affairs): any other part, signed as itself, is refused and nothing is audited."""
+    rules_body = orjson.dumps({"service": "RENEW_DRIVING_LICENCE", "person": UNPAID, "item": None})
+    refused = {
+        "passports asking rules": (RULES_PATH, rules_body, "passports"),
+        "traffic asking its own rules": (RULES_PATH, rules_body, "traffic"),
+        "identity asking checks": (CHECKS_PATH, _body(ASKED), "identity"),
+        "civil defence asking checks": (CHECKS_PATH, _body(ASKED), "civil_defence"),
+        "civil affairs asking a dependant's check": (
+            CHECKS_PATH,
+            _body([("traffic.unpaid_violations_of_dependant", CHILD)]),
+            "civil_affairs",
+        ),
+    }
+    for index, (what, (path, body, asker)) in enumerate(refused.items()):
+        answer = await _asked_as(traffic, path, body, asker, f"not-admitted-{index}")
+        assert answer.status_code == 403, (what, answer.text)
+        assert answer.json()["errors"][0]["extensions"]["code"] == "PART_NOT_ADMITTED", what
+    assert await recorded(traffic.hub.db, request_ids=[f"not-admitted-{i}" for i in range(len(refused))]) == []
+    admitted = await _asked_as(traffic, CHECKS_PATH, _body(ASKED), "civil_affairs", "admitted-1")
+    assert admitted.status_code == 200, admitted.text
+    with pytest.raises(SectorUnavailable):
+        await _asking(traffic, traffic.secret, part="identity").ask("traffic", ASKED, "request-5")
