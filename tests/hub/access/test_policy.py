@@ -8,6 +8,7 @@ import pytest
 from hub.access.policy import Access, required
 from hub.contract import ActingAs
 from hub.contract.errors import RabtError, SectorUnavailable
+from hub.contract.population import DEMO_ESTABLISHMENT
 from hub.contract.principal import Principal, Role
 from hub.data.sectors import Fault, Stores
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
@@ -84,6 +85,25 @@ async def test_an_officer_writes_their_own_sector_only(sqlite_api: Api) -> None:
     with pytest.raises(RabtError) as raised:
         await policy.require_write(STRANGER, "civil_defence", allow=allow)
     assert raised.value.extensions["sector"] == "civil_defence"
+
+
+async def test_a_user_writes_their_establishments_own_record_only_where_the_mutation_allows_it(
+    sqlite_api: Api,
+) -> None:
+    acting = Principal(Role.INDIVIDUAL, person_id=PERSONA["sponsor"], on_behalf_of=DEMO_ESTABLISHMENT)
+    own = frozenset({ActingAs.ESTABLISHMENT})
+    with pytest.raises(RabtError):
+        await access(sqlite_api, acting).require_write(
+            DEMO_ESTABLISHMENT, "passports", allow=frozenset({ActingAs.SELF})
+        )
+    policy = access(sqlite_api, acting)
+    assert await policy.require_write(DEMO_ESTABLISHMENT, "passports", allow=own) is ActingAs.ESTABLISHMENT
+    assert policy.write_grants() == {(DEMO_ESTABLISHMENT, "passports"): ActingAs.ESTABLISHMENT}
+    claiming = Principal(Role.INDIVIDUAL, person_id=STRANGER, on_behalf_of=DEMO_ESTABLISHMENT)  # not its user
+    with pytest.raises(RabtError):
+        await access(sqlite_api, claiming).require_write(DEMO_ESTABLISHMENT, "passports", allow=own)
+    with pytest.raises(RabtError):  # its user, not acting for it
+        await access(sqlite_api, individual("sponsor")).require_write(DEMO_ESTABLISHMENT, "passports", allow=own)
 
 
 def test_a_refusal_names_its_sector() -> None:
