@@ -66,6 +66,10 @@ MODULES = [
     Module("sectors/passports/workflows/passport.py", _sector("passports")),
     Module("sectors/passports/workflows/transfer.py", _sector("passports")),
     Module("sectors/passports/workflows/visas.py", _sector("passports")),
+    Module("sectors/passports/establishments/users.py", ("tests/sectors/passports/test_establishment_users.py",)),
+    Module(
+        "sectors/passports/establishments/authorisations.py", ("tests/sectors/passports/test_establishment_users.py",)
+    ),
     Module("sectors/civil_affairs/relations.py", ("tests/hub/access", "tests/sectors/civil_affairs")),
     Module("sectors/civil_affairs/services.py", _sector("civil_affairs")),
     Module("sectors/civil_affairs/mutations.py", _sector("civil_affairs")),
