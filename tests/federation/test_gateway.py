@@ -589,6 +589,28 @@ def test_through_the_gateway_traffics_rule_refuses_passports_services_as_the_hub
     assert through_gateway == through_hub
 
 
+ACCESS_LOG = "{ me { accessLog(first: 100) { entries { actor role actingAs sector fields operation } } } }"
+
+
+def test_through_the_gateway_traffic_answering_passports_shows_in_the_persons_access_log(shapes: Shapes) -> None:
+    """Traffic audits its answer to passports' /checks: the resident sees that passports asked."""
+    resident = _eligible_resident(shapes)
+    _unpaid_violation(shapes, resident, "9870000009")
+    refused = shapes.ask(shapes.gateway_url, RENEW_IQAMA, {"input": {"personId": resident}}, PASSPORTS_OFFICER)
+    assert _blockers(refused, "renewIqama") == [("traffic", "UNPAID_VIOLATIONS")]
+    log = shapes.ask(shapes.gateway_url, ACCESS_LOG, {}, Principal(Role.INDIVIDUAL, person_id=resident))
+    assert "errors" not in log, log
+    asked = {
+        "actor": "service:part:passports",
+        "role": "service",
+        "actingAs": "service",
+        "sector": "traffic",
+        "fields": ["traffic.unpaid_violations"],
+        "operation": "/checks",
+    }
+    assert asked in log["data"]["me"]["accessLog"]["entries"]
+
+
 def test_through_the_gateway_a_resident_without_blockers_is_served_as_by_the_hub(shapes: Shapes) -> None:
     resident = _eligible_resident(shapes)
     renewed = shapes.ask(shapes.gateway_url, RENEW_IQAMA, {"input": {"personId": resident}}, PASSPORTS_OFFICER)
