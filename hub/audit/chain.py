@@ -20,6 +20,8 @@ from hub.contract.principal import Principal
 
 GENESIS = "0" * 64
 TIP = f"SELECT id, hash FROM {AuditRecord.__tablename__} ORDER BY id DESC LIMIT 1"
+APPEND_LOCK_KEY = 0x7261_6274_6170_70  # "rabtapp": PostgreSQL appends that must not lose to others take it
+APPEND_LOCK = "SELECT pg_advisory_xact_lock($1)"
 
 
 def row_hash(prev_hash: str, values: Mapping[str, Any]) -> str:

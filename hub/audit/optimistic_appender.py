@@ -17,12 +17,13 @@ from typing import Any
 import orjson
 from sqlalchemy import select
 
-from hub.audit.chain import TIP, Pending, chained, tip_of
+from hub.audit.chain import APPEND_LOCK, APPEND_LOCK_KEY, TIP, Pending, chained, tip_of
 from hub.audit.records import COPIED, AuditRecord
 from hub.data.asyncpg_rows import AsyncpgRowSource
 from hub.data.db import Database
 
 ATTEMPTS = 20  # each collision means another process's append went in: the chain moves on regardless
+OPTIMISTIC = 3  # collisions in a row before an append waits its turn under the lock writes hold
 
 
 def _append_statement() -> str:
@@ -48,6 +49,16 @@ class Chain:
     async def insert(self, records: list[dict[str, Any]]) -> None:
         raise NotImplementedError
 
+    def turn(self) -> AbstractAsyncContextManager[None]:
+        """Where appends take turns with the writes holding the append lock, as far as the database
+        has one: a contended append links after the tip it reads in its turn."""
+        return _no_turn()
+
+
+@asynccontextmanager
+async def _no_turn() -> AsyncIterator[None]:
+    yield
+
 
 class AsyncpgChain(Chain):
     """PostgreSQL on a connection of the driver path's pool: no SQLAlchemy layer (measured ~4 % of
@@ -70,6 +81,13 @@ class AsyncpgChain(Chain):
     async def insert(self, records: list[dict[str, Any]]) -> None:
         self._sent(_APPEND, ())
         await self._connection.execute(_APPEND, orjson.dumps(records).decode())
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        async with self._connection.transaction():
+            self._sent(APPEND_LOCK, (APPEND_LOCK_KEY,))
+            await self._connection.execute(APPEND_LOCK, APPEND_LOCK_KEY)
+            yield
 
 
 class CoreChain(Chain):
@@ -106,12 +124,15 @@ class OptimisticAppender:
         chain: Callable[[], AbstractAsyncContextManager[Chain]],
         collision: type[Exception],
     ) -> None:
-        for _ in range(ATTEMPTS):
+        for attempt in range(ATTEMPTS):
             async with chain() as appending:
-                tip, self._tip = self._tip or await appending.tip(), None  # unknown until this append is written
-                records = chained(pending, tip)
+                # Contended (writes hold the lock to their commit): wait a turn rather than race on.
+                turn = appending.turn() if attempt >= OPTIMISTIC else _no_turn()
                 try:
-                    await appending.insert(records)
+                    async with turn:
+                        tip, self._tip = self._tip or await appending.tip(), None  # unknown until written
+                        records = chained(pending, tip)
+                        await appending.insert(records)
                 except collision:
                     continue  # another process appended first: link after its records instead
             self._tip = (records[-1]["id"], records[-1]["hash"])

@@ -24,12 +24,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, event, select
+from sqlalchemy import BigInteger, DateTime, Integer, String, event, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
-from hub.audit.chain import Pending, chained, pending_record, tip_of
+from hub.audit.chain import APPEND_LOCK_KEY, Pending, chained, pending_record, tip_of
 from hub.audit.entries import AuditBatch
 from hub.audit.records import AuditBase, AuditRecord
 from hub.contract.principal import Principal
@@ -123,6 +123,10 @@ async def append_values(
     write on, so the tip cannot move."""
     sqlite = session.get_bind().dialect.name == "sqlite"
     table = AuditRecord.__table__
+    if not sqlite:
+        # Held to the commit: writes link after one another instead of each claiming the same next
+        # id and waiting out the other's transaction to collide (16 at once exhausted the attempts).
+        await session.execute(select(func.pg_advisory_xact_lock(literal(APPEND_LOCK_KEY))))
     for _ in range(ATTEMPTS):
         last = (await session.execute(select(table.c.id, table.c.hash).order_by(table.c.id.desc()).limit(1))).first()
         (record,) = chained([Pending(dict(values))], tip_of(last))

@@ -113,3 +113,28 @@ async def test_a_write_whose_record_cannot_be_appended_is_rolled_back(api: Api) 
     assert await api.hub.db.fetch(stored, {"id": person}) == before, "the write stood without its audit record"
     outbox = AuditOutbox.__table__
     assert not await api.hub.db.fetch(select(outbox).where(outbox.c.request_id == doomed))
+
+
+async def test_many_writes_at_once_each_commit_with_their_record_and_reads_beside_them_are_answered(
+    api: Api,
+) -> None:
+    """Writes append their records inside their transactions while reads append theirs after
+    their answers: on PostgreSQL neither may keep losing the next id to the other (each loss waits
+    out another transaction) until its attempts run out and the request fails."""
+    people = [row.id for row in await api.hub.db.fetch(text("SELECT id FROM identity_people ORDER BY id LIMIT 48"))]
+    writer, reader = officer("civil_affairs"), officer("passports")
+    writes = [api.post(UPDATE, {"input": {**ADDRESS, "personId": person}}, as_=writer) for person in people]
+    reads = [
+        api.post("query($id: ID!) { person(id: $id) { nameEn } }", {"id": person}, as_=reader) for person in people
+    ]
+    answers = await asyncio.gather(*(call for pair in zip(writes, reads, strict=True) for call in pair))
+    codes = [
+        (answer.status_code, [error["extensions"]["code"] for error in answer.json().get("errors", [])])
+        for answer in answers
+    ]
+    assert codes == [(200, [])] * len(answers)
+    assert all(
+        answer.json()["data"]["updateNationalAddress"]["__typename"] == "NationalAddressUpdated"
+        for answer in answers[::2]
+    )
+    assert (await verify_outbox(api.hub.db)).whole
