@@ -129,3 +129,10 @@ async def test_each_renewal_rule_blocks_as_eligibility_says(api: Api) -> None:
         assert await asked(api, "RENEW_SAFETY_PERMIT", HEAD, individual(HEAD), number) == []
     bad = await api.query(RENEW, {"input": {"personId": HEAD, "number": "XX1234567890"}}, as_=individual(HEAD))
     assert bad["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": "input.number"}
+
+
+async def test_an_application_for_a_malformed_id_is_refused_naming_the_argument(api: Api) -> None:
+    before = await every_row(api)
+    bad = await api.query(APPLY, {"input": {**application("OFFICE")["input"], "personId": "12345"}}, as_=CIVIL_DEFENCE)
+    assert bad["errors"][0]["extensions"] == {"code": "INVALID_ID", "argument": "input.personId"}
+    assert changed(before, await every_row(api)) == []
