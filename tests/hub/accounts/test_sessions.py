@@ -4,6 +4,7 @@ everywhere, in this process and (through the revocation rows) in every other."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from hub.access.tokens import InvalidToken, PublicKeys, TokenVerifier
+from hub.accounts.lockout import LOCK_AFTER
 from hub.accounts.models import ACCOUNTS, AccountStatus
 from hub.accounts.revocations import RevocationFeed
 from hub.accounts.sessions import SessionPolicy
@@ -30,7 +32,7 @@ from tests.hub.accounts.flow import (
     sign_in,
     signed_in,
 )
-from tests.hub.accounts.test_lockout import failures
+from tests.hub.accounts.test_lockout import failures, set_failures
 
 SIGN_OUT_EVERYWHERE = "mutation { signOutEverywhere { sessionsEnded } }"
 CHANGE_PASSWORD = """
@@ -161,7 +163,10 @@ async def test_changing_the_password_ends_every_other_session(accounts_api: Api)
 
     payload = changed.json()["data"]["changePassword"]
     assert payload["__typename"] == "PasswordChanged" and payload["otherSessionsEnded"] == 1
-    assert payload["messageAr"]
+    assert (payload["message"], payload["messageAr"]) == (
+        "Your password was changed; every other session was ended.",
+        "تم تغيير كلمة المرور وإنهاء جميع الجلسات الأخرى.",
+    )
     assert await reads_own_record(api, person_id, session["accessToken"]) == 200, "the changer stays signed in"
     assert await reads_own_record(api, person_id, other["accessToken"]) == 401
     assert (await _refresh(api, other["refreshToken"]))["code"] == "SESSION_INVALID"
@@ -326,3 +331,59 @@ async def test_each_password_change_is_audited_and_a_wrong_current_password_coun
         ("PASSWORD_UNCHANGED", "self"),
         ("ok", "self"),
     ]
+
+
+async def test_of_two_changes_at_once_the_one_that_got_there_first_wins_and_the_other_is_refused(
+    accounts_api: Api,
+) -> None:
+    """Both read the same current password; the second to write finds it replaced, is refused as a
+    stale current password, and neither counts as a failed attempt nor changes the password again."""
+    api = accounts_api
+    person_id, username, session = await signed_in(api)
+    bearer = {"authorization": f"Bearer {session['accessToken']}"}
+    first, second = await asyncio.gather(
+        api.client.post("/graphql", json=_change(PASSWORD, "First2026Pass"), headers=bearer),
+        api.client.post("/graphql", json=_change(PASSWORD, "Second2026Pass"), headers=bearer),
+    )
+    answers = {
+        new: response.json()["data"]["changePassword"]
+        for new, response in (("First2026Pass", first), ("Second2026Pass", second))
+    }
+    (winner,) = [new for new, answer in answers.items() if answer["__typename"] == "PasswordChanged"]
+    (loser,) = [new for new, answer in answers.items() if answer["__typename"] == "Refusal"]
+    assert answers[loser]["code"] == "INVALID_CREDENTIALS"
+    assert await failures(api, person_id) == (0, "active")
+    assert (await sign_in(api, username, loser))["code"] == "INVALID_CREDENTIALS"
+    assert (await sign_in(api, username, winner))["__typename"] == "SignInCodeSent"
+    entries = await recorded(api.hub.db, subject_id=person_id)
+    assert sorted((e.outcome, e.acting_as) for e in entries if e.action == "changePassword") == [
+        ("INVALID_CREDENTIALS", "self"),
+        ("ok", "self"),
+    ]
+
+
+async def test_the_wrong_current_password_that_reaches_the_limit_locks_the_account(accounts_api: Api) -> None:
+    api = accounts_api
+    person_id, _, session = await signed_in(api)
+    await set_failures(api, person_id, LOCK_AFTER - 1)
+    response = await api.client.post(
+        "/graphql",
+        json=_change("Wrong2026Pass", "Next2026Pass"),
+        headers={"authorization": f"Bearer {session['accessToken']}"},
+    )
+    assert response.json()["data"]["changePassword"]["code"] == "ACCOUNT_LOCKED"
+    assert await failures(api, person_id) == (LOCK_AFTER, "locked")
+    locked_at = await api.hub.db.fetch(select(ACCOUNTS.c.locked_at).where(ACCOUNTS.c.person_id == person_id))
+    assert locked_at[0][0] is not None, "stamped when it locked"
+
+
+async def test_a_new_password_holding_a_run_of_the_owners_id_is_refused(accounts_api: Api) -> None:
+    api = accounts_api
+    person_id, username, session = await signed_in(api)
+    response = await api.client.post(
+        "/graphql",
+        json=_change(PASSWORD, f"Xy{person_id[:6]}zQ"),
+        headers={"authorization": f"Bearer {session['accessToken']}"},
+    )
+    assert response.json()["data"]["changePassword"]["code"] == "PASSWORD_POLICY"
+    assert (await sign_in(api, username))["__typename"] == "SignInCodeSent", "the password stays"
