@@ -169,3 +169,17 @@ async def test_safety_permits_are_listed_latest_expiry_first_then_by_number(api:
     for person in result["data"]["people"]:
         listed = [(p["expiresOn"]["gregorian"], p["number"]) for p in person["civilDefence"]["safetyPermits"]]
         assert listed == sorted(expected[person["id"]], key=lambda permit: (descending(permit[0]), permit[1]))
+
+
+NOTICES = "{ me { notifications(first: 5) { entries { kind sector messageEn messageAr } } } }"
+
+
+async def test_a_filed_report_is_told_to_the_reporter_as_civil_defences(api: Api) -> None:
+    person_id = await person_without_reports(api, 4)
+    filed = await report(api, incident(person_id), as_=individual(person_id))
+    reference = filed["data"]["reportIncident"]["report"]["reference"]
+    page = await api.query(NOTICES, as_=individual(person_id))
+    assert "errors" not in page, page["errors"]
+    [notice] = [entry for entry in page["data"]["me"]["notifications"]["entries"] if reference in entry["messageEn"]]
+    assert (notice["kind"], notice["sector"]) == ("SERVICE_COMPLETED", "civil_defence")
+    assert reference in notice["messageAr"]
