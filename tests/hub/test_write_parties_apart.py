@@ -5,14 +5,11 @@ both in their own access log; the per-person index covers both and `audit-verify
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest_asyncio
 from sqlalchemy import select
 
@@ -20,13 +17,9 @@ from hub.audit.index import SubjectIndexer
 from hub.audit.records import AuditSubject
 from hub.audit.relay import SECTOR_OUTBOX
 from hub.audit.verify import verify_chain
-from hub.contract.principal import Principal
-from hub.migrations import components, placed, upgrade
-from hub.settings import Settings
-from hub.web.app import create_app
-from hub.web.hub import Hub
 from sectors.traffic.models import VehicleRow, VehicleTransferRow
-from tests.conftest import _create_postgres_database, _drop_postgres_database, individual, service_unavailable
+from tests.apart import Apart, hub_with_sector_apart
+from tests.conftest import individual
 from tests.federation.processes import hub_command
 from tests.sectors.parties import LOG
 from tests.sectors.traffic.test_vehicle_transfer import ACCEPT, BUYER, OFFER, SELLER
@@ -34,48 +27,10 @@ from tests.sectors.traffic.test_vehicle_transfer import ACCEPT, BUYER, OFFER, SE
 SUBJECTS = AuditSubject.__table__
 
 
-@dataclass
-class Apart:
-    hub: Hub
-    client: httpx.AsyncClient
-    env: dict[str, str]
-
-    async def ask(self, query: str, caller: Principal, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        token = self.hub.signer.issue(caller)  # type: ignore[union-attr]
-        response = await self.client.post(
-            "/graphql", json={"query": query, "variables": variables}, headers={"authorization": f"Bearer {token}"}
-        )
-        assert response.status_code == 200, response.text
-        return response.json()  # type: ignore[no-any-return]
-
-
 @pytest_asyncio.fixture
 async def apart(tmp_path: Path) -> AsyncIterator[Apart]:
-    try:
-        hub_url, sector_url = await _create_postgres_database(), await _create_postgres_database()
-    except OSError as error:
-        service_unavailable("PostgreSQL", error)
-    try:
-        settings = Settings(
-            database_url=hub_url,
-            sector_databases={"traffic": sector_url},
-            data_dir=tmp_path,
-            seed_people=50,
-            mode="demo",
-        )
-        hub = Hub.build(settings)
-        for url, held in placed(settings.database_url, components(hub.sectors), settings.sector_databases):
-            await upgrade(url, held)
-        app = create_app(settings, hub)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("RABT_")}
-        env |= {"RABT_DATABASE_URL": hub_url, "RABT_TRAFFIC_DATABASE_URL": sector_url}
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-            async with httpx.AsyncClient(transport=transport, base_url="http://rabt.test", timeout=60) as client:
-                yield Apart(hub, client, env)
-    finally:
-        await _drop_postgres_database(hub_url)
-        await _drop_postgres_database(sector_url)
+    async with hub_with_sector_apart("traffic", tmp_path) as found:
+        yield found
 
 
 async def _log(apart: Apart, person: str, action: str) -> list[dict[str, Any]]:

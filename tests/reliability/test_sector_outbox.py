@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import subprocess
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest_asyncio
 from sqlalchemy import func, select, update
 
@@ -27,13 +24,10 @@ from hub.audit.verify import verify_chain
 from hub.contract.population import DEMO_ESTABLISHMENT
 from hub.contract.principal import Principal, Role
 from hub.data.db import Database
-from hub.migrations import components, placed, upgrade
 from hub.notifications.notices import INBOX
-from hub.settings import Settings
-from hub.web.app import create_app
-from hub.web.hub import Hub
 from sectors.civil_affairs.models import IdCardRow, NationalAddressRow
-from tests.conftest import PERSONA, _create_postgres_database, _drop_postgres_database, officer, service_unavailable
+from tests.apart import Apart, hub_with_sector_apart
+from tests.conftest import PERSONA, officer
 from tests.federation.processes import hub_command
 from tests.reliability.test_failure_says_so import ADDRESS
 
@@ -44,40 +38,10 @@ UPDATE = """mutation($input: UpdateNationalAddressInput!) {
 }"""
 
 
-@dataclass
-class Apart:
-    hub: Hub
-    client: httpx.AsyncClient
-    sector_db: Database
-    hub_url: str
-    sector_url: str
-
-
 @pytest_asyncio.fixture
 async def apart(tmp_path: Path) -> AsyncIterator[Apart]:
-    try:
-        hub_url, sector_url = await _create_postgres_database(), await _create_postgres_database()
-    except OSError as error:
-        service_unavailable("PostgreSQL", error)
-    try:
-        settings = Settings(
-            database_url=hub_url,
-            sector_databases={"civil_affairs": sector_url},
-            data_dir=tmp_path,
-            seed_people=50,
-            mode="demo",
-        )
-        hub = Hub.build(settings)
-        for url, held in placed(settings.database_url, components(hub.sectors), settings.sector_databases):
-            await upgrade(url, held)
-        app = create_app(settings, hub)
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-            async with httpx.AsyncClient(transport=transport, base_url="http://rabt.test", timeout=60) as client:
-                yield Apart(hub, client, hub.stores.database("civil_affairs"), hub_url, sector_url)
-    finally:
-        await _drop_postgres_database(hub_url)
-        await _drop_postgres_database(sector_url)
+    async with hub_with_sector_apart("civil_affairs", tmp_path) as found:
+        yield found
 
 
 async def _update(apart: Apart, person: str, code: str, key: str | None = None) -> tuple[str, dict[str, object]]:
@@ -172,8 +136,7 @@ async def test_audit_verify_fails_on_a_relayed_write_without_its_record(apart: A
         # audit-verify subprocess below must still find this one waiting, however loaded the machine.
         ahead = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
         await session.execute(update(SECTOR_OUTBOX).where(SECTOR_OUTBOX.c.id == waiting["id"]).values(at=ahead))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RABT_")}
-    env |= {"RABT_DATABASE_URL": apart.hub_url, "RABT_CIVIL_AFFAIRS_DATABASE_URL": apart.sector_url}
+    env = apart.env
 
     def verify() -> subprocess.CompletedProcess[str]:
         return subprocess.run(hub_command("audit-verify"), env=env, capture_output=True, text=True)
@@ -203,8 +166,7 @@ async def test_expiry_reminders_read_a_sector_apart_where_its_documents_live(apa
         .limit(1)
     )
     today = card.expires_on - dt.timedelta(days=30)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RABT_")}
-    env |= {"RABT_DATABASE_URL": apart.hub_url, "RABT_CIVIL_AFFAIRS_DATABASE_URL": apart.sector_url}
+    env = apart.env
     done = await asyncio.to_thread(
         subprocess.run,
         hub_command("notify-expiries", "--today", today.isoformat()),
@@ -221,12 +183,7 @@ async def test_expiry_reminders_read_a_sector_apart_where_its_documents_live(apa
 
 async def test_seed_reset_empties_a_sector_apart_and_with_the_audit_its_outbox(apart: Apart) -> None:
     await _update(apart, PERSONA["sponsor"], "54321")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RABT_")}
-    env |= {
-        "RABT_DATABASE_URL": apart.hub_url,
-        "RABT_CIVIL_AFFAIRS_DATABASE_URL": apart.sector_url,
-        "RABT_SEED_PEOPLE": "50",
-    }
+    env = apart.env | {"RABT_SEED_PEOPLE": "50"}
 
     def run(*command: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(hub_command(*command), env=env, capture_output=True, text=True)
