@@ -20,7 +20,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from bench.servers import start
+from bench.servers import Server, start
 from hub.audit.outbox import verify_outbox
 from hub.audit.reading import recorded
 from hub.audit.verify import verify_chain
@@ -87,6 +87,54 @@ async def _stored(url: str, people: list[str]) -> tuple[dict[str, str], set[str]
     return {row.person_id: row.postal_code for row in rows}, audited, chain.intact, outbox.whole
 
 
+def load_and_kill(
+    server: Server, port: int, headers: dict[str, str], work: list[tuple[str, str]], *, within: float = 1.0
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Clients send `work` (person, postal code) until the hub is killed, at a random moment within
+    `within` seconds of its first acknowledgement: what was sent, and what the hub acknowledged."""
+    sent: dict[str, str] = {}
+    acknowledged: dict[str, str] = {}
+    items = iter(work)
+    lock = threading.Lock()
+
+    def client() -> None:
+        with httpx.Client(timeout=10) as http:
+            while True:
+                with lock:
+                    item = next(items, None)
+                if item is None:
+                    return
+                person, code = item
+                sent[person] = code
+                try:
+                    response = http.post(
+                        f"http://127.0.0.1:{port}/graphql",
+                        json={
+                            "query": UPDATE,
+                            "variables": {"input": {**ADDRESS, "personId": person, "postalCode": code}},
+                        },
+                        headers=headers,
+                    )
+                except httpx.TransportError:
+                    return  # the hub is gone
+                answer = (response.json().get("data") or {}).get("updateNationalAddress") or {}
+                if response.status_code == 200 and answer.get("__typename") == "NationalAddressUpdated":
+                    acknowledged[person] = code
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    waited = time.monotonic()
+    while not acknowledged and time.monotonic() - waited < 60:  # a loaded machine starts slowly
+        time.sleep(0.02)
+    time.sleep(random.uniform(0.1, within))
+    os.killpg(server.process.pid, signal.SIGKILL)
+    server.process.wait(timeout=10)
+    for thread in threads:
+        thread.join(timeout=30)
+    return sent, acknowledged
+
+
 @pytest.mark.timeout(900)  # starts clusters or processes: slow on a loaded machine
 def test_a_hub_killed_during_mutations_leaves_no_write_without_its_audit(database: str, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RABT_")}
@@ -117,52 +165,9 @@ def test_a_hub_killed_during_mutations_leaves_no_write_without_its_audit(databas
         check=True,
     ).stdout.strip()
     headers = {"authorization": f"Bearer {token}", "x-purpose": "reliability test"}
-    acknowledged: dict[str, str] = {}  # person -> postal code the hub said it wrote
-    sent: dict[str, str] = {}
-    work = iter(enumerate(people))
-    lock = threading.Lock()
-
-    def client() -> None:
-        with httpx.Client(timeout=10) as http:
-            while True:
-                with lock:
-                    item = next(work, None)
-                if item is None:
-                    return
-                number, person = item
-                code = f"{70000 + number:05d}"
-                sent[person] = code
-                try:
-                    response = http.post(
-                        f"http://127.0.0.1:{port}/graphql",
-                        json={
-                            "query": UPDATE,
-                            "variables": {"input": {**ADDRESS, "personId": person, "postalCode": code}},
-                        },
-                        headers=headers,
-                    )
-                except httpx.TransportError:
-                    return  # the hub is gone
-                body = response.json()
-                if (
-                    response.status_code == 200
-                    and (body.get("data") or {}).get("updateNationalAddress", {}).get("__typename")
-                    == "NationalAddressUpdated"
-                ):
-                    acknowledged[person] = code
-
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    work = [(person, f"{70000 + number:05d}") for number, person in enumerate(people)]
     try:
-        for thread in threads:
-            thread.start()
-        waited = time.monotonic()
-        while not acknowledged and time.monotonic() - waited < 60:  # a loaded machine starts slowly
-            time.sleep(0.02)
-        time.sleep(random.uniform(0.1, 1.5))
-        os.killpg(server.process.pid, signal.SIGKILL)
-        server.process.wait(timeout=10)
-        for thread in threads:
-            thread.join(timeout=30)
+        sent, acknowledged = load_and_kill(server, port, headers, work, within=1.5)
     finally:
         server.stop()
     stored, audited, chain_intact, outbox_whole = asyncio.run(_stored(database, people))

@@ -10,14 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import random
-import signal
 import subprocess
-import threading
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import text
 
@@ -30,7 +25,7 @@ from hub.data.db import Database
 from tests.conftest import _create_postgres_database, _drop_postgres_database, service_unavailable
 from tests.federation.processes import free_port, hub_command
 from tests.reliability.cluster import own_cluster
-from tests.reliability.test_kill import ADDRESS, CLIENTS, UPDATE, _people
+from tests.reliability.test_kill import _people, load_and_kill
 
 ROUNDS = 5  # kills at most, until one leaves a row unrelayed
 
@@ -39,54 +34,6 @@ def _serve(env: dict[str, str], tmp_path: Path, name: str) -> tuple[Server, int]
     port = free_port()
     command = hub_command("serve", "--port", str(port), "--log-level", "warning")
     return start(name, command, env, f"http://127.0.0.1:{port}/livez", tmp_path / f"{name}.log"), port
-
-
-def _load_and_kill(
-    server: Server, port: int, headers: dict[str, str], work: list[tuple[str, str]]
-) -> tuple[dict[str, str], dict[str, str]]:
-    """Clients send `work` (person, postal code) until the hub is killed: what was sent, and what
-    the hub acknowledged."""
-    sent: dict[str, str] = {}
-    acknowledged: dict[str, str] = {}
-    items = iter(work)
-    lock = threading.Lock()
-
-    def client() -> None:
-        with httpx.Client(timeout=10) as http:
-            while True:
-                with lock:
-                    item = next(items, None)
-                if item is None:
-                    return
-                person, code = item
-                sent[person] = code
-                try:
-                    response = http.post(
-                        f"http://127.0.0.1:{port}/graphql",
-                        json={
-                            "query": UPDATE,
-                            "variables": {"input": {**ADDRESS, "personId": person, "postalCode": code}},
-                        },
-                        headers=headers,
-                    )
-                except httpx.TransportError:
-                    return  # the hub is gone
-                answer = (response.json().get("data") or {}).get("updateNationalAddress") or {}
-                if response.status_code == 200 and answer.get("__typename") == "NationalAddressUpdated":
-                    acknowledged[person] = code
-
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    waited = time.monotonic()
-    while not acknowledged and time.monotonic() - waited < 60:  # a loaded machine starts slowly
-        time.sleep(0.02)
-    time.sleep(random.uniform(0.1, 1.0))
-    os.killpg(server.process.pid, signal.SIGKILL)
-    server.process.wait(timeout=10)
-    for thread in threads:
-        thread.join(timeout=30)
-    return sent, acknowledged
 
 
 async def _state(hub_url: str, sector_url: str) -> tuple[dict[str, str], set[str], bool, bool, RelayReport]:
@@ -149,7 +96,7 @@ def _run(hub_url: str, sector_url: str, tmp_path: Path) -> None:
         work = [(person, f"{round_}{number:04d}") for number, person in enumerate(people)]
         server, port = _serve(env, tmp_path, f"hub-{round_}")
         try:
-            round_sent, round_acknowledged = _load_and_kill(server, port, headers, work)
+            round_sent, round_acknowledged = load_and_kill(server, port, headers, work)
         finally:
             server.stop()
         sent |= round_sent
