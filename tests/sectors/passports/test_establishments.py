@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, select, update
 
 from hub.contract import unified_number
 from hub.contract.principal import Principal, Role
@@ -55,16 +55,17 @@ def _sponsored_by(worker: str, sponsor: str) -> Any:
 
 @asynccontextmanager
 async def _establishments(api: Api, *statements: Any) -> AsyncIterator[None]:
-    """The test's establishments and authorisations, written, then removed whatever the test did."""
-    numbers = (ESTABLISHMENT, OTHER_ESTABLISHMENT)
+    """The test's establishments and authorisations, written, then every establishment the block
+    added removed with its users, whichever numbers the test used."""
+    seeded = [row[0] for row in await api.hub.db.fetch(select(EstablishmentRow.unified_number))]
     await change(api, *statements)
     try:
         yield
     finally:
         await change(
             api,
-            delete(EstablishmentUserRow).where(EstablishmentUserRow.establishment_number.in_(numbers)),
-            delete(EstablishmentRow).where(EstablishmentRow.unified_number.in_(numbers)),
+            delete(EstablishmentUserRow).where(EstablishmentUserRow.establishment_number.not_in(seeded)),
+            delete(EstablishmentRow).where(EstablishmentRow.unified_number.not_in(seeded)),
         )
 
 
