@@ -22,6 +22,10 @@ ON_BEHALF = frozenset({ActingAs.OFFICER, ActingAs.SERVICE, ActingAs.ESTABLISHMEN
 user's acting for an establishment (toward the establishment, the sponsor, too)."""
 
 
+class UngrantedWrite(RuntimeError):
+    """A mutation wrote a person's data without having been allowed to write for anyone."""
+
+
 @dataclass
 class OpenWrite:
     """The transaction a mutation has open: the notices it keeps and the people it touches, in order."""
@@ -56,18 +60,19 @@ def write_of(
     touched: Mapping[str, None],
     grants: Mapping[tuple[str, str], ActingAs],
     principal: Principal,
-) -> Write | None:
+) -> Write:
     """The write, naming first the person it is about (or the first the caller was allowed to
     write for), then every other person it touched or the caller was allowed to write for in it.
     A person touched without a grant of their own is named in the capacity of an officer or a
-    service the caller wrote in, else as themself (the caller) or as a party to the write. None
-    when the caller was allowed to write for nobody in it."""
+    service the caller wrote in, else as themself (the caller) or as a party to the write. A write
+    for which the caller was allowed to write for nobody is a sector's bug (it wrote without asking
+    `require_write`): refused, so that it rolls back rather than commit unaudited."""
     people = [writing.subject_id] if writing.subject_id is not None else []
     named = dict.fromkeys((person, writing.sector) for person in [*people, *touched])
     named.update(dict.fromkeys(key for key in grants if key not in writing.earlier))
     granted = [grants[key] for key in named if key in grants]
     if not granted:
-        return None
+        raise UngrantedWrite(f"{writing.action} wrote in {writing.sector} without a write grant for anyone")
     behalf = next((capacity for capacity in granted if capacity in ON_BEHALF), None)
 
     def capacity(person: str, sector: str) -> str:
