@@ -283,7 +283,8 @@ class RequestContext:
         try:
             async with self.transaction() as session:
                 if key is not None:
-                    await idempotency.claim(session, caller, key, fingerprint(data), dt.datetime.now(dt.UTC))
+                    stands_for = fingerprint(data, _mutation())
+                    await idempotency.claim(session, caller, key, stands_for, dt.datetime.now(dt.UTC))
                 result = await work(session)
                 if key is not None:
                     kept = None if isinstance(result, Refusal) else encode_answer(result).decode()
@@ -301,7 +302,7 @@ class RequestContext:
         found = await idempotency.kept(self._database(), caller, key)
         if found is None or found.answer is None:
             return None
-        if found.fingerprint != fingerprint(data):
+        if found.fingerprint != fingerprint(data, _mutation()):
             raise reused()
         return decode_answer(answer, found.answer.encode())
 
@@ -389,3 +390,10 @@ PEER_BATCH = 100
 
 HubInfo = strawberry.Info[RequestContext, None]
 """The `info` of the hub's own resolvers."""
+
+
+def _mutation() -> str:
+    """The mutation this request is running (the field `hub.audit.mutations` wraps): a key stands
+    for it too."""
+    writing = WRITING.get()
+    return writing.action if writing is not None else ""

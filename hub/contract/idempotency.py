@@ -64,10 +64,12 @@ def key_of(data: Keyed) -> str | None:
     return key
 
 
-def fingerprint(data: Keyed) -> str:
-    """What the key stands for: the input's type (one per mutation) and every field but the key."""
+def fingerprint(data: Keyed, mutation: str) -> str:
+    """What the key stands for: the mutation it was sent to (two may share an input type), the
+    input's type and every field but the key."""
     fields = {name: value for name, value in _plain(data).items() if name != "idempotency_key"}
-    return hashlib.sha256(orjson.dumps([type(data).__name__, fields], option=orjson.OPT_SORT_KEYS)).hexdigest()
+    stood_for = [mutation, type(data).__name__, fields]
+    return hashlib.sha256(orjson.dumps(stood_for, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def reused() -> RabtError:

@@ -97,3 +97,19 @@ async def test_only_the_sponsor_files_or_cancels_not_the_worker(api: Api) -> Non
         assert (await file(api, worker, caller))["errors"][0]["extensions"]["code"] == "FORBIDDEN"
         assert (await cancel(api, worker, caller))["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert changed(before, await every_row(api)) == []
+
+
+async def test_a_key_sent_to_filing_cannot_replay_as_the_cancellation_of_the_same_input(api: Api) -> None:
+    """Filing and cancelling take the same input type: the key stands for the mutation too, so the
+    same key and input sent to the other is a reuse, not the filing's answer again."""
+    async with restored(api):
+        worker = await allowed_worker(api, "FILE_ABSCONDING_REPORT")
+        keyed = {"personId": worker, "idempotencyKey": f"absconding-{worker}"}
+        filed = await mutate(api, "fileAbscondingReport", "AbscondingReportInput", REPORT, keyed, AS_SPONSOR)
+        assert filed["__typename"] == "AbscondingReportFiled", filed
+        before = await every_row(api)
+        document = """mutation($input: AbscondingReportInput!) { cancelAbscondingReport(input: $input) {
+          __typename ... on AbscondingReportCancelled { report { status } } } }"""
+        answer = await api.query(document, {"input": keyed}, as_=AS_SPONSOR)
+        assert [error["extensions"]["code"] for error in answer.get("errors", [])] == ["IDEMPOTENCY_KEY_REUSED"], answer
+        assert changed(before, await every_row(api)) == []
