@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from hub.accounts.lockout import LOCK_AFTER
 from hub.accounts.models import AccountRow
 from hub.audit.reading import recorded
 from hub.contract.principal import Principal, Role
@@ -14,13 +15,17 @@ from sectors.civil_affairs.relations import latest_adult_birth
 from tests.conftest import TODAY, Api
 from tests.hub.accounts.flow import (
     ACTIVATE,
+    active_account,
     latest_code,
     mutate,
     new_username,
     register,
     registered_and_verified,
+    sign_in,
+    unregistered_person,
     verify_phone,
 )
+from tests.hub.accounts.test_lockout import set_failures
 
 
 def officer_of(person_id: str, sector: str = "traffic") -> Principal:
@@ -107,3 +112,64 @@ async def test_an_officer_token_naming_nobody_may_not_activate(accounts_api: Api
     _, _, username = await registered_and_verified(api)
     result = await api.query(ACTIVATE, {"input": {"username": username}}, as_=Principal(Role.OFFICER, sector="traffic"))
     assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert result["errors"][0]["message"] == (
+        "Only an officer at a kiosk or an activation desk may activate an account."
+    )
+
+
+async def test_an_officer_of_no_sector_is_audited_as_such(accounts_api: Api) -> None:
+    api = accounts_api
+    person_id, _, username = await registered_and_verified(api)
+    assert (await _activate(api, username, Principal(Role.OFFICER, person_id="1000000008")))["status"] == "ACTIVE"
+    assert await _accounts_entries(api, person_id) == [
+        ("activateAccount", "ok", ("activateAccount", "officerSector:none"))
+    ]
+
+
+async def _account_state(api: Api, person_id: str) -> tuple[str, int, bool]:
+    """(status, consecutive failures, whether a lock time is kept)."""
+    row = (
+        await api.hub.db.fetch(
+            select(AccountRow.status, AccountRow.failed_attempts, AccountRow.locked_at).where(
+                AccountRow.person_id == person_id
+            )
+        )
+    )[0]
+    return row.status, row.failed_attempts, row.locked_at is not None
+
+
+async def test_activating_one_account_leaves_the_others_as_they_were(accounts_api: Api) -> None:
+    api = accounts_api
+    person_id, _, username = await registered_and_verified(api)
+    waiting_id, _, _ = await registered_and_verified(api)
+    locked_id, _, locked = await active_account(api)
+    await set_failures(api, locked_id, LOCK_AFTER - 1)
+    assert (await sign_in(api, locked, "Wrong2026Pass"))["code"] == "ACCOUNT_LOCKED"
+
+    assert (await _activate(api, username, officer_of("1000000008")))["status"] == "ACTIVE"
+
+    assert await _account_state(api, person_id) == ("active", 0, False)
+    assert await _account_state(api, waiting_id) == ("pending_activation", 0, False)
+    assert await _account_state(api, locked_id) == ("locked", LOCK_AFTER, True)
+
+
+async def test_a_registration_locked_before_activation_starts_again_when_unlocked(accounts_api: Api) -> None:
+    """Its code guessed at until the account locked: the officer's unlock sends it back to verifyPhone
+    with the old code spent, and unlocks no other account."""
+    api = accounts_api
+    person_id, mobile, _ = await unregistered_person(api)
+    username = new_username()
+    assert (await register(api, person_id, mobile, username))["__typename"] == "RegistrationStarted"
+    code = latest_code(api, mobile)
+    await set_failures(api, person_id, LOCK_AFTER - 1)
+    assert (await verify_phone(api, username, f"{(int(code) + 1) % 10**6:06d}"))["code"] == "ACCOUNT_LOCKED"
+    other_id, _, other = await active_account(api)
+    await set_failures(api, other_id, LOCK_AFTER - 1)
+    assert (await sign_in(api, other, "Wrong2026Pass"))["code"] == "ACCOUNT_LOCKED"
+
+    unlocked = await _activate(api, username, officer_of("1000000008"))
+
+    assert (unlocked["__typename"], unlocked["status"]) == ("AccountActivated", "PENDING_PHONE")
+    assert await _account_state(api, person_id) == ("pending_phone", 0, False)
+    assert await _account_state(api, other_id) == ("locked", LOCK_AFTER, True)
+    assert (await verify_phone(api, username, code))["code"] == "CODE_INVALID", "the old code was spent"
