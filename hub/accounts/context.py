@@ -53,11 +53,9 @@ def note(info: Info, person_id: str, acting_as: ActingAs, outcome: str, details:
     )
 
 
-def refused(info: Info, person_id: str | None, acting_as: ActingAs, answer: Refusal) -> Refusal:
-    """Notes the refusal against the person (when the caller has shown whose account it is) and
-    returns it."""
-    if person_id is not None:
-        note(info, person_id, acting_as, answer.code)
+def refused(info: Info, person_id: str, acting_as: ActingAs, answer: Refusal) -> Refusal:
+    """Notes the refusal against the person whose account it is, and returns it."""
+    note(info, person_id, acting_as, answer.code)
     return answer
 
 

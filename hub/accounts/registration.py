@@ -179,8 +179,9 @@ async def verify_phone(info: Info, input: VerifyPhoneInput) -> VerifyPhoneResult
     account = found[0] if found else None
     backstop = await limit_code_attempts(info, str(account.id) if account else key)
     if account is None or account.status != AccountStatus.PENDING_PHONE.value:
-        # No registration waits for a code here; saying why would tell which usernames exist.
-        return refused(info, None, ActingAs.SELF, refusal("CODE_INVALID"))
+        # No registration waits for a code here; saying why would tell which usernames exist. Not
+        # audited: nobody's account was shown.
+        return refusal("CODE_INVALID")
     now = services.clock()
     locked = False
     async with services.db.transaction() as session:

@@ -157,6 +157,16 @@ async def test_each_limit_refuses_the_attempt_past_it(limited_api: Api, name: st
     ], second
 
 
+async def test_a_limit_per_account_counts_each_account_apart(limited_api: Api) -> None:
+    """One registration's verifyPhone attempts past its limit leave another registration's open."""
+    api = limited_api
+    knock, other = [await case(api, "code_per_account_client") for _ in range(2)]
+    api.hub.accounts.limits = dataclasses.replace(AccountLimits(), code_per_account_client=Limit(1, WINDOW))
+    assert "errors" not in await knock(api, 0)
+    assert (await knock(api, 1))["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert "errors" not in await other(api, 0)
+
+
 async def test_a_recovery_code_attempt_and_a_password_change_are_limited_too(limited_api: Api) -> None:
     """recoverAccount counts on the code limits, changePassword on the sign-in ones."""
     api = limited_api

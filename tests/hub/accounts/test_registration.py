@@ -279,6 +279,8 @@ async def test_a_registration_whose_code_expired_starts_again_keeping_its_failur
     rows = await api.hub.db.fetch(select(AccountRow.failed_attempts).where(AccountRow.person_id == person_id))
     assert rows[0][0] == 2, "starting again does not forget the failed codes"
     assert (await verify_phone(api, second_username, latest_code(api, mobile)))["__typename"] == "PhoneVerified"
+    rows = await api.hub.db.fetch(select(AccountRow.failed_attempts).where(AccountRow.person_id == person_id))
+    assert rows[0][0] == 0, "the right code starts the count of failures again"
 
 
 async def test_account_references_are_opaque(accounts_api: Api) -> None:
