@@ -163,6 +163,7 @@ async def test_a_registration_locked_before_activation_starts_again_when_unlocke
     code = latest_code(api, mobile)
     await set_failures(api, person_id, LOCK_AFTER - 1)
     assert (await verify_phone(api, username, f"{(int(code) + 1) % 10**6:06d}"))["code"] == "ACCOUNT_LOCKED"
+    assert await _account_state(api, person_id) == ("locked", LOCK_AFTER, True)
     other_id, _, other = await active_account(api)
     await set_failures(api, other_id, LOCK_AFTER - 1)
     assert (await sign_in(api, other, "Wrong2026Pass"))["code"] == "ACCOUNT_LOCKED"

@@ -339,6 +339,23 @@ async def test_an_expired_code_is_refused(accounts_api: Api) -> None:
     assert (await verify_phone(api, username, latest_code(api, mobile)))["code"] == "CODE_EXPIRED"
 
 
+async def test_a_verified_phone_says_what_comes_next_in_both_languages(accounts_api: Api) -> None:
+    api = accounts_api
+    person_id, mobile, _ = await unregistered_person(api)
+    username = new_username()
+    started = await register(api, person_id, mobile, username)
+    asked = await api.query(
+        "mutation($input: VerifyPhoneInput!) {"
+        " verifyPhone(input: $input) { ... on PhoneVerified { message messageAr } } }",
+        {"input": {"username": username, "code": latest_code(api, mobile), "challenge": started["challenge"]}},
+    )
+    assert asked["data"]["verifyPhone"] == {
+        "message": "Your mobile is verified. Activate your account at a self-service kiosk or with an activation "
+        "officer.",
+        "messageAr": "تم التحقق من جوالك. فعّل حسابك عبر أجهزة الخدمة الذاتية أو لدى الموظف المختص.",
+    }
+
+
 async def test_an_unknown_username_gets_no_hint_from_verify_phone(accounts_api: Api) -> None:
     assert (await verify_phone(accounts_api, new_username(), "123456"))["code"] == "CODE_INVALID"
 
