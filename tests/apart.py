@@ -18,7 +18,7 @@ from hub.migrations import components, placed, upgrade
 from hub.settings import Settings
 from hub.web.app import create_app
 from hub.web.hub import Hub
-from tests.conftest import _create_postgres_database, _drop_postgres_database, service_unavailable
+from tests.conftest import _create_postgres_database, _drop_postgres_database, built_hub, service_unavailable
 
 
 @dataclass
@@ -55,7 +55,7 @@ async def hub_with_sector_apart(sector: str, data_dir: Path) -> AsyncIterator[Ap
         settings = Settings(
             database_url=hub_url, sector_databases={sector: sector_url}, data_dir=data_dir, seed_people=50, mode="demo"
         )
-        hub = Hub.build(settings)
+        hub = built_hub(settings)
         for url, held in placed(settings.database_url, components(hub.sectors), settings.sector_databases):
             await upgrade(url, held)
         app = create_app(settings, hub)

@@ -21,9 +21,11 @@ import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
+from argon2 import PasswordHasher
 from sqlalchemy.engine import make_url
 
 from hub.access.keys import SigningKey
+from hub.accounts.hashing import PasswordHashing
 from hub.contract.calendar import riyadh_today
 from hub.contract.population import PERSONAS
 from hub.contract.principal import ANONYMOUS, Principal, Role
@@ -52,6 +54,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def fixed_today() -> dt.date:
     return TODAY
+
+
+CHEAP_PASSWORDS = PasswordHashing(PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+"""argon2id at its least cost: the tests are about the rules around a password's hash, and the
+default's three passes over 64 MiB cost tenths of a second a hash on a small machine
+(tests/hub/accounts/test_passwords.py checks the default on a hub built from its settings)."""
+
+
+def built_hub(settings: Settings) -> Hub:
+    """A hub as the tests build it: on the run's "today", hashing passwords cheaply."""
+    hub = Hub.build(settings)
+    hub.today = fixed_today
+    if hub.accounts is not None:
+        hub.accounts.passwords = CHEAP_PASSWORDS
+    return hub
 
 
 def service_unavailable(what: str, error: BaseException) -> None:
@@ -195,8 +212,7 @@ async def own_hub(tmp_path: Path, **settings_given: Any) -> AsyncIterator[tuple[
         **{"database_url": f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}", "data_dir": tmp_path, "seed_people": 0}
         | settings_given
     )
-    hub = Hub.build(settings)
-    hub.today = fixed_today
+    hub = built_hub(settings)
     await migrated(settings, hub)
     app = create_app(settings, hub)
     async with app.router.lifespan_context(app):
@@ -208,8 +224,7 @@ async def own_hub(tmp_path: Path, **settings_given: Any) -> AsyncIterator[tuple[
 async def _seeded_api(url: str, backend: str, data_dir: Path) -> AsyncIterator[Api]:
     # The demo on either database, so GraphiQL's demo callers and their tokens are there on both.
     settings = Settings(database_url=url, data_dir=data_dir, seed_people=TEST_PEOPLE, seed=2026, mode="demo")
-    hub = Hub.build(settings)
-    hub.today = fixed_today
+    hub = built_hub(settings)
     await migrated(settings, hub)
     app = create_app(settings, hub)
     async with app.router.lifespan_context(app):

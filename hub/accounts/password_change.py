@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from hub.accounts.context import Info, note, refused, services_of, signed_in
 from hub.accounts.lockout import count_failure, count_success
 from hub.accounts.models import ACCOUNTS, AccountStatus
-from hub.accounts.passwords import describe_password, hash_password, password_problems, verify_password
+from hub.accounts.passwords import describe_password, password_problems
 from hub.accounts.refusals import failed_password, policy_refusal, refusal
 from hub.accounts.sessions import end_sessions
 from hub.accounts.sign_in import limit_password_attempts
@@ -34,14 +34,14 @@ async def change_password(info: Info, input: ChangePasswordInput) -> ChangePassw
     if broken := password_problems(input.new_password, person_id):
         return refused(info, person_id, ActingAs.SELF, policy_refusal("PASSWORD_POLICY", describe_password(broken)))
     now = services.clock()
-    if not await verify_password(account.password_hash, input.current_password):
+    if not await services.passwords.verify(account.password_hash, input.current_password):
         await backstop.failed()
         async with services.db.transaction() as session:
             locked = await count_failure(session, account.id, now)
         return refused(info, person_id, ActingAs.SELF, failed_password(locked))
-    if await verify_password(account.password_hash, input.new_password):
+    if await services.passwords.verify(account.password_hash, input.new_password):
         return refused(info, person_id, ActingAs.SELF, refusal("PASSWORD_UNCHANGED"))
-    password_hash = await hash_password(input.new_password)
+    password_hash = await services.passwords.hash(input.new_password)
     async with services.db.transaction() as session:
         changed = await session.execute(
             update(ACCOUNTS)

@@ -1,18 +1,14 @@
-"""The username and password policies of registration (Absher's, DOMAIN.md §1.6) and argon2id hashing.
+"""The username and password policies of registration (Absher's, DOMAIN.md §1.6); the hashing is
+hub/accounts/hashing.py.
 
 A policy check returns every rule the text breaks, so one refusal can say all that is missing.
-Hashing runs in a worker thread: argon2 is deliberately slow and would stall the event loop.
 """
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import string
 from collections import Counter
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
 from hub.contract import ascii_digits
 
@@ -133,29 +129,3 @@ def describe_password(rules: list[PasswordRule]) -> tuple[str, str]:
         "The password needs: " + "; ".join(rule.en for rule in rules) + ".",
         "كلمة المرور لا تستوفي الشروط، يلزمها: " + "، ".join(rule.ar for rule in rules) + ".",
     )
-
-
-_HASHER = PasswordHasher()  # argon2id with the RFC 9106 low-memory profile (argon2-cffi's default)
-_DUMMY_HASH = _HASHER.hash("a password no account has, hashed once to spend the same time")
-
-
-async def hash_password(password: str) -> str:
-    return await asyncio.to_thread(_HASHER.hash, password)
-
-
-async def verify_password(password_hash: str | None, password: str) -> bool:
-    """Whether `password` matches. With no hash (unknown user) it spends the same time and says no,
-    so the answer's timing does not reveal which usernames exist."""
-    return await asyncio.to_thread(_verify, password_hash, password)
-
-
-def needs_rehash(password_hash: str) -> bool:
-    """True when the hash was made with weaker parameters than today's: rehash at the next sign-in."""
-    return _HASHER.check_needs_rehash(password_hash)
-
-
-def _verify(password_hash: str | None, password: str) -> bool:
-    try:
-        return _HASHER.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
-    except (VerificationError, InvalidHashError):
-        return False

@@ -17,7 +17,7 @@ from hub.accounts.context import Info, code_outcome, id_and_mobile, limit_code_a
 from hub.accounts.lockout import count_failure, recovery_open
 from hub.accounts.models import ACCOUNTS, AccountStatus, CodePurpose
 from hub.accounts.otp import CODE_TTL
-from hub.accounts.passwords import describe_password, hash_password, password_problems
+from hub.accounts.passwords import describe_password, password_problems
 from hub.accounts.phones import mask_mobile
 from hub.accounts.ratelimit import Backstop, enforce
 from hub.accounts.refusals import policy_refusal, refusal
@@ -92,7 +92,7 @@ async def recover_account(info: Info, input: RecoverAccountInput) -> RecoverAcco
     backstop = await limit_code_attempts(info, str(account.id) if account else person_id)
     # Hashed on every path, before the transaction: the answer's timing does not tell which IDs
     # have accounts.
-    password_hash = await hash_password(input.new_password)
+    password_hash = await services.passwords.hash(input.new_password)
     if account is None:
         return refusal("CODE_INVALID")
     if not recovery_open(account.failed_attempts):

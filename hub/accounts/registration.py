@@ -28,7 +28,6 @@ from hub.accounts.models import ACCOUNTS, ONE_TIME_CODES, AccountStatus, CodePur
 from hub.accounts.passwords import (
     describe_password,
     describe_username,
-    hash_password,
     password_problems,
     username_key,
     username_problems,
@@ -81,7 +80,7 @@ async def register(info: Info, input: RegisterInput) -> RegisterResult:
         )
     # Before the transaction (it takes a while), and on every path from here: the refusals below
     # answer after the same work as a registration, so their timing tells nothing.
-    password_hash = await hash_password(input.password)
+    password_hash = await services.passwords.hash(input.password)
     now = services.clock()
     account = _NewAccount(person_id, mobile, username, password_hash, input.language.value)
     try:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from hub.access.tokens import TokenIssuer, TokenVerifier
+from hub.accounts.hashing import PasswordHashing
 from hub.accounts.ratelimit import AccountLimits, RateLimiter
 from hub.accounts.sessions import EndedSession, SessionPolicy
 from hub.accounts.sms import OUTBOX_NAME, OutboxSms, SmsSender
@@ -26,7 +27,8 @@ def utc_now() -> dt.datetime:
 @dataclass
 class AccountServices:
     """The accounts' database, token signer, the hub's token verifier (which turns away the tokens
-    of ended sessions), SMS sender, rate limiter, OTP pepper, session policy and clock."""
+    of ended sessions), SMS sender, rate limiter, OTP pepper, session policy, password hashing and
+    clock."""
 
     db: Database
     signer: TokenIssuer
@@ -36,6 +38,7 @@ class AccountServices:
     pepper: str
     limits: AccountLimits = field(default_factory=AccountLimits)
     sessions: SessionPolicy = field(default_factory=SessionPolicy)
+    passwords: PasswordHashing = field(default_factory=PasswordHashing)
     clock: Callable[[], dt.datetime] = utc_now
 
     def forget(self, ended: Sequence[EndedSession]) -> None:

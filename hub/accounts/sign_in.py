@@ -21,7 +21,7 @@ from hub.accounts.context import (
 )
 from hub.accounts.lockout import count_failure, count_success
 from hub.accounts.models import ACCOUNTS, REFRESH_TOKENS, SESSIONS, AccountStatus, CodePurpose
-from hub.accounts.passwords import hash_password, needs_rehash, username_key, verify_password
+from hub.accounts.passwords import username_key
 from hub.accounts.phones import mask_mobile
 from hub.accounts.ratelimit import Backstop, enforce
 from hub.accounts.refusals import failed_password, refusal
@@ -97,7 +97,7 @@ async def sign_in(info: Info, input: SignInInput) -> SignInResult:
     )
     found = account[0] if account else None
     # An unknown username costs the same argon2 verification as a wrong password, and answers alike.
-    right = await verify_password(found.password_hash if found else None, input.password)
+    right = await services.passwords.verify(found.password_hash if found else None, input.password)
     if found is not None and found.status == AccountStatus.LOCKED.value:
         # Right or wrong, the same answer: a locked account is no oracle for further guesses.
         return refused(info, found.person_id, ActingAs.SELF, refusal("ACCOUNT_LOCKED"))
@@ -112,7 +112,8 @@ async def sign_in(info: Info, input: SignInInput) -> SignInResult:
         return refused(info, found.person_id, ActingAs.SELF, refusal(NOT_ACTIVE[found.status]))
     if not found.mobile:
         return refused(info, found.person_id, ActingAs.SELF, refusal("MOBILE_UNAVAILABLE"))
-    rehashed = await hash_password(input.password) if needs_rehash(found.password_hash) else None
+    passwords = services.passwords
+    rehashed = await passwords.hash(input.password) if passwords.needs_rehash(found.password_hash) else None
     now = services.clock()
     async with services.db.transaction() as session:
         if rehashed is not None:

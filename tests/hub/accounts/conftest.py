@@ -14,12 +14,12 @@ from tests.conftest import Api
 @pytest.fixture
 def accounts_api(api: Api) -> Iterator[Api]:
     """The hub on SQLite and on PostgreSQL, with the accounts' limits counted from zero for this test
-    (every test comes from the same client address), and its clock, limits and session policy restored
+    (every test comes from the same client address), and its clock, limits, session policy and hashing restored
     afterwards."""
     services: AccountServices = api.hub.accounts
-    saved = services.limiter, services.clock, services.limits, services.sessions
+    saved = services.limiter, services.clock, services.limits, services.sessions, services.passwords
     services.limiter = RateLimiter.in_memory()
     try:
         yield api
     finally:
-        services.limiter, services.clock, services.limits, services.sessions = saved
+        services.limiter, services.clock, services.limits, services.sessions, services.passwords = saved

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+from argon2 import PasswordHasher, Type
+
+from hub.accounts.hashing import PasswordHashing
 from hub.accounts.passwords import (
     PasswordRule,
     UsernameRule,
     contains_run_of,
     describe_password,
-    hash_password,
-    needs_rehash,
     password_problems,
     username_key,
     username_problems,
-    verify_password,
 )
+from hub.settings import Settings
+from hub.web.hub import Hub
 
 ID = "1234567897"
 
@@ -90,14 +93,31 @@ def test_the_password_refusal_says_what_is_missing_in_both_languages() -> None:
 
 
 async def test_a_hash_verifies_its_password_and_no_other() -> None:
-    stored = await hash_password("Rabt2026Sahm")
-    assert stored.startswith("$argon2id$")
+    passwords = PasswordHashing()
+    stored = await passwords.hash("Rabt2026Sahm")
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$"), "RFC 9106's low-memory profile"
     assert "Rabt2026Sahm" not in stored
-    assert await verify_password(stored, "Rabt2026Sahm")
-    assert not await verify_password(stored, "Rabt2026sahm")
-    assert not needs_rehash(stored)
+    assert await passwords.verify(stored, "Rabt2026Sahm")
+    assert not await passwords.verify(stored, "Rabt2026sahm")
+    assert not passwords.needs_rehash(stored)
+
+
+async def test_a_hash_made_with_other_parameters_still_verifies_and_asks_to_be_made_again() -> None:
+    cheaper = await PasswordHashing(PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)).hash("Rabt2026Sahm")
+    passwords = PasswordHashing()
+    assert await passwords.verify(cheaper, "Rabt2026Sahm")
+    assert passwords.needs_rehash(cheaper)
+
+
+def test_a_hub_hashes_with_argon2id_at_the_default_cost(tmp_path: Path) -> None:
+    """The tests' hubs hash cheaply (tests/conftest.py); a hub built from its settings does not."""
+    hub = Hub.build(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}", data_dir=tmp_path))
+    assert hub.accounts is not None
+    hasher = hub.accounts.passwords.hasher
+    assert (hasher.type, hasher.time_cost, hasher.memory_cost, hasher.parallelism) == (Type.ID, 3, 65536, 4)
 
 
 async def test_an_unknown_user_never_verifies_and_a_corrupt_hash_is_no_match() -> None:
-    assert not await verify_password(None, "a password no account has, hashed once to spend the same time")
-    assert not await verify_password("not-a-hash", "Rabt2026Sahm")
+    passwords = PasswordHashing()
+    assert not await passwords.verify(None, "a password no account has, hashed once to spend the same time")
+    assert not await passwords.verify("not-a-hash", "Rabt2026Sahm")

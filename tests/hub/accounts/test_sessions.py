@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from hub.access.tokens import InvalidToken, PublicKeys, TokenVerifier
+from hub.accounts.hashing import PasswordHashing
 from hub.accounts.lockout import LOCK_AFTER
 from hub.accounts.models import ACCOUNTS, AccountStatus
 from hub.accounts.revocations import RevocationFeed
@@ -20,7 +21,7 @@ from hub.audit.reading import recorded
 from hub.contract.principal import Principal, Role
 from hub.identity.models import PersonRow
 from hub.settings import Settings
-from tests.conftest import Api, individual
+from tests.conftest import CHEAP_PASSWORDS, Api, individual
 from tests.hub.accounts.flow import (
     OWN_NAME,
     PASSWORD,
@@ -333,6 +334,20 @@ async def test_each_password_change_is_audited_and_a_wrong_current_password_coun
     ]
 
 
+class _HashingInStep(PasswordHashing):
+    """Hands out each new hash only once `count` are made: the changes asking for them have all
+    checked the same current password before any of them writes."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(CHEAP_PASSWORDS.hasher)
+        self._made = asyncio.Barrier(count)
+
+    async def hash(self, password: str) -> str:
+        made = await super().hash(password)
+        await self._made.wait()
+        return made
+
+
 async def test_of_two_changes_at_once_the_one_that_got_there_first_wins_and_the_other_is_refused(
     accounts_api: Api,
 ) -> None:
@@ -340,6 +355,7 @@ async def test_of_two_changes_at_once_the_one_that_got_there_first_wins_and_the_
     stale current password, and neither counts as a failed attempt nor changes the password again."""
     api = accounts_api
     person_id, username, session = await signed_in(api)
+    api.hub.accounts.passwords = _HashingInStep(2)
     bearer = {"authorization": f"Bearer {session['accessToken']}"}
     first, second = await asyncio.gather(
         api.client.post("/graphql", json=_change(PASSWORD, "First2026Pass"), headers=bearer),
