@@ -104,7 +104,7 @@ MODULES = [
         "sectors/traffic/workflows/vehicles.py",
         _workflow("traffic", "registration_renewal", "vehicle_transfer", "sale_parties"),
     ),
-    Module("sectors/traffic/workflows/violations.py", _workflow("traffic", "traffic")),
+    Module("sectors/traffic/workflows/violations.py", _workflow("traffic", "traffic", "violations")),
     Module("sectors/civil_defence/mutations.py", _sector("civil_defence")),
 ]
 # Settled once, the same for every module: SQLite only, no Node, quiet, and no cache in the copy.
