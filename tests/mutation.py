@@ -35,11 +35,12 @@ class Module:
 
 
 _SERVICES = ("tests/services",)
+_SCHEMAS = "tests/sectors/test_subgraph_schemas.py"  # the only tests that see a mutant of a sector's fields()
 _AUDIT = ("tests/hub/test_audit.py", "tests/hub/test_audit_index.py")
 
 
 def _sector(sector: str, *more: str) -> tuple[str, ...]:
-    return (f"tests/sectors/{sector}", *more, *_SERVICES)
+    return (f"tests/sectors/{sector}", *more, *_SERVICES, _SCHEMAS)
 
 
 def _accounts(*names: str) -> tuple[str, ...]:
@@ -55,7 +56,7 @@ def _workflow(sector: str, *names: str) -> tuple[str, ...]:
     """The sector's tests that ask one workflow's mutations, and eligibility (each refusal of a
     mutation is its eligibility's blocker); the sector's whole folder and every cross-sector test
     for each mutant would take hours."""
-    return (*(f"tests/sectors/{sector}/test_{name}.py" for name in names), _ELIGIBILITY)
+    return (*(f"tests/sectors/{sector}/test_{name}.py" for name in names), _ELIGIBILITY, _SCHEMAS)
 
 
 MODULES = [
