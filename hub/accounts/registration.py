@@ -87,7 +87,8 @@ async def register(info: Info, input: RegisterInput) -> RegisterResult:
         async with services.db.transaction() as session:
             created = await _create_account(session, account, services.pepper, now)
     except IntegrityError as error:
-        # A parallel registration took the username or the ID between our check and our insert.
+        # Another account holds the username, or a parallel registration took the ID between our
+        # check and our insert.
         created = refusal("USERNAME_TAKEN" if "username" in str(error.orig) else "ALREADY_REGISTERED")
     if isinstance(created, Refusal):
         if created.code == "REGISTRATION_MISMATCH":
@@ -137,13 +138,10 @@ async def _create_account(
         # The registration belongs to whoever started it until its code expires: nobody else may
         # change its username or password, nor replace the code its starter is about to type.
         return refusal("REGISTRATION_PENDING")
-    key = username_key(account.username)
-    holder = await session.scalar(select(ACCOUNTS.c.id).where(ACCOUNTS.c.username_key == key))
-    if holder is not None and (existing is None or holder != existing.id):
-        return refusal("USERNAME_TAKEN")
+    # A username another account holds is refused by its unique key (USERNAME_TAKEN, in register).
     values = dict(
         username=account.username,
-        username_key=key,
+        username_key=username_key(account.username),
         password_hash=account.password_hash,
         status=AccountStatus.PENDING_PHONE.value,
         language=account.language,
@@ -154,7 +152,7 @@ async def _create_account(
         account_id: int = (
             await session.execute(
                 ACCOUNTS.insert()
-                .values(person_id=account.person_id, reference=reference, failed_attempts=0, **values)
+                .values(person_id=account.person_id, reference=reference, **values)
                 .returning(ACCOUNTS.c.id)
             )
         ).scalar_one()

@@ -167,6 +167,9 @@ async def test_a_registration_locked_before_activation_starts_again_when_unlocke
     other_id, _, other = await active_account(api)
     await set_failures(api, other_id, LOCK_AFTER - 1)
     assert (await sign_in(api, other, "Wrong2026Pass"))["code"] == "ACCOUNT_LOCKED"
+    waiting_id, waiting_mobile, _ = await unregistered_person(api)
+    waiting = new_username()
+    assert (await register(api, waiting_id, waiting_mobile, waiting))["__typename"] == "RegistrationStarted"
 
     unlocked = await _activate(api, username, officer_of("1000000008"))
 
@@ -174,3 +177,5 @@ async def test_a_registration_locked_before_activation_starts_again_when_unlocke
     assert await _account_state(api, person_id) == ("pending_phone", 0, False)
     assert await _account_state(api, other_id) == ("locked", LOCK_AFTER, True)
     assert (await verify_phone(api, username, code))["code"] == "CODE_INVALID", "the old code was spent"
+    verified = await verify_phone(api, waiting, latest_code(api, waiting_mobile))
+    assert verified["__typename"] == "PhoneVerified", "another registration's code is its own"

@@ -53,6 +53,10 @@ async def test_a_person_registers_is_activated_signs_in_and_reads_their_own_reco
     assert started["__typename"] == "RegistrationStarted", started
     assert started["username"] == username
     assert started["sentTo"] == mask_mobile(mobile)
+    assert (started["message"], started["messageAr"]) == (
+        "Enter the code sent to your mobile with verifyPhone.",
+        "أدخل الرمز المرسل إلى جوالك لإكمال التحقق.",
+    )
     registration_code = latest_code(api, mobile)
     assert "registration code" in messages_to(api, mobile)[-1]
 
@@ -114,6 +118,21 @@ async def test_each_step_is_audited_against_the_person(accounts_api: Api) -> Non
         ("verifyPhone", "ok", "self", "anonymous"),
         ("activateAccount", "ok", "officer", "officer:1000000008"),
         ("register", "REGISTRATION_MISMATCH", "self", "anonymous"),
+    ]
+
+
+async def test_each_refusal_of_a_registration_is_audited_against_the_person(accounts_api: Api) -> None:
+    api = accounts_api
+    person_id, mobile, _ = await unregistered_person(api)
+    await register(api, person_id, mobile, new_username(), acceptTerms=False)
+    await register(api, person_id, mobile, "1st_user")
+    await register(api, person_id, mobile, new_username(), password="weak")
+
+    entries = await recorded(api.hub.db, subject_id=person_id)
+    assert [(e.action, e.outcome, e.acting_as) for e in entries if e.sector == "accounts"] == [
+        ("register", "TERMS_NOT_ACCEPTED", "self"),
+        ("register", "USERNAME_POLICY", "self"),
+        ("register", "PASSWORD_POLICY", "self"),
     ]
 
 
@@ -290,7 +309,7 @@ async def test_account_references_are_opaque(accounts_api: Api) -> None:
         person_id, mobile, _ = await unregistered_person(api)
         references.append((await register(api, person_id, mobile, new_username()))["accountId"])
     ids = [row[0] for row in await api.hub.db.fetch(select(AccountRow.id).order_by(AccountRow.id.desc()).limit(2))]
-    assert all(len(reference) >= 22 and not reference.isdigit() for reference in references)
+    assert all(len(reference) == 22 and not reference.isdigit() for reference in references), "16 random bytes"
     assert not {str(found) for found in ids} & set(references)
     assert references[0] != references[1]
 
@@ -405,3 +424,5 @@ async def test_registering_too_often_for_one_id_is_rate_limited(accounts_api: Ap
     assert result["errors"][0]["path"] == ["register"]
     assert result["data"] is None
     assert await _account(api, person_id) is None, "the right mobile, but refused before any write"
+    entries = await recorded(api.hub.db, subject_id=person_id)
+    assert [(e.action, e.outcome) for e in entries if e.sector == "accounts"][-1] == ("register", "RATE_LIMITED")
