@@ -134,6 +134,62 @@ async def test_a_reused_refresh_token_ends_every_access_token_of_the_account(acc
     assert (await _refresh(api, renewed["refreshToken"]))["code"] == "SESSION_INVALID"
 
 
+async def test_an_idle_refresh_token_expires_at_its_last_instant(accounts_api: Api) -> None:
+    api = accounts_api
+    start = dt.datetime.now(dt.UTC)
+    api.hub.accounts.clock = at(start)
+    _, _, session = await signed_in(api)
+    api.hub.accounts.clock = at(dt.datetime.fromisoformat(session["refreshExpiresAt"]))
+    assert (await _refresh(api, session["refreshToken"]))["code"] == "SESSION_EXPIRED"
+
+
+async def test_each_refresh_and_its_refusals_are_audited_against_the_person(accounts_api: Api) -> None:
+    api = accounts_api
+    person_id, username, first = await signed_in(api)
+    mobile = (await api.hub.db.fetch(select(PersonRow.mobile).where(PersonRow.id == person_id)))[0][0]
+    renewed = await _refresh(api, first["refreshToken"])
+    assert (await _refresh(api, first["refreshToken"]))["code"] == "SESSION_INVALID"  # a copy: all sessions end
+    assert (await _refresh(api, renewed["refreshToken"]))["code"] == "SESSION_INVALID"  # ended with the rest
+    start = dt.datetime.now(dt.UTC)
+    api.hub.accounts.clock = at(start)
+    idle = await second_session(api, username, mobile)
+    api.hub.accounts.clock = at(start + dt.timedelta(hours=13))
+    assert (await _refresh(api, idle["refreshToken"]))["code"] == "SESSION_EXPIRED"
+    api.hub.accounts.clock = at(start)
+    locked = await second_session(api, username, mobile)
+    async with api.hub.db.transaction() as session:
+        await session.execute(
+            update(ACCOUNTS).where(ACCOUNTS.c.person_id == person_id).values(status=AccountStatus.LOCKED.value)
+        )
+    assert (await _refresh(api, locked["refreshToken"]))["code"] == "ACCOUNT_LOCKED"
+
+    entries = await recorded(api.hub.db, subject_id=person_id)
+    assert [(e.outcome, e.acting_as) for e in entries if e.action == "refreshSession"] == [
+        ("ok", "self"),
+        ("SESSION_INVALID", "self"),
+        ("SESSION_INVALID", "self"),
+        ("SESSION_EXPIRED", "self"),
+        ("ACCOUNT_LOCKED", "self"),
+    ]
+
+
+async def test_signing_out_ends_that_session_alone_and_is_audited(accounts_api: Api) -> None:
+    api = accounts_api
+    person_id, username, first = await signed_in(api)
+    mobile = (await api.hub.db.fetch(select(PersonRow.mobile).where(PersonRow.id == person_id)))[0][0]
+    other = await second_session(api, username, mobile)
+
+    assert await mutate(api, SIGN_OUT, {"token": first["refreshToken"]}, "signOut") == {"revoked": True}
+
+    assert (await _refresh(api, other["refreshToken"]))["__typename"] == "Session"
+    entries = await recorded(api.hub.db, subject_id=person_id)
+    assert [(e.outcome, e.acting_as) for e in entries if e.action == "signOut"] == [("ok", "self")]
+
+
+async def test_signing_out_with_an_unknown_token_revokes_nothing(accounts_api: Api) -> None:
+    assert await mutate(accounts_api, SIGN_OUT, {"token": "not-a-token"}, "signOut") == {"revoked": False}
+
+
 def _change(current: str, new: str) -> dict[str, Any]:
     return {"query": CHANGE_PASSWORD, "variables": {"input": {"currentPassword": current, "newPassword": new}}}
 
