@@ -157,10 +157,24 @@ async def test_each_limit_refuses_the_attempt_past_it(limited_api: Api, name: st
     ], second
 
 
-async def test_a_limit_per_account_counts_each_account_apart(limited_api: Api) -> None:
-    """One registration's verifyPhone attempts past its limit leave another registration's open."""
+async def _signing_in(api: Api) -> Knock:
+    """confirmSignIn's wrong codes (with the code's challenge) for a new account that signed in."""
+    _, _, username = await active_account(api)
+    assert (await sign_in(api, username))["__typename"] == "SignInCodeSent"
+    return lambda api, n: api.query(CONFIRM_SIGN_IN, _code(username, n, challenge_of(username)))
+
+
+async def _verifying(api: Api) -> Knock:
+    return await case(api, "code_per_account_client")
+
+
+@pytest.mark.parametrize("door", [_verifying, _signing_in], ids=["verifyPhone", "confirmSignIn"])
+async def test_a_limit_per_account_counts_each_account_apart(
+    limited_api: Api, door: Callable[[Api], Awaitable[Knock]]
+) -> None:
+    """One account's code attempts past its limit leave another account's open."""
     api = limited_api
-    knock, other = [await case(api, "code_per_account_client") for _ in range(2)]
+    knock, other = [await door(api) for _ in range(2)]
     api.hub.accounts.limits = dataclasses.replace(AccountLimits(), code_per_account_client=Limit(1, WINDOW))
     assert "errors" not in await knock(api, 0)
     assert (await knock(api, 1))["errors"][0]["extensions"]["code"] == "RATE_LIMITED"

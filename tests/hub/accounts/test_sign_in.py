@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from hub.accounts.models import RefreshTokenRow
+from hub.accounts.models import AccountRow, AccountStatus, RefreshTokenRow
 from hub.accounts.sessions import token_digest
 from tests.conftest import Api
 from tests.hub.accounts.flow import (
@@ -88,6 +88,21 @@ async def test_a_sign_in_code_works_once(accounts_api: Api) -> None:
     code = latest_code(api, mobile)
     assert (await confirm_sign_in(api, username, code))["__typename"] == "Session"
     assert (await confirm_sign_in(api, username, code))["code"] == "CODE_INVALID"
+
+
+async def test_a_locked_account_cannot_use_the_sign_in_code_waiting_for_it(accounts_api: Api) -> None:
+    api = accounts_api
+    person_id, mobile, username = await active_account(api)
+    await sign_in(api, username)
+    async with api.hub.db.transaction() as session:
+        await session.execute(
+            update(AccountRow).where(AccountRow.person_id == person_id).values(status=AccountStatus.LOCKED.value)
+        )
+    assert (await confirm_sign_in(api, username, latest_code(api, mobile)))["code"] == "CODE_INVALID"
+
+
+async def test_a_code_for_an_unknown_username_is_invalid(accounts_api: Api) -> None:
+    assert (await confirm_sign_in(accounts_api, new_username(), "123456", "any"))["code"] == "CODE_INVALID"
 
 
 async def test_a_registration_code_does_not_sign_in(accounts_api: Api) -> None:
