@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 
 from hub.contract.principal import Principal
+from hub.notifications.models import NotificationRow
 from sectors.passports.models import Base, IqamaRow
 from tests.conftest import PERSONA, Api, individual
 from tests.services.test_eligibility import ELIGIBILITY
@@ -67,3 +68,17 @@ async def restored(api: Api) -> AsyncIterator[None]:
                 if kept[table]:
                     await connection.execute(insert(table), kept[table])
             await connection.commit()
+
+
+async def last_notice(api: Api, person_id: str) -> tuple[str, str, str]:
+    """The newest notice the person was sent by passports: its kind, English and Arabic."""
+    async with api.hub.db.connect() as connection:
+        found = (
+            await connection.execute(
+                select(NotificationRow.kind, NotificationRow.message_en, NotificationRow.message_ar)
+                .where(NotificationRow.person_id == person_id, NotificationRow.sector == "passports")
+                .order_by(NotificationRow.id.desc())
+                .limit(1)
+            )
+        ).one()
+    return found[0], found[1], found[2]
