@@ -7,12 +7,17 @@ import datetime as dt
 import re
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
+from hub.contract import Code, RabtError
 from hub.contract.principal import Principal
+from hub.notifications.models import NotificationRow
 from sectors.civil_affairs import SECTOR
 from sectors.civil_affairs.models import BirthRow, DeathRow, FamilyRegisterRow, NationalAddressRow
+from sectors.civil_affairs.workflows.address import UpdateNationalAddressInput, _address_values
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
+from tests.sectors.asking import kept
 from tests.sectors.seeding import seeded_rows
 
 NAMESPACE = """
@@ -214,24 +219,33 @@ async def test_register_members_are_head_wife_then_children_eldest_first(api: Ap
 
 async def test_a_person_registers_their_own_new_address(api: Api) -> None:
     person_id = await adult_with_an_address(api, 0)
-    result = await update_address(
-        api, person_id, as_=individual(person_id), shortAddress=" rrrd2929 ", streetEn="  King   Fahd Road "
-    )
-    assert "errors" not in result, result["errors"]
-    updated = result["data"]["updateNationalAddress"]
-    expected = {**ADDRESS, "updatedOn": {"gregorian": TODAY.isoformat()}}
-    assert updated == {"__typename": "NationalAddressUpdated", "address": expected}
-    assert (await civil_affairs_of(api, person_id))["address"] == expected
-    stored = await stored_address(api, person_id)
-    assert stored is not None and stored[1:] == (*ADDRESS.values(), TODAY)
+    async with kept(api, person_id, NationalAddressRow, NotificationRow):
+        result = await update_address(
+            api, person_id, as_=individual(person_id), shortAddress=" rrrd2929 ", streetEn="  King   Fahd Road "
+        )
+        assert "errors" not in result, result["errors"]
+        updated = result["data"]["updateNationalAddress"]
+        expected = {**ADDRESS, "updatedOn": {"gregorian": TODAY.isoformat()}}
+        assert updated == {"__typename": "NationalAddressUpdated", "address": expected}
+        assert (await civil_affairs_of(api, person_id))["address"] == expected
+        stored = await stored_address(api, person_id)
+        assert stored is not None and stored[1:] == (*ADDRESS.values(), TODAY)
 
 
 async def test_a_parent_registers_an_address_for_a_minor_child(api: Api) -> None:
     child, father = await minor_and_father(api)
     assert await stored_address(api, child) is None, "children have no seeded address"
-    result = await update_address(api, child, as_=individual(father), buildingNumber="4410", shortAddress="JESA4410")
-    assert result["data"]["updateNationalAddress"]["__typename"] == "NationalAddressUpdated"
-    assert (await civil_affairs_of(api, child))["address"]["shortAddress"] == "JESA4410"
+    async with kept(api, child, NationalAddressRow, NotificationRow):
+        result = await update_address(
+            api, child, as_=individual(father), buildingNumber="4410", shortAddress="JESA4410"
+        )
+        assert result["data"]["updateNationalAddress"]["__typename"] == "NationalAddressUpdated"
+        assert (await civil_affairs_of(api, child))["address"]["shortAddress"] == "JESA4410"
+        stored = await stored_address(api, child)
+        assert stored is not None and stored[1:] == (
+            *{**ADDRESS, "buildingNumber": "4410", "shortAddress": "JESA4410"}.values(),
+            TODAY,
+        )
 
 
 async def test_a_deceased_persons_address_is_refused_and_nothing_is_written(api: Api) -> None:
@@ -294,3 +308,134 @@ async def test_ten_thousand_people_each_have_a_birth_and_few_have_died() -> None
     assert len({row["person_id"] for row in rows["civil_affairs_births"]}) == 10_000
     assert 1 <= len(rows["civil_affairs_deaths"]) <= 15
     assert {row["status"] for row in rows["civil_affairs_id_cards"]} == {"valid", "expired", "replaced"}
+
+
+def address_input(**changes: str) -> UpdateNationalAddressInput:
+    fields = {**ADDRESS, **changes}
+    return UpdateNationalAddressInput(
+        person_id="1000000008",
+        building_number=fields["buildingNumber"],
+        street_ar=fields["streetAr"],
+        street_en=fields["streetEn"],
+        district_ar=fields["districtAr"],
+        district_en=fields["districtEn"],
+        city_ar=fields["cityAr"],
+        city_en=fields["cityEn"],
+        postal_code=fields["postalCode"],
+        additional_number=fields["additionalNumber"],
+        short_address=fields["shortAddress"],
+    )
+
+
+def refused_field(**changes: str) -> tuple[str, str]:
+    with pytest.raises(RabtError) as error:
+        _address_values(address_input(**changes))
+    assert error.value.code is Code.BAD_USER_INPUT
+    return error.value.extensions["argument"], error.value.message
+
+
+def test_each_part_of_an_address_is_checked_by_its_own_rule_and_named() -> None:
+    assert _address_values(address_input(shortAddress=" jesa4410 ")) == {
+        "building_number": "2929",
+        "street_ar": "طريق الملك فهد",
+        "street_en": "King Fahd Road",
+        "district_ar": "العليا",
+        "district_en": "Al Olaya",
+        "city_ar": "الرياض",
+        "city_en": "Riyadh",
+        "postal_code": "12214",
+        "additional_number": "7458",
+        "short_address": "JESA4410",
+    }
+    assert refused_field(buildingNumber="29290") == (
+        "input.buildingNumber",
+        "input.buildingNumber: exactly 4 digits (0-9).",
+    )
+    assert refused_field(streetAr="x") == ("input.streetAr", "input.streetAr: written in Arabic letters.")
+    assert refused_field(streetEn="ف") == (
+        "input.streetEn",
+        "input.streetEn: written in Latin letters, digits and . , ' / -.",
+    )
+    assert refused_field(districtAr="x") == ("input.districtAr", "input.districtAr: written in Arabic letters.")
+    assert refused_field(districtEn="ف") == (
+        "input.districtEn",
+        "input.districtEn: written in Latin letters, digits and . , ' / -.",
+    )
+    assert refused_field(cityAr="x") == ("input.cityAr", "input.cityAr: written in Arabic letters.")
+    assert refused_field(cityEn="ف") == (
+        "input.cityEn",
+        "input.cityEn: written in Latin letters, digits and . , ' / -.",
+    )
+    assert refused_field(postalCode="122145") == ("input.postalCode", "input.postalCode: exactly 5 digits (0-9).")
+    assert refused_field(additionalNumber="745") == (
+        "input.additionalNumber",
+        "input.additionalNumber: exactly 4 digits (0-9).",
+    )
+    assert refused_field(shortAddress="RRRD292") == (
+        "input.shortAddress",
+        "input.shortAddress: 4 Latin letters then 4 digits, e.g. RRRD2929.",
+    )
+
+
+def test_streets_and_districts_take_60_characters_and_cities_40() -> None:
+    values = _address_values(
+        address_input(streetAr="ش" * 60, streetEn="s" * 60, districtAr="ح" * 60, districtEn="d" * 60)
+    )
+    assert [values[name] for name in ("street_ar", "street_en", "district_ar", "district_en")] == [
+        "ش" * 60,
+        "s" * 60,
+        "ح" * 60,
+        "d" * 60,
+    ]
+    for field, long in (
+        ("streetAr", "ش" * 61),
+        ("streetEn", "s" * 61),
+        ("districtAr", "ح" * 61),
+        ("districtEn", "d" * 61),
+    ):
+        assert refused_field(**{field: long}) == (f"input.{field}", f"input.{field}: between 1 and 60 characters.")
+    values = _address_values(address_input(cityAr="م" * 40, cityEn="c" * 40))
+    assert (values["city_ar"], values["city_en"]) == ("م" * 40, "c" * 40)
+    for field, long in (("cityAr", "م" * 41), ("cityEn", "c" * 41)):
+        assert refused_field(**{field: long}) == (f"input.{field}", f"input.{field}: between 1 and 40 characters.")
+
+
+def test_a_short_address_is_four_latin_letters_then_four_digits_trimmed_and_in_capitals() -> None:
+    assert _address_values(address_input(shortAddress="\tazaz0909 "))["short_address"] == "AZAZ0909"
+    for wrong in ("RRRD29290", "RRRDD2929", "RRR2929", "2929RRRD", "RRRD292A", "RÉRD2929", "RR_D2929", "RRRD 2929"):
+        assert refused_field(shortAddress=wrong)[0] == "input.shortAddress", wrong
+
+
+async def test_a_registered_address_is_told_to_its_person_in_both_languages(api: Api) -> None:
+    person_id = await adult_with_an_address(api, 3)
+    async with kept(api, person_id, NationalAddressRow, NotificationRow):
+        result = await update_address(api, person_id, as_=individual(person_id), shortAddress="AZAZ0909")
+        assert result["data"]["updateNationalAddress"]["__typename"] == "NationalAddressUpdated", result
+        rows = await api.hub.db.fetch(
+            select(
+                NotificationRow.sector, NotificationRow.kind, NotificationRow.message_en, NotificationRow.message_ar
+            ).where(NotificationRow.message_en.contains("AZAZ0909"))
+        )
+        assert [tuple(row) for row in rows] == [
+            (
+                "civil_affairs",
+                "service_completed",
+                "Your national address was updated: AZAZ0909.",
+                "حُدّث عنوانك الوطني: AZAZ0909.",
+            )
+        ]
+        told = await api.hub.db.fetch(
+            select(NotificationRow.person_id).where(NotificationRow.message_en.contains("AZAZ0909"))
+        )
+        assert [row[0] for row in told] == [person_id]
+
+
+async def test_a_deceased_persons_address_is_refused_in_both_languages(api: Api) -> None:
+    result = await update_address(api, await deceased(api))
+    refused = result["data"]["updateNationalAddress"]
+    assert refused == {
+        "__typename": "Refusal",
+        "code": "PERSON_DECEASED",
+        "message": "This person is recorded as deceased; their national address cannot be changed.",
+        "messageAr": "هذا الشخص مسجل متوفى، ولا يمكن تعديل عنوانه الوطني.",
+    }
