@@ -243,10 +243,14 @@ async def test_a_visa_that_changed_after_the_rules_saw_it_is_refused_and_nothing
             return None
 
         async def used_meanwhile(*args: Any) -> Any:
-            return dataclasses.replace(await real_extendable(*args), status=VisaStatus.USED)
+            seen = await real_extendable(*args)
+            assert seen is not None
+            return dataclasses.replace(seen, status=VisaStatus.USED)
 
         async def the_used_one(*args: Any) -> Any:
-            return dataclasses.replace(await real_cancellable(*args), number=used)
+            seen = await real_cancellable(*args)
+            assert seen is not None
+            return dataclasses.replace(seen, number=used)
 
         before = await every_row(api)
         for fake in (gone, used_meanwhile):
