@@ -7,11 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from hub.contract.calendar import years_after
+from hub.notifications.models import NotificationRow
 from sectors.traffic.models import VehicleRow, VehicleTransferRow, ViolationRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
+from tests.sectors.asking import kept
 from tests.services.tables import changed, every_row
 from tests.services.test_eligibility import asked, codes, data
 
@@ -153,5 +155,81 @@ async def test_a_retry_with_the_same_key_renews_once(api: Api) -> None:
         async with api.hub.db.connect() as connection:
             await connection.execute(
                 update(VehicleRow).where(VehicleRow.sequence_number == number).values(registration_expires_on=kept)
+            )
+            await connection.commit()
+
+
+async def test_each_started_year_late_costs_100_and_a_renewal_on_the_expiry_day_is_not_late(api: Api) -> None:
+    vehicle = await unoffered_vehicle(api, OWNER)
+    number, expiry = vehicle.sequence_number, vehicle.registration_expires_on
+    cases = [  # days since expiry: fee, three years counted from
+        (0, 300, TODAY),
+        (1, 400, TODAY),
+        (365, 400, TODAY),
+        (366, 500, TODAY),
+        (-1, 300, TODAY + dt.timedelta(days=1)),
+    ]
+    try:
+        for late, fee, start in cases:
+            async with api.hub.db.connect() as connection:
+                await connection.execute(
+                    update(VehicleRow)
+                    .where(VehicleRow.sequence_number == number)
+                    .values(registration_expires_on=TODAY - dt.timedelta(days=late))
+                )
+                await connection.commit()
+            renewed = await api.query(RENEW, {"input": {"personId": OWNER, "sequenceNumber": number}}, as_=TRAFFIC)
+            answer = renewed["data"]["renewVehicleRegistration"]
+            assert (answer["feeSar"], answer["vehicle"]["registrationExpiresOn"]["gregorian"]) == (
+                fee,
+                str(years_after(start, 3)),
+            ), late
+    finally:
+        async with api.hub.db.connect() as connection:
+            await connection.execute(
+                update(VehicleRow).where(VehicleRow.sequence_number == number).values(registration_expires_on=expiry)
+            )
+            await connection.commit()
+
+
+async def test_a_renewal_is_told_to_the_owner_in_both_languages_and_written(api: Api) -> None:
+    vehicle = await unoffered_vehicle(api, OWNER)
+    number, expiry = vehicle.sequence_number, vehicle.registration_expires_on
+    expires = years_after(max(TODAY, expiry), 3)
+    try:
+        async with kept(api, OWNER, NotificationRow):
+            last = (await api.hub.db.fetch(select(func.max(NotificationRow.id))))[0][0] or 0
+            renewed = await api.query(
+                RENEW, {"input": {"personId": OWNER, "sequenceNumber": number}}, as_=individual(OWNER)
+            )
+            assert renewed["data"]["renewVehicleRegistration"]["__typename"] == "VehicleRegistrationRenewed"
+            rows = await api.hub.db.fetch(
+                select(
+                    NotificationRow.person_id,
+                    NotificationRow.sector,
+                    NotificationRow.kind,
+                    NotificationRow.message_en,
+                    NotificationRow.message_ar,
+                ).where(NotificationRow.id > last)
+            )
+            assert [tuple(row) for row in rows] == [
+                (
+                    OWNER,
+                    "traffic",
+                    "service_completed",
+                    f"The registration of vehicle {number} was renewed until {expires}.",
+                    f"جُددت استمارة المركبة رقم {number} حتى {expires}.",
+                )
+            ]
+            stored = await api.hub.db.fetch(
+                select(VehicleRow.registration_expires_on, VehicleRow.owner_id, VehicleRow.insurance_status).where(
+                    VehicleRow.sequence_number == number
+                )
+            )
+            assert [tuple(row) for row in stored] == [(expires, OWNER, "insured")]
+    finally:
+        async with api.hub.db.connect() as connection:
+            await connection.execute(
+                update(VehicleRow).where(VehicleRow.sequence_number == number).values(registration_expires_on=expiry)
             )
             await connection.commit()
