@@ -47,7 +47,7 @@ SIGN_IN = """
 mutation SignIn($input: SignInInput!) {
   signIn(input: $input) {
     __typename
-    ... on SignInCodeSent { sentTo codeExpiresAt challenge }
+    ... on SignInCodeSent { sentTo codeExpiresAt challenge message messageAr }
     ... on Refusal { code message messageAr }
   }
 }"""
