@@ -3,16 +3,21 @@ it blocks the worker's iqama renewal and travel; the sponsor cancels it within 1
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 from typing import Any
 
-from sqlalchemy import update
+import pytest
+from sqlalchemy import insert, update
 
 from hub.contract.calendar import riyadh_today
 from hub.contract.principal import Principal
 from sectors.passports.models import AbscondingReportRow
-from tests.conftest import PERSONA, Api, individual, officer
-from tests.sectors.passports.helpers import SPONSOR, allowed_worker, blockers, mutate, restored
+from sectors.passports.workflows import absconding
+from tests.conftest import PERSONA, TODAY, Api, individual, officer
+from tests.sectors.asking import change, days
+from tests.sectors.passports.helpers import SPONSOR, allowed_worker, blockers, last_notice, mutate, restored
 from tests.services.tables import changed, every_row
 
 REPORT = "... on AbscondingReportFiled { report { reference status filedOn { gregorian } } }"
@@ -112,4 +117,69 @@ async def test_a_key_sent_to_filing_cannot_replay_as_the_cancellation_of_the_sam
           __typename ... on AbscondingReportCancelled { report { status } } } }"""
         answer = await api.query(document, {"input": keyed}, as_=AS_SPONSOR)
         assert [error["extensions"]["code"] for error in answer.get("errors", [])] == ["IDEMPOTENCY_KEY_REUSED"], answer
+        assert changed(before, await every_row(api)) == []
+
+
+async def test_a_report_is_filed_in_the_sponsors_name_and_each_step_tells_the_worker(api: Api) -> None:
+    async with restored(api):
+        worker = await allowed_worker(api, "FILE_ABSCONDING_REPORT")
+        filed = (await file(api, worker, officer("passports")))["report"]  # keyed in by an officer
+        reference = filed["reference"]
+        assert re.fullmatch(rf"HR-{TODAY.year}-\d{{8}}", reference), reference
+        seen = await api.query(OWN_REPORTS, {"id": worker}, as_=individual(worker))
+        assert {"reference": reference, "status": "OPEN", "filedBy": {"id": SPONSOR}} in seen["data"]["person"][
+            "passports"
+        ]["abscondingReports"]
+        assert await last_notice(api, worker) == (
+            "absconding_report",
+            f"Your sponsor reported you absent from work (report {reference}). Report to Jawazat within 20 days.",
+            f"أبلغ كفيلك عن تغيبك عن العمل (بلاغ رقم {reference}). راجع الجوازات خلال 20 يوماً.",
+        )
+        await cancel(api, worker)
+        assert await last_notice(api, worker) == (
+            "service_completed",
+            f"The absconding report {reference} about you was cancelled.",
+            f"أُلغي بلاغ التغيب رقم {reference} المقدم عنك.",
+        )
+
+
+async def test_a_report_that_changed_after_the_rules_saw_it_is_not_cancelled(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The open report the rules saw is gone when the write comes, or is one cancelled meanwhile:
+    REPORT_CHANGED, and nothing written."""
+    async with restored(api):
+        worker = await allowed_worker(api, "FILE_ABSCONDING_REPORT")
+        assert (await file(api, worker))["__typename"] == "AbscondingReportFiled"
+        done = "HR-2000-00000001"  # one of the worker's, cancelled already
+        await change(
+            api,
+            insert(AbscondingReportRow).values(
+                reference=done,
+                person_id=worker,
+                filed_by_id=SPONSOR,
+                filed_on=days(-30),
+                status="cancelled",
+                cancelled_on=days(-25),
+            ),
+        )
+        real = absconding.open_report
+
+        async def gone(*args: Any) -> None:
+            return None
+
+        async def cancelled_meanwhile(*args: Any) -> Any:
+            seen = await real(*args)
+            assert seen is not None
+            return dataclasses.replace(seen, reference=done)
+
+        before = await every_row(api)
+        for fake in (gone, cancelled_meanwhile):
+            monkeypatch.setattr(absconding, "open_report", fake)
+            refused = await cancel(api, worker)
+            assert (refused["code"], refused["message"], refused["messageAr"]) == (
+                "REPORT_CHANGED",
+                "The report changed while this request was decided; ask again.",
+                "تغير البلاغ أثناء معالجة الطلب؛ أعد المحاولة.",
+            ), fake
         assert changed(before, await every_row(api)) == []

@@ -59,3 +59,12 @@ async def test_an_absconding_report_is_in_the_workers_and_the_sponsors_logs(api:
         assert again["code"] == "ABSCONDING_ALREADY_REPORTED"
         await assert_none_sees_it(api, before, FILED)
         assert await audited_writes(api) == writes
+
+
+async def test_an_absconding_report_an_officer_keys_in_is_in_the_sponsors_log(api: Api) -> None:
+    async with restored(api):
+        worker = await allowed_worker(api, "FILE_ABSCONDING_REPORT")
+        before = await logs(api, [worker, SPONSOR], FILED)
+        filed = await file(api, worker, PASSPORTS)  # in the sponsor's name
+        assert filed["__typename"] == "AbscondingReportFiled", filed
+        await assert_each_sees_it(api, before, FILED, PASSPORTS.actor, {worker: "officer", SPONSOR: "officer"})
