@@ -4,13 +4,16 @@ offer to someone else); a refused or failed step changes no table."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from hub.notifications.models import NotificationRow
 from sectors.traffic.models import VehicleRow, VehicleTransferRow, ViolationRow
-from tests.conftest import PERSONA, Api, individual, officer
+from tests.conftest import PERSONA, TODAY, Api, individual, officer
+from tests.sectors.asking import kept
 from tests.sectors.traffic.test_registration_renewal import fine, unoffered_vehicle
 from tests.services.tables import changed, every_row
 from tests.services.test_eligibility import asked, codes, data
@@ -139,3 +142,140 @@ async def test_a_visitor_an_unknown_buyer_or_the_seller_themself_changes_nothing
     themself = await api.query(OFFER, offer(SELLER), as_=individual(SELLER))
     assert themself["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": "input.buyerId"}
     assert changed(before, await every_row(api)) == []
+
+
+FULL_OFFER = """mutation($input: TransferVehicleOwnershipInput!) { transferVehicleOwnership(input: $input) {
+  __typename
+  ... on VehicleTransferOffered { transfer { reference sequenceNumber sellerId buyerId offeredOn { gregorian } status
+                                            completedOn { gregorian } } }
+  ... on Refusal { code }
+} }"""
+FULL_ACCEPT = """mutation($input: AcceptVehicleTransferInput!) { acceptVehicleTransfer(input: $input) {
+  __typename
+  ... on VehicleTransferAccepted {
+    transfer { reference sequenceNumber sellerId buyerId offeredOn { gregorian } status completedOn { gregorian } }
+    vehicle { sequenceNumber insuranceStatus }
+  }
+  ... on Refusal { code }
+} }"""
+NOTICE = (
+    NotificationRow.person_id,
+    NotificationRow.sector,
+    NotificationRow.kind,
+    NotificationRow.message_en,
+    NotificationRow.message_ar,
+)
+
+
+async def _undo_sale(api: Api, number: str) -> None:
+    async with api.hub.db.connect() as connection:
+        await connection.execute(delete(VehicleTransferRow).where(VehicleTransferRow.sequence_number == number))
+        await connection.execute(update(VehicleRow).where(VehicleRow.sequence_number == number).values(owner_id=SELLER))
+        await connection.commit()
+
+
+async def _last_notice(api: Api) -> int:
+    return (await api.hub.db.fetch(select(func.max(NotificationRow.id))))[0][0] or 0  # type: ignore[no-any-return]
+
+
+async def test_an_offer_and_its_acceptance_write_and_tell_each_value(api: Api) -> None:
+    number = (await unoffered_vehicle(api, SELLER)).sequence_number
+    themself = await api.query(
+        OFFER, {"input": {"personId": SELLER, "sequenceNumber": number, "buyerId": SELLER}}, as_=individual(SELLER)
+    )
+    assert themself["errors"][0]["message"] == "input.buyerId: the seller's own ID."
+    # An earlier sale of the same vehicle to the same buyer, completed: only the pending offer is accepted.
+    earlier = dict(sequence_number=number, seller_id=SELLER, buyer_id=BUYER, offered_on=TODAY - dt.timedelta(days=900))
+    history = insert(VehicleTransferRow).values(
+        reference="VT9999000001", status="completed", completed_on=TODAY - dt.timedelta(days=899), **earlier
+    )
+    try:
+        async with kept(api, SELLER, NotificationRow), kept(api, BUYER, NotificationRow):
+            async with api.hub.db.connect() as connection:
+                await connection.execute(history)
+                await connection.commit()
+            last = await _last_notice(api)
+            offer = {"input": {"personId": SELLER, "sequenceNumber": number, "buyerId": BUYER}}
+            offered = (await api.query(FULL_OFFER, offer, as_=individual(SELLER)))["data"]["transferVehicleOwnership"]
+            reference = offered["transfer"]["reference"]
+            assert re.fullmatch(r"VT[0-9]{10}", reference), offered
+            pending = {
+                "reference": reference,
+                "sequenceNumber": number,
+                "sellerId": SELLER,
+                "buyerId": BUYER,
+                "offeredOn": {"gregorian": str(TODAY)},
+                "status": "PENDING",
+                "completedOn": None,
+            }
+            assert offered == {"__typename": "VehicleTransferOffered", "transfer": pending}
+            stored = select(
+                VehicleTransferRow.seller_id,
+                VehicleTransferRow.buyer_id,
+                VehicleTransferRow.offered_on,
+                VehicleTransferRow.status,
+                VehicleTransferRow.completed_on,
+            ).where(VehicleTransferRow.reference == reference)
+            assert [tuple(row) for row in await api.hub.db.fetch(stored)] == [(SELLER, BUYER, TODAY, "pending", None)]
+            told = await api.hub.db.fetch(select(*NOTICE).where(NotificationRow.id > last))
+            assert [tuple(row) for row in told] == [
+                (
+                    BUYER,
+                    "traffic",
+                    "service_completed",
+                    f"Vehicle {number} is offered to you; it is yours once you accept (acceptVehicleTransfer).",
+                    f"عُرضت عليك المركبة رقم {number}؛ تنتقل ملكيتها إليك عند قبولك.",
+                )
+            ]
+
+            last = await _last_notice(api)
+            accept = {"input": {"personId": BUYER, "sequenceNumber": number}}
+            accepted = (await api.query(FULL_ACCEPT, accept, as_=individual(BUYER)))["data"]["acceptVehicleTransfer"]
+            assert accepted == {
+                "__typename": "VehicleTransferAccepted",
+                "transfer": pending | {"status": "COMPLETED", "completedOn": {"gregorian": str(TODAY)}},
+                "vehicle": {"sequenceNumber": number, "insuranceStatus": "INSURED"},
+            }
+            assert [tuple(row) for row in await api.hub.db.fetch(stored)] == [
+                (SELLER, BUYER, TODAY, "completed", TODAY)
+            ]
+            owner = select(VehicleRow.owner_id).where(VehicleRow.sequence_number == number)
+            assert [row[0] for row in await api.hub.db.fetch(owner)] == [BUYER]
+            told = await api.hub.db.fetch(select(*NOTICE).where(NotificationRow.id > last))
+            assert sorted(tuple(row) for row in told) == sorted(
+                (
+                    party,
+                    "traffic",
+                    "service_completed",
+                    f"Vehicle {number} is registered to its buyer from today.",
+                    f"سُجلت المركبة رقم {number} باسم مشتريها اعتباراً من اليوم.",
+                )
+                for party in (SELLER, BUYER)
+            )
+            # Another pending offer (the seed's, to the family head) is left as it was.
+            assert await seeded_offer(api)
+    finally:
+        await _undo_sale(api, number)
+
+
+async def test_an_offer_of_a_vehicle_its_seller_no_longer_owns_is_not_accepted_and_stays_pending(api: Api) -> None:
+    number = (await unoffered_vehicle(api, SELLER)).sequence_number
+    try:
+        offered = await api.query(
+            OFFER, {"input": {"personId": SELLER, "sequenceNumber": number, "buyerId": BUYER}}, as_=individual(SELLER)
+        )
+        assert offered["data"]["transferVehicleOwnership"]["__typename"] == "VehicleTransferOffered", offered
+        # Registered to someone else meanwhile (by an office, outside this service): the sale cannot complete.
+        async with api.hub.db.connect() as connection:
+            await connection.execute(
+                update(VehicleRow).where(VehicleRow.sequence_number == number).values(owner_id=HEAD)
+            )
+            await connection.commit()
+        before = await every_row(api)
+        accepted = await api.query(
+            ACCEPT, {"input": {"personId": BUYER, "sequenceNumber": number}}, as_=individual(BUYER)
+        )
+        assert accepted["data"]["acceptVehicleTransfer"]["code"] == "NO_TRANSFER_OFFERED", accepted
+        assert changed(before, await every_row(api)) == []
+    finally:
+        await _undo_sale(api, number)
