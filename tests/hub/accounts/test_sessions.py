@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from hub.access.tokens import InvalidToken, PublicKeys, TokenVerifier
 from hub.accounts.hashing import PasswordHashing
 from hub.accounts.lockout import LOCK_AFTER
-from hub.accounts.models import ACCOUNTS, AccountStatus
+from hub.accounts.models import ACCOUNTS, AccountRow, AccountStatus, RefreshTokenRow, SessionRow
 from hub.accounts.revocations import RevocationFeed
 from hub.accounts.sessions import SessionPolicy
 from hub.audit.reading import recorded
@@ -225,10 +225,52 @@ async def test_changing_the_password_ends_every_other_session(accounts_api: Api)
         "تم تغيير كلمة المرور وإنهاء جميع الجلسات الأخرى.",
     )
     assert await reads_own_record(api, person_id, session["accessToken"]) == 200, "the changer stays signed in"
+    assert (await _refresh(api, session["refreshToken"]))["__typename"] == "Session", "and may go on refreshing"
     assert await reads_own_record(api, person_id, other["accessToken"]) == 401
     assert (await _refresh(api, other["refreshToken"]))["code"] == "SESSION_INVALID"
     assert (await sign_in(api, username))["code"] == "INVALID_CREDENTIALS"
     assert (await sign_in(api, username, "Next2026Pass"))["__typename"] == "SignInCodeSent"
+
+
+async def test_ending_and_refreshing_one_accounts_sessions_leaves_other_accounts_alone(accounts_api: Api) -> None:
+    api = accounts_api
+    _, _, bystander = await signed_in(api)
+    _, _, session = await signed_in(api)
+    renewed = await _refresh(api, session["refreshToken"])
+    await api.client.post(
+        "/graphql", json={"query": SIGN_OUT_EVERYWHERE}, headers={"authorization": f"Bearer {renewed['accessToken']}"}
+    )
+    assert (await _refresh(api, bystander["refreshToken"]))["__typename"] == "Session"
+
+
+async def test_ending_a_session_revokes_its_refresh_tokens_and_passes_over_sessions_already_over(
+    accounts_api: Api,
+) -> None:
+    """signOutEverywhere counts the sessions it ended: not one that expired at this very instant."""
+    api = accounts_api
+    start = dt.datetime.now(dt.UTC)
+    api.hub.accounts.clock = at(start)
+    person_id, username, session = await signed_in(api)
+    api.hub.accounts.clock = at(start + dt.timedelta(hours=2))
+    later = await _other_session(api, person_id, username)
+    api.hub.accounts.clock = at(dt.datetime.fromisoformat(session["sessionExpiresAt"]))
+    response = await api.client.post(
+        "/graphql", json={"query": SIGN_OUT_EVERYWHERE}, headers={"authorization": f"Bearer {later['accessToken']}"}
+    )
+    assert response.json()["data"]["signOutEverywhere"] == {"sessionsEnded": 1}
+    sessions = await api.hub.db.fetch(
+        select(SessionRow.id, SessionRow.ended_at)
+        .join(AccountRow, AccountRow.id == SessionRow.account_id)
+        .where(AccountRow.person_id == person_id)
+    )
+    assert sorted(row.ended_at is not None for row in sessions) == [False, True], "the expired one is left as it was"
+    assert all(len(row.id) == 32 and int(row.id, 16) >= 0 for row in sessions), "128 random bits, in hex"
+    tokens = await api.hub.db.fetch(
+        select(RefreshTokenRow.revoked_at)
+        .join(AccountRow, AccountRow.id == RefreshTokenRow.account_id)
+        .where(AccountRow.person_id == person_id)
+    )
+    assert all(row.revoked_at is not None for row in tokens)
 
 
 async def _other_session(api: Api, person_id: str, username: str) -> dict[str, Any]:
