@@ -82,7 +82,7 @@ async def recover_account(info: Info, input: RecoverAccountInput) -> RecoverAcco
     person_id = parse_person_id(input.id, "input.id")
     services = services_of(info)
     if broken := password_problems(input.new_password, person_id):
-        return policy_refusal("PASSWORD_POLICY", describe_password(broken))
+        return refused(info, person_id, ActingAs.SELF, policy_refusal("PASSWORD_POLICY", describe_password(broken)))
     found = await services.db.fetch(
         select(ACCOUNTS.c.id, ACCOUNTS.c.username, ACCOUNTS.c.activated_at, ACCOUNTS.c.failed_attempts).where(
             ACCOUNTS.c.person_id == person_id
@@ -94,7 +94,8 @@ async def recover_account(info: Info, input: RecoverAccountInput) -> RecoverAcco
     # have accounts.
     password_hash = await services.passwords.hash(input.new_password)
     if account is None:
-        return refusal("CODE_INVALID")
+        # Audited against the ID typed, as sendRecoveryCode's NOT_SENT is: its owner's log shows the attempt.
+        return refused(info, person_id, ActingAs.SELF, refusal("CODE_INVALID"))
     if not recovery_open(account.failed_attempts):
         return refused(info, person_id, ActingAs.SELF, refusal("RECOVERY_LOCKED"))
     now = services.clock()
