@@ -70,7 +70,7 @@ MODULES = [
     Module("hub/accounts/otp.py", ("tests/hub/accounts/test_otp.py",)),
     Module("hub/accounts/registration.py", _accounts("registration", "activation", "lockout", "each_limit")),
     Module("hub/accounts/sign_in.py", _accounts("sign_in", "lockout", "each_limit", "sessions")),
-    Module("hub/accounts/recovery.py", _accounts("lockout", "lockout_count", "each_limit")),
+    Module("hub/accounts/recovery.py", _accounts("recovery", "lockout", "lockout_count", "each_limit")),
     # Only these ask changePassword: the rest of the accounts' tests never reach its mutants.
     Module(
         "hub/accounts/password_change.py",
