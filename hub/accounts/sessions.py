@@ -69,9 +69,7 @@ async def open_session(
     session_id = secrets.token_hex(16)
     expires_at = now + policy.lifetime
     await session.execute(
-        SESSIONS.insert().values(
-            id=session_id, account_id=account_id, started_at=now, expires_at=expires_at, ended_at=None
-        )
+        SESSIONS.insert().values(id=session_id, account_id=account_id, started_at=now, expires_at=expires_at)
     )
     return await continue_session(session, signer, policy, account_id, person_id, session_id, expires_at, now)
 
@@ -101,7 +99,6 @@ async def continue_session(
             token_hash=token_digest(refresh_token),
             created_at=now,
             expires_at=refresh_expires_at,
-            revoked_at=None,
         )
     )
     return IssuedSession(

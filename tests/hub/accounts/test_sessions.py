@@ -16,7 +16,7 @@ from hub.accounts.hashing import PasswordHashing
 from hub.accounts.lockout import LOCK_AFTER
 from hub.accounts.models import ACCOUNTS, AccountRow, AccountStatus, RefreshTokenRow, SessionRow
 from hub.accounts.revocations import RevocationFeed
-from hub.accounts.sessions import SessionPolicy
+from hub.accounts.sessions import SessionPolicy, token_digest
 from hub.audit.reading import recorded
 from hub.contract.principal import Principal, Role
 from hub.identity.models import PersonRow
@@ -92,6 +92,18 @@ async def test_refreshing_never_moves_the_sessions_end(accounts_api: Api) -> Non
 
     api.hub.accounts.clock = at(start + dt.timedelta(minutes=61))
     assert (await _refresh(api, token))["code"] == "SESSION_EXPIRED"
+
+
+async def test_no_token_outlives_its_session_and_refresh_tokens_are_256_random_bits(accounts_api: Api) -> None:
+    api = accounts_api
+    api.hub.accounts.sessions = SessionPolicy(lifetime=dt.timedelta(minutes=1), idle=dt.timedelta(minutes=30))
+    _, _, session = await signed_in(api)
+    renewed = await _refresh(api, session["refreshToken"])
+    for issued in (session, renewed):
+        ends = dt.datetime.fromisoformat(issued["sessionExpiresAt"])
+        assert dt.datetime.fromisoformat(issued["expiresAt"]) <= ends, "the access token ends with its session"
+        assert dt.datetime.fromisoformat(issued["refreshExpiresAt"]) == ends
+        assert len(issued["refreshToken"]) == 43, "32 random bytes, URL-safe base64"
 
 
 async def test_a_session_left_idle_expires(accounts_api: Api) -> None:
@@ -181,6 +193,10 @@ async def test_signing_out_ends_that_session_alone_and_is_audited(accounts_api: 
 
     assert await mutate(api, SIGN_OUT, {"token": first["refreshToken"]}, "signOut") == {"revoked": True}
 
+    revoked = await api.hub.db.fetch(
+        select(RefreshTokenRow.revoked_at).where(RefreshTokenRow.token_hash == token_digest(first["refreshToken"]))
+    )
+    assert revoked[0][0] is not None
     assert (await _refresh(api, other["refreshToken"]))["__typename"] == "Session"
     entries = await recorded(api.hub.db, subject_id=person_id)
     assert [(e.outcome, e.acting_as) for e in entries if e.action == "signOut"] == [("ok", "self")]
