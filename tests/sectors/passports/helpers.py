@@ -70,8 +70,8 @@ async def restored(api: Api) -> AsyncIterator[None]:
             await connection.commit()
 
 
-async def last_notice(api: Api, person_id: str) -> tuple[str, str, str]:
-    """The newest notice the person was sent by passports: its kind, English and Arabic."""
+async def last_notice(api: Api, person_id: str) -> tuple[str, str, str] | None:
+    """The newest notice the person was sent by passports: its kind, English and Arabic; None before any."""
     async with api.hub.db.connect() as connection:
         found = (
             await connection.execute(
@@ -80,5 +80,5 @@ async def last_notice(api: Api, person_id: str) -> tuple[str, str, str]:
                 .order_by(NotificationRow.id.desc())
                 .limit(1)
             )
-        ).one()
-    return found[0], found[1], found[2]
+        ).first()
+    return None if found is None else (found[0], found[1], found[2])

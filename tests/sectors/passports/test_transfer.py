@@ -4,13 +4,17 @@ with the third consent the iqama names the new sponsor and access follows at onc
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
+
+from sqlalchemy import select, update
 
 from hub.contract import unified_number
 from hub.contract.principal import Principal
-from tests.conftest import PERSONA, Api, individual, officer
-from tests.sectors.asking import change
-from tests.sectors.passports.helpers import SPONSOR, allowed_worker, blockers, mutate, restored
+from sectors.passports.models import IqamaRow
+from tests.conftest import PERSONA, TODAY, Api, individual, officer
+from tests.sectors.asking import change, days
+from tests.sectors.passports.helpers import SPONSOR, allowed_worker, blockers, last_notice, mutate, restored
 from tests.sectors.passports.test_establishments import (
     ACCESS_LOG,
     AS_ESTABLISHMENT,
@@ -90,14 +94,22 @@ async def test_transfers_refused_write_nothing(api: Api) -> None:
     async with restored(api):
         before = await every_row(api)
         same = await consent(api, worker, "SPONSOR", passports, new_sponsor=SPONSOR)
-        assert same["code"] == "SAME_SPONSOR"
+        assert (same["code"], same["message"], same["messageAr"]) == (
+            "SAME_SPONSOR",
+            "The worker is already sponsored by this sponsor.",
+            "العامل على كفالة هذا الكفيل بالفعل.",
+        )
         absconded = await consent(api, PERSONA["absconding_worker"], "SPONSOR", passports)
         assert [b["code"] for b in absconded["blockers"]] == ["ABSCONDING_REPORT_OPEN"]
         assert changed(before, await every_row(api)) == []
         await consent(api, worker, "WORKER", passports)
         before = await every_row(api)
         other = await consent(api, worker, "SPONSOR", passports, new_sponsor=PERSONA["unpaid_violations"])
-        assert other["code"] == "ANOTHER_TRANSFER_PENDING"
+        assert (other["code"], other["message"], other["messageAr"]) == (
+            "ANOTHER_TRANSFER_PENDING",
+            "A transfer of this worker to another sponsor is under way.",
+            "يوجد طلب نقل خدمات قائم لهذا العامل إلى كفيل آخر.",
+        )
         assert changed(before, await every_row(api)) == []
 
 
@@ -161,9 +173,94 @@ async def test_only_the_establishments_user_acting_for_it_consents_for_it(api: A
         ):
             answer = await _to_establishment(api, worker, "NEW_SPONSOR", caller, ESTABLISHMENT)
             assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN", (caller, answer)
-        for number, code in ((unified_number(99_000_003), "NOT_FOUND"), ("7000000001", "INVALID_ID")):
+        unknown = unified_number(99_000_003)
+        for number, code in ((unknown, "NOT_FOUND"), ("7000000001", "INVALID_ID"), ("1234", "INVALID_ID")):
             answer = await _to_establishment(api, worker, "NEW_SPONSOR", officer("passports"), number)
-            assert answer["errors"][0]["extensions"]["code"] == code, answer
+            extensions = answer["errors"][0]["extensions"]
+            assert (extensions["code"], extensions["argument"]) == (code, "input.newSponsorId"), answer
+        answer = await _to_establishment(api, worker, "NEW_SPONSOR", officer("passports"), unknown)
+        assert answer["errors"][0]["message"] == f"No establishment has the unified number {unknown}."
         assert changed(before, await every_row(api)) == []
         recorded = await _to_establishment(api, worker, "NEW_SPONSOR", officer("passports"), ESTABLISHMENT)
         assert recorded["transfer"]["status"] == "PENDING", recorded
+
+
+DATED = """... on SponsorshipTransferConsented { transfer { reference status requestedOn { gregorian }
+  workerConsentedOn { gregorian } sponsorConsentedOn { gregorian } newSponsorConsentedOn { gregorian }
+  doneOn { gregorian } } }"""
+
+
+async def dated(api: Api, worker: str, party: str) -> dict[str, Any]:
+    answer = await mutate(
+        api,
+        "transferSponsorship",
+        "TransferSponsorshipInput",
+        DATED,
+        {"personId": worker, "newSponsorId": NEW_SPONSOR, "party": party},
+        officer("passports"),
+    )
+    transfer: dict[str, Any] = answer["transfer"]
+    return {key: value["gregorian"] if isinstance(value, dict) else value for key, value in transfer.items()}
+
+
+async def test_each_consent_keeps_its_first_day_and_the_third_moves_the_worker_and_tells_them(api: Api) -> None:
+    kept_today = api.hub.today
+    async with restored(api):
+        worker = await allowed_worker(api, "TRANSFER_SPONSORSHIP")
+        told = await last_notice(api, worker)
+        try:
+            first = await dated(api, worker, "WORKER")
+            reference = first.pop("reference")
+            assert re.fullmatch(r"TR-\d{9}", reference), reference
+            assert first == {
+                "status": "PENDING",
+                "requestedOn": str(TODAY),
+                "workerConsentedOn": str(TODAY),
+                "sponsorConsentedOn": None,
+                "newSponsorConsentedOn": None,
+                "doneOn": None,
+            }
+            api.hub.today = lambda: days(1)
+            # The worker's consent again, a day later: the first one's day stands.
+            assert (await dated(api, worker, "WORKER"))["workerConsentedOn"] == str(TODAY)
+            second = await dated(api, worker, "NEW_SPONSOR")
+            assert (second["status"], second["newSponsorConsentedOn"], second["sponsorConsentedOn"]) == (
+                "PENDING",
+                str(days(1)),
+                None,
+            )
+            assert await last_notice(api, worker) == told  # nothing done yet to tell of
+            api.hub.today = lambda: days(2)
+            done = await dated(api, worker, "SPONSOR")
+        finally:
+            api.hub.today = kept_today
+        assert done == {
+            "reference": reference,
+            "status": "DONE",
+            "requestedOn": str(TODAY),
+            "workerConsentedOn": str(TODAY),
+            "sponsorConsentedOn": str(days(2)),
+            "newSponsorConsentedOn": str(days(1)),
+            "doneOn": str(days(2)),
+        }
+        assert await last_notice(api, worker) == (
+            "service_completed",
+            f"Your sponsorship was transferred to your new sponsor (transfer {reference}).",
+            f"نُقلت كفالتك إلى كفيلك الجديد (طلب نقل رقم {reference}).",
+        )
+
+
+async def test_consents_for_a_sponsor_the_worker_left_meanwhile_do_not_move_them(api: Api) -> None:
+    """The iqama named another sponsor between the consents: the three given leave the transfer
+    pending, and the iqama as it is."""
+    other = PERSONA["unpaid_violations"]
+    async with restored(api):
+        worker = await allowed_worker(api, "TRANSFER_SPONSORSHIP")
+        await dated(api, worker, "WORKER")
+        await dated(api, worker, "NEW_SPONSOR")
+        await change(api, update(IqamaRow).where(IqamaRow.number == worker).values(sponsor_id=other))
+        third = await dated(api, worker, "SPONSOR")
+        assert (third["status"], third["sponsorConsentedOn"], third["doneOn"]) == ("PENDING", str(TODAY), None)
+        async with api.hub.db.connect() as connection:
+            sponsor = await connection.scalar(select(IqamaRow.sponsor_id).where(IqamaRow.number == worker))
+        assert sponsor == other
