@@ -95,14 +95,13 @@ async def _consent(
     if pending is not None and pending.to_sponsor_id != new_sponsor:
         return _refusal("ANOTHER_TRANSFER_PENDING")
     if pending is None:
+        # No consent yet and not done: those columns are left NULL; the answer is the row read back.
         started = dict(
             person_id=worker,
             from_sponsor_id=sponsor_id,
             to_sponsor_id=new_sponsor,
             requested_on=today,
             status="pending",
-            done_on=None,
-            **dict.fromkeys(CONSENTS),
         )
         reference = (
             await insert_new(session, TransferRow, started, "reference", lambda: f"TR-{secrets.randbelow(10**9):09d}")
