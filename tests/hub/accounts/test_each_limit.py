@@ -29,6 +29,7 @@ from tests.hub.accounts.flow import (
     other_mobile,
     register,
     sign_in,
+    signed_in,
     unregistered_person,
 )
 
@@ -182,16 +183,25 @@ async def test_a_limit_per_account_counts_each_account_apart(
 
 
 async def test_a_recovery_code_attempt_and_a_password_change_are_limited_too(limited_api: Api) -> None:
-    """recoverAccount counts on the code limits, changePassword on the sign-in ones."""
+    """recoverAccount counts on the code limits, on one count with the account's other codes;
+    changePassword on the sign-in ones."""
     api = limited_api
-    person_id, _, _ = await active_account(api)
-    api.hub.accounts.limits = dataclasses.replace(AccountLimits(), code_per_account_client=Limit(1, WINDOW))
-    answers = [
-        await api.query(
-            RECOVER,
-            {"input": {"id": person_id, "code": "000000", "challenge": "x", "newPassword": "Fresh2026Start"}},
-        )
+    person_id, username, session = await signed_in(api)
+    api.hub.accounts.limits = dataclasses.replace(
+        AccountLimits(),
+        code_per_account_client=Limit(1, WINDOW),
+        sign_in_per_account_client=Limit(1, WINDOW),
+    )
+    limited = [{"code": "RATE_LIMITED", "retryAfterSeconds": WINDOW}]
+    recovering = {"input": {"id": person_id, "code": "000000", "challenge": "x", "newPassword": "Fresh2026Start"}}
+    assert "errors" not in await api.query(RECOVER, recovering)
+    signing_in = await api.query(CONFIRM_SIGN_IN, _code(username, 0, challenge_of(username)))
+    assert [error["extensions"] for error in signing_in["errors"]] == limited, "the account's codes share a count"
+    bearer = {"authorization": f"Bearer {session['accessToken']}"}
+    wrong = {"input": {"currentPassword": "Wrong2026Pass", "newPassword": "Next2026Pass"}}
+    changes = [
+        (await api.client.post("/graphql", json={"query": CHANGE_PASSWORD, "variables": wrong}, headers=bearer)).json()
         for _ in range(2)
     ]
-    assert "errors" not in answers[0], answers[0]
-    assert answers[1]["errors"][0]["extensions"] == {"code": "RATE_LIMITED", "retryAfterSeconds": WINDOW}
+    assert "errors" not in changes[0], changes[0]
+    assert [error["extensions"] for error in changes[1]["errors"]] == limited
