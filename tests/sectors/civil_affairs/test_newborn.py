@@ -7,12 +7,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+import pytest
+from sqlalchemy import delete, func, insert, select
 
+from hub.contract import Code, RabtError, Sex
 from hub.contract.national_id import normalize_id
 from hub.identity.models import PersonRow
 from hub.notifications.models import NotificationRow
-from sectors.civil_affairs.models import BirthRow, DeathRow, FamilyMemberRow
+from sectors.civil_affairs.models import BirthRow, DeathRow, FamilyMemberRow, FamilyRegisterRow
+from sectors.civil_affairs.workflows.births import RegisterNewbornInput, _newborn_values
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
 from tests.services.tables import changed, every_row
 from tests.services.test_eligibility import asked, codes, data
@@ -141,3 +144,146 @@ async def test_only_a_living_parent_in_a_family_register_may_register_as_eligibi
     died = insert(DeathRow).values(person_id=HEAD, died_on=TODAY, city_ar="الرياض", city_en="Riyadh")
     async with data(api, died, undo=[delete(DeathRow).where(DeathRow.person_id == HEAD)]):
         assert codes(await asked(api, "REGISTER_NEWBORN", HEAD, CIVIL)) == [("civil_affairs", "PERSON_DECEASED")]
+
+
+def newborn_input(days_old: int = 3, **changes: str) -> RegisterNewbornInput:
+    fields = {"nameAr": "ريم فهد", "nameEn": "Reem Fahd", "cityAr": "الرياض", "cityEn": "Riyadh", **changes}
+    return RegisterNewbornInput(
+        person_id=HEAD,
+        name_ar=fields["nameAr"],
+        name_en=fields["nameEn"],
+        sex=Sex.FEMALE,
+        born_on=TODAY - dt.timedelta(days=days_old),
+        city_ar=fields["cityAr"],
+        city_en=fields["cityEn"],
+    )
+
+
+def refused_field(days_old: int = 3, **changes: str) -> tuple[str, str]:
+    with pytest.raises(RabtError) as error:
+        _newborn_values(newborn_input(days_old, **changes), TODAY)
+    assert error.value.code is Code.BAD_USER_INPUT
+    return error.value.extensions["argument"], error.value.message
+
+
+def test_a_newborns_names_take_120_characters_and_cities_40_each_in_its_letters() -> None:
+    names = dict(nameAr="ر" * 120, nameEn="R" * 120, cityAr="م" * 40, cityEn="c" * 40)
+    assert _newborn_values(newborn_input(0, **names), TODAY) == {
+        "name_ar": "ر" * 120,
+        "name_en": "R" * 120,
+        "city_ar": "م" * 40,
+        "city_en": "c" * 40,
+    }
+    for field, long, limit in (("nameAr", "ر", 120), ("nameEn", "R", 120), ("cityAr", "م", 40), ("cityEn", "c", 40)):
+        assert refused_field(**{field: long * (limit + 1)}) == (
+            f"input.{field}",
+            f"input.{field}: between 1 and {limit} characters.",
+        )
+    assert refused_field(nameAr="Reem") == ("input.nameAr", "input.nameAr: written in Arabic letters.")
+    assert refused_field(cityAr="Riyadh") == ("input.cityAr", "input.cityAr: written in Arabic letters.")
+    latin = "written in Latin letters, digits and . , ' / -."
+    assert refused_field(nameEn="ريم") == ("input.nameEn", f"input.nameEn: {latin}")
+    assert refused_field(cityEn="الرياض") == ("input.cityEn", f"input.cityEn: {latin}")
+
+
+def test_a_birth_today_is_taken_and_one_tomorrow_refused_first() -> None:
+    assert _newborn_values(newborn_input(0), TODAY)["name_en"] == "Reem Fahd"
+    # The day is checked before the names: a wrong name too is not what is reported.
+    assert refused_field(-1, nameAr="Reem") == ("input.bornOn", "input.bornOn: not after today.")
+
+
+async def test_each_value_of_a_registered_birth_is_written_and_told(api: Api) -> None:
+    wife, number = await wife_of(api, HEAD)
+    born_on = TODAY - dt.timedelta(days=30)
+    last = (await api.hub.db.fetch(select(func.max(NotificationRow.id))))[0][0] or 0
+    answer = await api.query(REGISTER, newborn(HEAD, days_old=30, motherId=wife, sex="MALE"), as_=individual(HEAD))
+    child = answer["data"]["registerNewborn"]["nationalId"]
+    try:
+        assert answer["data"]["registerNewborn"]["bornOn"] == {"gregorian": str(born_on)}, answer
+        person = select(
+            PersonRow.kind,
+            PersonRow.name_ar,
+            PersonRow.name_en,
+            PersonRow.sex,
+            PersonRow.birth_on,
+            PersonRow.nationality,
+        ).where(PersonRow.id == child)
+        assert [tuple(row) for row in await api.hub.db.fetch(person)] == [
+            ("citizen", "ريم فهد", "Reem Fahd", "male", born_on, "SAU")
+        ]
+        birth = select(
+            BirthRow.born_on,
+            BirthRow.country,
+            BirthRow.city_ar,
+            BirthRow.city_en,
+            BirthRow.father_id,
+            BirthRow.mother_id,
+        ).where(BirthRow.person_id == child)
+        assert [tuple(row) for row in await api.hub.db.fetch(birth)] == [
+            (born_on, "SAU", "الرياض", "Riyadh", HEAD, wife)
+        ]
+        member = select(FamilyMemberRow.register_number, FamilyMemberRow.relation, FamilyMemberRow.added_on).where(
+            FamilyMemberRow.person_id == child
+        )
+        assert [tuple(row) for row in await api.hub.db.fetch(member)] == [(number, "son", TODAY)]
+        told = select(
+            NotificationRow.person_id,
+            NotificationRow.sector,
+            NotificationRow.kind,
+            NotificationRow.message_en,
+            NotificationRow.message_ar,
+        ).where(NotificationRow.id > last)
+        assert [tuple(row) for row in await api.hub.db.fetch(told)] == [
+            (
+                HEAD,
+                "civil_affairs",
+                "service_completed",
+                f"The birth is registered: the child's national ID is {child}.",
+                f"سُجل المولود، ورقم هويته الوطنية {child}.",
+            )
+        ]
+    finally:
+        async with api.hub.db.connect() as connection:
+            await connection.execute(delete(NotificationRow).where(NotificationRow.id > last))
+            await connection.commit()
+        await _forget(api, child)
+
+
+MESSAGES = """mutation($input: RegisterNewbornInput!) { registerNewborn(input: $input) {
+  ... on Refusal { code message messageAr }
+} }"""
+
+
+async def test_the_mother_must_be_a_wife_in_the_fathers_own_register(api: Api) -> None:
+    wife, number = await wife_of(api, HEAD)
+    other_head = (
+        await api.hub.db.fetch(
+            select(FamilyRegisterRow.head_id)
+            .join(FamilyMemberRow, FamilyMemberRow.register_number == FamilyRegisterRow.number)
+            .where(FamilyRegisterRow.number != number, FamilyMemberRow.relation == "wife")
+            .order_by(FamilyRegisterRow.head_id)
+            .limit(1)
+        )
+    )[0][0]
+    other_wife, _ = await wife_of(api, other_head)
+    before = await every_row(api)
+    # The register's head himself, and a wife in another register: neither is the mother of his child.
+    for mother in (HEAD, other_wife):
+        refused = await api.query(MESSAGES, newborn(HEAD, motherId=mother), as_=individual(HEAD))
+        assert refused["data"]["registerNewborn"] == {
+            "code": "MOTHER_NOT_IN_REGISTER",
+            "message": "The mother must be a wife in the father's family register.",
+            "messageAr": "يجب أن تكون الأم زوجة مقيدة في سجل أسرة الأب.",
+        }, mother
+    late = await api.query(MESSAGES, newborn(HEAD, days_old=31, motherId=wife), as_=individual(HEAD))
+    assert late["data"]["registerNewborn"] == {
+        "code": "REGISTRATION_WINDOW_CLOSED",
+        "message": (
+            "A birth is registered online within 30 days; a later one is registered at a civil affairs office, "
+            "where the late-registration fine is paid."
+        ),
+        "messageAr": (
+            "يسجل المولود إلكترونياً خلال 30 يوماً من ولادته؛ وبعدها يسجل في مكتب الأحوال المدنية مع دفع غرامة التأخير."
+        ),
+    }
+    assert changed(before, await every_row(api)) == []
