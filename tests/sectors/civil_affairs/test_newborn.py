@@ -287,3 +287,17 @@ async def test_the_mother_must_be_a_wife_in_the_fathers_own_register(api: Api) -
         ),
     }
     assert changed(before, await every_row(api)) == []
+
+
+async def test_a_malformed_parent_id_is_refused_naming_its_argument(api: Api) -> None:
+    wife, _ = await wife_of(api, HEAD)
+    before = await every_row(api)
+    for changes, argument in (
+        ({"personId": HEAD[:-1] + str((int(HEAD[-1]) + 1) % 10), "motherId": wife}, "input.personId"),
+        ({"motherId": wife[:-1] + str((int(wife[-1]) + 1) % 10)}, "input.motherId"),
+    ):
+        data = newborn(HEAD)
+        data["input"].update(changes)
+        answer = await api.query(REGISTER, data, as_=CIVIL)
+        assert answer["errors"][0]["extensions"] == {"code": "INVALID_ID", "argument": argument}, changes
+    assert changed(before, await every_row(api)) == []

@@ -14,7 +14,7 @@ from hub.notifications.models import NotificationRow
 from sectors.traffic.models import VehicleRow, VehicleTransferRow, ViolationRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
 from tests.sectors.asking import kept
-from tests.sectors.traffic.test_registration_renewal import fine, unoffered_vehicle
+from tests.sectors.traffic.test_registration_renewal import RENEW, fine, unoffered_vehicle
 from tests.services.tables import changed, every_row
 from tests.services.test_eligibility import asked, codes, data
 
@@ -279,3 +279,22 @@ async def test_an_offer_of_a_vehicle_its_seller_no_longer_owns_is_not_accepted_a
         assert changed(before, await every_row(api)) == []
     finally:
         await _undo_sale(api, number)
+
+
+async def test_each_malformed_id_or_number_is_refused_naming_its_argument_before_anything(api: Api) -> None:
+    number = (await unoffered_vehicle(api, SELLER)).sequence_number
+    bad_id = SELLER[:-1] + str((int(SELLER[-1]) + 1) % 10)  # the check digit wrong
+    good = {"personId": SELLER, "sequenceNumber": number}
+    cases = [
+        (RENEW, good | {"personId": bad_id}, ("INVALID_ID", "input.personId")),
+        (OFFER, good | {"buyerId": BUYER, "personId": bad_id}, ("INVALID_ID", "input.personId")),
+        (OFFER, good | {"buyerId": bad_id}, ("INVALID_ID", "input.buyerId")),
+        (OFFER, good | {"buyerId": BUYER, "sequenceNumber": "12345678"}, ("BAD_USER_INPUT", "input.sequenceNumber")),
+        (ACCEPT, {"personId": bad_id, "sequenceNumber": number}, ("INVALID_ID", "input.personId")),
+        (ACCEPT, {"personId": BUYER, "sequenceNumber": "1234567890"}, ("BAD_USER_INPUT", "input.sequenceNumber")),
+    ]
+    before = await every_row(api)
+    for document, input, (code, argument) in cases:
+        answer = await api.query(document, {"input": input}, as_=TRAFFIC)
+        assert answer["errors"][0]["extensions"] == {"code": code, "argument": argument}, input
+    assert changed(before, await every_row(api)) == []
