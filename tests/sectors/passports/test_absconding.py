@@ -183,3 +183,20 @@ async def test_a_report_that_changed_after_the_rules_saw_it_is_not_cancelled(
                 "تغير البلاغ أثناء معالجة الطلب؛ أعد المحاولة.",
             ), fake
         assert changed(before, await every_row(api)) == []
+
+
+async def bad_id(api: Api, name: str, input_type: str, extra: dict[str, Any]) -> tuple[str, str]:
+    answer = await mutate(api, name, input_type, "", {"personId": "1234", **extra}, officer("passports"))
+    extensions = answer["errors"][0]["extensions"]
+    return extensions["code"], extensions["argument"]
+
+
+async def test_a_reference_is_hr_the_year_and_eight_digits_and_a_bad_id_is_named(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with restored(api):
+        worker = await allowed_worker(api, "FILE_ABSCONDING_REPORT")
+        monkeypatch.setattr(absconding.secrets, "randbelow", lambda bound: bound - 1)  # the largest draw
+        assert (await file(api, worker))["report"]["reference"] == f"HR-{TODAY.year}-99999999"
+    for name in ("fileAbscondingReport", "cancelAbscondingReport"):
+        assert await bad_id(api, name, "AbscondingReportInput", {}) == ("INVALID_ID", "input.personId"), name

@@ -207,3 +207,22 @@ async def test_a_passport_that_changed_after_the_rules_saw_it_is_not_renewed(
                 "تغير جواز السفر أثناء معالجة الطلب؛ أعد المحاولة.",
             ), name
             assert set((await held(api, person)).values()) == {"lost"} and number in await held(api, person), name
+
+
+async def bad_id(api: Api, name: str, input_type: str, extra: dict[str, Any]) -> tuple[str, str]:
+    answer = await mutate(api, name, input_type, "", {"personId": "1234", **extra}, officer("passports"))
+    extensions = answer["errors"][0]["extensions"]
+    return extensions["code"], extensions["argument"]
+
+
+async def test_a_new_passport_number_is_an_a_and_eight_digits_and_a_bad_id_is_named(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    person = (await citizen_with_passport(api))[0]
+    async with kept(api, person, PassportRow):
+        monkeypatch.setattr(workflow.secrets, "randbelow", lambda bound: bound - 1)  # the largest draw
+        renewed = await mutate(
+            api, "renewPassport", "RenewPassportInput", RENEWED, {"personId": person}, officer("passports")
+        )
+        assert renewed["passport"]["number"] == "A99999999"
+    assert await bad_id(api, "renewPassport", "RenewPassportInput", {}) == ("INVALID_ID", "input.personId")

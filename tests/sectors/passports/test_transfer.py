@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import secrets
 from typing import Any
 
+import pytest
 from sqlalchemy import select, update
 
 from hub.contract import unified_number
@@ -248,6 +250,9 @@ async def test_each_consent_keeps_its_first_day_and_the_third_moves_the_worker_a
             f"Your sponsorship was transferred to your new sponsor (transfer {reference}).",
             f"نُقلت كفالتك إلى كفيلك الجديد (طلب نقل رقم {reference}).",
         )
+        # A transfer done is no longer pending: one back to the sponsor starts afresh.
+        back = await consent(api, worker, "WORKER", officer("passports"), new_sponsor=SPONSOR)
+        assert back["transfer"]["status"] == "PENDING" and back["transfer"]["reference"] != reference, back
 
 
 async def test_consents_for_a_sponsor_the_worker_left_meanwhile_do_not_move_them(api: Api) -> None:
@@ -264,3 +269,15 @@ async def test_consents_for_a_sponsor_the_worker_left_meanwhile_do_not_move_them
         async with api.hub.db.connect() as connection:
             sponsor = await connection.scalar(select(IqamaRow.sponsor_id).where(IqamaRow.number == worker))
         assert sponsor == other
+
+
+async def test_a_reference_is_tr_and_nine_digits_and_a_bad_worker_id_is_named(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with restored(api):
+        worker = await allowed_worker(api, "TRANSFER_SPONSORSHIP")
+        monkeypatch.setattr(secrets, "randbelow", lambda bound: bound - 1)  # the largest draw
+        assert (await consent(api, worker, "WORKER", individual(worker)))["transfer"]["reference"] == "TR-999999999"
+    answer = await consent(api, "1234", "WORKER", officer("passports"))
+    extensions = answer["errors"][0]["extensions"]
+    assert (extensions["code"], extensions["argument"]) == ("INVALID_ID", "input.personId")

@@ -265,3 +265,14 @@ async def test_a_visa_that_changed_after_the_rules_saw_it_is_refused_and_nothing
             )
             assert (refused["code"], refused["message"], refused["messageAr"]) == changed_meanwhile, fake
         assert changed(before, await every_row(api)) == []
+
+
+async def test_a_bad_id_is_named_by_each_visa_change(api: Api) -> None:
+    for name, input_type, extra in (
+        ("extendExitReentryVisa", "ExtendExitReentryVisaInput", {"days": 5}),
+        ("cancelExitReentryVisa", "CancelVisaInput", {}),
+        ("cancelFinalExitVisa", "CancelVisaInput", {}),
+    ):
+        answer = await mutate(api, name, input_type, "", {"personId": "1234", **extra}, officer("passports"))
+        extensions = answer["errors"][0]["extensions"]
+        assert (extensions["code"], extensions["argument"]) == ("INVALID_ID", "input.personId"), name
