@@ -8,10 +8,12 @@ import datetime as dt
 import re
 from typing import Any
 
+import pytest
 from sqlalchemy import delete, func, insert, select, update
 
 from hub.notifications.models import NotificationRow
 from sectors.traffic.models import VehicleRow, VehicleTransferRow, ViolationRow
+from sectors.traffic.workflows import vehicles
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
 from tests.sectors.asking import kept
 from tests.sectors.traffic.test_registration_renewal import RENEW, fine, unoffered_vehicle
@@ -298,3 +300,17 @@ async def test_each_malformed_id_or_number_is_refused_naming_its_argument_before
         answer = await api.query(document, {"input": input}, as_=TRAFFIC)
         assert answer["errors"][0]["extensions"] == {"code": code, "argument": argument}, input
     assert changed(before, await every_row(api)) == []
+
+
+async def test_an_offers_reference_is_vt_and_ten_digits_at_the_largest_draw(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    number = (await unoffered_vehicle(api, SELLER)).sequence_number
+    monkeypatch.setattr(vehicles.secrets, "randbelow", lambda bound: bound - 1)  # the largest draw
+    try:
+        async with kept(api, BUYER, NotificationRow):
+            offer = {"input": {"personId": SELLER, "sequenceNumber": number, "buyerId": BUYER}}
+            offered = await api.query(OFFER, offer, as_=individual(SELLER))
+            assert offered["data"]["transferVehicleOwnership"]["transfer"]["reference"] == "VT9999999999", offered
+    finally:
+        await _undo_sale(api, number)
