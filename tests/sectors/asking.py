@@ -10,9 +10,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from hub.contract.principal import Principal
+from hub.notifications.models import NotificationRow
 from sectors.traffic.models import ViolationRow
 from tests.conftest import TODAY, Api
 
@@ -122,3 +123,20 @@ def unpaid_violation(person_id: str, number: str) -> Any:
         due_on=days(28),
         status="unpaid",
     )
+
+
+async def newest_notice(api: Api) -> int:
+    """The id of the newest notification: what a test's mutation tells comes after it."""
+    return (await api.hub.db.fetch(select(func.max(NotificationRow.id))))[0][0] or 0  # type: ignore[no-any-return]
+
+
+async def notices_since(api: Api, last: int) -> list[tuple[Any, ...]]:
+    """(person, sector, kind, English, Arabic) of each notification written after `last`, in order."""
+    told = select(
+        NotificationRow.person_id,
+        NotificationRow.sector,
+        NotificationRow.kind,
+        NotificationRow.message_en,
+        NotificationRow.message_ar,
+    ).where(NotificationRow.id > last)
+    return [tuple(row) for row in await api.hub.db.fetch(told.order_by(NotificationRow.id))]

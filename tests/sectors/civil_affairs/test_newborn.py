@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, select
 
 from hub.contract import Code, RabtError, Sex
 from hub.contract.national_id import normalize_id
@@ -17,6 +17,7 @@ from hub.notifications.models import NotificationRow
 from sectors.civil_affairs.models import BirthRow, DeathRow, FamilyMemberRow, FamilyRegisterRow
 from sectors.civil_affairs.workflows.births import RegisterNewbornInput, _newborn_values
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
+from tests.sectors.asking import newest_notice, notices_since
 from tests.services.tables import changed, every_row
 from tests.services.test_eligibility import asked, codes, data
 
@@ -195,7 +196,7 @@ def test_a_birth_today_is_taken_and_one_tomorrow_refused_first() -> None:
 async def test_each_value_of_a_registered_birth_is_written_and_told(api: Api) -> None:
     wife, number = await wife_of(api, HEAD)
     born_on = TODAY - dt.timedelta(days=30)
-    last = (await api.hub.db.fetch(select(func.max(NotificationRow.id))))[0][0] or 0
+    last = await newest_notice(api)
     answer = await api.query(REGISTER, newborn(HEAD, days_old=30, motherId=wife, sex="MALE"), as_=individual(HEAD))
     child = answer["data"]["registerNewborn"]["nationalId"]
     try:
@@ -226,14 +227,7 @@ async def test_each_value_of_a_registered_birth_is_written_and_told(api: Api) ->
             FamilyMemberRow.person_id == child
         )
         assert [tuple(row) for row in await api.hub.db.fetch(member)] == [(number, "son", TODAY)]
-        told = select(
-            NotificationRow.person_id,
-            NotificationRow.sector,
-            NotificationRow.kind,
-            NotificationRow.message_en,
-            NotificationRow.message_ar,
-        ).where(NotificationRow.id > last)
-        assert [tuple(row) for row in await api.hub.db.fetch(told)] == [
+        assert await notices_since(api, last) == [
             (
                 HEAD,
                 "civil_affairs",

@@ -12,7 +12,7 @@ from sqlalchemy import delete, insert, select
 from hub.contract.principal import Principal
 from hub.notifications.models import NotificationRow
 from sectors.passports.models import Base, IqamaRow
-from tests.conftest import PERSONA, Api, individual
+from tests.conftest import PERSONA, Api, individual, officer
 from tests.services.test_eligibility import ELIGIBILITY
 
 SPONSOR = PERSONA["sponsor"]
@@ -51,6 +51,13 @@ async def mutate(api: Api, name: str, input_type: str, payload: str, input: dict
       __typename ... on Refusal {{ code message messageAr blockers {{ sector code }} }} {payload} }} }}"""
     answer = await api.query(query, {"input": input}, as_=caller)
     return answer["data"][name] if answer.get("data") else answer
+
+
+async def bad_id(api: Api, name: str, input_type: str, extra: dict[str, Any]) -> tuple[str, str]:
+    """The code and argument a passports officer's call gets for a malformed personId."""
+    answer = await mutate(api, name, input_type, "", {"personId": "1234", **extra}, officer("passports"))
+    extensions = answer["errors"][0]["extensions"]
+    return extensions["code"], extensions["argument"]
 
 
 @asynccontextmanager

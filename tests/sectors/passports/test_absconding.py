@@ -17,7 +17,7 @@ from sectors.passports.models import AbscondingReportRow
 from sectors.passports.workflows import absconding
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
 from tests.sectors.asking import change, days
-from tests.sectors.passports.helpers import SPONSOR, allowed_worker, blockers, last_notice, mutate, restored
+from tests.sectors.passports.helpers import SPONSOR, allowed_worker, bad_id, blockers, last_notice, mutate, restored
 from tests.services.tables import changed, every_row
 
 REPORT = "... on AbscondingReportFiled { report { reference status filedOn { gregorian } } }"
@@ -183,12 +183,6 @@ async def test_a_report_that_changed_after_the_rules_saw_it_is_not_cancelled(
                 "تغير البلاغ أثناء معالجة الطلب؛ أعد المحاولة.",
             ), fake
         assert changed(before, await every_row(api)) == []
-
-
-async def bad_id(api: Api, name: str, input_type: str, extra: dict[str, Any]) -> tuple[str, str]:
-    answer = await mutate(api, name, input_type, "", {"personId": "1234", **extra}, officer("passports"))
-    extensions = answer["errors"][0]["extensions"]
-    return extensions["code"], extensions["argument"]
 
 
 async def test_a_reference_is_hr_the_year_and_eight_digits_and_a_bad_id_is_named(

@@ -16,7 +16,7 @@ from sectors.passports.workflows import passport as workflow
 from sectors.traffic.models import ViolationRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
 from tests.sectors.asking import change, days, kept
-from tests.sectors.passports.helpers import SPONSOR, allowed_worker, blockers, last_notice, mutate, restored
+from tests.sectors.passports.helpers import SPONSOR, allowed_worker, bad_id, blockers, last_notice, mutate, restored
 from tests.services.tables import changed, every_row
 
 RENEWED = "... on PassportRenewed { passport { number issuingCountry status expiresOn { gregorian } } }"
@@ -207,12 +207,6 @@ async def test_a_passport_that_changed_after_the_rules_saw_it_is_not_renewed(
                 "تغير جواز السفر أثناء معالجة الطلب؛ أعد المحاولة.",
             ), name
             assert set((await held(api, person)).values()) == {"lost"} and number in await held(api, person), name
-
-
-async def bad_id(api: Api, name: str, input_type: str, extra: dict[str, Any]) -> tuple[str, str]:
-    answer = await mutate(api, name, input_type, "", {"personId": "1234", **extra}, officer("passports"))
-    extensions = answer["errors"][0]["extensions"]
-    return extensions["code"], extensions["argument"]
 
 
 async def test_a_new_passport_number_is_an_a_and_eight_digits_and_a_bad_id_is_named(

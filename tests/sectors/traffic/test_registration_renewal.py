@@ -7,13 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from hub.contract.calendar import years_after
 from hub.notifications.models import NotificationRow
 from sectors.traffic.models import VehicleRow, VehicleTransferRow, ViolationRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
-from tests.sectors.asking import kept
+from tests.sectors.asking import kept, newest_notice, notices_since
 from tests.services.tables import changed, every_row
 from tests.services.test_eligibility import asked, codes, data
 
@@ -198,21 +198,12 @@ async def test_a_renewal_is_told_to_the_owner_in_both_languages_and_written(api:
     expires = years_after(max(TODAY, expiry), 3)
     try:
         async with kept(api, OWNER, NotificationRow):
-            last = (await api.hub.db.fetch(select(func.max(NotificationRow.id))))[0][0] or 0
+            last = await newest_notice(api)
             renewed = await api.query(
                 RENEW, {"input": {"personId": OWNER, "sequenceNumber": number}}, as_=individual(OWNER)
             )
             assert renewed["data"]["renewVehicleRegistration"]["__typename"] == "VehicleRegistrationRenewed"
-            rows = await api.hub.db.fetch(
-                select(
-                    NotificationRow.person_id,
-                    NotificationRow.sector,
-                    NotificationRow.kind,
-                    NotificationRow.message_en,
-                    NotificationRow.message_ar,
-                ).where(NotificationRow.id > last)
-            )
-            assert [tuple(row) for row in rows] == [
+            assert await notices_since(api, last) == [
                 (
                     OWNER,
                     "traffic",

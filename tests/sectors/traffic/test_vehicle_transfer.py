@@ -9,13 +9,13 @@ import re
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from hub.notifications.models import NotificationRow
 from sectors.traffic.models import VehicleRow, VehicleTransferRow, ViolationRow
 from sectors.traffic.workflows import vehicles
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
-from tests.sectors.asking import kept
+from tests.sectors.asking import kept, newest_notice, notices_since
 from tests.sectors.traffic.test_registration_renewal import RENEW, fine, unoffered_vehicle
 from tests.services.tables import changed, every_row
 from tests.services.test_eligibility import asked, codes, data
@@ -160,13 +160,6 @@ FULL_ACCEPT = """mutation($input: AcceptVehicleTransferInput!) { acceptVehicleTr
   }
   ... on Refusal { code }
 } }"""
-NOTICE = (
-    NotificationRow.person_id,
-    NotificationRow.sector,
-    NotificationRow.kind,
-    NotificationRow.message_en,
-    NotificationRow.message_ar,
-)
 
 
 async def _undo_sale(api: Api, number: str) -> None:
@@ -174,10 +167,6 @@ async def _undo_sale(api: Api, number: str) -> None:
         await connection.execute(delete(VehicleTransferRow).where(VehicleTransferRow.sequence_number == number))
         await connection.execute(update(VehicleRow).where(VehicleRow.sequence_number == number).values(owner_id=SELLER))
         await connection.commit()
-
-
-async def _last_notice(api: Api) -> int:
-    return (await api.hub.db.fetch(select(func.max(NotificationRow.id))))[0][0] or 0  # type: ignore[no-any-return]
 
 
 async def test_an_offer_and_its_acceptance_write_and_tell_each_value(api: Api) -> None:
@@ -196,7 +185,7 @@ async def test_an_offer_and_its_acceptance_write_and_tell_each_value(api: Api) -
             async with api.hub.db.connect() as connection:
                 await connection.execute(history)
                 await connection.commit()
-            last = await _last_notice(api)
+            last = await newest_notice(api)
             offer = {"input": {"personId": SELLER, "sequenceNumber": number, "buyerId": BUYER}}
             offered = (await api.query(FULL_OFFER, offer, as_=individual(SELLER)))["data"]["transferVehicleOwnership"]
             reference = offered["transfer"]["reference"]
@@ -219,8 +208,8 @@ async def test_an_offer_and_its_acceptance_write_and_tell_each_value(api: Api) -
                 VehicleTransferRow.completed_on,
             ).where(VehicleTransferRow.reference == reference)
             assert [tuple(row) for row in await api.hub.db.fetch(stored)] == [(SELLER, BUYER, TODAY, "pending", None)]
-            told = await api.hub.db.fetch(select(*NOTICE).where(NotificationRow.id > last))
-            assert [tuple(row) for row in told] == [
+            told = await notices_since(api, last)
+            assert told == [
                 (
                     BUYER,
                     "traffic",
@@ -230,7 +219,7 @@ async def test_an_offer_and_its_acceptance_write_and_tell_each_value(api: Api) -
                 )
             ]
 
-            last = await _last_notice(api)
+            last = await newest_notice(api)
             accept = {"input": {"personId": BUYER, "sequenceNumber": number}}
             accepted = (await api.query(FULL_ACCEPT, accept, as_=individual(BUYER)))["data"]["acceptVehicleTransfer"]
             assert accepted == {
@@ -243,8 +232,8 @@ async def test_an_offer_and_its_acceptance_write_and_tell_each_value(api: Api) -
             ]
             owner = select(VehicleRow.owner_id).where(VehicleRow.sequence_number == number)
             assert [row[0] for row in await api.hub.db.fetch(owner)] == [BUYER]
-            told = await api.hub.db.fetch(select(*NOTICE).where(NotificationRow.id > last))
-            assert sorted(tuple(row) for row in told) == sorted(
+            told = await notices_since(api, last)
+            assert sorted(told) == sorted(
                 (
                     party,
                     "traffic",
