@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, update
 
-from hub.contract.calendar import riyadh_today
 from hub.contract.principal import Principal
 from sectors.passports.models import AbscondingReportRow
 from sectors.passports.workflows import absconding
@@ -46,7 +45,7 @@ async def test_the_sponsor_files_a_report_the_worker_sees_and_it_blocks_renewal_
         filed = await file(api, worker)
         assert filed["__typename"] == "AbscondingReportFiled", filed
         report = filed["report"]
-        assert report["status"] == "OPEN" and report["filedOn"] == {"gregorian": str(riyadh_today())}
+        assert report["status"] == "OPEN" and report["filedOn"] == {"gregorian": str(TODAY)}
         notices = await api.query(NOTICES, as_=individual(worker))
         told = [n for n in notices["data"]["me"]["notifications"]["entries"] if n["kind"] == "ABSCONDING_REPORT"]
         assert told and report["reference"] in told[0]["messageEn"] and report["reference"] in told[0]["messageAr"]
@@ -60,7 +59,7 @@ async def test_the_sponsor_files_a_report_the_worker_sees_and_it_blocks_renewal_
         assert cancelled["report"] == {
             "reference": report["reference"],
             "status": "CANCELLED",
-            "cancelledOn": {"gregorian": str(riyadh_today())},
+            "cancelledOn": {"gregorian": str(TODAY)},
         }
         # Once per worker: a second report by the same sponsor is refused, and writes nothing.
         before = await every_row(api)
@@ -76,7 +75,7 @@ async def test_a_report_is_cancelled_online_only_within_15_days(api: Api) -> Non
             await connection.execute(
                 update(AbscondingReportRow)
                 .where(AbscondingReportRow.person_id == worker)
-                .values(filed_on=riyadh_today() - dt.timedelta(days=16))
+                .values(filed_on=TODAY - dt.timedelta(days=16))
             )
             await connection.commit()
         before = await every_row(api)

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.contract.calendar import riyadh_today
 from sectors.passports.models import MedicalInsuranceRow, PassportRow
 from sectors.passports.workflows import passport as workflow
 from sectors.traffic.models import ViolationRow
@@ -54,7 +53,7 @@ async def test_a_citizen_renews_their_passport_for_the_same_term(api: Api) -> No
         )
         passport = renewed["passport"]
         assert passport["number"] != number and passport["issuingCountry"] == "SAU" and passport["status"] == "VALID"
-        assert passport["expiresOn"]["gregorian"] == str(riyadh_today() + term)
+        assert passport["expiresOn"]["gregorian"] == str(TODAY + term)
         async with api.hub.db.connect() as connection:
             old = (
                 await connection.execute(select(PassportRow.status).where(PassportRow.number == number))
@@ -82,7 +81,7 @@ async def test_a_passport_renewal_is_refused_to_residents_and_over_unpaid_fines(
 
 async def test_an_iqama_renewal_needs_medical_insurance_in_force(api: Api) -> None:
     worker = await allowed_worker(api, "RENEW_IQAMA")
-    yesterday = riyadh_today() - dt.timedelta(days=1)
+    yesterday = TODAY - dt.timedelta(days=1)
     async with restored(api):
         async with api.hub.db.connect() as connection:
             await connection.execute(

@@ -10,11 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, update
 
-from hub.contract.calendar import riyadh_today
 from sectors.passports.models import IqamaRow, VisaRow
 from sectors.passports.types import VisaKind, VisaStatus
 from sectors.passports.workflows import visas
-from tests.conftest import Api, individual, officer
+from tests.conftest import TODAY, Api, individual, officer
 from tests.sectors.asking import change, days
 from tests.sectors.passports.helpers import SPONSOR, allowed_worker, blockers, last_notice, mutate, restored
 from tests.services.tables import changed, every_row
@@ -39,13 +38,13 @@ async def issue(api: Api, worker: str, days: int = 30, kind: str = "SINGLE") -> 
     return issued["visa"]  # type: ignore[no-any-return]
 
 
-async def extend(api: Api, worker: str, days: int) -> dict[str, Any]:
+async def extend(api: Api, worker: str, days: int, **more: str) -> dict[str, Any]:
     return await mutate(  # type: ignore[no-any-return]
         api,
         "extendExitReentryVisa",
         "ExtendExitReentryVisaInput",
         EXTENDED,
-        {"personId": worker, "days": days},
+        {"personId": worker, "days": days, **more},
         AS_SPONSOR,
     )
 
@@ -53,15 +52,13 @@ async def extend(api: Api, worker: str, days: int) -> dict[str, Any]:
 async def iqama_until(api: Api, worker: str, days: int) -> None:
     async with api.hub.db.connect() as connection:
         await connection.execute(
-            update(IqamaRow)
-            .where(IqamaRow.number == worker)
-            .values(expires_on=riyadh_today() + dt.timedelta(days=days))
+            update(IqamaRow).where(IqamaRow.number == worker).values(expires_on=TODAY + dt.timedelta(days=days))
         )
         await connection.commit()
 
 
 async def test_a_sponsor_extends_a_visa_used_abroad_and_cancels_an_unused_one(api: Api) -> None:
-    today = riyadh_today()
+    today = TODAY
     async with restored(api):
         worker = await allowed_worker(api, "ISSUE_EXIT_REENTRY_VISA")
         await iqama_until(api, worker, 400)
@@ -94,7 +91,7 @@ async def test_a_sponsor_extends_a_visa_used_abroad_and_cancels_an_unused_one(ap
 
 
 async def test_an_extension_is_refused_past_60_days_or_beyond_the_iqama_and_writes_nothing(api: Api) -> None:
-    today = riyadh_today()
+    today = TODAY
     async with restored(api):
         worker = await allowed_worker(api, "ISSUE_EXIT_REENTRY_VISA")
         await iqama_until(api, worker, 30)
@@ -276,3 +273,19 @@ async def test_a_bad_id_is_named_by_each_visa_change(api: Api) -> None:
         answer = await mutate(api, name, input_type, "", {"personId": "1234", **extra}, officer("passports"))
         extensions = answer["errors"][0]["extensions"]
         assert (extensions["code"], extensions["argument"]) == ("INVALID_ID", "input.personId"), name
+
+
+async def test_an_extension_and_a_cancellation_sent_again_with_their_key_are_answered_again(api: Api) -> None:
+    async with restored(api):
+        worker = await allowed_worker(api, "ISSUE_EXIT_REENTRY_VISA")
+        await iqama_until(api, worker, 400)
+        visa = await issue(api, worker, days=30)
+        extended = [await extend(api, worker, 10, idempotencyKey="visa-extension-sent-twice") for _ in range(2)]
+        assert extended[0]["__typename"] == "ExitReentryVisaExtended" and extended[1] == extended[0]
+        assert extended[0]["visa"]["allowedDays"] == 40, "extended once"
+        cancel = {"personId": worker, "idempotencyKey": "visa-cancellation-sent-twice"}
+        cancelled = [
+            await mutate(api, "cancelExitReentryVisa", "CancelVisaInput", CANCELLED, cancel, AS_SPONSOR)
+            for _ in range(2)
+        ]
+        assert cancelled[0]["visa"]["number"] == visa["number"] and cancelled[1] == cancelled[0]
