@@ -56,7 +56,7 @@ _SWEEP = f"{_ELIGIBILITY}::test_every_service_refuses_with_exactly_the_blockers_
 
 
 def _workflow(sector: str, *names: str) -> tuple[str, ...]:
-    """The sector's tests that ask one workflow's mutations, and eligibility (each refusal of a
+    """The sector's tests that ask one module's mutations, and eligibility (each refusal of a
     mutation is its eligibility's blocker); the sector's whole folder and every cross-sector test
     for each mutant would take hours."""
     return (*(f"tests/sectors/{sector}/test_{name}.py" for name in names), _ELIGIBILITY, "--deselect", _SWEEP, _SCHEMAS)
@@ -84,7 +84,7 @@ MODULES = [
     Module("hub/audit/verify.py", _AUDIT),
     Module("sectors/passports/relations.py", ("tests/hub/access", "tests/sectors/passports")),
     Module("sectors/passports/services.py", _sector("passports")),
-    Module("sectors/passports/mutations.py", _sector("passports")),
+    Module("sectors/passports/mutations.py", _workflow("passports", "passports_services", "visa_changes")),
     Module("sectors/passports/workflows/absconding.py", _workflow("passports", "absconding", "write_parties")),
     Module("sectors/passports/workflows/passport.py", _workflow("passports", "passport_renewal")),
     Module(
@@ -98,18 +98,21 @@ MODULES = [
     ),
     Module("sectors/civil_affairs/relations.py", ("tests/hub/access", "tests/sectors/civil_affairs")),
     Module("sectors/civil_affairs/services.py", _sector("civil_affairs")),
-    Module("sectors/civil_affairs/mutations.py", _sector("civil_affairs")),
+    Module("sectors/civil_affairs/mutations.py", _workflow("civil_affairs", "id_card_renewal", "lost_id_card")),
     Module("sectors/civil_affairs/workflows/address.py", _workflow("civil_affairs", "civil_affairs")),
     Module("sectors/civil_affairs/workflows/births.py", _workflow("civil_affairs", "newborn", "newborn_parties")),
     Module("sectors/civil_affairs/workflows/text.py", _sector("civil_affairs")),
     Module("sectors/traffic/services.py", _sector("traffic", "tests/sectors/civil_affairs")),
-    Module("sectors/traffic/mutations.py", _sector("traffic")),
+    Module("sectors/traffic/mutations.py", _workflow("traffic", "licence_renewal")),
     Module(
         "sectors/traffic/workflows/vehicles.py",
         _workflow("traffic", "registration_renewal", "vehicle_transfer", "sale_parties"),
     ),
     Module("sectors/traffic/workflows/violations.py", _workflow("traffic", "traffic", "violations")),
-    Module("sectors/civil_defence/mutations.py", _sector("civil_defence")),
+    Module(
+        "sectors/civil_defence/mutations.py",
+        _workflow("civil_defence", "civil_defence", "report_limits", "safety_permits"),
+    ),
 ]
 # Settled once, the same for every module: SQLite only, no Node, quiet, and no cache in the copy.
 PYTEST_ARGS = ["-m", "not postgres and not node", "-q", "-p", "no:cacheprovider", "-x"]
