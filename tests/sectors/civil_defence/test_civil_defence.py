@@ -5,12 +5,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from hub.contract.principal import Principal
 from hub.identity.models import PersonRow
+from hub.notifications.models import NotificationRow
+from sectors.civil_defence import mutations
 from sectors.civil_defence.models import IncidentReportRow, SafetyPermitRow
-from tests.conftest import PERSONA, Api, individual, officer
+from tests.conftest import PERSONA, TODAY, Api, individual, officer
+from tests.sectors.asking import kept, newest_notice, notices_since
 from tests.sectors.seeding import descending
 
 NAMESPACE = """
@@ -112,7 +116,10 @@ async def test_a_fourth_report_while_three_are_not_closed_is_refused_and_writes_
     refused = (await report(api, incident(person_id)))["data"]["reportIncident"]
     assert refused["__typename"] == "Refusal"
     assert refused["code"] == "TOO_MANY_OPEN_REPORTS"
-    assert refused["message"] and refused["messageAr"]
+    assert (refused["message"], refused["messageAr"]) == (
+        "This person already has 3 reports that are not closed; call 998 for an emergency.",
+        "لدى هذا الشخص 3 بلاغات غير مغلقة؛ اتصل بالرقم 998 في حالات الطوارئ.",
+    )
     assert await reports_stored(api, person_id) == 3
 
 
@@ -183,3 +190,51 @@ async def test_a_filed_report_is_told_to_the_reporter_as_civil_defences(api: Api
     [notice] = [entry for entry in page["data"]["me"]["notifications"]["entries"] if reference in entry["messageEn"]]
     assert (notice["kind"], notice["sector"]) == ("SERVICE_COMPLETED", "civil_defence")
     assert reference in notice["messageAr"]
+
+
+async def test_a_report_writes_every_value_with_the_largest_draw_and_tells_the_reporter_exactly(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    person_id = await person_without_reports(api, 5)
+    monkeypatch.setattr(mutations.secrets, "randbelow", lambda bound: bound - 1)  # the largest draw
+    async with kept(api, person_id, IncidentReportRow, NotificationRow):
+        last = await newest_notice(api)
+        given = incident(person_id, city="  Jeddah ", district=" Al Rawdah  ", description=" Water in the street. ")
+        filed = await report(api, given | {"kind": "FLOOD"}, as_=individual(person_id))
+        reference = f"CD-{TODAY:%Y%m%d}-99999999"
+        assert filed["data"]["reportIncident"]["report"] == {
+            "reference": reference,
+            "kind": "FLOOD",
+            "status": "OPEN",
+            "city": "Jeddah",
+            "district": "Al Rawdah",
+            "description": "Water in the street.",
+            "reportedOn": {"gregorian": TODAY.isoformat()},
+        }, filed
+        stored = await api.hub.db.fetch(
+            select(IncidentReportRow.__table__).where(IncidentReportRow.person_id == person_id)
+        )
+        assert [tuple(row) for row in stored] == [
+            (reference, person_id, "flood", "Jeddah", "Al Rawdah", "Water in the street.", TODAY, "open")
+        ]
+        assert await notices_since(api, last) == [
+            (
+                person_id,
+                "civil_defence",
+                "service_completed",
+                f"Your incident report {reference} was received.",
+                f"استُلم بلاغك رقم {reference}.",
+            )
+        ]
+
+
+async def test_a_report_sent_again_with_its_idempotency_key_is_answered_again_and_filed_once(api: Api) -> None:
+    person_id = await person_without_reports(api, 6)
+    async with kept(api, person_id, IncidentReportRow, NotificationRow):
+        last = await newest_notice(api)
+        sent = incident(person_id, idempotencyKey="incident-report-sent-twice")
+        answers = [await report(api, sent, as_=individual(person_id)) for _ in range(2)]
+        assert answers[0]["data"]["reportIncident"]["__typename"] == "IncidentReported", answers[0]
+        assert answers[1] == answers[0]
+        assert await reports_stored(api, person_id) == 1
+        assert len(await notices_since(api, last)) == 1
