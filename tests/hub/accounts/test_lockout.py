@@ -103,6 +103,8 @@ async def test_wrong_sign_in_codes_count_and_lock(accounts_api: Api) -> None:
     await set_failures(api, person_id, LOCK_AFTER - 1)
     assert (await confirm_sign_in(api, username, wrong))["code"] == "ACCOUNT_LOCKED"
     assert await failures(api, person_id) == (LOCK_AFTER, "locked")
+    locked_at = await api.hub.db.fetch(select(AccountRow.locked_at).where(AccountRow.person_id == person_id))
+    assert locked_at[0][0] is not None, "the lock is stamped with its time"
 
 
 async def test_the_owner_unlocks_a_locked_account_with_recovery(accounts_api: Api) -> None:

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from hub.access.tokens import InvalidToken, PublicKeys, TokenVerifier
+from hub.accounts import sign_in as sign_in_flow
 from hub.accounts.hashing import PasswordHashing
 from hub.accounts.lockout import LOCK_AFTER
 from hub.accounts.models import ACCOUNTS, AccountRow, AccountStatus, RefreshTokenRow, SessionRow
@@ -182,6 +183,37 @@ async def test_each_refresh_and_its_refusals_are_audited_against_the_person(acco
         ("SESSION_INVALID", "self"),
         ("SESSION_EXPIRED", "self"),
         ("ACCOUNT_LOCKED", "self"),
+    ]
+
+
+async def test_a_refresh_token_a_parallel_refresh_used_first_ends_every_session_of_the_account(
+    accounts_api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both read the token unused; the one that finds it revoked when it comes to revoke it holds a copy."""
+    api = accounts_api
+    person_id, username, first = await signed_in(api)
+    other = await _other_session(api, person_id, username)
+    revoke = sign_in_flow.revoke_token
+
+    async def used_meanwhile(session: Any, token_id: int, now: dt.datetime) -> bool:
+        await revoke(session, token_id, now)  # the parallel refresh's revocation, committed first
+        return False
+
+    monkeypatch.setattr(sign_in_flow, "revoke_token", used_meanwhile)
+    refused = await _refresh(api, first["refreshToken"])
+    monkeypatch.undo()
+
+    assert refused == {
+        "__typename": "Refusal",
+        "code": "SESSION_INVALID",
+        "message": "This session is not valid; sign in again.",
+    }
+    assert await reads_own_record(api, person_id, other["accessToken"]) == 401
+    assert (await _refresh(api, other["refreshToken"]))["code"] == "SESSION_INVALID"
+    entries = await recorded(api.hub.db, subject_id=person_id)
+    assert [(e.outcome, e.acting_as) for e in entries if e.action == "refreshSession"] == [
+        ("SESSION_INVALID", "self"),
+        ("SESSION_INVALID", "self"),
     ]
 
 
