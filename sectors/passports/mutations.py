@@ -25,6 +25,7 @@ from hub.contract import (
     record,
     refusals,
     serve,
+    updated,
 )
 from sectors.passports.models import IqamaRow, VisaRow
 from sectors.passports.services import ISSUE_EXIT_REENTRY_VISA, ISSUE_FINAL_EXIT_VISA, RENEW_IQAMA
@@ -54,6 +55,10 @@ class ExitReentryVisaIssued:
 _refusal = refusals(
     {
         "IQAMA_TOO_SHORT": ("The iqama expires before the visa would end.", "تنتهي الإقامة قبل انتهاء التأشيرة."),
+        "IQAMA_CHANGED": (
+            "The iqama changed while this request was decided; ask again.",
+            "تغيرت الإقامة أثناء معالجة الطلب؛ أعد المحاولة.",
+        ),
     }
 )
 
@@ -129,14 +134,18 @@ async def renew_iqama(info: Info, input: RenewIqamaInput) -> IqamaRenewed | Refu
     person_id = parse_person_id(input.person_id, "input.personId")
     today = info.context.today()
 
-    async def renew(session: AsyncSession) -> IqamaRenewed:
+    async def renew(session: AsyncSession) -> IqamaRenewed | Refusal:
         iqama = await _current_iqama(session, person_id)
         start = max(today, iqama.expires_on)
         changes = {"expires_on": start + dt.timedelta(days=365), "status": "valid"}
-        # Conditional on what the rules saw: an iqama cancelled meanwhile stays cancelled.
-        await session.execute(
-            update(IqamaRow).where(IqamaRow.number == iqama.number, IqamaRow.status != "cancelled").values(changes)
+        # Conditional on what the rules saw: an iqama cancelled meanwhile stays cancelled, and is
+        # neither answered nor announced as renewed.
+        changed = await updated(
+            session,
+            update(IqamaRow).where(IqamaRow.number == iqama.number, IqamaRow.status != "cancelled").values(changes),
         )
+        if changed != 1:
+            return _refusal("IQAMA_CHANGED")
         row = (await session.execute(select(IqamaRow).where(IqamaRow.number == iqama.number))).scalar_one()
         values = {column.key: getattr(row, column.key) for column in IqamaRow.__table__.columns}
         until = row.expires_on.isoformat()

@@ -8,13 +8,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import pytest
 from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.contract.principal import Principal
+from sectors.passports import mutations
 from sectors.passports.models import AbscondingReportRow, IqamaRow, MedicalInsuranceRow, PassportRow, VisaRow
 from sectors.traffic.models import ViolationRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
-from tests.sectors.asking import Mutation, ask, change, days, kept, unpaid_violation
+from tests.sectors.asking import Mutation, ask, change, days, kept, newest_notice, notices_since, unpaid_violation
 
 EXIT_REENTRY = Mutation(
     "issueExitReentryVisa",
@@ -277,6 +280,34 @@ async def test_an_iqama_renewal_is_for_the_resident_the_sponsor_or_a_passports_o
     async with eligible(api, 11) as (resident, _):
         for caller in (officer("traffic"), individual(PERSONA["visitor"])):
             assert (await ask(api, RENEW_IQAMA, {"personId": resident}, caller)).code == "FORBIDDEN"
+
+
+async def test_an_iqama_cancelled_after_the_rules_saw_it_is_refused_not_renewed(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another request cancels the iqama between the rules and the write: the renewal refuses, the
+    iqama stays cancelled with its end, and nobody is told it was renewed."""
+    async with eligible(api, 20) as (resident, sponsor):
+        real_current_iqama = mutations._current_iqama
+
+        async def cancelled_meanwhile(session: AsyncSession, person_id: str) -> Any:
+            seen = await real_current_iqama(session, person_id)
+            await session.execute(update(IqamaRow).where(IqamaRow.number == seen.number).values(status="cancelled"))
+            return seen
+
+        monkeypatch.setattr(mutations, "_current_iqama", cancelled_meanwhile)
+        last = await newest_notice(api)
+        refused = await ask(api, RENEW_IQAMA, {"personId": resident}, sponsor)
+        assert refused.result is not None
+        assert (refused.code, refused.result["message"], refused.result["messageAr"], refused.blockers) == (
+            "IQAMA_CHANGED",
+            "The iqama changed while this request was decided; ask again.",
+            "تغيرت الإقامة أثناء معالجة الطلب؛ أعد المحاولة.",
+            [],
+        )
+        iqama = await api.hub.db.fetch(select(IqamaRow.status, IqamaRow.expires_on).where(IqamaRow.number == resident))
+        assert [tuple(row) for row in iqama] == [("cancelled", days(400))]
+        assert await notices_since(api, last) == []
 
 
 # ---- issueFinalExitVisa ----------------------------------------------------------------------------
