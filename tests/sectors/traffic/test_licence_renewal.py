@@ -8,13 +8,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.engine import Connection
 
 from hub.contract.principal import Principal
+from hub.notifications.models import NotificationRow
 from sectors.traffic.models import DrivingLicenceRow, ViolationRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
-from tests.sectors.asking import Mutation, ask, change, days, kept, unpaid_violation
+from tests.sectors.asking import Mutation, ask, change, days, kept, newest_notice, notices_since, unpaid_violation
 
 RENEW = Mutation(
     "renewDrivingLicence",
@@ -144,3 +145,99 @@ async def test_a_licence_is_renewed_by_its_holder_or_a_traffic_officer_only(api:
         for caller in (officer("passports"), individual(PERSONA["visitor"])):
             assert (await ask(api, RENEW, {"personId": person}, caller)).code == "FORBIDDEN"
         assert (await ask(api, RENEW, {"personId": "12"}, officer("traffic"))).code == "INVALID_ID"
+
+
+RENEW_ALL = """mutation($input: RenewDrivingLicenceInput!) { renewDrivingLicence(input: $input) {
+  __typename
+  ... on DrivingLicenceRenewed { licence { number licenceClass status issuedOn { gregorian } expiresOn { gregorian } } }
+  ... on Refusal { code }
+} }"""
+
+
+def ten_years_on(day: dt.date) -> dt.date:
+    """The renewal's rule: ten years from `day`, the day of the month no later than the 28th."""
+    return dt.date(day.year + 10, day.month, min(day.day, 28))
+
+
+async def test_a_renewal_tells_the_holder_exactly_and_sent_again_with_its_key_is_answered_again_and_done_once(
+    api: Api,
+) -> None:
+    async with holder(api, 6) as (person, self), kept(api, person, NotificationRow):
+        [(number, licence_class)] = await api.hub.db.fetch(
+            select(DrivingLicenceRow.number, DrivingLicenceRow.licence_class).where(
+                DrivingLicenceRow.person_id == person
+            )
+        )
+        last = await newest_notice(api)
+        sent = {"input": {"personId": person, "idempotencyKey": "driving-licence-renewed-twice"}}
+        answers = [await api.query(RENEW_ALL, sent, as_=self) for _ in range(2)]
+        until = ten_years_on(days(100))
+        assert answers[0]["data"]["renewDrivingLicence"]["licence"] == {
+            "number": number,
+            "licenceClass": licence_class.upper(),
+            "status": "VALID",
+            "issuedOn": {"gregorian": TODAY.isoformat()},
+            "expiresOn": {"gregorian": until.isoformat()},
+        }, answers[0]
+        assert answers[1] == answers[0]
+        stored = await api.hub.db.fetch(
+            select(DrivingLicenceRow.issued_on, DrivingLicenceRow.expires_on).where(
+                DrivingLicenceRow.person_id == person
+            )
+        )
+        assert [tuple(row) for row in stored] == [(TODAY, until)]
+        assert await notices_since(api, last) == [
+            (
+                person,
+                "traffic",
+                "service_completed",
+                f"Your driving licence {number} was renewed until {until.isoformat()}.",
+                f"جُددت رخصة قيادتك رقم {number} حتى {until.isoformat()}.",
+            )
+        ]
+
+
+async def test_a_licence_expiring_on_the_31st_is_renewed_to_the_28th_ten_years_on(api: Api) -> None:
+    expiry = next(day for day in (days(n) for n in range(1, 181)) if day.day == 31)
+    async with holder(api, 7) as (person, self):
+        await change(
+            api, update(DrivingLicenceRow).where(DrivingLicenceRow.person_id == person).values(expires_on=expiry)
+        )
+        renewed = await ask(api, RENEW, {"personId": person}, self)
+        assert renewed.result is not None
+        assert renewed.result["licence"]["expiresOn"] == {
+            "gregorian": dt.date(expiry.year + 10, expiry.month, 28).isoformat()
+        }
+
+
+async def test_of_two_licences_the_latest_issued_is_renewed_and_of_two_issued_the_same_day_the_lower_number(
+    api: Api,
+) -> None:
+    async with holder(api, 8) as (person, self):
+        [held] = await api.hub.db.fetch(
+            select(DrivingLicenceRow.__table__).where(DrivingLicenceRow.person_id == person)
+        )
+        later, lower = "9999999991", "0000000001"
+        # The later one's number is above the held one's: ordered by number alone, the held one would come first.
+        await change(
+            api,
+            insert(DrivingLicenceRow).values(
+                dict(held._mapping) | {"number": later, "issued_on": held.issued_on + dt.timedelta(days=1)}
+            ),
+        )
+        assert (await ask(api, RENEW, {"personId": person}, self)).result["licence"]["number"] == later  # type: ignore[index]
+        await change(
+            api,
+            delete(DrivingLicenceRow).where(DrivingLicenceRow.number == later),
+            insert(DrivingLicenceRow).values(dict(held._mapping) | {"number": lower}),
+        )
+        assert (await ask(api, RENEW, {"personId": person}, self)).result["licence"]["number"] == lower  # type: ignore[index]
+        stored = await api.hub.db.fetch(
+            select(DrivingLicenceRow.number, DrivingLicenceRow.expires_on).where(DrivingLicenceRow.person_id == person)
+        )
+        assert sorted(tuple(row) for row in stored) == [(lower, ten_years_on(days(100))), (held.number, days(100))]
+
+
+async def test_a_malformed_id_is_refused_naming_the_argument(api: Api) -> None:
+    refused = await api.query(RENEW_ALL, {"input": {"personId": "12"}}, as_=officer("traffic"))
+    assert refused["errors"][0]["extensions"] == {"code": "INVALID_ID", "argument": "input.personId"}
