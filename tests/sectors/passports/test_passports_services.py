@@ -18,6 +18,8 @@ from sectors.passports.models import AbscondingReportRow, IqamaRow, MedicalInsur
 from sectors.traffic.models import ViolationRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
 from tests.sectors.asking import Mutation, ask, change, days, kept, newest_notice, notices_since, unpaid_violation
+from tests.sectors.passports.helpers import bad_id, mutate
+from tests.services.tables import changed, every_row
 
 EXIT_REENTRY = Mutation(
     "issueExitReentryVisa",
@@ -105,6 +107,23 @@ def exit_reentry(person_id: str, day_count: int = 30) -> dict[str, Any]:
     return {"personId": person_id, "kind": "SINGLE", "days": day_count}
 
 
+async def stored_visas(api: Api, person_id: str) -> list[dict[str, Any]]:
+    rows = await api.hub.db.fetch(select(VisaRow.__table__).where(VisaRow.person_id == person_id))
+    return [dict(row._mapping) for row in rows]
+
+
+def iqamas_changed(before: dict[str, list[tuple[Any, ...]]], after: dict[str, list[tuple[Any, ...]]]) -> set[str]:
+    """The numbers of the iqamas whose rows differ (an iqama row's first column is its number)."""
+    return {row[0] for row in set(before["passports_iqamas"]) ^ set(after["passports_iqamas"])}
+
+
+async def asked_twice(api: Api, mutation: Mutation, input: dict[str, Any], caller: Principal) -> list[Any]:
+    """The two answers to the mutation sent twice with one idempotency key (not through `ask`: the
+    second answer is the first, kept, while eligibility already sees what the first did)."""
+    keyed = {**input, "idempotencyKey": f"{mutation.field}-sent-twice"}
+    return [(await api.query(mutation.document(), {"input": keyed}, as_=caller))["data"] for _ in range(2)]
+
+
 # ---- issueExitReentryVisa -------------------------------------------------------------------------
 
 
@@ -141,9 +160,16 @@ async def test_a_used_or_lapsed_exit_reentry_visa_does_not_block_a_new_one(api: 
 async def test_an_exit_reentry_visa_is_refused_past_the_iqamas_end(api: Api) -> None:
     async with eligible(api, 2) as (resident, sponsor):
         await change(api, update(IqamaRow).where(IqamaRow.person_id == resident).values(expires_on=days(20)))
+        before = await every_row(api)
         too_long = await ask(api, EXIT_REENTRY, exit_reentry(resident, 21), sponsor)
-        assert (too_long.code, too_long.blockers) == ("IQAMA_TOO_SHORT", [])
-        assert await visas_of(api, resident) == 0
+        assert too_long.result is not None
+        assert (too_long.code, too_long.result["message"], too_long.result["messageAr"], too_long.blockers) == (
+            "IQAMA_TOO_SHORT",
+            "The iqama expires before the visa would end.",
+            "تنتهي الإقامة قبل انتهاء التأشيرة.",
+            [],
+        )
+        assert changed(before, await every_row(api)) == []
         assert (await ask(api, EXIT_REENTRY, exit_reentry(resident, 20), sponsor)).code is None  # ends with it
 
 
@@ -226,6 +252,82 @@ async def test_an_iqama_and_a_passport_are_valid_through_their_last_day(api: Api
         assert (await ask(api, FINAL_EXIT, {"personId": resident}, sponsor)).code is None
 
 
+async def test_an_exit_reentry_visa_writes_every_value_and_tells_the_resident(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with eligible(api, 21) as (resident, sponsor):
+        monkeypatch.setattr(mutations.secrets, "randbelow", lambda bound: bound - 1)  # the largest draw
+        before, last = await every_row(api), await newest_notice(api)
+        issued = await ask(api, EXIT_REENTRY, {"personId": resident, "kind": "MULTIPLE", "days": 45}, sponsor)
+        assert issued.result is not None and issued.result["visa"] == {
+            "number": "6999999999",
+            "kind": "EXIT_REENTRY_MULTIPLE",
+            "status": "ISSUED",
+            "validFrom": {"gregorian": TODAY.isoformat()},
+            "validUntil": {"gregorian": days(45).isoformat()},
+            "allowedDays": 45,
+        }
+        assert await stored_visas(api, resident) == [
+            {
+                "number": "6999999999",
+                "person_id": resident,
+                "sponsor_id": sponsor.person_id,
+                "kind": "exit_reentry_multiple",
+                "status": "issued",
+                "issued_on": TODAY,
+                "valid_from": TODAY,
+                "valid_until": days(45),
+                "allowed_days": 45,
+            }
+        ]
+        assert changed(before, await every_row(api)) == ["notifications_inbox", "passports_visas"]
+        assert await notices_since(api, last) == [
+            (
+                resident,
+                "passports",
+                "service_completed",
+                f"An exit/re-entry visa 6999999999 was issued for you, valid until {days(45)}.",
+                f"صدرت لك تأشيرة خروج وعودة رقم 6999999999، صالحة حتى {days(45)}.",
+            )
+        ]
+
+
+async def test_an_exit_reentry_visa_names_its_days_and_each_passports_service_a_malformed_id(api: Api) -> None:
+    async with eligible(api, 22) as (resident, sponsor):
+        before = await every_row(api)
+        for wrong in (0, 181):
+            answer = await mutate(
+                api, "issueExitReentryVisa", "IssueExitReentryVisaInput", "", exit_reentry(resident, wrong), sponsor
+            )
+            assert [(e["message"], e["extensions"]["code"], e["extensions"]["argument"]) for e in answer["errors"]] == [
+                ("input.days: between 1 and 180.", "BAD_USER_INPUT", "input.days")
+            ], wrong
+        assert changed(before, await every_row(api)) == []
+    for name, input_type, extra in (
+        ("issueExitReentryVisa", "IssueExitReentryVisaInput", {"kind": "SINGLE", "days": 30}),
+        ("renewIqama", "RenewIqamaInput", {}),
+        ("issueFinalExitVisa", "IssueFinalExitVisaInput", {}),
+    ):
+        assert await bad_id(api, name, input_type, extra) == ("INVALID_ID", "input.personId"), name
+
+
+async def test_each_passports_service_sent_again_with_its_key_is_answered_again_and_done_once(api: Api) -> None:
+    for index, mutation, input in (
+        (23, EXIT_REENTRY, exit_reentry(PERSONA["sponsor"], 30)),
+        (24, RENEW_IQAMA, {}),
+        (25, FINAL_EXIT, {}),
+    ):
+        async with eligible(api, index) as (resident, sponsor):
+            last = await newest_notice(api)
+            first, again = await asked_twice(api, mutation, {**input, "personId": resident}, sponsor)
+            assert first[mutation.field]["__typename"] != "Refusal" and again == first, mutation.field
+            assert len(await notices_since(api, last)) == 1, mutation.field
+            if mutation is RENEW_IQAMA:
+                assert first["renewIqama"]["iqama"]["expiresOn"] == {"gregorian": days(400 + 365).isoformat()}
+            else:
+                assert await visas_of(api, resident) == 1, mutation.field
+
+
 # ---- renewIqama ------------------------------------------------------------------------------------
 
 
@@ -282,6 +384,37 @@ async def test_an_iqama_renewal_is_for_the_resident_the_sponsor_or_a_passports_o
             assert (await ask(api, RENEW_IQAMA, {"personId": resident}, caller)).code == "FORBIDDEN"
 
 
+async def test_an_iqama_renewal_writes_its_end_and_status_alone_and_tells_the_resident(api: Api) -> None:
+    async with eligible(api, 26) as (resident, sponsor):
+        await change(
+            api, update(IqamaRow).where(IqamaRow.person_id == resident).values(status="expired", expires_on=days(-3))
+        )
+        stored = select(IqamaRow.__table__).where(IqamaRow.number == resident)
+        [kept_row] = [dict(row._mapping) for row in await api.hub.db.fetch(stored)]
+        before, last = await every_row(api), await newest_notice(api)
+        renewed = await ask(api, RENEW_IQAMA, {"personId": resident}, sponsor)
+        assert renewed.result is not None and renewed.result["iqama"] == {
+            "number": resident,
+            "status": "VALID",
+            "expiresOn": {"gregorian": days(365).isoformat()},
+        }
+        assert [dict(row._mapping) for row in await api.hub.db.fetch(stored)] == [
+            kept_row | {"status": "valid", "expires_on": days(365)}
+        ]
+        after = await every_row(api)
+        assert changed(before, after) == ["notifications_inbox", "passports_iqamas"]
+        assert iqamas_changed(before, after) == {resident}
+        assert await notices_since(api, last) == [
+            (
+                resident,
+                "passports",
+                "service_completed",
+                f"Your iqama {resident} was renewed until {days(365)}.",
+                f"جُددت إقامتك رقم {resident} حتى {days(365)}.",
+            )
+        ]
+
+
 async def test_an_iqama_cancelled_after_the_rules_saw_it_is_refused_not_renewed(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -325,6 +458,38 @@ async def test_a_final_exit_visa_is_issued_for_60_days_once(api: Api) -> None:
         }
         again = await ask(api, FINAL_EXIT, {"personId": resident}, individual(resident))
         assert again.blockers == [("passports", "FINAL_EXIT_ALREADY_ISSUED")]
+
+
+async def test_a_final_exit_visa_writes_every_value_and_tells_the_resident(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with eligible(api, 27) as (resident, sponsor):
+        monkeypatch.setattr(mutations.secrets, "randbelow", lambda bound: bound - 1)  # the largest draw
+        before, last = await every_row(api), await newest_notice(api)
+        assert (await ask(api, FINAL_EXIT, {"personId": resident}, individual(resident))).code is None
+        assert await stored_visas(api, resident) == [
+            {
+                "number": "6999999999",
+                "person_id": resident,
+                "sponsor_id": sponsor.person_id,
+                "kind": "final_exit",
+                "status": "issued",
+                "issued_on": TODAY,
+                "valid_from": TODAY,
+                "valid_until": days(60),
+                "allowed_days": 60,
+            }
+        ]
+        assert changed(before, await every_row(api)) == ["notifications_inbox", "passports_visas"]
+        assert await notices_since(api, last) == [
+            (
+                resident,
+                "passports",
+                "service_completed",
+                f"A final exit visa 6999999999 was issued for you; leave the Kingdom by {days(60)}.",
+                f"صدرت لك تأشيرة خروج نهائي رقم 6999999999؛ غادر المملكة قبل {days(60)}.",
+            )
+        ]
 
 
 async def test_a_final_exit_needs_a_valid_iqama_and_passport(api: Api) -> None:
