@@ -87,10 +87,11 @@ async def report_incident(info: Info, input: ReportIncidentInput) -> IncidentRep
 
     async def report(session: AsyncSession) -> IncidentReported | Refusal:
         # Reports still being handled count: a burst of false reports would tie up dispatch.
-        unclosed = await session.scalar(
-            select(func.count()).where(IncidentReportRow.person_id == person_id, IncidentReportRow.status.in_(UNCLOSED))
+        counted = select(func.count()).where(
+            IncidentReportRow.person_id == person_id, IncidentReportRow.status.in_(UNCLOSED)
         )
-        if (unclosed or 0) >= MAX_OPEN_REPORTS:
+        unclosed: int = (await session.execute(counted)).scalar_one()  # a count: a row, never NULL
+        if unclosed >= MAX_OPEN_REPORTS:
             return _refusal("TOO_MANY_OPEN_REPORTS")
         values = await insert_new(
             session,
