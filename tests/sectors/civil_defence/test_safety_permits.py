@@ -18,7 +18,7 @@ from hub.notifications.models import NotificationRow
 from sectors.civil_defence import mutations
 from sectors.civil_defence.models import SafetyPermitRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
-from tests.sectors.asking import kept, newest_notice, notices_since
+from tests.sectors.asking import change, kept, newest_notice, notices_since
 from tests.services.tables import changed, every_row
 from tests.services.test_eligibility import asked, codes, data
 
@@ -379,3 +379,19 @@ async def test_a_renewal_for_a_malformed_id_is_refused_naming_the_argument(api: 
     bad = await api.query(RENEW, {"input": {"personId": "12345", "number": "SL0000000000"}}, as_=CIVIL_DEFENCE)
     assert bad["errors"][0]["extensions"] == {"code": "INVALID_ID", "argument": "input.personId"}
     assert changed(before, await every_row(api)) == []
+
+
+async def test_a_renewal_91_days_before_expiry_is_too_early_and_a_suspended_permit_is_refused_alone(api: Api) -> None:
+    async with _valid_permit_expiring_in(api, 91) as permit:
+        assert codes(await asked(api, "RENEW_SAFETY_PERMIT", HEAD, individual(HEAD), permit.number)) == [
+            ("civil_defence", "TOO_EARLY_TO_RENEW")
+        ]
+        await change(
+            api,
+            update(SafetyPermitRow)
+            .where(SafetyPermitRow.number == permit.number)
+            .values(status="suspended", expires_on=TODAY + dt.timedelta(days=90)),
+        )
+        assert codes(await asked(api, "RENEW_SAFETY_PERMIT", HEAD, CIVIL_DEFENCE, permit.number)) == [
+            ("civil_defence", "PERMIT_SUSPENDED")
+        ]
