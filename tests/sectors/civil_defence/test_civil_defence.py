@@ -97,30 +97,34 @@ async def test_unpaid_violations_reported_an_incident_still_open(api: Api) -> No
 
 async def test_a_person_reports_an_incident_themself_and_reads_it_back(api: Api) -> None:
     person_id = await person_without_reports(api, 0)
-    result = await report(
-        api, incident(person_id, kind="FIRE", description="  Smoke from the roof.  "), as_=individual(person_id)
-    )
-    assert "errors" not in result, result["errors"]
-    filed = result["data"]["reportIncident"]
-    assert filed["__typename"] == "IncidentReported"
-    assert re.fullmatch(r"CD-\d{8}-\d{8}", filed["report"]["reference"])
-    assert (filed["report"]["kind"], filed["report"]["status"]) == ("FIRE", "OPEN")
-    assert filed["report"]["description"] == "Smoke from the roof."
-    assert (await civil_defence_of(api, person_id))["incidentReports"] == [filed["report"]]
+    async with kept(api, person_id, IncidentReportRow, NotificationRow):
+        result = await report(
+            api, incident(person_id, kind="FIRE", description="  Smoke from the roof.  "), as_=individual(person_id)
+        )
+        assert "errors" not in result, result["errors"]
+        filed = result["data"]["reportIncident"]
+        assert filed["__typename"] == "IncidentReported"
+        assert re.fullmatch(r"CD-\d{8}-\d{8}", filed["report"]["reference"])
+        assert (filed["report"]["kind"], filed["report"]["status"]) == ("FIRE", "OPEN")
+        assert filed["report"]["description"] == "Smoke from the roof."
+        assert (await civil_defence_of(api, person_id))["incidentReports"] == [filed["report"]]
 
 
 async def test_a_fourth_report_while_three_are_not_closed_is_refused_and_writes_nothing(api: Api) -> None:
     person_id = await person_without_reports(api, 1)
-    for _ in range(3):
-        assert (await report(api, incident(person_id)))["data"]["reportIncident"]["__typename"] == "IncidentReported"
-    refused = (await report(api, incident(person_id)))["data"]["reportIncident"]
-    assert refused["__typename"] == "Refusal"
-    assert refused["code"] == "TOO_MANY_OPEN_REPORTS"
-    assert (refused["message"], refused["messageAr"]) == (
-        "This person already has 3 reports that are not closed; call 998 for an emergency.",
-        "لدى هذا الشخص 3 بلاغات غير مغلقة؛ اتصل بالرقم 998 في حالات الطوارئ.",
-    )
-    assert await reports_stored(api, person_id) == 3
+    async with kept(api, person_id, IncidentReportRow, NotificationRow):
+        for _ in range(3):
+            assert (await report(api, incident(person_id)))["data"]["reportIncident"][
+                "__typename"
+            ] == "IncidentReported"
+        refused = (await report(api, incident(person_id)))["data"]["reportIncident"]
+        assert refused["__typename"] == "Refusal"
+        assert refused["code"] == "TOO_MANY_OPEN_REPORTS"
+        assert (refused["message"], refused["messageAr"]) == (
+            "This person already has 3 reports that are not closed; call 998 for an emergency.",
+            "لدى هذا الشخص 3 بلاغات غير مغلقة؛ اتصل بالرقم 998 في حالات الطوارئ.",
+        )
+        assert await reports_stored(api, person_id) == 3
 
 
 async def test_bad_input_is_refused_with_its_code_before_anything_is_written(api: Api) -> None:
@@ -183,13 +187,16 @@ NOTICES = "{ me { notifications(first: 5) { entries { kind sector messageEn mess
 
 async def test_a_filed_report_is_told_to_the_reporter_as_civil_defences(api: Api) -> None:
     person_id = await person_without_reports(api, 4)
-    filed = await report(api, incident(person_id), as_=individual(person_id))
-    reference = filed["data"]["reportIncident"]["report"]["reference"]
-    page = await api.query(NOTICES, as_=individual(person_id))
-    assert "errors" not in page, page["errors"]
-    [notice] = [entry for entry in page["data"]["me"]["notifications"]["entries"] if reference in entry["messageEn"]]
-    assert (notice["kind"], notice["sector"]) == ("SERVICE_COMPLETED", "civil_defence")
-    assert reference in notice["messageAr"]
+    async with kept(api, person_id, IncidentReportRow, NotificationRow):
+        filed = await report(api, incident(person_id), as_=individual(person_id))
+        reference = filed["data"]["reportIncident"]["report"]["reference"]
+        page = await api.query(NOTICES, as_=individual(person_id))
+        assert "errors" not in page, page["errors"]
+        [notice] = [
+            entry for entry in page["data"]["me"]["notifications"]["entries"] if reference in entry["messageEn"]
+        ]
+        assert (notice["kind"], notice["sector"]) == ("SERVICE_COMPLETED", "civil_defence")
+        assert reference in notice["messageAr"]
 
 
 async def test_a_report_writes_every_value_with_the_largest_draw_and_tells_the_reporter_exactly(

@@ -28,7 +28,7 @@ RENEW = Mutation(
 @asynccontextmanager
 async def holder(api: Api, index: int) -> AsyncIterator[tuple[str, Principal]]:
     """A seeded licence holder (not a persona) whose one licence is valid and expires in 100 days,
-    with no fines; their rows are put back afterwards."""
+    with no fines; their rows (and notices) are put back afterwards."""
     rows = await api.hub.db.fetch(
         select(DrivingLicenceRow.person_id)
         .where(DrivingLicenceRow.person_id.not_in(list(PERSONA.values())))
@@ -38,7 +38,7 @@ async def holder(api: Api, index: int) -> AsyncIterator[tuple[str, Principal]]:
         .limit(1)
     )
     person = str(rows[0][0])
-    async with kept(api, person, DrivingLicenceRow, ViolationRow):
+    async with kept(api, person, DrivingLicenceRow, ViolationRow, NotificationRow):
         await change(
             api,
             update(DrivingLicenceRow)
@@ -162,7 +162,7 @@ def ten_years_on(day: dt.date) -> dt.date:
 async def test_a_renewal_tells_the_holder_exactly_and_sent_again_with_its_key_is_answered_again_and_done_once(
     api: Api,
 ) -> None:
-    async with holder(api, 6) as (person, self), kept(api, person, NotificationRow):
+    async with holder(api, 6) as (person, self):
         [(number, licence_class)] = await api.hub.db.fetch(
             select(DrivingLicenceRow.number, DrivingLicenceRow.licence_class).where(
                 DrivingLicenceRow.person_id == person
