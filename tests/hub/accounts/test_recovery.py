@@ -222,6 +222,19 @@ async def test_a_wrong_code_counts_a_failure_and_is_refused_and_the_right_one_st
     assert await audited(api, person_id, "recoverAccount", mark) == [("CODE_INVALID", "self"), ("ok", "self")]
 
 
+async def test_a_wrong_recovery_code_that_reaches_the_limit_locks_the_account_at_that_time(accounts_api: Api) -> None:
+    api = accounts_api
+    person_id, mobile, _ = await active_account(api)
+    await set_failures(api, person_id, LOCK_AFTER - 1)
+    challenge = (await send(api, person_id, mobile))["challenge"]
+
+    await attempt(api, person_id, wrong(latest_code(api, mobile)), challenge)
+
+    assert await failures(api, person_id) == (LOCK_AFTER, "locked")
+    locked_at = await api.hub.db.fetch(select(ACCOUNTS.c.locked_at).where(ACCOUNTS.c.person_id == person_id))
+    assert locked_at[0][0] is not None
+
+
 async def test_recovery_sets_the_password_unlocks_and_ends_every_session(
     accounts_api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
