@@ -13,7 +13,8 @@ from hub.contract.principal import Principal
 from sectors.civil_affairs.models import IdCardRow
 from sectors.traffic.models import ViolationRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
-from tests.sectors.asking import Mutation, ask, change, days, kept, unpaid_violation
+from tests.sectors.asking import Mutation, ask, change, days, kept, newest_notice, notices_since, unpaid_violation
+from tests.services.tables import changed, every_row
 
 RENEW = Mutation(
     "renewIdCard",
@@ -68,6 +69,30 @@ async def test_a_renewal_adds_a_card_for_ten_years_and_replaces_the_old_one(api:
         assert sorted(tuple(row) for row in stored) == [(version, "replaced"), (version + 1, "valid")]
 
 
+async def test_a_renewal_writes_the_new_card_and_replaces_the_holders_latest_alone_and_tells_them(api: Api) -> None:
+    async with card_holder(api, 4) as (person, self, version):
+        before, last = await every_row(api), await newest_notice(api)
+        renewed = await ask(api, RENEW, {"personId": person}, self)
+        assert renewed.code is None
+        after = await every_row(api)
+        assert changed(before, after) == ["civil_affairs_id_cards", "notifications_inbox"]
+        # A card row: (person, version, issued, expires, status); no other holder's, no earlier version.
+        [latest] = [row for row in before["civil_affairs_id_cards"] if row[:2] == (person, version)]
+        ends = dt.date(TODAY.year + 10, TODAY.month, min(TODAY.day, 28))
+        cards_before, cards_after = set(before["civil_affairs_id_cards"]), set(after["civil_affairs_id_cards"])
+        assert cards_before - cards_after == {latest}
+        assert cards_after - cards_before == {(*latest[:4], "replaced"), (person, version + 1, TODAY, ends, "valid")}
+        assert await notices_since(api, last) == [
+            (
+                person,
+                "civil_affairs",
+                "service_completed",
+                f"A new national ID card was issued for you, valid until {ends}.",
+                f"صدرت لك بطاقة هوية وطنية جديدة، صالحة حتى {ends}.",
+            )
+        ]
+
+
 async def test_a_card_is_renewed_from_180_days_before_its_expiry(api: Api) -> None:
     async with card_holder(api, 1) as (person, self, version):
         await change(api, _latest(person, version).values(expires_on=days(181)))
@@ -93,3 +118,39 @@ async def test_an_id_card_is_renewed_by_its_holder_a_guardian_or_a_civil_affairs
         for caller in (officer("traffic"), individual(PERSONA["visitor"])):
             assert (await ask(api, RENEW, {"personId": person}, caller)).code == "FORBIDDEN"
         assert (await ask(api, RENEW, {"personId": person}, officer("civil_affairs"))).code is None
+
+
+async def test_a_card_renewed_late_in_a_month_expires_on_the_28th_ten_years_on(api: Api) -> None:
+    """A card issued on the 29th, 30th or 31st ends on the 28th of that month ten years later (a
+    day every month has)."""
+    late = TODAY.replace(day=1) - dt.timedelta(days=1)  # the last day of the month before
+    if late.day < 29:  # February of a common year: the month before it ends on the 31st
+        late = late.replace(day=1) - dt.timedelta(days=1)
+    async with card_holder(api, 5) as (person, self, version):
+        kept_today = api.hub.today
+        api.hub.today = lambda: late
+        try:
+            renewed = await ask(api, RENEW, {"personId": person}, self)
+        finally:
+            api.hub.today = kept_today
+        assert renewed.result is not None and renewed.result["card"] == {
+            "version": version + 1,
+            "status": "VALID",
+            "issuedOn": {"gregorian": late.isoformat()},
+            "expiresOn": {"gregorian": dt.date(late.year + 10, late.month, 28).isoformat()},
+        }
+
+
+async def test_a_renewal_sent_again_with_its_key_is_answered_again_and_adds_one_card(api: Api) -> None:
+    async with card_holder(api, 6) as (person, self, version):
+        keyed = {"input": {"personId": person, "idempotencyKey": "id-card-renewal-sent-twice"}}
+        first, again = [(await api.query(RENEW.document(), keyed, as_=self))["data"] for _ in range(2)]
+        assert first["renewIdCard"]["card"]["version"] == version + 1 and again == first
+        versions = await api.hub.db.fetch(select(func.max(IdCardRow.version)).where(IdCardRow.person_id == person))
+        assert versions[0][0] == version + 1
+
+
+async def test_a_malformed_id_is_named_by_a_renewal(api: Api) -> None:
+    answer = await api.query(RENEW.document(), {"input": {"personId": "1234"}}, as_=officer("civil_affairs"))
+    extensions = answer["errors"][0]["extensions"]
+    assert (extensions["code"], extensions["argument"]) == ("INVALID_ID", "input.personId")

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, text, update
 
 from sectors.civil_affairs.models import IdCardRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
+from tests.sectors.asking import kept, newest_notice, notices_since
 from tests.services.tables import changed, every_row
 from tests.services.test_eligibility import asked, codes
 
@@ -94,3 +95,55 @@ async def test_nobody_else_may_report_a_card_lost(api: Api) -> None:
         answer = await api.query(REPORT, {"input": {"personId": holder}}, as_=caller)
         assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert changed(before, await every_row(api)) == []
+
+
+REPORTED = """mutation($input: ReportLostIdCardInput!) { reportLostIdCard(input: $input) {
+  __typename ... on IdCardReportedLost { card { version status issuedOn { gregorian } expiresOn { gregorian } } }
+  ... on Refusal { code } } }"""
+
+
+async def test_a_report_marks_the_holders_latest_card_lost_alone_and_tells_them(api: Api) -> None:
+    holder, version = await holder_far_from_expiry(api)
+    async with kept(api, holder, IdCardRow):
+        before, last = await every_row(api), await newest_notice(api)
+        lost = await api.query(REPORTED, {"input": {"personId": holder}}, as_=individual(holder))
+        after = await every_row(api)
+        # A card row: (person, version, issued, expires, status); no other holder's, no earlier version.
+        [latest] = [row for row in before["civil_affairs_id_cards"] if row[:2] == (holder, version)]
+        assert lost["data"]["reportLostIdCard"] == {
+            "__typename": "IdCardReportedLost",
+            "card": {
+                "version": version,
+                "status": "LOST",
+                "issuedOn": {"gregorian": latest[2].isoformat()},
+                "expiresOn": {"gregorian": latest[3].isoformat()},
+            },
+        }
+        assert changed(before, after) == ["civil_affairs_id_cards", "notifications_inbox"]
+        cards_before, cards_after = set(before["civil_affairs_id_cards"]), set(after["civil_affairs_id_cards"])
+        assert (cards_before - cards_after, cards_after - cards_before) == ({latest}, {(*latest[:4], "lost")})
+        assert await notices_since(api, last) == [
+            (
+                holder,
+                "civil_affairs",
+                "service_completed",
+                "Your national ID card is recorded as lost and is no longer valid; renew it for a new one.",
+                "سُجلت بطاقة هويتك الوطنية مفقودة ولم تعد سارية؛ جددها لتصدر لك بطاقة جديدة.",
+            )
+        ]
+
+
+async def test_a_report_sent_again_with_its_key_is_answered_again_and_told_once(api: Api) -> None:
+    holder, version = await holder_far_from_expiry(api)
+    async with kept(api, holder, IdCardRow):
+        last = await newest_notice(api)
+        keyed = {"input": {"personId": holder, "idempotencyKey": "lost-card-report-sent-twice"}}
+        first, again = [(await api.query(REPORT, keyed, as_=individual(holder)))["data"] for _ in range(2)]
+        assert first["reportLostIdCard"]["card"] == {"version": version, "status": "LOST"} and again == first
+        assert len(await notices_since(api, last)) == 1
+
+
+async def test_a_malformed_id_is_named_by_a_report(api: Api) -> None:
+    answer = await api.query(REPORT, {"input": {"personId": "1234"}}, as_=CIVIL)
+    extensions = answer["errors"][0]["extensions"]
+    assert (extensions["code"], extensions["argument"]) == ("INVALID_ID", "input.personId")
