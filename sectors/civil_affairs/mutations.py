@@ -113,7 +113,8 @@ async def report_lost_id_card(info: Info, input: ReportLostIdCardInput) -> IdCar
             "Your national ID card is recorded as lost and is no longer valid; renew it for a new one.",
             "سُجلت بطاقة هويتك الوطنية مفقودة ولم تعد سارية؛ جددها لتصدر لك بطاقة جديدة.",
         )
-        return IdCardReportedLost(card=record(NationalIdCard, values_of(card) | {"status": "lost"}))
+        # The ORM update set `card.status` too (its session synchronises the rows it holds).
+        return IdCardReportedLost(card=record(NationalIdCard, values_of(card)))
 
     return await serve(info.context, REPORT_LOST_ID_CARD, person_id, input, IdCardReportedLost, report)
 
