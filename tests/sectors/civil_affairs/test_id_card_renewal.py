@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy import Update, delete, func, select, update
 
 from hub.contract.principal import Principal
+from hub.notifications.models import NotificationRow
 from sectors.civil_affairs.models import IdCardRow
 from sectors.traffic.models import ViolationRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
@@ -27,7 +28,7 @@ RENEW = Mutation(
 @asynccontextmanager
 async def card_holder(api: Api, index: int) -> AsyncIterator[tuple[str, Principal, int]]:
     """A seeded card holder (not a persona) whose latest card expires in 100 days, with no fines;
-    with that card's version. Their rows are put back afterwards."""
+    with that card's version. Their rows and notices are put back afterwards."""
     rows = await api.hub.db.fetch(
         select(IdCardRow.person_id, func.max(IdCardRow.version))
         .where(IdCardRow.person_id.not_in(list(PERSONA.values())))
@@ -37,7 +38,7 @@ async def card_holder(api: Api, index: int) -> AsyncIterator[tuple[str, Principa
         .limit(1)
     )
     person, version = str(rows[0][0]), int(rows[0][1])
-    async with kept(api, person, IdCardRow, ViolationRow):
+    async with kept(api, person, IdCardRow, ViolationRow, NotificationRow):
         await change(
             api,
             update(IdCardRow)

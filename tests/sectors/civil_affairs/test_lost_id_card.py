@@ -8,6 +8,7 @@ import datetime as dt
 
 from sqlalchemy import delete, select, text, update
 
+from hub.notifications.models import NotificationRow
 from sectors.civil_affairs.models import IdCardRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
 from tests.sectors.asking import kept, newest_notice, notices_since
@@ -104,7 +105,7 @@ REPORTED = """mutation($input: ReportLostIdCardInput!) { reportLostIdCard(input:
 
 async def test_a_report_marks_the_holders_latest_card_lost_alone_and_tells_them(api: Api) -> None:
     holder, version = await holder_far_from_expiry(api)
-    async with kept(api, holder, IdCardRow):
+    async with kept(api, holder, IdCardRow, NotificationRow):
         before, last = await every_row(api), await newest_notice(api)
         lost = await api.query(REPORTED, {"input": {"personId": holder}}, as_=individual(holder))
         after = await every_row(api)
@@ -135,7 +136,7 @@ async def test_a_report_marks_the_holders_latest_card_lost_alone_and_tells_them(
 
 async def test_a_report_sent_again_with_its_key_is_answered_again_and_told_once(api: Api) -> None:
     holder, version = await holder_far_from_expiry(api)
-    async with kept(api, holder, IdCardRow):
+    async with kept(api, holder, IdCardRow, NotificationRow):
         last = await newest_notice(api)
         keyed = {"input": {"personId": holder, "idempotencyKey": "lost-card-report-sent-twice"}}
         first, again = [(await api.query(REPORT, keyed, as_=individual(holder)))["data"] for _ in range(2)]

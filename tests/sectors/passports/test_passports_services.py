@@ -13,6 +13,7 @@ from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.contract.principal import Principal
+from hub.notifications.models import NotificationRow
 from sectors.passports import mutations
 from sectors.passports.models import AbscondingReportRow, IqamaRow, MedicalInsuranceRow, PassportRow, VisaRow
 from sectors.traffic.models import ViolationRow
@@ -41,7 +42,7 @@ FINAL_EXIT = Mutation(
     "ISSUE_FINAL_EXIT_VISA",
 )
 PASSPORTS = officer("passports")
-KEPT = (IqamaRow, PassportRow, VisaRow, AbscondingReportRow, ViolationRow, MedicalInsuranceRow)
+KEPT = (IqamaRow, PassportRow, VisaRow, AbscondingReportRow, ViolationRow, MedicalInsuranceRow, NotificationRow)
 
 
 async def _residents(api: Api) -> list[tuple[str, str]]:
@@ -61,7 +62,8 @@ async def _residents(api: Api) -> list[tuple[str, str]]:
 @asynccontextmanager
 async def eligible(api: Api, index: int) -> AsyncIterator[tuple[str, Principal]]:
     """A resident every passports service allows (valid iqama for 400 days more, a valid passport and
-    medical insurance, no report, visa or unpaid fine), and their sponsor; every row is put back afterwards."""
+    medical insurance, no report, visa or unpaid fine), and their sponsor; every row is put back afterwards,
+    the notices they were sent included."""
     resident, sponsor = (await _residents(api))[index]
     async with kept(api, resident, *KEPT):
         await change(
