@@ -27,15 +27,15 @@ NOTICES = "{ me { notifications(first: 5) { entries { kind messageEn messageAr }
 AS_SPONSOR = individual(SPONSOR)
 
 
-async def file(api: Api, worker: str, caller: Principal = AS_SPONSOR) -> dict[str, Any]:
+async def file(api: Api, worker: str, caller: Principal = AS_SPONSOR, **more: str) -> dict[str, Any]:
     return await mutate(  # type: ignore[no-any-return]
-        api, "fileAbscondingReport", "AbscondingReportInput", REPORT, {"personId": worker}, caller
+        api, "fileAbscondingReport", "AbscondingReportInput", REPORT, {"personId": worker, **more}, caller
     )
 
 
-async def cancel(api: Api, worker: str, caller: Principal = AS_SPONSOR) -> dict[str, Any]:
+async def cancel(api: Api, worker: str, caller: Principal = AS_SPONSOR, **more: str) -> dict[str, Any]:
     return await mutate(  # type: ignore[no-any-return]
-        api, "cancelAbscondingReport", "AbscondingReportInput", CANCELLED, {"personId": worker}, caller
+        api, "cancelAbscondingReport", "AbscondingReportInput", CANCELLED, {"personId": worker, **more}, caller
     )
 
 
@@ -193,3 +193,12 @@ async def test_a_reference_is_hr_the_year_and_eight_digits_and_a_bad_id_is_named
         assert (await file(api, worker))["report"]["reference"] == f"HR-{TODAY.year}-99999999"
     for name in ("fileAbscondingReport", "cancelAbscondingReport"):
         assert await bad_id(api, name, "AbscondingReportInput", {}) == ("INVALID_ID", "input.personId"), name
+
+
+async def test_a_report_and_its_cancellation_sent_again_with_their_key_are_answered_again(api: Api) -> None:
+    async with restored(api):
+        worker = await allowed_worker(api, "FILE_ABSCONDING_REPORT")
+        filed = [await file(api, worker, idempotencyKey="report-sent-twice") for _ in range(2)]
+        assert filed[0]["__typename"] == "AbscondingReportFiled" and filed[1] == filed[0]
+        cancelled = [await cancel(api, worker, idempotencyKey="cancellation-sent-twice") for _ in range(2)]
+        assert cancelled[0]["__typename"] == "AbscondingReportCancelled" and cancelled[1] == cancelled[0]
