@@ -48,9 +48,10 @@ async def test_a_citizen_renews_their_passport_for_the_same_term(api: Api) -> No
     person, number, issued, expires = await citizen_with_passport(api)
     term = dt.timedelta(days=3650 if (expires - issued).days > 1855 else 1825)
     async with restored(api):
-        renewed = await mutate(
-            api, "renewPassport", "RenewPassportInput", RENEWED, {"personId": person}, individual(person)
-        )
+        asked = {"personId": person, "idempotencyKey": "passport-renewal-sent-twice"}
+        renewed = await mutate(api, "renewPassport", "RenewPassportInput", RENEWED, asked, individual(person))
+        again = await mutate(api, "renewPassport", "RenewPassportInput", RENEWED, asked, individual(person))
+        assert again == renewed, "sent again with its key: answered again, renewed once"
         passport = renewed["passport"]
         assert passport["number"] != number and passport["issuingCountry"] == "SAU" and passport["status"] == "VALID"
         assert passport["expiresOn"]["gregorian"] == str(TODAY + term)
