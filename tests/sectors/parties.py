@@ -9,15 +9,22 @@ from sqlalchemy import func, select
 from hub.audit.outbox import OUTBOX
 from tests.conftest import Api, individual
 
-LOG = """{ me { accessLog(first: 100, includeOwn: true) {
-  entries { actor actingAs sector fields action outcome } } } }"""
+LOG = """query($after: String) { me { accessLog(first: 100, after: $after, includeOwn: true) {
+  entries { actor actingAs sector fields action outcome } nextCursor } } }"""
 
 
 async def writes(api: Api, person: str, action: str) -> list[dict[str, Any]]:
-    """The entries of `person`'s own access log for mutation `action`, newest first."""
-    log = await api.query(LOG, as_=individual(person))
-    assert "errors" not in log, log
-    return [entry for entry in log["data"]["me"]["accessLog"]["entries"] if entry["action"] == action]
+    """The entries of `person`'s whole access log (every page: a person many tests use has more
+    than one) for mutation `action`, newest first."""
+    found: list[dict[str, Any]] = []
+    after = None
+    while True:
+        log = await api.query(LOG, {"after": after}, as_=individual(person))
+        assert "errors" not in log, log
+        page = log["data"]["me"]["accessLog"]
+        found += [entry for entry in page["entries"] if entry["action"] == action]
+        if (after := page["nextCursor"]) is None:
+            return found
 
 
 async def logs(api: Api, people: list[str], action: str) -> dict[str, list[dict[str, Any]]]:

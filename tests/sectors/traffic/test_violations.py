@@ -83,9 +83,10 @@ async def violations_of(api: Api, person_id: str) -> dict[str, dict[str, Any]]:
 
 
 async def notices(api: Api, person_id: str) -> list[tuple[Any, ...]]:
+    """The person's traffic notices (other sectors' tests may have told the same person things)."""
     rows = await api.hub.db.fetch(
         select(NotificationRow.sector, NotificationRow.kind, NotificationRow.message_en, NotificationRow.message_ar)
-        .where(NotificationRow.person_id == person_id)
+        .where(NotificationRow.person_id == person_id, NotificationRow.sector == "traffic")
         .order_by(NotificationRow.id)
     )
     return [tuple(row) for row in rows]
