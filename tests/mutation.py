@@ -101,7 +101,7 @@ MODULES = [
     Module("sectors/civil_affairs/mutations.py", _workflow("civil_affairs", "id_card_renewal", "lost_id_card")),
     Module("sectors/civil_affairs/workflows/address.py", _workflow("civil_affairs", "civil_affairs")),
     Module("sectors/civil_affairs/workflows/births.py", _workflow("civil_affairs", "newborn", "newborn_parties")),
-    Module("sectors/civil_affairs/workflows/text.py", _sector("civil_affairs")),
+    Module("sectors/civil_affairs/workflows/text.py", ("tests/sectors/civil_affairs/test_text.py",)),
     Module("sectors/traffic/services.py", _sector("traffic", "tests/sectors/civil_affairs")),
     Module("sectors/traffic/mutations.py", _workflow("traffic", "licence_renewal")),
     Module(
