@@ -92,9 +92,12 @@ MODULES = [
         _workflow("passports", "transfer", "write_parties", "establishments"),
     ),
     Module("sectors/passports/workflows/visas.py", _workflow("passports", "visa_changes")),
-    Module("sectors/passports/establishments/users.py", ("tests/sectors/passports/test_establishment_users.py",)),
     Module(
-        "sectors/passports/establishments/authorisations.py", ("tests/sectors/passports/test_establishment_users.py",)
+        "sectors/passports/establishments/users.py", ("tests/sectors/passports/test_establishment_users.py", _SCHEMAS)
+    ),
+    Module(
+        "sectors/passports/establishments/authorisations.py",
+        ("tests/sectors/passports/test_establishment_users.py", _SCHEMAS),
     ),
     Module("sectors/civil_affairs/relations.py", ("tests/hub/access", "tests/sectors/civil_affairs")),
     Module("sectors/civil_affairs/services.py", _sector("civil_affairs")),
