@@ -24,6 +24,11 @@ class PasswordHashing:
     def _dummy_hash(self) -> str:
         return self.hasher.hash(_NOBODYS_PASSWORD)
 
+    async def warm(self) -> None:
+        """Hashes the unknown user's stand-in now, at the hub's start: made on the first sign-in
+        instead, it would make that one answer a hash slower, for an unknown username only."""
+        await asyncio.to_thread(lambda: self._dummy_hash)
+
     async def hash(self, password: str) -> str:
         return await asyncio.to_thread(self.hasher.hash, password)
 

@@ -96,6 +96,8 @@ def lifespan(
 
 async def _start(settings: Settings, hub: Hub, resources: Resources) -> None:
     await _prepare_databases(settings, hub)
+    if hub.accounts is not None:
+        await hub.accounts.passwords.warm()
     _settle_collector()
     if resources.indexer is not None:
         await resources.indexer.catch_up()  # what a killed process left unindexed, before the first request

@@ -18,7 +18,9 @@ from hub.accounts.passwords import (
     username_problems,
 )
 from hub.settings import Settings
+from hub.web.app import create_app
 from hub.web.hub import Hub
+from tests.conftest import built_hub
 
 ID = "1234567897"
 
@@ -115,6 +117,33 @@ def test_a_hub_hashes_with_argon2id_at_the_default_cost(tmp_path: Path) -> None:
     assert hub.accounts is not None
     hasher = hub.accounts.passwords.hasher
     assert (hasher.type, hasher.time_cost, hasher.memory_cost, hasher.parallelism) == (Type.ID, 3, 65536, 4)
+
+
+class _CountingHasher(PasswordHasher):
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=64, parallelism=1)
+        self.hashed = 0
+
+    def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+        self.hashed += 1
+        return super().hash(password, salt=salt)
+
+
+async def test_a_started_hub_has_hashed_the_unknown_users_stand_in_so_no_sign_in_waits_for_it(
+    tmp_path: Path,
+) -> None:
+    """Hashed at the first sign-in instead, that answer alone would take a hash longer, and only
+    for a username no account has: a timing tell of which usernames exist."""
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}", data_dir=tmp_path)
+    hub = built_hub(settings)
+    assert hub.accounts is not None
+    hasher = _CountingHasher()
+    hub.accounts.passwords = PasswordHashing(hasher)
+    app = create_app(settings, hub)
+    async with app.router.lifespan_context(app):
+        assert hasher.hashed == 1
+        assert not await hub.accounts.passwords.verify(None, "Rabt2026Sahm")
+        assert hasher.hashed == 1
 
 
 async def test_an_unknown_user_never_verifies_and_a_corrupt_hash_is_no_match() -> None:
