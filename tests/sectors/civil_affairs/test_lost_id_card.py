@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, func, select, text, update
 
 from hub.notifications.models import NotificationRow
 from sectors.civil_affairs.models import IdCardRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
-from tests.sectors.asking import kept, newest_notice, notices_since
+from tests.sectors.asking import change, kept, newest_notice, notices_since
 from tests.services.tables import changed, every_row
 from tests.services.test_eligibility import asked, codes
 
@@ -132,6 +132,23 @@ async def test_a_report_marks_the_holders_latest_card_lost_alone_and_tells_them(
                 "سُجلت بطاقة هويتك الوطنية مفقودة ولم تعد سارية؛ جددها لتصدر لك بطاقة جديدة.",
             )
         ]
+
+
+async def test_a_report_leaves_another_holders_card_of_the_same_version_as_it_was(api: Api) -> None:
+    holder, version = await holder_far_from_expiry(api)
+    latest = select(IdCardRow.person_id).group_by(IdCardRow.person_id).having(func.max(IdCardRow.version) == version)
+    other = (await api.hub.db.fetch(latest.where(IdCardRow.person_id != holder).order_by(IdCardRow.person_id)))[0][0]
+    theirs = select(IdCardRow.__table__).where(IdCardRow.person_id == other)
+    async with kept(api, holder, IdCardRow, NotificationRow), kept(api, other, IdCardRow):
+        # Valid whatever an earlier test left: a card already lost would hide a report that reaches it.
+        await change(
+            api,
+            update(IdCardRow).where(IdCardRow.person_id == other, IdCardRow.version == version).values(status="valid"),
+        )
+        untouched = await api.hub.db.fetch(theirs)
+        lost = await api.query(REPORT, {"input": {"personId": holder}}, as_=individual(holder))
+        assert lost["data"]["reportLostIdCard"]["card"] == {"version": version, "status": "LOST"}, lost
+        assert await api.hub.db.fetch(theirs) == untouched
 
 
 async def test_a_report_sent_again_with_its_key_is_answered_again_and_told_once(api: Api) -> None:

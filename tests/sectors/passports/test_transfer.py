@@ -13,10 +13,18 @@ from sqlalchemy import select, update
 
 from hub.contract import unified_number
 from hub.contract.principal import Principal
-from sectors.passports.models import IqamaRow
+from sectors.passports.models import IqamaRow, TransferRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
 from tests.sectors.asking import change, days
-from tests.sectors.passports.helpers import SPONSOR, allowed_worker, blockers, last_notice, mutate, restored
+from tests.sectors.passports.helpers import (
+    SPONSOR,
+    allowed_worker,
+    blockers,
+    last_notice,
+    mutate,
+    restored,
+    workers_of,
+)
 from tests.sectors.passports.test_establishments import (
     ACCESS_LOG,
     AS_ESTABLISHMENT,
@@ -33,6 +41,7 @@ CONSENTED = """... on SponsorshipTransferConsented { transfer {
   newSponsorConsentedOn { gregorian } doneOn { gregorian } fromSponsor { id } toSponsor { id } } }"""
 IQAMA = "query($id: ID!) { person(id: $id) { passports { iqama { sponsor { id } } } } }"
 NEW_SPONSOR = PERSONA["family_head"]
+AS_SPONSOR = individual(SPONSOR)
 LOG = "{ me { accessLog(first: 5, includeOwn: true) { entries { actingAs sector fields } } } }"
 
 
@@ -113,6 +122,40 @@ async def test_transfers_refused_write_nothing(api: Api) -> None:
             "يوجد طلب نقل خدمات قائم لهذا العامل إلى كفيل آخر.",
         )
         assert changed(before, await every_row(api)) == []
+
+
+async def test_a_consent_sent_again_with_its_key_is_answered_again_and_changes_nothing(api: Api) -> None:
+    async with restored(api):
+        worker = await allowed_worker(api, "TRANSFER_SPONSORSHIP")
+        keyed = {
+            "personId": worker,
+            "newSponsorId": NEW_SPONSOR,
+            "party": "WORKER",
+            "idempotencyKey": "consent-sent-twice",
+        }
+        sent = ("transferSponsorship", "TransferSponsorshipInput", CONSENTED, keyed, individual(worker))
+        first = await mutate(api, *sent)
+        assert first["__typename"] == "SponsorshipTransferConsented", first
+        before = await every_row(api)
+        assert await mutate(api, *sent) == first
+        assert changed(before, await every_row(api)) == []
+
+
+async def test_two_workers_transfers_pending_at_once_each_take_only_their_own_consents(api: Api) -> None:
+    async with restored(api):
+        allowed = [w for w in await workers_of(api) if not await blockers(api, "TRANSFER_SPONSORSHIP", w, AS_SPONSOR)]
+        one, other = allowed[:2]
+        first = await consent(api, one, "WORKER", individual(one))
+        second = await consent(api, other, "WORKER", individual(other))
+        assert second["transfer"]["reference"] != first["transfer"]["reference"], "each worker's own transfer"
+        theirs = select(TransferRow.__table__).where(TransferRow.person_id == other)
+        untouched = await api.hub.db.fetch(theirs)
+        consented = await consent(api, one, "SPONSOR", AS_SPONSOR)
+        assert consented["transfer"]["reference"] == first["transfer"]["reference"], consented
+        assert consented["transfer"]["sponsorConsentedOn"] == {"gregorian": str(TODAY)}
+        assert await api.hub.db.fetch(theirs) == untouched
+        later = await consent(api, other, "SPONSOR", AS_SPONSOR)
+        assert later["transfer"]["reference"] == second["transfer"]["reference"], later
 
 
 TO_ESTABLISHMENT = (

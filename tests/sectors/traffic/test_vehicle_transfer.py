@@ -249,6 +249,20 @@ async def test_an_offer_and_its_acceptance_write_and_tell_each_value(api: Api) -
         await _undo_sale(api, number)
 
 
+async def test_an_offer_sent_again_with_its_key_is_answered_again_and_made_once(api: Api) -> None:
+    number = (await unoffered_vehicle(api, SELLER)).sequence_number
+    keyed = {"personId": SELLER, "sequenceNumber": number, "buyerId": BUYER, "idempotencyKey": "offer-sent-twice"}
+    try:
+        async with kept(api, BUYER, NotificationRow):
+            first = await api.query(FULL_OFFER, {"input": keyed}, as_=individual(SELLER))
+            assert first["data"]["transferVehicleOwnership"]["__typename"] == "VehicleTransferOffered", first
+            before = await every_row(api)
+            assert await api.query(FULL_OFFER, {"input": keyed}, as_=individual(SELLER)) == first
+            assert changed(before, await every_row(api)) == []
+    finally:
+        await _undo_sale(api, number)
+
+
 async def test_an_offer_of_a_vehicle_its_seller_no_longer_owns_is_not_accepted_and_stays_pending(api: Api) -> None:
     number = (await unoffered_vehicle(api, SELLER)).sequence_number
     try:
