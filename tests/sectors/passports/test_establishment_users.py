@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from hub.contract import unified_number
@@ -53,12 +54,12 @@ async def _refused(api: Api, mutation: Mutation, input: dict[str, Any], caller: 
     return answer.code
 
 
-async def _authorisation(api: Api, number: str = ESTABLISHMENT) -> tuple[Any, ...] | None:
+async def _authorisation(api: Api, number: str = ESTABLISHMENT, person_id: str = USER) -> tuple[Any, ...] | None:
     async with api.hub.db.connect() as connection:
         users = EstablishmentUserRow.__table__.c
         found = await connection.execute(
             select(users.status, users.granted_on, users.revoked_on).where(
-                users.establishment_number == number, users.person_id == USER
+                users.establishment_number == number, users.person_id == person_id
             )
         )
         row = found.first()
@@ -108,12 +109,14 @@ async def test_the_user_sees_each_write_in_their_access_log(api: Api) -> None:
         seen = {(entry["action"], entry["outcome"]) for entry in entries if entry["actingAs"] == "officer"}
         assert {("grantEstablishmentUser", "ok"), ("revokeEstablishmentUser", "ok")} <= seen, entries
         notices = await api.query(
-            "{ me { notifications(first: 5) { entries { kind messageEn messageAr } } } }", as_=individual(USER)
+            "{ me { notifications(first: 5) { entries { sector kind messageEn messageAr } } } }", as_=individual(USER)
         )
-        told = [entry["messageEn"] for entry in notices["data"]["me"]["notifications"]["entries"][:2]]
+        told = [
+            (entry["sector"], entry["messageEn"]) for entry in notices["data"]["me"]["notifications"]["entries"][:2]
+        ]
         assert told == [
-            f"You may no longer act for establishment {ESTABLISHMENT}.",
-            f"You may now act for establishment {ESTABLISHMENT}.",
+            ("passports", f"You may no longer act for establishment {ESTABLISHMENT}."),
+            ("passports", f"You may now act for establishment {ESTABLISHMENT}."),
         ], notices
 
 
@@ -127,8 +130,50 @@ async def test_refusals_say_why_and_write_nothing(api: Api) -> None:
         for mutation in (GRANT, REVOKE):
             assert await _refused(api, mutation, _input(unregistered)) == "ESTABLISHMENT_NOT_FOUND"
         assert await _refused(api, GRANT, _input("7000000001")) == "INVALID_ID"
+        assert await _refused(api, REVOKE, _input(ESTABLISHMENT, USER[:-1])) == "INVALID_ID"
         assert await _refused(api, GRANT, _input(OTHER_ESTABLISHMENT, "1111111116")) == "NOT_FOUND"
         assert await _authorisation(api, OTHER_ESTABLISHMENT) is None
+
+
+async def test_a_revoked_user_is_not_revoked_again(api: Api) -> None:
+    revoked = _authorised(ESTABLISHMENT, status="revoked", granted_on=days(-300), revoked_on=days(-20))
+    async with _establishments(api, _establishment(ESTABLISHMENT), revoked):
+        assert await _refused(api, REVOKE, _input()) == "NOT_AUTHORISED"
+        assert await _authorisation(api) == ("revoked", days(-300), days(-20))
+
+
+@pytest.mark.parametrize(
+    ("field", "input"), [("unifiedNumber", _input("7000000001")), ("personId", _input(ESTABLISHMENT, "12"))]
+)
+async def test_an_invalid_number_is_refused_naming_its_field(api: Api, field: str, input: dict[str, Any]) -> None:
+    for mutation in (GRANT, REVOKE):
+        answer = await api.query(mutation.document(), {"input": input}, as_=OFFICER)
+        assert answer["errors"][0]["extensions"] == {"code": "INVALID_ID", "argument": f"input.{field}"}, answer
+
+
+async def test_each_write_touches_its_own_user_at_its_own_establishment(api: Api) -> None:
+    """Three users of one establishment (two of them former), and one user of two: a grant or
+    revocation changes only the authorisation it names."""
+    other_user, other_former = PERSONA["sponsor"], PERSONA["unpaid_violations"]
+    former = dict(status="revoked", granted_on=days(-300), revoked_on=days(-20))
+    async with _establishments(
+        api,
+        _establishment(ESTABLISHMENT),
+        _establishment(OTHER_ESTABLISHMENT),
+        _authorised(ESTABLISHMENT, other_user),
+        _authorised(ESTABLISHMENT, **former),
+        _authorised(ESTABLISHMENT, other_former, **former),
+        _authorised(OTHER_ESTABLISHMENT, **former),
+    ):
+        granted = await ask(api, GRANT, _input(), OFFICER)
+        assert granted.code is None and granted.result is not None, granted
+        assert granted.result["user"]["userId"] == USER and granted.result["user"]["active"] is True
+        assert await _authorisation(api, OTHER_ESTABLISHMENT) == ("revoked", days(-300), days(-20))
+        assert await _authorisation(api, ESTABLISHMENT, other_former) == ("revoked", days(-300), days(-20))
+        revoked = await ask(api, REVOKE, _input(ESTABLISHMENT, other_user), OFFICER)
+        assert revoked.code is None and revoked.result is not None, revoked
+        assert revoked.result["user"]["userId"] == other_user
+        assert await _authorisation(api) == ("active", days(0), None)
 
 
 async def test_only_passports_officers_grant_or_revoke(api: Api) -> None:
@@ -153,6 +198,10 @@ async def test_a_retry_with_the_same_key_returns_the_first_answer_and_changes_no
         assert changed(before, await every_row(api)) == []
         reused = await ask(api, REVOKE, keyed, OFFICER)
         assert reused.code == "IDEMPOTENCY_KEY_REUSED", reused
+        revoking = _input(idempotencyKey="revoke-establishment-user-1")
+        revoked = await ask(api, REVOKE, revoking, OFFICER)
+        assert revoked.code is None and revoked.result is not None, revoked
+        assert await ask(api, REVOKE, revoking, OFFICER) == revoked
 
 
 MINE = """query($id: ID!) { person(id: $id) { passports {
