@@ -115,9 +115,9 @@ function clientHeaders(address) {
 // The caller's W3C trace context must reach the subgraphs whether or not spans are exported. With
 // OPENTELEMETRY naming an exporter, the CLI sets OpenTelemetry up and its plugin continues the
 // caller's trace through the gateway's own spans. Without one, the gateway makes no span (made and
-// dropped, they cost it ~40 % of its CPU a request: 8.6-10.4 ms against 5.2 ms, measured with
-// `./dev bench --shape federated`) and passes the caller's `traceparent` and `tracestate` on as
-// they came, so the subgraphs' access lines still carry the caller's trace id.
+// dropped, they cost it about a third of its CPU a request: docs/performance.md) and passes the
+// caller's `traceparent` and `tracestate` on as they came, so the subgraphs' access lines still
+// carry the caller's trace id.
 const tracing = Boolean(process.env.OPENTELEMETRY);
 const TRACE_HEADERS = tracing ? [] : ['traceparent', 'tracestate'];
 
