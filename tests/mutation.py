@@ -50,7 +50,7 @@ def _accounts(*names: str) -> tuple[str, ...]:
 
 
 _ELIGIBILITY = "tests/services/test_eligibility.py"
-# Every service against every seeded person: three minutes, run for each mutant no faster test
+# Every service against every seeded person: ~20 s on SQLite, run again for each mutant no faster test
 # killed. A workflow's own tests trigger each of its refusals; the sweep runs in the suite.
 _SWEEP = f"{_ELIGIBILITY}::test_every_service_refuses_with_exactly_the_blockers_eligibility_gives"
 
