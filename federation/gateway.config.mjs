@@ -19,7 +19,7 @@
 //                       read GET /metrics (default: loopback only, "127.,::1,::ffff:127.")
 //   OPENTELEMETRY       the CLI's own: an OTLP/HTTP endpoint to send the gateway's spans to
 //                       (e.g. http://collector:4318/v1/traces); unset, the gateway makes
-//                       none, and passes a caller's W3C traceparent on to every subgraph
+//                       none, and sends every subgraph the caller's W3C trace (or a new one)
 //   RABT_GATEWAY_PLANNER  query planner: `rust` (default; @graphql-hive/router-runtime, the
 //                       Hive Router's planner as a native module) or `js` (the gateway's own);
 //                       docs/performance.md has the two measured side by side
@@ -39,13 +39,14 @@
 // Stop: SIGTERM to that node process (not to an npx/npm-exec wrapper, which
 // orphans the gateway); SIGKILL if still alive after ~10 s. See README.md.
 
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@graphql-hive/gateway';
 // Dependencies of @graphql-hive/gateway, pinned with it by package-lock.json.
 import { register } from 'prom-client';
+import { TraceState } from '@opentelemetry/core';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -113,13 +114,36 @@ function clientHeaders(address) {
   return { 'x-rabt-client-address': address, 'x-rabt-client-signature': `t=${time},v1=${signature}` };
 }
 // The caller's W3C trace context must reach the subgraphs whether or not spans are exported. With
-// OPENTELEMETRY naming an exporter, the CLI sets OpenTelemetry up and its plugin continues the
-// caller's trace through the gateway's own spans. Without one, the gateway makes no span (made and
-// dropped, they cost it about a third of its CPU a request: docs/performance.md) and passes the
-// caller's `traceparent` and `tracestate` on as they came, so the subgraphs' access lines still
-// carry the caller's trace id.
-const tracing = Boolean(process.env.OPENTELEMETRY);
-const TRACE_HEADERS = tracing ? [] : ['traceparent', 'tracestate'];
+// an exporter (OPENTELEMETRY or --opentelemetry, or Hive Tracing's HIVE_TRACE_ACCESS_TOKEN), the
+// CLI sets OpenTelemetry up and its plugin continues the caller's trace through the gateway's own
+// spans. Without one, the gateway makes no span (made and dropped, they cost it about a third of
+// its CPU a request: docs/performance.md) and sends each subgraph call of a request the same
+// `traceparent`: the caller's trace and parent when its header is a valid version-00 one, else a
+// new trace; sampled, as the plugin's always-on sampler made it; with the caller's `tracestate`
+// cleaned as the plugin cleaned it (members W3C allows, 32 at most). The subgraphs' access lines
+// of one request then carry one trace id, and nothing the caller wrote reaches them unchecked.
+const tracing =
+  Boolean(process.env.OPENTELEMETRY || process.env.HIVE_TRACE_ACCESS_TOKEN) ||
+  process.argv.some((arg) => arg === '--opentelemetry' || arg.startsWith('--opentelemetry='));
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
+const ALL_ZEROS = /^0+$/;
+const traceOf = new WeakMap(); // client request -> its trace headers, the same for each subgraph call
+
+function traceHeaders(request) {
+  let found = traceOf.get(request);
+  if (found === undefined) {
+    const given = TRACEPARENT.exec(request.headers.get('traceparent') || '');
+    const valid = given !== null && !ALL_ZEROS.test(given[1]) && !ALL_ZEROS.test(given[2]);
+    const trace = valid ? given[1] : randomBytes(16).toString('hex');
+    const parent = valid ? given[2] : randomBytes(8).toString('hex');
+    found = { traceparent: `00-${trace}-${parent}-01` };
+    const state = valid ? new TraceState(request.headers.get('tracestate') || '').serialize() : '';
+    if (state) found.tracestate = state;
+    traceOf.set(request, found);
+  }
+  return found;
+}
 
 const metricsFrom = (process.env.RABT_GATEWAY_METRICS_FROM || '127.,::1,::ffff:127.')
   .split(',')
@@ -212,7 +236,7 @@ const sectorOutages = {
 
 // Client headers that every subgraph must see (names are matched
 // case-insensitively; they reach the subgraphs lower-cased).
-const FORWARDED_HEADERS = ['authorization', 'x-purpose', 'x-on-behalf-of', 'x-request-id', ...TRACE_HEADERS];
+const FORWARDED_HEADERS = ['authorization', 'x-purpose', 'x-on-behalf-of', 'x-request-id'];
 
 const planner = process.env.RABT_GATEWAY_PLANNER || 'rust';
 if (planner !== 'rust' && planner !== 'js') {
@@ -234,7 +258,7 @@ export const gatewayConfig = defineConfig({
         const value = request.headers.get(name);
         if (value != null) out[name] = value;
       }
-      return out;
+      return tracing ? out : { ...out, ...traceHeaders(request) };
     },
   },
 

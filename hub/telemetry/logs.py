@@ -89,6 +89,9 @@ def configure(log_format: LogFormat, level: str | int = "INFO") -> None:
         logger.propagate = True
     # Alembic says at INFO each plugin and context it sets up; what moved, the commands print themselves.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # OpenTelemetry warns of each malformed `tracestate` member with the member's text: a caller's
+    # words in every log it reaches. The member is dropped either way.
+    logging.getLogger("opentelemetry.trace.span").setLevel(logging.ERROR)
 
 
 def access(message: str, fields: Mapping[str, Any]) -> None:

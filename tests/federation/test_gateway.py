@@ -500,6 +500,49 @@ def test_a_callers_traceparent_reaches_every_subgraph_the_query_needs(shapes: Sh
     assert reached == {"identity", "passports", "traffic", "civil_defence"}  # the headline's sectors
 
 
+def _logged(shapes: Shapes, text: str) -> dict[str, list[dict[str, object]]]:
+    """Each subgraph's JSON log lines that hold `text`."""
+    found: dict[str, list[dict[str, object]]] = {}
+    for name in shapes.subgraphs:
+        for line in (shapes.logs / f"{name}.log").read_text().splitlines():
+            if line.startswith("{") and text in line:
+                found.setdefault(name, []).append(json.loads(line))
+    return found
+
+
+def test_without_a_callers_trace_each_request_is_one_new_trace_in_every_subgraph(shapes: Shapes) -> None:
+    resident = Principal(Role.INDIVIDUAL, person_id=PERSONA["absconding_worker"])
+    body = {"query": HEADLINE, "variables": {"id": PERSONA["absconding_worker"]}, "operationName": "PersonStatus"}
+    traces = []
+    for _ in range(2):
+        request_id = uuid.uuid4().hex
+        headers = {"authorization": f"Bearer {shapes.signer.issue(resident)}", "x-request-id": request_id}
+        response = httpx.post(shapes.gateway_url, json=body, headers=headers, timeout=30)
+        assert response.status_code == 200 and "errors" not in response.json()
+        lines = _logged(shapes, request_id)
+        assert set(lines) == {"identity", "passports", "traffic", "civil_defence"}, lines
+        found = {line["trace_id"] for logged in lines.values() for line in logged}
+        assert len(found) == 1 and None not in found, lines
+        traces.append(found.pop())
+    assert traces[0] != traces[1]
+
+
+def test_a_callers_tracestate_reaches_the_subgraphs_cleaned(shapes: Shapes) -> None:
+    resident = Principal(Role.INDIVIDUAL, person_id=PERSONA["absconding_worker"])
+    trace_id, forged = uuid.uuid4().hex, f"forged{uuid.uuid4().hex}"
+    headers = {
+        "authorization": f"Bearer {shapes.signer.issue(resident)}",
+        "traceparent": f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01",
+        "tracestate": f"rabt=ok,{forged} request_id=0",
+    }
+    body = {"query": HEADLINE, "variables": {"id": PERSONA["absconding_worker"]}, "operationName": "PersonStatus"}
+    response = httpx.post(shapes.gateway_url, json=body, headers=headers, timeout=30)
+    assert response.status_code == 200 and "errors" not in response.json()
+    assert set(_logged(shapes, trace_id)) == {"identity", "passports", "traffic", "civil_defence"}
+    for name in shapes.subgraphs:
+        assert forged not in (shapes.logs / f"{name}.log").read_text(), name
+
+
 def test_the_gateway_serves_its_metrics_to_loopback_peers_only(shapes: Shapes) -> None:
     metrics_url = shapes.gateway_url.replace("/graphql", "/metrics")
     httpx.post(shapes.gateway_url, json={"query": "{ __typename }"}, timeout=30)

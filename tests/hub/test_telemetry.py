@@ -70,6 +70,20 @@ def test_log_lines_are_json_or_text_with_a_utc_timestamp() -> None:
     assert text == "1970-01-01T00:00:00.250Z INFO rabt.access: POST /graphql 200 request_id=r1 status=200"
 
 
+def test_a_callers_malformed_tracestate_never_reaches_the_logs(capsys: pytest.CaptureFixture[str]) -> None:
+    root, otel = logging.getLogger(), logging.getLogger("opentelemetry.trace.span")
+    handlers, levels = list(root.handlers), (root.level, otel.level)
+    try:
+        logs.configure("text")
+        carrier = {"traceparent": f"00-{TRACE_ID}-{PARENT_SPAN}-01", "tracestate": "rabt=ok,forged words"}
+        assert traces.incoming(carrier) is not None
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(levels[0])
+        otel.setLevel(levels[1])
+    assert "forged" not in capsys.readouterr().err
+
+
 def _sample(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
