@@ -5,6 +5,7 @@ names the same blockers; and putting a person's rows back as they were after a t
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -22,6 +23,12 @@ ELIGIBILITY = """query($id: ID!, $service: ServiceName!) {
     allowed blockers { sector code message messageAr resolveBy resolveByAr }
   }
 }"""
+
+
+def fresh_key(name: str) -> str:
+    """An idempotency key no earlier request used: its answer is kept past the test, and a second
+    run in the same session would otherwise be answered from the first's."""
+    return f"{name}-{uuid.uuid4().hex[:12]}"
 
 
 @dataclass(frozen=True)

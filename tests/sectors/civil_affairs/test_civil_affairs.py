@@ -17,7 +17,7 @@ from sectors.civil_affairs import SECTOR
 from sectors.civil_affairs.models import BirthRow, DeathRow, FamilyRegisterRow, NationalAddressRow
 from sectors.civil_affairs.workflows.address import UpdateNationalAddressInput, _address_values
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
-from tests.sectors.asking import kept
+from tests.sectors.asking import fresh_key, kept
 from tests.sectors.seeding import seeded_rows
 from tests.services.tables import changed, every_row
 
@@ -252,7 +252,7 @@ async def test_a_parent_registers_an_address_for_a_minor_child(api: Api) -> None
 async def test_an_address_sent_again_with_its_key_is_answered_again_and_changes_nothing(api: Api) -> None:
     person_id = await adult_with_an_address(api, 4)
     async with kept(api, person_id, NationalAddressRow, NotificationRow):
-        keyed = {"shortAddress": "KEYS2929", "idempotencyKey": "national-address-sent-twice"}
+        keyed = {"shortAddress": "KEYS2929", "idempotencyKey": fresh_key("national-address-sent-twice")}
         first = await update_address(api, person_id, as_=individual(person_id), **keyed)
         assert first["data"]["updateNationalAddress"]["__typename"] == "NationalAddressUpdated", first
         before = await every_row(api)

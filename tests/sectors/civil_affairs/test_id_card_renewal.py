@@ -14,7 +14,17 @@ from hub.notifications.models import NotificationRow
 from sectors.civil_affairs.models import IdCardRow
 from sectors.traffic.models import ViolationRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
-from tests.sectors.asking import Mutation, ask, change, days, kept, newest_notice, notices_since, unpaid_violation
+from tests.sectors.asking import (
+    Mutation,
+    ask,
+    change,
+    days,
+    fresh_key,
+    kept,
+    newest_notice,
+    notices_since,
+    unpaid_violation,
+)
 from tests.services.tables import changed, every_row
 
 RENEW = Mutation(
@@ -144,7 +154,7 @@ async def test_a_card_renewed_late_in_a_month_expires_on_the_28th_ten_years_on(a
 
 async def test_a_renewal_sent_again_with_its_key_is_answered_again_and_adds_one_card(api: Api) -> None:
     async with card_holder(api, 6) as (person, self, version):
-        keyed = {"input": {"personId": person, "idempotencyKey": "id-card-renewal-sent-twice"}}
+        keyed = {"input": {"personId": person, "idempotencyKey": fresh_key("id-card-renewal-sent-twice")}}
         first, again = [(await api.query(RENEW.document(), keyed, as_=self))["data"] for _ in range(2)]
         assert first["renewIdCard"]["card"]["version"] == version + 1 and again == first
         versions = await api.hub.db.fetch(select(func.max(IdCardRow.version)).where(IdCardRow.person_id == person))

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select, text, update
 from hub.notifications.models import NotificationRow
 from sectors.civil_affairs.models import IdCardRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
-from tests.sectors.asking import change, kept, newest_notice, notices_since
+from tests.sectors.asking import change, fresh_key, kept, newest_notice, notices_since
 from tests.services.tables import changed, every_row
 from tests.services.test_eligibility import asked, codes
 
@@ -155,7 +155,7 @@ async def test_a_report_sent_again_with_its_key_is_answered_again_and_told_once(
     holder, version = await holder_far_from_expiry(api)
     async with kept(api, holder, IdCardRow, NotificationRow):
         last = await newest_notice(api)
-        keyed = {"input": {"personId": holder, "idempotencyKey": "lost-card-report-sent-twice"}}
+        keyed = {"input": {"personId": holder, "idempotencyKey": fresh_key("lost-card-report-sent-twice")}}
         first, again = [(await api.query(REPORT, keyed, as_=individual(holder)))["data"] for _ in range(2)]
         assert first["reportLostIdCard"]["card"] == {"version": version, "status": "LOST"} and again == first
         assert len(await notices_since(api, last)) == 1

@@ -17,7 +17,7 @@ from hub.notifications.models import NotificationRow
 from sectors.civil_affairs.models import BirthRow, DeathRow, FamilyMemberRow, FamilyRegisterRow
 from sectors.civil_affairs.workflows.births import RegisterNewbornInput, _newborn_values
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
-from tests.sectors.asking import kept, newest_notice, notices_since
+from tests.sectors.asking import fresh_key, kept, newest_notice, notices_since
 from tests.services.tables import changed, every_row
 from tests.services.test_eligibility import asked, codes, data
 
@@ -118,7 +118,7 @@ async def test_the_mother_registers_alone_and_the_father_is_the_registers_head(a
 
 async def test_a_birth_sent_again_with_its_key_is_answered_again_and_registered_once(api: Api) -> None:
     wife, _ = await wife_of(api, HEAD)
-    keyed = newborn(HEAD, motherId=wife, idempotencyKey="newborn-sent-twice")
+    keyed = newborn(HEAD, motherId=wife, idempotencyKey=fresh_key("newborn-sent-twice"))
     async with kept(api, HEAD, NotificationRow):
         first = await api.query(REGISTER, keyed, as_=individual(HEAD))
         child = first["data"]["registerNewborn"]["nationalId"]

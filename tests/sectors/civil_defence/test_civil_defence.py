@@ -14,7 +14,7 @@ from hub.notifications.models import NotificationRow
 from sectors.civil_defence import mutations
 from sectors.civil_defence.models import IncidentReportRow, SafetyPermitRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
-from tests.sectors.asking import kept, newest_notice, notices_since
+from tests.sectors.asking import fresh_key, kept, newest_notice, notices_since
 from tests.sectors.seeding import descending
 
 NAMESPACE = """
@@ -239,7 +239,7 @@ async def test_a_report_sent_again_with_its_idempotency_key_is_answered_again_an
     person_id = await person_without_reports(api, 6)
     async with kept(api, person_id, IncidentReportRow, NotificationRow):
         last = await newest_notice(api)
-        sent = incident(person_id, idempotencyKey="incident-report-sent-twice")
+        sent = incident(person_id, idempotencyKey=fresh_key("incident-report-sent-twice"))
         answers = [await report(api, sent, as_=individual(person_id)) for _ in range(2)]
         assert answers[0]["data"]["reportIncident"]["__typename"] == "IncidentReported", answers[0]
         assert answers[1] == answers[0]

@@ -18,7 +18,7 @@ from hub.notifications.models import NotificationRow
 from sectors.civil_defence import mutations
 from sectors.civil_defence.models import SafetyPermitRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
-from tests.sectors.asking import change, kept, newest_notice, notices_since
+from tests.sectors.asking import change, fresh_key, kept, newest_notice, notices_since
 from tests.services.tables import changed, every_row
 from tests.services.test_eligibility import asked, codes, data
 
@@ -246,7 +246,7 @@ async def test_each_text_of_an_application_is_1_to_its_limit_characters_named_wh
 
 
 async def test_an_application_sent_again_with_its_idempotency_key_is_answered_again_and_made_once(api: Api) -> None:
-    sent = {"input": application("RETAIL")["input"] | {"idempotencyKey": "safety-permit-applied-twice"}}
+    sent = {"input": application("RETAIL")["input"] | {"idempotencyKey": fresh_key("safety-permit-applied-twice")}}
     numbers: list[str] = []
     try:
         async with kept(api, HEAD, NotificationRow):
@@ -329,7 +329,13 @@ async def test_a_valid_permit_renewed_90_days_before_expiry_writes_every_value_a
 async def test_a_renewal_sent_again_with_its_idempotency_key_is_answered_again_and_done_once(api: Api) -> None:
     async with _valid_permit_expiring_in(api, 30) as permit:
         last = await newest_notice(api)
-        sent = {"input": {"personId": HEAD, "number": permit.number, "idempotencyKey": "safety-permit-renewed-twice"}}
+        sent = {
+            "input": {
+                "personId": HEAD,
+                "number": permit.number,
+                "idempotencyKey": fresh_key("safety-permit-renewed-twice"),
+            }
+        }
         answers = [await api.query(RENEW_ALL, sent, as_=individual(HEAD)) for _ in range(2)]
         expires = years_after(TODAY + dt.timedelta(days=30), 1)
         assert answers[0]["data"]["renewSafetyPermit"]["permit"]["expiresOn"] == {"gregorian": expires.isoformat()}

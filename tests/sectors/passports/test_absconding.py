@@ -15,7 +15,7 @@ from hub.contract.principal import Principal
 from sectors.passports.models import AbscondingReportRow
 from sectors.passports.workflows import absconding
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
-from tests.sectors.asking import change, days
+from tests.sectors.asking import change, days, fresh_key
 from tests.sectors.passports.helpers import SPONSOR, allowed_worker, bad_id, blockers, last_notice, mutate, restored
 from tests.services.tables import changed, every_row
 
@@ -198,7 +198,9 @@ async def test_a_reference_is_hr_the_year_and_eight_digits_and_a_bad_id_is_named
 async def test_a_report_and_its_cancellation_sent_again_with_their_key_are_answered_again(api: Api) -> None:
     async with restored(api):
         worker = await allowed_worker(api, "FILE_ABSCONDING_REPORT")
-        filed = [await file(api, worker, idempotencyKey="report-sent-twice") for _ in range(2)]
+        filing = fresh_key("report-sent-twice")
+        filed = [await file(api, worker, idempotencyKey=filing) for _ in range(2)]
         assert filed[0]["__typename"] == "AbscondingReportFiled" and filed[1] == filed[0]
-        cancelled = [await cancel(api, worker, idempotencyKey="cancellation-sent-twice") for _ in range(2)]
+        cancelling = fresh_key("cancellation-sent-twice")
+        cancelled = [await cancel(api, worker, idempotencyKey=cancelling) for _ in range(2)]
         assert cancelled[0]["__typename"] == "AbscondingReportCancelled" and cancelled[1] == cancelled[0]

@@ -13,7 +13,7 @@ from hub.contract import unified_number
 from hub.contract.principal import Principal, Role
 from sectors.passports.models import EstablishmentUserRow
 from tests.conftest import PERSONA, Api, individual, officer
-from tests.sectors.asking import Mutation, ask, days
+from tests.sectors.asking import Mutation, ask, days, fresh_key
 from tests.sectors.passports.helpers import workers_of
 from tests.sectors.passports.test_establishments import (
     AS_ESTABLISHMENT,
@@ -189,7 +189,7 @@ async def test_only_passports_officers_grant_or_revoke(api: Api) -> None:
 
 async def test_a_retry_with_the_same_key_returns_the_first_answer_and_changes_nothing(api: Api) -> None:
     async with _establishments(api, _establishment(ESTABLISHMENT)):
-        keyed = _input(idempotencyKey="grant-establishment-user-1")
+        keyed = _input(idempotencyKey=fresh_key("grant-establishment-user"))
         first = await ask(api, GRANT, keyed, OFFICER)
         assert first.code is None, first
         before = await every_row(api)
@@ -198,7 +198,7 @@ async def test_a_retry_with_the_same_key_returns_the_first_answer_and_changes_no
         assert changed(before, await every_row(api)) == []
         reused = await ask(api, REVOKE, keyed, OFFICER)
         assert reused.code == "IDEMPOTENCY_KEY_REUSED", reused
-        revoking = _input(idempotencyKey="revoke-establishment-user-1")
+        revoking = _input(idempotencyKey=fresh_key("revoke-establishment-user"))
         revoked = await ask(api, REVOKE, revoking, OFFICER)
         assert revoked.code is None and revoked.result is not None, revoked
         assert await ask(api, REVOKE, revoking, OFFICER) == revoked

@@ -14,7 +14,7 @@ from sectors.passports.models import MedicalInsuranceRow, PassportRow
 from sectors.passports.workflows import passport as workflow
 from sectors.traffic.models import ViolationRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
-from tests.sectors.asking import change, days, kept
+from tests.sectors.asking import change, days, fresh_key, kept
 from tests.sectors.passports.helpers import SPONSOR, allowed_worker, bad_id, blockers, last_notice, mutate, restored
 from tests.services.tables import changed, every_row
 
@@ -48,7 +48,7 @@ async def test_a_citizen_renews_their_passport_for_the_same_term(api: Api) -> No
     person, number, issued, expires = await citizen_with_passport(api)
     term = dt.timedelta(days=3650 if (expires - issued).days > 1855 else 1825)
     async with restored(api):
-        asked = {"personId": person, "idempotencyKey": "passport-renewal-sent-twice"}
+        asked = {"personId": person, "idempotencyKey": fresh_key("passport-renewal-sent-twice")}
         renewed = await mutate(api, "renewPassport", "RenewPassportInput", RENEWED, asked, individual(person))
         again = await mutate(api, "renewPassport", "RenewPassportInput", RENEWED, asked, individual(person))
         assert again == renewed, "sent again with its key: answered again, renewed once"

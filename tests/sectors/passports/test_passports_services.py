@@ -18,7 +18,17 @@ from sectors.passports import mutations
 from sectors.passports.models import AbscondingReportRow, IqamaRow, MedicalInsuranceRow, PassportRow, VisaRow
 from sectors.traffic.models import ViolationRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
-from tests.sectors.asking import Mutation, ask, change, days, kept, newest_notice, notices_since, unpaid_violation
+from tests.sectors.asking import (
+    Mutation,
+    ask,
+    change,
+    days,
+    fresh_key,
+    kept,
+    newest_notice,
+    notices_since,
+    unpaid_violation,
+)
 from tests.sectors.passports.helpers import bad_id, mutate
 from tests.services.tables import changed, every_row
 
@@ -122,7 +132,7 @@ def iqamas_changed(before: dict[str, list[tuple[Any, ...]]], after: dict[str, li
 async def asked_twice(api: Api, mutation: Mutation, input: dict[str, Any], caller: Principal) -> list[Any]:
     """The two answers to the mutation sent twice with one idempotency key (not through `ask`: the
     second answer is the first, kept, while eligibility already sees what the first did)."""
-    keyed = {**input, "idempotencyKey": f"{mutation.field}-sent-twice"}
+    keyed = {**input, "idempotencyKey": fresh_key(f"{mutation.field}-sent-twice")}
     return [(await api.query(mutation.document(), {"input": keyed}, as_=caller))["data"] for _ in range(2)]
 
 

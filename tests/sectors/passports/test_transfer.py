@@ -15,7 +15,7 @@ from hub.contract import unified_number
 from hub.contract.principal import Principal
 from sectors.passports.models import IqamaRow, TransferRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
-from tests.sectors.asking import change, days
+from tests.sectors.asking import change, days, fresh_key
 from tests.sectors.passports.helpers import (
     SPONSOR,
     allowed_worker,
@@ -131,7 +131,7 @@ async def test_a_consent_sent_again_with_its_key_is_answered_again_and_changes_n
             "personId": worker,
             "newSponsorId": NEW_SPONSOR,
             "party": "WORKER",
-            "idempotencyKey": "consent-sent-twice",
+            "idempotencyKey": fresh_key("consent-sent-twice"),
         }
         sent = ("transferSponsorship", "TransferSponsorshipInput", CONSENTED, keyed, individual(worker))
         first = await mutate(api, *sent)

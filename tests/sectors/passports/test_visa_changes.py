@@ -14,7 +14,7 @@ from sectors.passports.models import IqamaRow, VisaRow
 from sectors.passports.types import VisaKind, VisaStatus
 from sectors.passports.workflows import visas
 from tests.conftest import TODAY, Api, individual, officer
-from tests.sectors.asking import change, days
+from tests.sectors.asking import change, days, fresh_key
 from tests.sectors.passports.helpers import SPONSOR, allowed_worker, blockers, last_notice, mutate, restored
 from tests.services.tables import changed, every_row
 
@@ -280,10 +280,11 @@ async def test_an_extension_and_a_cancellation_sent_again_with_their_key_are_ans
         worker = await allowed_worker(api, "ISSUE_EXIT_REENTRY_VISA")
         await iqama_until(api, worker, 400)
         visa = await issue(api, worker, days=30)
-        extended = [await extend(api, worker, 10, idempotencyKey="visa-extension-sent-twice") for _ in range(2)]
+        key = fresh_key("visa-extension-sent-twice")
+        extended = [await extend(api, worker, 10, idempotencyKey=key) for _ in range(2)]
         assert extended[0]["__typename"] == "ExitReentryVisaExtended" and extended[1] == extended[0]
         assert extended[0]["visa"]["allowedDays"] == 40, "extended once"
-        cancel = {"personId": worker, "idempotencyKey": "visa-cancellation-sent-twice"}
+        cancel = {"personId": worker, "idempotencyKey": fresh_key("visa-cancellation-sent-twice")}
         cancelled = [
             await mutate(api, "cancelExitReentryVisa", "CancelVisaInput", CANCELLED, cancel, AS_SPONSOR)
             for _ in range(2)

@@ -15,7 +15,17 @@ from hub.contract.principal import Principal
 from hub.notifications.models import NotificationRow
 from sectors.traffic.models import DrivingLicenceRow, ViolationRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
-from tests.sectors.asking import Mutation, ask, change, days, kept, newest_notice, notices_since, unpaid_violation
+from tests.sectors.asking import (
+    Mutation,
+    ask,
+    change,
+    days,
+    fresh_key,
+    kept,
+    newest_notice,
+    notices_since,
+    unpaid_violation,
+)
 
 RENEW = Mutation(
     "renewDrivingLicence",
@@ -169,7 +179,7 @@ async def test_a_renewal_tells_the_holder_exactly_and_sent_again_with_its_key_is
             )
         )
         last = await newest_notice(api)
-        sent = {"input": {"personId": person, "idempotencyKey": "driving-licence-renewed-twice"}}
+        sent = {"input": {"personId": person, "idempotencyKey": fresh_key("driving-licence-renewed-twice")}}
         answers = [await api.query(RENEW_ALL, sent, as_=self) for _ in range(2)]
         until = ten_years_on(days(100))
         assert answers[0]["data"]["renewDrivingLicence"]["licence"] == {

@@ -15,7 +15,7 @@ from hub.notifications.models import NotificationRow
 from sectors.traffic.models import VehicleRow, VehicleTransferRow, ViolationRow
 from sectors.traffic.workflows import vehicles
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
-from tests.sectors.asking import kept, newest_notice, notices_since
+from tests.sectors.asking import fresh_key, kept, newest_notice, notices_since
 from tests.sectors.traffic.test_registration_renewal import RENEW, fine, unoffered_vehicle
 from tests.services.tables import changed, every_row
 from tests.services.test_eligibility import asked, codes, data
@@ -251,7 +251,12 @@ async def test_an_offer_and_its_acceptance_write_and_tell_each_value(api: Api) -
 
 async def test_an_offer_sent_again_with_its_key_is_answered_again_and_made_once(api: Api) -> None:
     number = (await unoffered_vehicle(api, SELLER)).sequence_number
-    keyed = {"personId": SELLER, "sequenceNumber": number, "buyerId": BUYER, "idempotencyKey": "offer-sent-twice"}
+    keyed = {
+        "personId": SELLER,
+        "sequenceNumber": number,
+        "buyerId": BUYER,
+        "idempotencyKey": fresh_key("offer-sent-twice"),
+    }
     try:
         async with kept(api, BUYER, NotificationRow):
             first = await api.query(FULL_OFFER, {"input": keyed}, as_=individual(SELLER))
