@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Executable, delete, event, func, insert, select
+from sqlalchemy.engine import Connection
 
 from hub.contract.principal import Principal
 from hub.notifications.models import NotificationRow
@@ -23,6 +24,26 @@ ELIGIBILITY = """query($id: ID!, $service: ServiceName!) {
     allowed blockers { sector code message messageAr resolveBy resolveByAr }
   }
 }"""
+
+
+@contextmanager
+def committed_before_first_update(api: Api, table: str, change: Executable) -> Iterator[list[bool]]:
+    """Another request's write landing between a mutation's rules and its write: `change` runs on
+    the connection about to send the first UPDATE of `table`, just before it. Yields `[True]` once
+    it has run."""
+    ran: list[bool] = []
+
+    def before(connection: Connection, cursor: Any, statement: str, *_: Any) -> None:
+        if not ran and statement.startswith(f"UPDATE {table}"):
+            ran.append(True)  # first, so that the change's own UPDATE passes through
+            connection.execute(change)
+
+    engine = api.hub.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield ran
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
 
 
 def fresh_key(name: str) -> str:

@@ -10,15 +10,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, event, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import delete, select, update
 
 from hub.contract.calendar import years_after
 from hub.notifications.models import NotificationRow
 from sectors.civil_defence import mutations
 from sectors.civil_defence.models import SafetyPermitRow
 from tests.conftest import PERSONA, TODAY, Api, individual, officer
-from tests.sectors.asking import change, fresh_key, kept, newest_notice, notices_since
+from tests.sectors.asking import change, committed_before_first_update, fresh_key, kept, newest_notice, notices_since
 from tests.services.tables import changed, every_row
 from tests.services.test_eligibility import asked, codes, data
 
@@ -351,23 +350,12 @@ async def test_a_permit_suspended_or_sold_between_the_rules_and_the_write_is_ref
     """The rules saw HEAD's valid permit; a change committed before the renewal's write leaves
     that write nothing to change, and it says so rather than answer "renewed"."""
     async with _valid_permit_expiring_in(api, 30) as permit:
-        change = update(SafetyPermitRow).where(SafetyPermitRow.number == permit.number).values(meanwhile)
-        changed_first: list[bool] = []
-
-        def before(connection: Connection, cursor: Any, statement: str, *_: Any) -> None:
-            if not changed_first and statement.startswith("UPDATE civil_defence_safety_permits"):
-                changed_first.append(True)  # first, so that the change's own UPDATE passes through
-                connection.execute(change)
-
-        engine = api.hub.db.engine.sync_engine
-        event.listen(engine, "before_cursor_execute", before)
-        try:
-            last = await newest_notice(api)
+        meanwhile_change = update(SafetyPermitRow).where(SafetyPermitRow.number == permit.number).values(meanwhile)
+        last = await newest_notice(api)
+        with committed_before_first_update(api, SafetyPermitRow.__tablename__, meanwhile_change) as changed_first:
             body = await api.query(
                 RENEW_ALL, {"input": {"personId": HEAD, "number": permit.number}}, as_=individual(HEAD)
             )
-        finally:
-            event.remove(engine, "before_cursor_execute", before)
         assert changed_first == [True]
         assert body["data"]["renewSafetyPermit"] == {
             "__typename": "Refusal",

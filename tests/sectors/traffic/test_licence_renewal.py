@@ -6,10 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-from sqlalchemy import delete, event, insert, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import delete, insert, select, update
 
 from hub.contract.principal import Principal
 from hub.notifications.models import NotificationRow
@@ -19,6 +17,7 @@ from tests.sectors.asking import (
     Mutation,
     ask,
     change,
+    committed_before_first_update,
     days,
     fresh_key,
     kept,
@@ -116,19 +115,8 @@ async def test_a_licence_suspended_between_the_rules_and_the_write_is_refused_no
     changes nothing and must say so rather than answer "renewed"."""
     async with holder(api, 5) as (person, self):
         suspend = update(DrivingLicenceRow).where(DrivingLicenceRow.person_id == person).values(status="suspended")
-        suspended: list[bool] = []
-
-        def before(connection: Connection, cursor: Any, statement: str, *_: Any) -> None:
-            if not suspended and statement.startswith("UPDATE traffic_driving_licences"):
-                suspended.append(True)  # first, so that the suspension's own UPDATE passes through
-                connection.execute(suspend)
-
-        engine = api.hub.db.engine.sync_engine
-        event.listen(engine, "before_cursor_execute", before)
-        try:
+        with committed_before_first_update(api, DrivingLicenceRow.__tablename__, suspend) as suspended:
             body = await api.query(RENEW.document(), {"input": {"personId": person}}, as_=self)
-        finally:
-            event.remove(engine, "before_cursor_execute", before)
         assert suspended == [True]
         result = body["data"]["renewDrivingLicence"]
         assert result["__typename"] == "Refusal" and result["code"] == "LICENCE_SUSPENDED", body
