@@ -130,20 +130,13 @@ const tracing =
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 const ALL_ZEROS = /^0+$/;
-const traceOf = new WeakMap(); // client request -> its trace headers, the same for each subgraph call
 
 function traceHeaders(request) {
-  let found = traceOf.get(request);
-  if (found === undefined) {
-    const given = TRACEPARENT.exec(request.headers.get('traceparent') || '');
-    found = {};
-    if (given !== null && !ALL_ZEROS.test(given[1]) && !ALL_ZEROS.test(given[2])) {
-      found.traceparent = `00-${given[1]}-${given[2]}-01`;
-      const state = new TraceState(request.headers.get('tracestate') || '').serialize();
-      if (state) found.tracestate = state;
-    }
-    traceOf.set(request, found);
-  }
+  const given = TRACEPARENT.exec(request.headers.get('traceparent') || '');
+  if (given === null || ALL_ZEROS.test(given[1]) || ALL_ZEROS.test(given[2])) return {};
+  const found = { traceparent: `00-${given[1]}-${given[2]}-01` };
+  const state = new TraceState(request.headers.get('tracestate') || '').serialize();
+  if (state) found.tracestate = state;
   return found;
 }
 
