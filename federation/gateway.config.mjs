@@ -131,7 +131,7 @@ const tracing =
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 const ALL_ZEROS = /^0+$/;
 
-function traceHeaders(request) {
+export function traceHeaders(request) {
   const given = TRACEPARENT.exec(request.headers.get('traceparent') || '');
   if (given === null || ALL_ZEROS.test(given[1]) || ALL_ZEROS.test(given[2])) return {};
   const found = { traceparent: `00-${given[1]}-${given[2]}-01` };

@@ -523,6 +523,49 @@ def test_without_a_callers_trace_one_request_id_names_the_request_in_every_subgr
     assert {line["trace_id"] for logged in lines.values() for line in logged} == {None}, lines
 
 
+def test_the_gateway_passes_a_callers_trace_on_checked() -> None:
+    """Without an exporter the gateway sends each subgraph call the caller's valid trace, sampled,
+    with its `tracestate` cleaned; an invalid or absent `traceparent` sends nothing."""
+    if not node_available():
+        pytest.skip("Node.js federation peers missing (./dev test installs them)")
+    trace, parent = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    cases = [
+        {"traceparent": f"00-{trace}-{parent}-00", "tracestate": "rabt=ok,forged words,other=2"},
+        {"traceparent": f"00-{trace}-{parent}-01"},
+        {"traceparent": f"00-{'0' * 32}-{parent}-01", "tracestate": "rabt=ok"},
+        {"traceparent": f"00-{trace}-{'0' * 16}-01"},
+        {"traceparent": f"01-{trace}-{parent}-01"},
+        {"traceparent": f"00-{trace.upper()}-{parent}-01"},
+        {"tracestate": "rabt=ok"},
+    ]
+    script = """
+const { traceHeaders } = await import(process.argv[1]);
+const cases = JSON.parse(process.argv[2]);
+console.log(JSON.stringify(cases.map((headers) => traceHeaders(new Request('http://gateway/', { headers })))));
+"""
+    config = (FEDERATION_DIR / "gateway.config.mjs").as_uri()
+    env = {"PATH": os.environ["PATH"], "RABT_GATEWAY_HMAC_SECRET": "a secret"}
+    done = subprocess.run(
+        ["node", "--input-type=module", "-e", script, config, json.dumps(cases)],
+        cwd=FEDERATION_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    sampled = f"00-{trace}-{parent}-01"
+    assert json.loads(done.stdout) == [
+        {"traceparent": sampled, "tracestate": "rabt=ok,other=2"},
+        {"traceparent": sampled},
+        {},
+        {},
+        {},
+        {},
+        {},
+    ]
+
+
 def test_a_callers_tracestate_reaches_the_subgraphs_cleaned(shapes: Shapes) -> None:
     resident = Principal(Role.INDIVIDUAL, person_id=PERSONA["absconding_worker"])
     trace_id, forged = uuid.uuid4().hex, f"forged{uuid.uuid4().hex}"
