@@ -8,7 +8,7 @@ This package imports nothing else of `hub`: every other part of the hub may impo
 """
 
 from hub.contract.access import IDENTITY, IDENTITY_DETAILS, ActingAs, Relation, RelationSource
-from hub.contract.calendar import arabic_digits, years_after
+from hub.contract.calendar import arabic_digits, document_term_end, years_after
 from hub.contract.context import Info, PersonRef, SectorContext, of_person, person_ref
 from hub.contract.errors import Code, RabtError
 from hub.contract.fields import resolver_field
@@ -64,6 +64,7 @@ __all__ = [
     "arabic_digits",
     "ascii_digits",
     "blocked",
+    "document_term_end",
     "idempotency_key",
     "insert_new",
     "loaded",

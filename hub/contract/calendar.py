@@ -24,6 +24,12 @@ def years_after(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
+def document_term_end(day: dt.date, years: int) -> dt.date:
+    """The end of an identity document's term of `years` from `day` (an ID card, a driving licence):
+    the same month, on the same day or the 28th if that is earlier, a day every month has."""
+    return day.replace(year=day.year + years, day=min(day.day, 28))
+
+
 @lru_cache(maxsize=65536)
 def to_hijri(day: dt.date) -> Hijri | None:
     """The Umm al-Qura date, or None outside the table (1343–1500 AH, 1924–2077 CE)."""

@@ -17,6 +17,7 @@ from hub.contract import (
     NoticeKind,
     Refusal,
     answer_or_refusal,
+    document_term_end,
     idempotency_key,
     parse_person_id,
     record,
@@ -63,7 +64,7 @@ async def renew_id_card(info: Info, input: RenewIdCardInput) -> IdCardRenewed | 
             person_id=person_id,
             version=latest.version + 1,
             issued_on=today,
-            expires_on=today.replace(year=today.year + CARD_TERM_YEARS, day=min(today.day, 28)),
+            expires_on=document_term_end(today, CARD_TERM_YEARS),
             status="valid",
         )
         # The card's version is part of the key: of two concurrent renewals one fails and rolls back.

@@ -15,6 +15,7 @@ from hub.contract import (
     Refusal,
     answer_or_refusal,
     blocked,
+    document_term_end,
     idempotency_key,
     parse_person_id,
     record,
@@ -57,7 +58,7 @@ async def renew_driving_licence(info: Info, input: RenewDrivingLicenceInput) -> 
         start = max(today, licence.expires_on)
         changes = {
             "issued_on": today,
-            "expires_on": start.replace(year=start.year + LICENCE_TERM_YEARS, day=min(start.day, 28)),
+            "expires_on": document_term_end(start, LICENCE_TERM_YEARS),
             "status": "valid",
         }
         # Conditional on what the rules saw, so a licence suspended meanwhile is not renewed.
