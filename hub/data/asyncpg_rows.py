@@ -76,8 +76,12 @@ class _AsyncpgReadSession(ReadSession):
 
     async def _acquire(self) -> None:
         budgets = self.source.db.budgets
-        self.pool = await self.source.pool()
-        self.connection = await self.pool.acquire(timeout=budgets.pool if budgets is not None else None)
+        self.pool = pool = await self.source.pool()
+        # The pool budget bounds a wait for a free connection. With one idle there is no wait to
+        # bound, and asyncpg's timeout costs a task on the way out and in (~12 µs of ~30 µs for the
+        # checkout and return, measured on this path).
+        waits = budgets is not None and pool.get_idle_size() == 0
+        self.connection = await pool.acquire(timeout=budgets.pool if waits else None)
 
     async def _fetch(self, compiled: list[KeyedStatement], batches: Sequence[KeyBatch]) -> list[Sequence[Row]]:
         source = self.source
