@@ -4,6 +4,7 @@ for a free connection, however a checkout skips asyncpg's timeout when a connect
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ import asyncpg
 import pytest
 import pytest_asyncio
 from sqlalchemy import Column, MetaData, String, Table
+from sqlalchemy.engine import URL
 
 from hub.contract.loading import row_by
 from hub.data.asyncpg_pool import POOL_SIZE
@@ -76,3 +78,39 @@ async def test_a_read_waits_no_longer_than_the_pool_budget_for_a_connection(db: 
     finally:
         for connection in held:
             await pool.release(connection)
+
+
+async def _terminate(url: URL, pid: int) -> None:
+    connection = await asyncpg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database
+    )
+    try:
+        await connection.execute("SELECT pg_terminate_backend($1)", pid)
+    finally:
+        await connection.close()
+
+
+_missing = Table("pool_probes_missing", MetaData(), Column("id", String, primary_key=True), Column("name", String))
+MISSING = row_by(Probe, _missing, "id", order_by=(_missing.c.id,))
+
+
+async def test_a_replacement_connection_whose_statement_failed_is_not_given_back(db: Database) -> None:
+    rows = db.rows
+    assert isinstance(rows, AsyncpgRowSource)
+    pool = await rows.pool()
+    idle = await pool.acquire()
+    pid = idle.get_server_pid()
+    await pool.release(idle)
+    # The server drops the idle connection, as a restart does, from another thread and loop while
+    # this loop waits: the pool has not heard of it when the read takes that connection.
+    dropping = threading.Thread(target=asyncio.run, args=(_terminate(db.url, pid),))
+    dropping.start()
+    dropping.join()
+    session = rows.session()
+    try:
+        with pytest.raises(asyncpg.UndefinedTableError):  # the lost connection replaced, its statement then failed
+            await session.fetch([(MISSING, ["a"])])
+        idle = pool.get_idle_size()
+    finally:
+        await session.close()
+    assert pool.get_idle_size() == idle  # terminated, where a healthy one goes back to the pool idle
