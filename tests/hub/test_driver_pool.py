@@ -1,5 +1,6 @@
-"""The driver path's pool budget (RABT_POOL_TIMEOUT) on PostgreSQL: a read waits at most that long
-for a free connection, however a checkout skips asyncpg's timeout when a connection is idle."""
+"""The driver path's connections on PostgreSQL: a read waits at most the pool budget
+(RABT_POOL_TIMEOUT) for a free connection, though a checkout skips asyncpg's timeout when one is
+idle; and a connection lost under a read is replaced once, never given back broken."""
 
 from __future__ import annotations
 
