@@ -131,7 +131,7 @@ class SubjectIndexer:
         return await self._round_core()
 
     async def _round_asyncpg(self, rows: AsyncpgRowSource) -> int:
-        async with (await rows.pool()).acquire() as connection, connection.transaction():
+        async with rows.connection() as connection, connection.transaction():
             if not await connection.fetchval("SELECT pg_try_advisory_xact_lock($1)", ADVISORY_KEY):
                 return 0  # another process is indexing this very range
             records = [_Stored(row["id"], row["entries"]) for row in await connection.fetch(_UNINDEXED, self._batch)]

@@ -73,7 +73,7 @@ class AsyncpgChain(Chain):
     @classmethod
     @asynccontextmanager
     async def on(cls, db: Database, rows: AsyncpgRowSource) -> AsyncIterator[Chain]:
-        async with (await rows.pool()).acquire() as connection:
+        async with rows.connection() as connection:
             yield cls(db, connection)
 
     async def tip(self) -> tuple[int, str]:

@@ -1,13 +1,15 @@
-"""The driver path's connections on PostgreSQL: a read waits at most the pool budget
-(RABT_POOL_TIMEOUT) for a free connection, though a checkout skips asyncpg's timeout when one is
-idle; and a connection lost under a read is replaced once, never given back broken."""
+"""The driver path's connections on PostgreSQL: a read, an audit append and a subject index round
+each wait at most the pool budget (RABT_POOL_TIMEOUT) for a free connection, though a checkout skips
+asyncpg's timeout when one is idle; and a connection lost under a read is replaced once, never given
+back broken."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import asyncpg
@@ -16,11 +18,14 @@ import pytest_asyncio
 from sqlalchemy import Column, MetaData, String, Table
 from sqlalchemy.engine import URL
 
+from hub.audit.entries import AuditBatch
+from hub.audit.index import SubjectIndexer
+from hub.audit.writer import AuditWriter
 from hub.contract.loading import row_by
 from hub.data.asyncpg_pool import POOL_SIZE
 from hub.data.asyncpg_rows import AsyncpgRowSource
 from hub.data.db import Budgets, Database
-from tests.conftest import _create_postgres_database, _drop_postgres_database, service_unavailable
+from tests.conftest import PERSONA, _create_postgres_database, _drop_postgres_database, officer, service_unavailable
 
 pytestmark = pytest.mark.postgres
 
@@ -76,6 +81,38 @@ async def test_a_read_waits_no_longer_than_the_pool_budget_for_a_connection(db: 
         assert time.monotonic() - started < 5 * POOL_BUDGET
         await pool.release(held.pop())
         assert await _read(rows)  # one given back: answered
+    finally:
+        for connection in held:
+            await pool.release(connection)
+
+
+async def _append(db: Database) -> object:
+    batch = AuditBatch()
+    batch.note(PERSONA["sponsor"], "passports", "officer", {"iqama"})
+    return await AuditWriter(db).write(batch, officer("passports"), uuid.uuid4().hex, "Test")
+
+
+async def _index_round(db: Database) -> object:
+    return await SubjectIndexer(db).catch_up()
+
+
+@pytest.mark.parametrize("work", [_append, _index_round], ids=["audit append", "subject index round"])
+async def test_background_writes_wait_no_longer_than_the_pool_budget_for_a_connection(
+    db: Database, work: Callable[[Database], Awaitable[object]]
+) -> None:
+    """The audit's appends and the indexer's rounds share the read path's pool: with every connection
+    taken they fail at the pool budget (a request then answers 503 SERVICE_UNAVAILABLE) instead of
+    holding their callers until the request deadline."""
+    rows = db.rows
+    assert isinstance(rows, AsyncpgRowSource)
+    pool = await rows.pool()
+    held = [await pool.acquire() for _ in range(POOL_SIZE)]
+    try:
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(10 * POOL_BUDGET):
+                await work(db)
+        assert time.monotonic() - started < 5 * POOL_BUDGET
     finally:
         for connection in held:
             await pool.release(connection)
