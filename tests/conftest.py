@@ -22,7 +22,7 @@ import httpx
 import pytest
 import pytest_asyncio
 from argon2 import PasswordHasher
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from hub.access.keys import SigningKey
 from hub.accounts.hashing import PasswordHashing
@@ -79,33 +79,40 @@ def service_unavailable(what: str, error: BaseException) -> None:
     pytest.skip(f"{message}; set it up to run these tests")
 
 
+async def connect_to(url: str | URL, **options: Any) -> asyncpg.Connection:
+    """An asyncpg connection to a PostgreSQL database named by a SQLAlchemy URL (driver ignored)."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    return await asyncpg.connect(
+        host=parsed.host,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        database=parsed.database,
+        **options,
+    )
+
+
+@contextlib.asynccontextmanager
+async def connected(url: str | URL, **options: Any) -> AsyncIterator[asyncpg.Connection]:
+    """`connect_to`, closed on the way out."""
+    connection = await connect_to(url, **options)
+    try:
+        yield connection
+    finally:
+        await connection.close()
+
+
 async def _create_postgres_database() -> str:
     url = make_url(POSTGRES_URL)
     name = f"rabt_test_{uuid.uuid4().hex[:12]}"
-    connection = await asyncpg.connect(
-        host=url.host,
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        database=url.database,
-        timeout=5,
-    )
-    try:
+    async with connected(url, timeout=5) as connection:
         await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
     return url.set(database=name).render_as_string(hide_password=False)
 
 
 async def _drop_postgres_database(test_url: str) -> None:
-    url = make_url(POSTGRES_URL)
-    connection = await asyncpg.connect(
-        host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database
-    )
-    try:
+    async with connected(POSTGRES_URL) as connection:
         await connection.execute(f'DROP DATABASE IF EXISTS "{make_url(test_url).database}" WITH (FORCE)')
-    finally:
-        await connection.close()
 
 
 @dataclass

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
@@ -41,6 +40,7 @@ from tests.conftest import (
     PERSONA,
     _create_postgres_database,
     _drop_postgres_database,
+    connected,
     service_unavailable,
 )
 from tests.federation.processes import free_port, hub_command, running
@@ -268,14 +268,8 @@ def test_through_the_gateway_the_identity_subgraph_withholds_details_from_a_spon
 
 
 async def _on_database(shapes: Shapes, sql: str, *arguments: Any) -> Any:
-    url = make_url(shapes.database_url)
-    connection = await asyncpg.connect(
-        host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database
-    )
-    try:
+    async with connected(shapes.database_url) as connection:
         return await connection.fetchval(sql, *arguments)
-    finally:
-        await connection.close()
 
 
 def test_through_the_gateway_a_host_reads_the_visitor_only_while_the_visit_visa_is_in_force(shapes: Shapes) -> None:
@@ -308,16 +302,10 @@ def test_through_the_gateway_finding_a_person_is_an_audited_read(shapes: Shapes)
 
 async def _records_after(shapes: Shapes, last: int) -> list[tuple[Any, ...]]:
     """The audit records appended after record `last`, as what they say (not when, not which request)."""
-    url = make_url(shapes.database_url)
-    connection = await asyncpg.connect(
-        host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database
-    )
-    try:
+    async with connected(shapes.database_url) as connection:
         rows = await connection.fetch(
             "SELECT operation, actor, role, purpose, entries FROM audit_trail WHERE id > $1", last
         )
-    finally:
-        await connection.close()
     return sorted(tuple(row) for row in rows)
 
 

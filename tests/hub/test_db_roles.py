@@ -29,6 +29,8 @@ from tests.conftest import (
     TODAY,
     _create_postgres_database,
     _drop_postgres_database,
+    connect_to,
+    connected,
     service_unavailable,
 )
 
@@ -46,20 +48,13 @@ class Cluster:
         return make_url(self.url).set(username=f"{self.prefix}_{name}", password=None).render_as_string(False)
 
     async def connect(self, name: str) -> asyncpg.Connection:
-        url = make_url(self.as_role(name))
-        return await asyncpg.connect(host=url.host, port=url.port or 5432, user=url.username, database=url.database)
+        return await connect_to(self.as_role(name))
 
 
 async def drop_roles(prefix: str) -> None:
-    server = make_url(POSTGRES_URL)
-    connection = await asyncpg.connect(
-        host=server.host, port=server.port or 5432, user=server.username, database=server.database
-    )
-    try:
+    async with connected(POSTGRES_URL) as connection:
         for role in ROLES:
             await connection.execute(f'DROP ROLE IF EXISTS "{role.role(prefix)}"')
-    finally:
-        await connection.close()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -156,15 +151,9 @@ async def test_every_role_decides_the_relations_and_appends_to_the_audit_trail(c
 
 
 async def test_applying_again_takes_back_what_a_role_was_given_by_hand(cluster: Cluster) -> None:
-    owner = make_url(cluster.url)
-    admin = await asyncpg.connect(
-        host=owner.host, port=owner.port or 5432, user=owner.username, database=owner.database
-    )
-    try:
+    async with connected(cluster.url) as admin:
         await admin.execute(f'GRANT SELECT ON passports_passports TO "{cluster.prefix}_traffic"')
         await admin.execute(f'GRANT SELECT (number) ON passports_iqamas TO "{cluster.prefix}_traffic"')
-    finally:
-        await admin.close()
     traffic = await cluster.connect("traffic")
     try:
         assert await selects(traffic, "SELECT * FROM passports_passports LIMIT 1")

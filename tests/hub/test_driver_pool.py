@@ -25,7 +25,14 @@ from hub.contract.loading import row_by
 from hub.data.asyncpg_pool import POOL_SIZE
 from hub.data.asyncpg_rows import AsyncpgRowSource
 from hub.data.db import Budgets, Database
-from tests.conftest import PERSONA, _create_postgres_database, _drop_postgres_database, officer, service_unavailable
+from tests.conftest import (
+    PERSONA,
+    _create_postgres_database,
+    _drop_postgres_database,
+    connected,
+    officer,
+    service_unavailable,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -119,13 +126,8 @@ async def test_background_writes_wait_no_longer_than_the_pool_budget_for_a_conne
 
 
 async def _terminate(url: URL, pid: int) -> None:
-    connection = await asyncpg.connect(
-        host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database
-    )
-    try:
+    async with connected(url) as connection:
         await connection.execute("SELECT pg_terminate_backend($1)", pid)
-    finally:
-        await connection.close()
 
 
 _missing = Table("pool_probes_missing", MetaData(), Column("id", String, primary_key=True), Column("name", String))

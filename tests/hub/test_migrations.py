@@ -13,7 +13,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 import uvicorn
 from sqlalchemy import Column, Connection, MetaData, String, func, inspect, select
@@ -37,6 +36,7 @@ from hub.migrations import (
 from hub.registry import installed_sectors
 from hub.settings import Settings
 from hub.web.app import create_app
+from tests.conftest import connected
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FOUND = components(installed_sectors())
@@ -70,13 +70,8 @@ def made_before_migrations(url: str) -> None:
         return
 
     async def load() -> None:
-        connection = await asyncpg.connect(
-            host=parsed.host, port=parsed.port or 5432, user=parsed.username, database=parsed.database
-        )
-        try:
+        async with connected(parsed) as connection:
             await connection.execute((FIXTURES / "pre_migrations.postgresql.sql").read_text(encoding="utf-8"))
-        finally:
-            await connection.close()
 
     asyncio.run(load())
 

@@ -13,16 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
-from sqlalchemy.engine import make_url
 
 from hub.access.keys import SigningKey
 from hub.access.tokens import TokenIssuer
 from hub.contract.population import PERSONAS
 from hub.contract.principal import Principal, Role
-from tests.conftest import _create_postgres_database, _drop_postgres_database, service_unavailable
+from tests.conftest import _create_postgres_database, _drop_postgres_database, connected, service_unavailable
 from tests.federation.processes import free_port, hub_command, running
 
 pytestmark = pytest.mark.postgres
@@ -70,16 +68,10 @@ def _personal_values(database_url: str) -> set[str]:
     """The demo people's IDs, names (English and Arabic) and mobiles, as the registry holds them."""
 
     async def read() -> set[str]:
-        url = make_url(database_url)
-        connection = await asyncpg.connect(
-            host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database
-        )
-        try:
+        async with connected(database_url) as connection:
             rows = await connection.fetch(
                 "SELECT id, name_en, name_ar, mobile FROM identity_people WHERE id = ANY($1)", [p.id for p in PERSONAS]
             )
-        finally:
-            await connection.close()
         return {str(value) for row in rows for value in row if value}
 
     return asyncio.run(read())

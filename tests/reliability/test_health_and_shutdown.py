@@ -14,12 +14,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 
 from bench.servers import start
 from hub.api.operations import shipped_operations
-from tests.conftest import PERSONA, Api, own_hub
+from tests.conftest import PERSONA, Api, connect_to, own_hub
 from tests.federation.processes import free_port, hub_command
 
 HEADLINE = next(op.document for op in shipped_operations() if op.name == "PersonStatus")
@@ -43,9 +42,7 @@ async def test_readyz_is_503_while_the_audit_table_is_held_by_a_lock(api: Api) -
         holder: Any = sqlite3.connect(url.database, isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")
     else:
-        holder = await asyncpg.connect(
-            host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database
-        )
+        holder = await connect_to(url)
         await holder.execute("BEGIN; LOCK TABLE audit_trail IN ACCESS EXCLUSIVE MODE")
     try:
         held = await api.client.get("/readyz")
