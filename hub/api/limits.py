@@ -11,8 +11,10 @@ The limits are checked by the HTTP layer on the parsed document and the request'
 | cost: 1 per field, times the size of every enclosing list | 25,000 | QUERY_TOO_COMPLEX |
 
 A list's size is the number of IDs given to `people(ids:)`, or 10 for other lists (a person's
-visas, violations, …). Introspection (`__schema`, `__type`) is not counted: graphql-core's
-validation bounds how deep it may go. A fragment counts wherever it is spread.
+visas, violations, …). An introspection field (`__schema`, `__type`) costs 5,000, whatever it
+selects, so a document asks at most five (GraphiQL's introspection query asks one); below it only
+aliases are counted, and validation bounds how deeply its lists nest (graphql-core's
+MaxIntrospectionDepthRule, one of its specified rules). A fragment counts wherever it is spread.
 
 This runs before validation, on any document a client sends, so its work is linear in the
 document: each named fragment is weighed once and its weight reused at every spread (a document
@@ -57,6 +59,8 @@ MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_COST = 25_000
 DEFAULT_LIST_SIZE = 10
+INTROSPECTION_COST = 5_000
+INTROSPECTION = {"__schema": "__Schema", "__type": "__Type"}  # a root's introspection fields, and their types
 CAP = 10**12  # weights stop growing here: a fan-out document's would have hundreds of digits
 
 
@@ -120,6 +124,7 @@ class _Frame:
     parent: GraphQLNamedType | None
     multiplier: int | None = None  # None: not a field's selection set
     fragment: str | None = None
+    introspection: bool = False  # below `__schema` or `__type`: only its aliases count further up
     cost: int = 0
     depth: int = 0
     aliases: int = 0
@@ -161,7 +166,10 @@ class Weigher:
                     weighing.discard(frame.fragment)
                 if not stack:
                     return weight
-                stack[-1].add(weight, frame.multiplier)
+                if frame.introspection:
+                    stack[-1].aliases = _capped(stack[-1].aliases + weight.aliases)
+                else:
+                    stack[-1].add(weight, frame.multiplier)
                 continue
             self.steps += 1
             if isinstance(selection, FieldNode):
@@ -182,7 +190,11 @@ class Weigher:
     def _field(self, node: FieldNode, frame: _Frame) -> _Frame | None:
         name = node.name.value
         if name.startswith("__"):
-            return None  # introspection: graphql-core's own rule bounds its depth
+            meta = INTROSPECTION.get(name)
+            if meta is None or node.selection_set is None:
+                return None  # `__typename`: a name, no cost
+            frame.cost = _capped(frame.cost + INTROSPECTION_COST)
+            return _Frame(iter(node.selection_set.selections), self.schema.get_type(meta), introspection=True)
         parent = frame.parent
         definition = parent.fields.get(name) if isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)) else None
         if definition is None or node.selection_set is None:

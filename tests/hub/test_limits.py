@@ -14,6 +14,7 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     Visitor,
+    get_introspection_query,
     parse,
     specified_rules,
     visit,
@@ -23,7 +24,7 @@ from graphql.error import GraphQLSyntaxError
 from graphql.validation.rules import overlapping_fields_can_be_merged
 
 from hub.api.execution import VALIDATION_BUDGET, validate
-from hub.api.limits import MAX_COST, PerDocument, Weigher, check_limits, parse_document
+from hub.api.limits import INTROSPECTION_COST, MAX_COST, PerDocument, Weigher, check_limits, parse_document
 from hub.api.schema import schema_for
 from hub.contract.errors import RabtError
 from hub.registry import enabled_sectors
@@ -179,9 +180,36 @@ def test_the_cost_is_one_per_field_times_every_enclosing_lists_size() -> None:
     assert _cost(ids, {}) == 1 + 1
 
 
-def test_introspection_costs_nothing_and_an_unknown_field_one() -> None:
-    assert _cost("{ __schema { types { name fields { name } } } }") == 0
+def test_an_introspection_field_costs_a_fifth_of_the_limit_and_its_aliases_count() -> None:
+    assert _cost("{ __schema { types { name fields { name } } } }") == INTROSPECTION_COST
+    assert _cost('{ __type(name: "Person") { name } __typename }') == INTROSPECTION_COST
     assert _cost("{ nowhere { at { all } } }") == 1
+    five = "{ " + " ".join(f"s{i}: __schema {{ queryType {{ name }} }}" for i in range(5)) + " }"
+    assert _cost(five) == 5 * INTROSPECTION_COST == MAX_COST
+    assert _refusal(five.replace("s0:", "s0: __typename s5: __schema { queryType { name } } s6:"))[0] == (
+        "QUERY_TOO_COMPLEX"
+    )
+    within = "{ __schema { " + " ".join(f"t{i}: types {{ name }}" for i in range(30)) + " } }"
+    assert _cost(within) == INTROSPECTION_COST
+    assert _refusal(within.replace("t0:", "t0: types { name } t30:")) == (
+        "TOO_MANY_ALIASES",
+        "31 aliases; at most 30.",
+        None,
+    )
+
+
+@pytest.mark.parametrize("path", PATHS)
+async def test_introspection_nests_its_lists_at_most_three_deep_and_graphiqls_query_passes(api: Api, path: str) -> None:
+    """Each nested `fields` (or `interfaces`, `possibleTypes`, `inputFields`) multiplies the answer by
+    the schema's size. GraphiQL's own introspection query stays within every limit."""
+    deep = "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }"
+    status, answer, _ = await _post(api, deep, path)
+    refused = {(e["extensions"]["code"], e["message"]) for e in answer["errors"]}
+    assert (status, refused) == (200, {("GRAPHQL_VALIDATION_FAILED", "Maximum introspection depth exceeded")})
+    assert "data" not in answer
+    status, answer, _ = await _post(api, get_introspection_query(descriptions=True), path)
+    assert status == 200 and "errors" not in answer, answer.get("errors")
+    assert {t["name"] for t in answer["data"]["__schema"]["types"]} >= {"Person", "Query"}
 
 
 def test_fragments_weigh_as_if_written_out() -> None:
