@@ -32,9 +32,10 @@ from hub.contract import (
     updated,
 )
 from sectors.passports.establishments.fields import establishment_by_number
+from sectors.passports.loaders import transfers_by_person
 from sectors.passports.models import IqamaRow, TransferRow
 from sectors.passports.services import TRANSFER_SPONSORSHIP
-from sectors.passports.types import SponsorshipTransfer, is_establishment
+from sectors.passports.types import SponsorshipTransfer, TransferStatus, is_establishment
 
 
 @strawberry.enum(description="In which capacity the caller consents to a transfer of sponsorship.")
@@ -130,6 +131,16 @@ async def _consent(
     return {column.key: getattr(row, column.key) for column in TransferRow.__table__.columns}
 
 
+async def _asked_for(info: Info, worker: str, new_sponsor: str) -> bool:
+    """Whether the worker or their sponsor has consented to a pending transfer to `new_sponsor`."""
+    return any(
+        transfer.status is TransferStatus.PENDING
+        and transfer.to_sponsor_id == new_sponsor
+        and (transfer.worker_consented_on is not None or transfer.sponsor_consented_on is not None)
+        for transfer in await info.context.load(transfers_by_person, worker)
+    )
+
+
 def _sponsor_id(text: str) -> str:
     """The new sponsor as stored: an establishment's unified number (it starts with 7), or a person's ID."""
     if is_establishment(ascii_digits(text.strip())):
@@ -140,13 +151,20 @@ def _sponsor_id(text: str) -> str:
 async def _may_consent(info: Info, worker: str, new_sponsor: str, party: TransferParty) -> None:
     """FORBIDDEN unless the caller may give this party's consent; NOT_FOUND for a new sponsor no one has."""
     context = info.context
-    if party is TransferParty.NEW_SPONSOR and is_establishment(new_sponsor):
-        # An establishment consents in its own right through its authorised user acting for it
-        # (checked on every request), as a person does; or a passports officer records it.
-        await context.require_write(new_sponsor, "passports", allow=frozenset({ActingAs.ESTABLISHMENT}))
-    elif party is TransferParty.NEW_SPONSOR:
-        # The new sponsor has no relation to the worker yet: they consent in their own right.
-        await context.require_write(new_sponsor, "passports", allow=frozenset({ActingAs.SELF}))
+    if party is TransferParty.NEW_SPONSOR:
+        # The new sponsor has no relation to the worker yet: they consent in their own right (an
+        # establishment through its authorised user acting for it, checked on every request), and
+        # only to a transfer the worker or their sponsor asked for, naming them. Otherwise anyone
+        # could name themself to learn a worker's sponsor and blockers, and leave a pending
+        # transfer that stops the sponsor's own services. A passports officer records it any time.
+        capacity = ActingAs.ESTABLISHMENT if is_establishment(new_sponsor) else ActingAs.SELF
+        acting = await context.require_write(new_sponsor, "passports", allow=frozenset({capacity}))
+        if acting is capacity and not await _asked_for(info, worker, new_sponsor):
+            raise RabtError(
+                Code.FORBIDDEN,
+                "The new sponsor consents once the worker or their sponsor has asked for the transfer to them.",
+                sector="passports",
+            )
     else:
         capacity = ActingAs.SELF if party is TransferParty.WORKER else ActingAs.SPONSOR
         await context.require_write(worker, "passports", allow=frozenset({capacity}))
@@ -196,7 +214,8 @@ def fields() -> dict[str, StrawberryField]:
                 "Consent to transferring a worker's sponsorship (transfer of services) to a new sponsor: as the "
                 "worker, their sponsor or the new sponsor (a person, or an establishment through its authorised user "
                 "acting for it; the sponsor the worker leaves consents only as a person), or a passports officer "
-                "recording one of them. NOT_FOUND for a new sponsor no one has. With the "
+                "recording one of them. The new sponsor consents once the worker or their sponsor has asked for the "
+                "transfer to them (FORBIDDEN before). NOT_FOUND for a new sponsor no one has. With the "
                 "third consent the iqama names the new sponsor, who reads the worker's passports records from then "
                 "on, and the former sponsor no longer does. Refused with every rule that blocks it (as "
                 "eligibility(service: TRANSFER_SPONSORSHIP)), SAME_SPONSOR, or ANOTHER_TRANSFER_PENDING."

@@ -61,8 +61,11 @@ async def consent(
 async def test_with_all_three_consents_the_worker_moves_and_access_follows(api: Api) -> None:
     async with restored(api):
         worker = await allowed_worker(api, "TRANSFER_SPONSORSHIP")
-        first = await consent(api, worker, "NEW_SPONSOR", individual(NEW_SPONSOR))
+        first = await consent(api, worker, "WORKER", individual(worker))
         assert first["transfer"]["status"] == "PENDING", first
+        assert "TRANSFER_PENDING" in await blockers(api, "FILE_ABSCONDING_REPORT", worker, individual(SPONSOR))
+        second = await consent(api, worker, "NEW_SPONSOR", individual(NEW_SPONSOR))
+        assert second["transfer"]["status"] == "PENDING", second
         log = await api.query(LOG, as_=individual(NEW_SPONSOR))  # consented in their own right: audited so
         assert {"actingAs": "self", "sector": "passports", "fields": ["transferSponsorship"]} in log["data"]["me"][
             "accessLog"
@@ -70,9 +73,6 @@ async def test_with_all_three_consents_the_worker_moves_and_access_follows(api: 
         # Before it is done, the new sponsor reads nothing of the worker's.
         early = await api.query(IQAMA, {"id": worker}, as_=individual(NEW_SPONSOR))
         assert early["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-        assert "TRANSFER_PENDING" in await blockers(api, "FILE_ABSCONDING_REPORT", worker, individual(SPONSOR))
-        second = await consent(api, worker, "WORKER", individual(worker))
-        assert second["transfer"]["status"] == "PENDING"
         done = await consent(api, worker, "SPONSOR", individual(SPONSOR))
         transfer = done["transfer"]
         assert transfer["status"] == "DONE" and transfer["doneOn"] is not None
@@ -97,6 +97,36 @@ async def test_a_consent_is_given_only_in_ones_own_capacity(api: Api) -> None:
         answer = await consent(api, worker, party, caller)
         assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN", (party, caller)
     assert changed(before, await every_row(api)) == []
+
+
+async def test_a_new_sponsor_no_one_asked_for_learns_nothing_and_writes_nothing(api: Api) -> None:
+    """Naming oneself the new sponsor of a stranger's worker is FORBIDDEN, with one answer whatever
+    the worker's record holds: not their sponsor, not their blockers, and no pending transfer that
+    would stop the sponsor's own services."""
+    worker = await allowed_worker(api, "TRANSFER_SPONSORSHIP")
+    stranger = individual(NEW_SPONSOR)
+    async with restored(api):
+        before = await every_row(api)
+        answers = [
+            await consent(api, someone, "NEW_SPONSOR", stranger)
+            for someone in (worker, PERSONA["absconding_worker"], "2999999994")  # an ID no one has last
+        ]
+        assert changed(before, await every_row(api)) == []
+        assert len({repr(answer) for answer in answers}) == 1, answers
+        (error,) = answers[0]["errors"]
+        assert (error["extensions"]["code"], error["message"], answers[0]["data"]) == (
+            "FORBIDDEN",
+            "The new sponsor consents once the worker or their sponsor has asked for the transfer to them.",
+            None,
+        )
+        assert "TRANSFER_PENDING" not in await blockers(api, "FILE_ABSCONDING_REPORT", worker, AS_SPONSOR)
+        await consent(api, worker, "WORKER", individual(worker), new_sponsor=PERSONA["unpaid_violations"])
+        elsewhere = await consent(api, worker, "NEW_SPONSOR", stranger)  # asked for, but of someone else
+        assert elsewhere["errors"][0]["extensions"]["code"] == "FORBIDDEN", elsewhere
+        recorded = await consent(
+            api, worker, "NEW_SPONSOR", officer("passports"), new_sponsor=PERSONA["unpaid_violations"]
+        )
+        assert recorded["transfer"]["newSponsorConsentedOn"] is not None, recorded
 
 
 async def test_transfers_refused_write_nothing(api: Api) -> None:
@@ -180,11 +210,11 @@ async def test_a_worker_moves_to_an_establishment_whose_user_consents_for_it(api
     async with restored(api):
         await change(api, _establishment(ESTABLISHMENT), _authorised(ESTABLISHMENT))
         worker = await allowed_worker(api, "TRANSFER_SPONSORSHIP")
-        first = await _to_establishment(api, worker, "NEW_SPONSOR", AS_ESTABLISHMENT, eastern)
-        assert first["transfer"] == {"status": "PENDING", "toSponsor": None, "toSponsorEstablishment": ESTABLISHMENT}
+        assert (await _to_establishment(api, worker, "WORKER", individual(worker), ESTABLISHMENT))["transfer"]
+        second = await _to_establishment(api, worker, "NEW_SPONSOR", AS_ESTABLISHMENT, eastern)
+        assert second["transfer"] == {"status": "PENDING", "toSponsor": None, "toSponsorEstablishment": ESTABLISHMENT}
         early = await api.query(WORKER_IQAMA, {"id": worker}, as_=AS_ESTABLISHMENT)
         assert early["errors"][0]["extensions"]["code"] == "FORBIDDEN", early
-        assert (await _to_establishment(api, worker, "WORKER", individual(worker), ESTABLISHMENT))["transfer"]
         done = await _to_establishment(api, worker, "SPONSOR", individual(SPONSOR), ESTABLISHMENT)
         assert done["transfer"]["status"] == "DONE", done
         now = await api.query(WORKER_IQAMA, {"id": worker}, as_=AS_ESTABLISHMENT)
@@ -208,6 +238,7 @@ async def test_only_the_establishments_user_acting_for_it_consents_for_it(api: A
             _authorised(ESTABLISHMENT),
             _authorised(OTHER_ESTABLISHMENT),
         )
+        await _to_establishment(api, worker, "WORKER", individual(worker), ESTABLISHMENT)  # asked for: only who remains
         before = await every_row(api)
         for caller in (
             individual(USER),  # its user, not acting for it
@@ -226,8 +257,8 @@ async def test_only_the_establishments_user_acting_for_it_consents_for_it(api: A
         answer = await _to_establishment(api, worker, "NEW_SPONSOR", officer("passports"), unknown)
         assert answer["errors"][0]["message"] == f"No establishment has the unified number {unknown}."
         assert changed(before, await every_row(api)) == []
-        recorded = await _to_establishment(api, worker, "NEW_SPONSOR", officer("passports"), ESTABLISHMENT)
-        assert recorded["transfer"]["status"] == "PENDING", recorded
+        consented = await _to_establishment(api, worker, "NEW_SPONSOR", AS_ESTABLISHMENT, ESTABLISHMENT)
+        assert consented["transfer"]["status"] == "PENDING", consented
 
 
 DATED = """... on SponsorshipTransferConsented { transfer { reference status requestedOn { gregorian }

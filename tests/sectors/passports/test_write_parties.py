@@ -19,8 +19,8 @@ async def test_each_consent_to_a_transfer_is_in_all_three_parties_logs(api: Api)
         worker = await allowed_worker(api, "TRANSFER_SPONSORSHIP")
         people = [worker, SPONSOR, NEW_SPONSOR]
         for party, caller, capacities in (
-            ("NEW_SPONSOR", NEW_SPONSOR, {worker: "party", SPONSOR: "party", NEW_SPONSOR: "self"}),
             ("WORKER", worker, {worker: "self", SPONSOR: "party", NEW_SPONSOR: "party"}),
+            ("NEW_SPONSOR", NEW_SPONSOR, {worker: "party", SPONSOR: "party", NEW_SPONSOR: "self"}),
             ("SPONSOR", SPONSOR, {worker: "sponsor", SPONSOR: "self", NEW_SPONSOR: "party"}),
         ):
             before = await logs(api, people, TRANSFER)
