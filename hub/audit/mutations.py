@@ -94,14 +94,23 @@ class AuditedMutation(FieldExtension):
     def _note(self, info: AuditedInfo, writing: Writing, outcome: str) -> None:
         """The attempt, in the request's batch: refused, failed, or not audited with a write."""
         context, subject, action = info.context, writing.subject_id, writing.action
-        acting_as = context.access.write_grant(subject, self.sector) if subject else None
-        # Bad input refused before the access decision touched nothing of the person's.
-        if subject is not None and (acting_as is not None or outcome == Code.FORBIDDEN.value):
-            context.audit.note(
-                subject, self.sector, acting_as.value if acting_as else DENIED, {action}, action=action, outcome=outcome
-            )
         # Someone else the mutation was allowed to write for (a new sponsor consenting to a
         # transfer, in their own right) sees it in their own access log.
-        for (person, sector), granted in context.access.write_grants().items():
-            if person != subject and (person, sector) not in writing.earlier:
-                context.audit.note(person, sector, granted.value, {action}, action=action, outcome=outcome)
+        others = {
+            (person, sector): granted
+            for (person, sector), granted in context.access.write_grants().items()
+            if person != subject and (person, sector) not in writing.earlier
+        }
+        acting_as = context.access.write_grant(subject, self.sector) if subject else None
+        if acting_as is not None:
+            capacity: str | None = acting_as.value
+        elif outcome == Code.FORBIDDEN.value:
+            capacity = DENIED
+        elif others:  # allowed as another party: its rules read the person's records, refused or not
+            capacity = ActingAs.PARTY.value
+        else:  # bad input refused before the access decision touched nothing of the person's
+            capacity = None
+        if subject is not None and capacity is not None:
+            context.audit.note(subject, self.sector, capacity, {action}, action=action, outcome=outcome)
+        for (person, sector), granted in others.items():
+            context.audit.note(person, sector, granted.value, {action}, action=action, outcome=outcome)

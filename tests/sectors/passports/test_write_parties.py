@@ -4,7 +4,11 @@ worker and the sponsor it is filed in the name of. A refused one is audited for 
 
 from __future__ import annotations
 
+from sqlalchemy import update
+
+from sectors.passports.models import IqamaRow
 from tests.conftest import PERSONA, Api, individual, officer
+from tests.sectors.asking import change, days
 from tests.sectors.parties import assert_each_sees_it, assert_none_sees_it, audited_writes, logs
 from tests.sectors.passports.helpers import SPONSOR, allowed_worker, restored
 from tests.sectors.passports.test_absconding import cancel, file
@@ -28,6 +32,29 @@ async def test_each_consent_to_a_transfer_is_in_all_three_parties_logs(api: Api)
             assert answer["__typename"] == "SponsorshipTransferConsented", answer
             await assert_each_sees_it(api, before, TRANSFER, individual(caller).actor, capacities)
         assert answer["transfer"]["status"] == "DONE"
+
+
+async def test_a_new_sponsors_attempt_is_in_the_workers_log_refused_or_forbidden(api: Api) -> None:
+    """Their consent runs the rules over the worker's records: a refusal tells them the worker's
+    blocker, so the worker sees it, as they see a stranger's attempt that was FORBIDDEN."""
+    async with restored(api):
+        worker = await allowed_worker(api, "TRANSFER_SPONSORSHIP")
+        stranger = individual(PERSONA["unpaid_violations"])
+        before = await logs(api, [worker], TRANSFER)
+        forbidden = await consent(api, worker, "NEW_SPONSOR", stranger, new_sponsor=PERSONA["unpaid_violations"])
+        assert forbidden["errors"][0]["extensions"]["code"] == "FORBIDDEN", forbidden
+        await consent(api, worker, "WORKER", individual(worker))
+        await change(api, update(IqamaRow).where(IqamaRow.number == worker).values(expires_on=days(-1)))
+        refused = await consent(api, worker, "NEW_SPONSOR", individual(NEW_SPONSOR))
+        assert [blocker["code"] for blocker in refused["blockers"]] == ["IQAMA_NOT_VALID"], refused
+        after = await logs(api, [worker], TRANSFER)
+        assert [
+            (e["actor"], e["actingAs"], e["outcome"]) for e in after[worker][: len(after[worker]) - len(before[worker])]
+        ] == [
+            (individual(NEW_SPONSOR).actor, "party", "IQAMA_NOT_VALID"),
+            (individual(worker).actor, "self", "ok"),
+            (stranger.actor, "denied", "FORBIDDEN"),
+        ]
 
 
 async def test_a_refused_transfer_is_audited_for_neither_sponsor(api: Api) -> None:
