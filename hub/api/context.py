@@ -237,6 +237,9 @@ class RequestContext:
     async def check(self, name: str, person_id: str) -> Blocker | None:
         found = self.checks.get(name)
         if found is not None:
+            # Read for the caller's rules, about someone who may be another person (a dependant): in
+            # their log as the sector's part audits a check it is asked (hub.web.part_endpoints).
+            self.audit.note(person_id, name.partition(".")[0], ActingAs.SERVICE, {name})
             return found.blocker(await self.load(found.loads, person_id))
         sector = self.peers.owner(name) if self.peers is not None else None
         if sector is None:

@@ -247,6 +247,18 @@ async def test_a_dependants_unpaid_fine_blocks_the_final_exit_without_naming_the
         blocked = await asked(api, "ISSUE_FINAL_EXIT_VISA", worker, individual(sponsor))
     assert codes(blocked)[-1] == ("traffic", "DEPENDANT_UNPAID_VIOLATIONS")
     assert all(dependant not in str(b) for b in blocked)
+    # The dependant's fines were read for the sponsor's question: the dependant's own log says so.
+    log = await api.query(DEPENDANTS_LOG, as_=individual(dependant))
+    entry = {
+        "actor": individual(sponsor).actor,
+        "actingAs": "service",
+        "sector": "traffic",
+        "fields": ["traffic.unpaid_violations_of_dependant"],
+    }
+    assert entry in log["data"]["me"]["accessLog"]["entries"], log
+
+
+DEPENDANTS_LOG = "{ me { accessLog(first: 20) { entries { actor actingAs sector fields } } } }"
 
 
 async def test_a_driving_licence_is_renewed_only_in_its_window_and_without_unpaid_fines(api: Api) -> None:
