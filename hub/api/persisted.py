@@ -7,6 +7,7 @@ import hashlib
 from collections import OrderedDict
 from typing import Any
 
+from hub.api.operations import split_comments
 from hub.contract.errors import Code
 
 
@@ -64,12 +65,12 @@ class PersistedQueries:
         if isinstance(persisted, dict) and isinstance(persisted.get("sha256Hash"), str):
             digest = persisted["sha256Hash"].lower()
         elif query is not None:
-            digest = sha256(query)
+            digest = sha256(split_comments(query)[1])
         else:
             digest = ""
         document = self._trusted.get(digest)
         if document is None:
             raise PersistedQueryError(
-                Code.TRUSTED_DOCUMENT_REQUIRED, "This hub runs only its trusted documents (hub/operations)."
+                Code.TRUSTED_DOCUMENT_REQUIRED, "This hub runs only its trusted documents (hub/api/operations)."
             )
         return document

@@ -191,6 +191,13 @@ async def test_production_mode_runs_only_the_trusted_documents(tmp_path: Path) -
         assert "data" in answered
         as_text = (await client.post("/graphql", json={"query": document, "variables": variables})).json()
         assert "data" in as_text
+        # As GraphiQL's tabs send it: the title and caller as comment lines above the document.
+        commented = f"\n# {document.splitlines()[0]}\n# Caller: resident\n{document}"
+        as_tab = (await client.post("/graphql", json={"query": commented, "variables": variables})).json()
+        assert as_tab == as_text
+        altered = document.replace("{", "{ __typename ", 1)  # a trusted document's text is not edited
+        refused = (await client.post("/graphql", json={"query": altered, "variables": variables})).json()
+        assert refused["errors"][0]["extensions"]["code"] == "TRUSTED_DOCUMENT_REQUIRED"
 
 
 async def test_a_database_that_went_away_is_a_json_internal_error_not_a_stack_trace(tmp_path: Path) -> None:
