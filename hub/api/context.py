@@ -1,7 +1,5 @@
-"""The typed per-request context every resolver receives as `info.context`.
-
-It satisfies the sectors' `hub.contract.SectorContext`; the hub's own resolvers use the rest.
-"""
+"""The typed per-request context every resolver receives as `info.context`: it satisfies the
+sectors' `hub.contract.SectorContext`; the hub's own resolvers use the rest."""
 
 from __future__ import annotations
 
@@ -237,8 +235,7 @@ class RequestContext:
     async def check(self, name: str, person_id: str) -> Blocker | None:
         found = self.checks.get(name)
         if found is not None:
-            # Read for the caller's rules, about someone who may be another person (a dependant): in
-            # their log as the sector's part audits a check it is asked (hub.web.part_endpoints).
+            # In the log of the person read (a dependant, maybe), as a sector part audits a check.
             self.audit.note(person_id, name.partition(".")[0], ActingAs.SERVICE, {name})
             return found.blocker(await self.load(found.loads, person_id))
         sector = self.peers.owner(name) if self.peers is not None else None

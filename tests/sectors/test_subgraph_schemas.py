@@ -19,7 +19,7 @@ CHECKED_IN = sorted(path.stem for path in SUBGRAPHS.glob("*.graphql") if path.st
 
 
 def test_every_installed_sector_has_its_subgraph_checked_in() -> None:
-    assert CHECKED_IN == sorted(sector.name for sector in installed_sectors())
+    assert sorted(sector.name for sector in installed_sectors()) == CHECKED_IN
 
 
 @pytest.mark.parametrize("sector", CHECKED_IN)
