@@ -71,3 +71,12 @@ def test_the_readme_stays_a_front_page() -> None:
     lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("# Rabt")
     assert len(lines) <= 200, f"README.md has {len(lines)} lines: move material to docs/"
+
+
+def test_the_error_page_lists_every_code() -> None:
+    """docs/errors.md is where front ends look a code up: a code added to hub/contract/errors.py
+    without its row fails here."""
+    from hub.contract.errors import Code
+
+    listed = set(re.findall(r"^\| `([A-Z_]+)` \|", (ROOT / "docs" / "errors.md").read_text(encoding="utf-8"), re.M))
+    assert sorted(code.value for code in Code if code.value not in listed) == []
