@@ -12,9 +12,16 @@ from hub.settings import Settings
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     import os
+    import sys
 
-    from hub.api.federation import FEDERATION_DIR, GATEWAY_PORT, gateway_command
+    from hub.api.federation import FEDERATION_DIR, GATEWAY_PORT, gateway_command, gateway_installed
 
+    if not gateway_installed():
+        print(
+            "Hive Gateway is not installed: it needs Node.js and `npm ci` in federation/ (./dev hub gateway does it)",
+            file=sys.stderr,
+        )
+        return 1
     supergraph = Path(args.supergraph).resolve()
     env = {k: v for k, v in os.environ.items() if k not in ("HOST", "PORT", "CONFIG_PATH", "POLLING")}
     env.update(
