@@ -18,6 +18,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from hub.contract.principal import Principal, Role
 
     role = Role(args.role)
+    refused = _refused(role, args)
+    if refused is not None:
+        print(f"rabt: token: {refused}", file=sys.stderr)
+        return 2
     principal = Principal(
         role=role,
         person_id=args.subject if role in (Role.INDIVIDUAL, Role.OFFICER) else None,
@@ -34,11 +38,41 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _refused(role: Any, args: argparse.Namespace) -> str | None:
+    """Why these arguments make no token the hub would honour as meant (None: they do)."""
+    from hub.contract import RabtError, parse_person_id
+    from hub.contract.principal import Role
+    from hub.registry import installed_sectors
+
+    if not args.hours > 0:
+        return "--hours must be more than 0"
+    if role is Role.SERVICE:
+        if not args.subject:
+            return "a service token names its client: token service CLIENT --scope SCOPE"
+        return None if args.scope else "a service token needs at least one --scope"
+    if role is Role.OFFICER:
+        sectors = sorted(sector.name for sector in installed_sectors())
+        if args.sector not in sectors:
+            return f"an officer's token names their sector: --sector one of {', '.join(sectors)}"
+    elif args.sector is not None:
+        return "--sector is for officers"
+    if role in (Role.INDIVIDUAL, Role.OFFICER):
+        if args.subject is None:
+            return f"a token for {'a person' if role is Role.INDIVIDUAL else 'an officer'} names their ID"
+        try:
+            args.subject = parse_person_id(args.subject, "subject")
+        except RabtError as error:
+            return error.message
+    elif args.subject is not None:
+        return "an analyst's token names no one"
+    return None
+
+
 def add_parser(commands: Any) -> None:
     command = commands.add_parser("token", help="print a demo bearer token (signed with this hub's signing key)")
     command.add_argument("role", choices=["individual", "officer", "analyst", "service"])
     command.add_argument("subject", nargs="?", default=None, help="the person's ID, or the service's client name")
-    command.add_argument("--sector", default=None, help="an officer's sector")
-    command.add_argument("--scope", action="append", help="a service's scope, e.g. traffic (repeatable)")
-    command.add_argument("--hours", type=float, default=8.0)
+    command.add_argument("--sector", default=None, help="an officer's sector (required for officers)")
+    command.add_argument("--scope", action="append", help="a service's scope, e.g. traffic (repeatable; one at least)")
+    command.add_argument("--hours", type=float, default=8.0, help="how long the token is valid (default 8)")
     command.set_defaults(run=_run)
