@@ -119,7 +119,9 @@ def statistics_fields(sectors: Sequence[Sector], key: bytes | None) -> dict[str,
     async def statistics(info: HubInfo, sector: SectorName = None) -> list[StatisticResult]:
         principal = info.context.principal
         if sector is not None and sector not in {s.name for s in sectors}:
-            raise RabtError(Code.BAD_USER_INPUT, f"sector: one of {[s.name for s in sectors]}.", argument="sector")
+            raise RabtError(
+                Code.BAD_USER_INPUT, f"sector: one of {', '.join(s.name for s in sectors)}.", argument="sector"
+            )
         chosen = [s for s in sectors if (sector is None or s.name == sector) and may_read(principal, s.name)]
         if not chosen:
             raise RabtError(

@@ -55,6 +55,7 @@ async def test_one_sector_can_be_asked_for_and_an_unknown_one_is_bad_input(api: 
     assert {s["sector"] for s in one["data"]["statistics"]} == {"passports"}
     unknown = await api.query(STATISTICS, {"sector": "weather"}, as_=ANALYST)
     assert unknown["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert unknown["errors"][0]["message"] == "sector: one of passports, traffic, civil_affairs, civil_defence."
 
 
 async def test_individuals_and_anonymous_callers_get_no_statistics(api: Api) -> None:
