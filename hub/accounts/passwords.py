@@ -1,4 +1,4 @@
-"""The username and password policies of registration (Absher's, DOMAIN.md §1.6); the hashing is
+"""The username and password policies of registration (Absher's, docs/domain.md §1.6); the hashing is
 hub/accounts/hashing.py.
 
 A policy check returns every rule the text breaks, so one refusal can say all that is missing.

@@ -1,7 +1,7 @@
 """The 10-digit numbers people carry: national ID (1…), iqama (2…) and border number (3…).
 
 The check digit is the Luhn sum over all ten digits. The issuing authority publishes no
-specification; this is the community-established rule (see shared/DOMAIN.md §1.6).
+specification; this is the community-established rule (see docs/domain.md §1.6).
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ class Persona:
 # The named people of the demo (README lists them). Their IDs are fixed so docs and tests can
 # name them; everyone else gets IDs drawn from the seed.
 PERSONAS: tuple[Persona, ...] = (
-    Persona("sponsor", with_check_digit("101000001"), "a citizen who sponsors five workers"),
+    Persona("sponsor", with_check_digit("101000001"), "a citizen who sponsors several workers"),
     Persona(
         "absconding_worker",
         with_check_digit("201000002"),

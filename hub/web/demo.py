@@ -51,7 +51,7 @@ def demo_callers(sectors: Sequence[Sector]) -> tuple[DemoCaller, ...]:
     return (
         individual("citizen", "Citizen with unpaid traffic violations", "unpaid_violations"),
         individual("resident", "Resident, the absconding worker", "absconding_worker"),
-        individual("sponsor", "Sponsor of five workers", "sponsor"),
+        individual("sponsor", "Sponsor of several workers", "sponsor"),
         individual("guardian", f"Guardian of the minor {person['minor_child']}", "family_head"),
         DemoCaller(
             "establishment",

@@ -70,7 +70,7 @@ class DeathRow(Base):
 
 
 class NationalAddressRow(Base):
-    """Saudi Post's national address of a person (address.gov.sa's format, DOMAIN.md §1.4)."""
+    """Saudi Post's national address of a person (address.gov.sa's format, docs/domain.md §1.4)."""
 
     __tablename__ = "civil_affairs_national_addresses"
     person_id: Mapped[str] = person_key(primary_key=True, comment="the person registered there")

@@ -125,7 +125,7 @@ CARD_OPTIONAL_AGE = 10
 CARD_EARLY_SHARE = 0.3  # children 10-15 whose guardian asked for an optional card
 CARD_VALIDITY = dt.timedelta(days=3543)  # ten Umm al-Qura years: the card's term is counted in Hijri years
 CARD_LOST_SHARE = 0.04  # cards replaced before expiry after a loss or damage
-CARD_RENEWAL_WINDOW = 180  # days before expiry a card may be renewed (DOMAIN.md §1.4)
+CARD_RENEWAL_WINDOW = 180  # days before expiry a card may be renewed (docs/domain.md §1.4)
 
 
 def _days(n: int) -> dt.timedelta:
@@ -298,7 +298,7 @@ def _family_registers(ctx: SeedContext) -> tuple[list[dict[str, Any]], list[dict
             dict(register_number=number, person_id=wife.id, relation="wife", added_on=issued) for wife in wives
         )
         for child in children:
-            # Births must be registered within 30 days (DOMAIN.md §1.4).
+            # Births must be registered within 30 days (docs/domain.md §1.4).
             added = min(today, max(issued, child.birth_on + _days(rng.randrange(1, 30))))
             relation = "son" if child.sex.value == "male" else "daughter"
             members.append(dict(register_number=number, person_id=child.id, relation=relation, added_on=added))

@@ -125,7 +125,7 @@ async def _owned(context: SectorContext, person_id: str, sequence_number: str) -
 
 
 async def registration_renewal_blockers(context: SectorContext, person_id: str, sequence_number: str) -> list[Blocker]:
-    # Services suspended for unpaid fines do not stop it (DOMAIN.md §1.3): only the vehicle's own fines.
+    # Services suspended for unpaid fines do not stop it (docs/domain.md §1.3): only the vehicle's own fines.
     if not await _owned(context, person_id, sequence_number):
         return [RULES("VEHICLE_NOT_FOUND")]
     return await _vehicle_state(context, sequence_number)

@@ -28,7 +28,7 @@ PLATE_LETTERS: Mapping[str, str] = {
     "U": "و",
     "V": "ى",
 }
-"""The 17 letters used on plates, Latin -> Arabic (DOMAIN.md §1.6)."""
+"""The 17 letters used on plates, Latin -> Arabic (docs/domain.md §1.6)."""
 
 
 def _arabic_letters(latin: str) -> str:

@@ -82,7 +82,7 @@ class NewbornRegistered:
 
 
 NEWBORN_WINDOW = dt.timedelta(days=30)
-"""Births are registered within 30 days (DOMAIN.md §1.4); later ones at an office, with a fine."""
+"""Births are registered within 30 days (docs/domain.md §1.4); later ones at an office, with a fine."""
 
 
 def _newborn_values(data: RegisterNewbornInput, today: dt.date) -> dict[str, Any]:

@@ -64,7 +64,7 @@ class VehicleRegistrationRenewed:
 
 REGISTRATION_TERM_YEARS = 3
 REGISTRATION_FEE_SAR = 300
-LATE_FEE_SAR_PER_YEAR = 100  # seed figures after DOMAIN.md §1.3: fees change, the rule does not
+LATE_FEE_SAR_PER_YEAR = 100  # seed figures after docs/domain.md §1.3: fees change, the rule does not
 
 
 class _Changed(Exception):
