@@ -153,7 +153,22 @@ class HubApp(Starlette):
                 response = await _internal_error(request, error)
             await response(scope, receive, send)
             return
+        if scope["type"] == "http" and scope["path"] == "/graphql" and scope["method"] not in _STARLETTES:
+            await _method_not_allowed(scope, receive, send)
+            return
         await super().__call__(scope, receive, send)
+
+
+_STARLETTES = ("GET", "POST", "HEAD", "OPTIONS")  # HEAD as GET; OPTIONS to the CORS middleware, if any
+_NOT_ALLOWED = orjson.dumps(
+    {"errors": [{"message": "Send GraphQL requests with GET or POST.", "extensions": {"code": "METHOD_NOT_ALLOWED"}}]}
+)
+
+
+async def _method_not_allowed(scope: Scope, receive: Receive, send: Send) -> None:
+    """PUT, DELETE, … on /graphql: a GraphQL error with its code, as a mutation sent with GET gets."""
+    response = Response(_NOT_ALLOWED, 405, media_type="application/json", headers={"allow": "GET, POST"})
+    await response(scope, receive, send)
 
 
 async def _internal_error(request: Request, error: Exception) -> Response:

@@ -216,8 +216,10 @@ async def test_graphql_answers_get_and_post_and_refuses_other_methods(sqlite_api
     client, typename = sqlite_api.client, {"data": {"__typename": "Query"}}
     assert (await client.get("/graphql", params={"query": "{ __typename }"})).json() == typename
     assert (await client.post("/graphql", json={"query": "{ __typename }"})).json() == typename
-    refused = await client.put("/graphql", json={"query": "{ __typename }"})
-    assert refused.status_code == 405 and "POST" in refused.headers["allow"]
+    for method in ("PUT", "DELETE", "PATCH"):
+        refused = await client.request(method, "/graphql", json={"query": "{ __typename }"})
+        assert (refused.status_code, refused.headers["allow"]) == (405, "GET, POST"), method
+        assert refused.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
 
 
 async def test_head_is_answered_as_get(sqlite_api: Api) -> None:
