@@ -51,9 +51,10 @@ def _refused(role: Any, args: argparse.Namespace) -> str | None:
             return "a service token names its client: token service CLIENT --scope SCOPE"
         return None if args.scope else "a service token needs at least one --scope"
     if role is Role.OFFICER:
+        # Without a sector an officer reads identity and activates accounts (a kiosk's desk), no more.
         sectors = sorted(sector.name for sector in installed_sectors())
-        if args.sector not in sectors:
-            return f"an officer's token names their sector: --sector one of {', '.join(sectors)}"
+        if args.sector is not None and args.sector not in sectors:
+            return f"--sector is one of {', '.join(sectors)}"
     elif args.sector is not None:
         return "--sector is for officers"
     if role in (Role.INDIVIDUAL, Role.OFFICER):
@@ -72,7 +73,7 @@ def add_parser(commands: Any) -> None:
     command = commands.add_parser("token", help="print a demo bearer token (signed with this hub's signing key)")
     command.add_argument("role", choices=["individual", "officer", "analyst", "service"])
     command.add_argument("subject", nargs="?", default=None, help="the person's ID, or the service's client name")
-    command.add_argument("--sector", default=None, help="an officer's sector (required for officers)")
+    command.add_argument("--sector", default=None, help="an officer's sector (none: an activation desk's officer)")
     command.add_argument("--scope", action="append", help="a service's scope, e.g. traffic (repeatable; one at least)")
     command.add_argument("--hours", type=float, default=8.0, help="how long the token is valid (default 8)")
     command.set_defaults(run=_run)
