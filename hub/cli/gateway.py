@@ -42,7 +42,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 def add_parser(commands: Any) -> None:
     command = commands.add_parser("gateway", help="run Hive Gateway (Node.js) over a composed supergraph")
-    command.add_argument("--supergraph", default=str(SCHEMAS / "supergraph.graphql"))
-    command.add_argument("--host", default="127.0.0.1")
+    command.add_argument(
+        "--supergraph", default=str(SCHEMAS / "supergraph.graphql"), help="default: schemas/supergraph.graphql"
+    )
+    command.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
     command.add_argument("--port", type=int, default=None, help="default 4000")
     command.set_defaults(run=_run)

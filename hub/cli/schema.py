@@ -24,5 +24,5 @@ def add_parser(commands: Any) -> None:
     command = commands.add_parser("schema", help="write the SDL files under schemas/")
     command.add_argument("--out", default=str(SCHEMAS))
     command.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is stale")
-    command.add_argument("--no-supergraph", action="store_true", help="skip composition (needs Node.js)")
+    command.add_argument("--no-supergraph", action="store_true", help="no supergraph (composing needs Node.js)")
     command.set_defaults(run=_run)

@@ -75,8 +75,8 @@ def _count_across_workers() -> None:
 
 def add_parser(commands: Any) -> None:
     command = commands.add_parser("serve", help="serve the hub (the embedded demo migrates and seeds itself at start)")
-    command.add_argument("--host", default="127.0.0.1")
-    command.add_argument("--port", type=int, default=8000)
+    command.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
+    command.add_argument("--port", type=int, default=8000, help="default 8000")
     command.add_argument("--log-level", default=None, help="default RABT_LOG_LEVEL (info)")
     command.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL only); one per core")
     command.set_defaults(run=serve)

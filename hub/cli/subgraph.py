@@ -34,8 +34,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 def add_parser(commands: Any) -> None:
     command = commands.add_parser("subgraph", help="serve one Apollo Federation v2 subgraph: identity or a sector")
-    command.add_argument("name")
-    command.add_argument("--host", default="127.0.0.1")
+    command.add_argument("name", help="identity, or an enabled sector's name (e.g. passports)")
+    command.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
     command.add_argument("--port", type=int, default=None, help="default: 4001 for identity, then one per sector")
     command.add_argument("--log-level", default=None, help="default RABT_LOG_LEVEL (info)")
     command.set_defaults(run=_run)
