@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -44,12 +45,22 @@ def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
             extensions["code"] = Code.GRAPHQL_PARSE_FAILED.value
         elif error.message.startswith("Variable '$"):
             extensions["code"] = Code.BAD_USER_INPUT.value
+            formatted["message"] = _json_words(error.message)
         elif error.path is None:
             extensions["code"] = Code.GRAPHQL_VALIDATION_FAILED.value
         else:
             extensions["code"] = Code.BAD_USER_INPUT.value
     formatted["extensions"] = extensions
     return dict(formatted)
+
+
+# graphql-core names the values a variable was refused for as Python writes them; clients sent JSON.
+_JSON_WORDS = re.compile(r"(not to be |value: )(None|True|False)\b")
+_JSON = {"None": "null", "True": "true", "False": "false"}
+
+
+def _json_words(message: str) -> str:
+    return _JSON_WORDS.sub(lambda found: found.group(1) + _JSON[found.group(2)], message)
 
 
 def error_order(error: Mapping[str, Any]) -> tuple[Any, ...]:

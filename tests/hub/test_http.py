@@ -51,6 +51,15 @@ async def test_a_variable_of_the_wrong_type_is_bad_user_input(sqlite_api: Api) -
     result = await sqlite_api.query("query($ids: [ID!]!) { people(ids: $ids) { id } }", {"ids": {"not": "a list"}})
     assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "data" not in result
+    activate = "mutation($input: ActivateAccountInput!) { activateAccount(input: $input) { __typename } }"
+    said = [
+        (await sqlite_api.query(activate, {"input": {"username": value}}))["errors"][0]["message"]
+        for value in (None, True)
+    ]
+    assert said == [  # in the JSON the client sent, not as Python writes it
+        "Variable '$input' has invalid value at .username: Expected value of non-null type 'String!' not to be null.",
+        "Variable '$input' has invalid value at .username: String cannot represent a non string value: true",
+    ]
 
 
 async def test_graphql_response_media_type_gets_400_for_an_invalid_document(sqlite_api: Api) -> None:
