@@ -29,6 +29,7 @@ from hub.accounts.hashing import PasswordHashing
 from hub.contract.calendar import riyadh_today
 from hub.contract.population import PERSONAS
 from hub.contract.principal import ANONYMOUS, Principal, Role
+from hub.data.asyncpg_pool import connect_arguments
 from hub.migrations import components, upgrade
 from hub.settings import Settings
 from hub.web.app import create_app
@@ -81,15 +82,7 @@ def service_unavailable(what: str, error: BaseException) -> None:
 
 async def connect_to(url: str | URL, **options: Any) -> asyncpg.Connection:
     """An asyncpg connection to a PostgreSQL database named by a SQLAlchemy URL (driver ignored)."""
-    parsed = make_url(url) if isinstance(url, str) else url
-    return await asyncpg.connect(
-        host=parsed.host,
-        port=parsed.port or 5432,
-        user=parsed.username,
-        password=parsed.password,
-        database=parsed.database,
-        **options,
-    )
+    return await asyncpg.connect(**connect_arguments(make_url(url) if isinstance(url, str) else url), **options)
 
 
 @contextlib.asynccontextmanager

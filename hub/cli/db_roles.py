@@ -255,10 +255,9 @@ async def apply(database_url: str, roles: Sequence[Privileges], prefix: str, pas
     import asyncpg
     from sqlalchemy.engine import make_url
 
-    url = make_url(database_url)
-    connection = await asyncpg.connect(
-        host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database
-    )
+    from hub.data.asyncpg_pool import connect_arguments
+
+    connection = await asyncpg.connect(**connect_arguments(make_url(database_url)))
     changed = []
     try:
         async with connection.transaction():

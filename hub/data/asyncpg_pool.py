@@ -24,18 +24,21 @@ async def read_pool(url: URL, budgets: Any = None) -> Any:
             "server_settings": budgets.server_settings(),
         }
     return await asyncpg.create_pool(
-        **limits,
-        host=url.host,
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        database=url.database,
-        # On loopback, no TLS attempt first (asyncpg's default); elsewhere its default.
-        ssl=False if url.host in LOOPBACK_HOSTS else None,
-        min_size=1,
-        max_size=POOL_SIZE,
-        reset=keep_session,
+        **limits, **connect_arguments(url), min_size=1, max_size=POOL_SIZE, reset=keep_session
     )
+
+
+def connect_arguments(url: URL) -> dict[str, Any]:
+    """asyncpg's connection arguments for a SQLAlchemy URL (its driver name aside)."""
+    return {
+        "host": url.host,
+        "port": url.port or 5432,
+        "user": url.username,
+        "password": url.password,
+        "database": url.database,
+        # On loopback, no TLS attempt first (asyncpg's default); elsewhere its default.
+        "ssl": False if url.host in LOOPBACK_HOSTS else None,
+    }
 
 
 async def keep_session(_connection: Any) -> None:
