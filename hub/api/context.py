@@ -196,8 +196,7 @@ class RequestContext:
         await publish_quietly(self.bus, kept)  # committed: now the person may hear of it
 
     def _database(self) -> Database:
-        """Where the running mutation's transaction opens: its sector's database (the hub's when
-        the sector has none of its own, or outside a mutation)."""
+        """Where the running mutation's transaction opens: its sector's database, else the hub's."""
         writing = WRITING.get()
         return self.stores.database(writing.sector) if self.stores is not None and writing is not None else self.db
 
@@ -340,9 +339,11 @@ class RequestContext:
             self._open.touch(str(drawn["id"]))  # a new person's first data: the write's
         return str(drawn["id"])
 
-    async def require_known_person(self, person_id: str) -> None:
+    async def require_known_person(self, person_id: str, argument: str = "personId") -> None:
         if await self.load(known_id, person_id) is None:
-            raise RabtError(Code.NOT_FOUND, "No person with this ID is registered.", argument="personId")
+            raise RabtError(Code.NOT_FOUND, "No person with this ID is registered.", argument=argument)
+        if (writing := WRITING.get()) is not None:
+            writing.named.add(person_id)
 
     def finish(self) -> AuditBatch:
         """The request is answered: its audit batch, taken out, and the rows its loaders read let

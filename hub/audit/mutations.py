@@ -114,3 +114,9 @@ class AuditedMutation(FieldExtension):
             context.audit.note(subject, self.sector, capacity, {action}, action=action, outcome=outcome)
         for (person, sector), granted in others.items():
             context.audit.note(person, sector, granted.value, {action}, action=action, outcome=outcome)
+        # Someone an individual's mutation found registered by the ID it was given (a buyer, a new
+        # sponsor), whatever came of it: the caller learnt that they exist. Officers and services
+        # read anyone's identity in their own right.
+        if acting_as not in (ActingAs.OFFICER, ActingAs.SERVICE):
+            for person in writing.named - {subject, *(person for person, _ in others)}:
+                context.audit.note(person, self.sector, ActingAs.PARTY.value, {action}, action=action, outcome=outcome)

@@ -51,8 +51,9 @@ class SectorContext(Protocol):
         authorised user of it. Reads of people's data are decided as that establishment's."""
         ...
 
-    async def require_known_person(self, person_id: str) -> None:
-        """NOT_FOUND unless the identity registry knows this ID (e.g. before an officer's write)."""
+    async def require_known_person(self, person_id: str, argument: str = "personId") -> None:
+        """NOT_FOUND (naming `argument`) unless the identity registry knows this ID (e.g. before an
+        officer's write, or a party a mutation names: then in that person's log too)."""
         ...
 
     def forget_loaded(self) -> None:

@@ -13,7 +13,7 @@ import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from sqlalchemy import exc as sa_exc
@@ -31,13 +31,15 @@ class Writing:
     """The mutation running in this task: its sector (whose database `context.transaction()` opens
     on), the person it changes and its name; `audited` once its record was appended in its own
     transaction (hub.audit.outbox); `earlier`, the (person, sector) write grants the request held
-    before it (another mutation's)."""
+    before it (another mutation's); `named`, the other people it found registered by the ID it was
+    given (a new sponsor, a buyer): their existence is in its answer, so they are in its audit."""
 
     sector: str
     subject_id: str | None
     action: str
     audited: bool = False
     earlier: frozenset[tuple[str, str]] = frozenset()
+    named: set[str] = field(default_factory=set)
 
 
 WRITING: ContextVar[Writing | None] = ContextVar("rabt_writing", default=None)

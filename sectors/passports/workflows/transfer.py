@@ -169,7 +169,7 @@ async def _may_consent(info: Info, worker: str, new_sponsor: str, party: Transfe
         capacity = ActingAs.SELF if party is TransferParty.WORKER else ActingAs.SPONSOR
         await context.require_write(worker, "passports", allow=frozenset({capacity}))
     if not is_establishment(new_sponsor):
-        await context.require_known_person(new_sponsor)
+        await context.require_known_person(new_sponsor, "input.newSponsorId")
     elif await context.load(establishment_by_number, new_sponsor) is None:
         raise RabtError(
             Code.NOT_FOUND, f"No establishment has the unified number {new_sponsor}.", argument="input.newSponsorId"

@@ -138,7 +138,7 @@ async def transfer_vehicle_ownership(
     today = context.today()
 
     async def offer(session: AsyncSession) -> VehicleTransferOffered | Refusal:
-        await context.require_known_person(buyer_id)
+        await context.require_known_person(buyer_id, "input.buyerId")
         if buyer_id.startswith("3"):  # a border number: a visitor
             return _refusal("BUYER_CANNOT_OWN")
         values = await insert_new(

@@ -1,6 +1,7 @@
 """A passports write touches more than its worker: each consent to a transfer of sponsorship is
 audited for the worker, the sponsor they leave and the new sponsor; an absconding report for the
-worker and the sponsor it is filed in the name of. A refused one is audited for no other party."""
+worker and the sponsor it is filed in the name of. A refused one is audited for no other party, but
+one an individual named by ID and so learnt is registered (a new sponsor)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,31 @@ async def test_a_new_sponsors_attempt_is_in_the_workers_log_refused_or_forbidden
             (individual(worker).actor, "self", "ok"),
             (stranger.actor, "denied", "FORBIDDEN"),
         ]
+
+
+async def test_a_new_sponsor_found_by_the_id_given_sees_the_attempt_whatever_came_of_it(api: Api) -> None:
+    """Refused or not, the answer told the worker that the ID they named is registered; an ID no one
+    has is NOT_FOUND at the argument that named it, and in no one's log."""
+    async with restored(api):
+        worker = await allowed_worker(api, "TRANSFER_SPONSORSHIP")
+        await change(api, update(IqamaRow).where(IqamaRow.number == worker).values(expires_on=days(-1)))
+        before = await logs(api, [NEW_SPONSOR, SPONSOR], TRANSFER)
+        refused = await consent(api, worker, "WORKER", individual(worker))
+        assert [blocker["code"] for blocker in refused["blockers"]] == ["IQAMA_NOT_VALID"], refused
+        after = await logs(api, [NEW_SPONSOR, SPONSOR], TRANSFER)
+        assert after[SPONSOR] == before[SPONSOR]  # not named by the caller: learnt nothing of them
+        assert after[NEW_SPONSOR][0] == {
+            "actor": individual(worker).actor,
+            "actingAs": "party",
+            "sector": "passports",
+            "fields": [TRANSFER],
+            "action": TRANSFER,
+            "outcome": "IQAMA_NOT_VALID",
+        }
+        assert len(after[NEW_SPONSOR]) == len(before[NEW_SPONSOR]) + 1
+        unknown = await consent(api, worker, "WORKER", individual(worker), new_sponsor="1999999996")
+        (error,) = unknown["errors"]
+        assert (error["extensions"]["code"], error["extensions"]["argument"]) == ("NOT_FOUND", "input.newSponsorId")
 
 
 async def test_a_refused_transfer_is_audited_for_neither_sponsor(api: Api) -> None:

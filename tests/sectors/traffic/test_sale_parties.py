@@ -1,5 +1,6 @@
 """A vehicle sale touches two people: the offer and its acceptance are audited for the seller and
-the buyer alike, each in their own access log; a refused step is audited for neither party."""
+the buyer alike, each in their own access log; a refused step writes nothing, and is in the buyer's
+log only as an attempt that found them registered by the ID the seller gave."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ async def test_the_seller_and_the_buyer_each_see_the_offer_and_the_acceptance(ap
             await connection.commit()
 
 
-async def test_an_offer_refused_is_audited_for_no_party(api: Api) -> None:
+async def test_an_offer_refused_writes_nothing_and_the_buyer_found_by_id_sees_the_attempt(api: Api) -> None:
     number = (await unoffered_vehicle(api, SELLER)).sequence_number
     visitor = PERSONA["visitor"]
     before, writes = await logs(api, [visitor], OFFERED), await audited_writes(api)
@@ -55,8 +56,15 @@ async def test_an_offer_refused_is_audited_for_no_party(api: Api) -> None:
     offer = {"input": {"personId": SELLER, "sequenceNumber": number, "buyerId": visitor}}
     refused = await api.query(OFFER, offer, as_=individual(SELLER))
     assert refused["data"][OFFERED]["code"] == "BUYER_CANNOT_OWN"
-    await assert_none_sees_it(api, before, OFFERED)
     assert await audited_writes(api) == writes
+    # The seller learnt that the visitor's ID is registered: the visitor sees who tried, and how it ended.
+    seen = (await logs(api, [visitor], OFFERED))[visitor]
+    assert len(seen) == len(before[visitor]) + 1
+    assert (seen[0]["actor"], seen[0]["actingAs"], seen[0]["outcome"]) == (
+        individual(SELLER).actor,
+        "party",
+        "BUYER_CANNOT_OWN",
+    )
     # The seller's attempt is in their log as refused, never as a write done.
     attempt = (await logs(api, [SELLER], OFFERED))[SELLER]
     assert len(attempt) == len(seller[SELLER]) + 1 and attempt[0]["outcome"] == "BUYER_CANNOT_OWN"
