@@ -15,6 +15,7 @@ from starlette.types import Receive, Scope, Send
 from hub.api.compiled import CompiledPath
 from hub.api.operations import shipped_operations, trusted_documents
 from hub.api.persisted import PersistedQueries
+from hub.contract.errors import Code
 from hub.settings import Settings
 from hub.telemetry import logs, metrics, traces
 from hub.web.demo import TOKEN_PATH, DemoCaller, demo_callers
@@ -26,6 +27,7 @@ from hub.web.lifespan import Resources, lifespan
 from hub.web.observed import Observed
 from hub.web.peer_checks import part_deadline
 from hub.web.request_id import request_id_of
+from hub.web.responses import RequestRefused, media_of
 from hub.web.routes import graphql_handler, routes
 
 log = logging.getLogger("rabt")
@@ -160,15 +162,13 @@ class HubApp(Starlette):
 
 
 _STARLETTES = ("GET", "POST", "HEAD", "OPTIONS")  # HEAD as GET; OPTIONS to the CORS middleware, if any
-_NOT_ALLOWED = orjson.dumps(
-    {"errors": [{"message": "Send GraphQL requests with GET or POST.", "extensions": {"code": "METHOD_NOT_ALLOWED"}}]}
-)
 
 
 async def _method_not_allowed(scope: Scope, receive: Receive, send: Send) -> None:
-    """PUT, DELETE, … on /graphql: a GraphQL error with its code, as a mutation sent with GET gets."""
-    response = Response(_NOT_ALLOWED, 405, media_type="application/json", headers={"allow": "GET, POST"})
-    await response(scope, receive, send)
+    """PUT, DELETE, … on /graphql: refused as the endpoint refuses a mutation sent with GET."""
+    request = Request(scope, receive)
+    refused = RequestRefused(405, Code.METHOD_NOT_ALLOWED, "Send GraphQL requests with GET or POST.", allow="GET, POST")
+    await refused.response(media_of(request), request_id_of(request.headers.get("x-request-id")))(scope, receive, send)
 
 
 async def _internal_error(request: Request, error: Exception) -> Response:

@@ -52,13 +52,13 @@ from hub.web.on_behalf import HEADER as ON_BEHALF_OF
 from hub.web.on_behalf import BadOnBehalfOf, acting
 from hub.web.request_id import request_id_of
 from hub.web.responses import (
-    GRAPHQL_RESPONSE,
     JSON,
     RequestRefused,
     codes_of,
     error_entry,
     identity_unavailable,
     json_response,
+    media_of,
 )
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ class GraphQLEndpoint:
         request_id = request_id_of(given_id)
         note = note_of(request.scope)
         note.request_id = request_id
-        media = GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in request.headers.get("accept", "") else JSON
+        media = media_of(request)
         if self.closing:
             note.codes = (Code.SERVICE_UNAVAILABLE.value,)
             return self.unavailable(request_id, media, "The service is restarting; try again shortly.", close=True)

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
+from starlette.requests import Request
 from starlette.responses import Response
 
 from hub.contract import IDENTITY
@@ -18,22 +19,30 @@ JSON = "application/json"
 
 class RequestRefused(Exception):
     """A request refused before its document is looked at, with its HTTP status; `extensions` name
-    what was wrong (`header`, `field`), `close` ends the connection (a body left unread)."""
+    what was wrong (`header`, `field`), `close` ends the connection (a body left unread), `allow`
+    is a 405's `Allow` header."""
 
-    def __init__(self, status: int, code: Code, message: str, *, close: bool = False, **extensions: str) -> None:
+    def __init__(
+        self, status: int, code: Code, message: str, *, close: bool = False, allow: str = "POST", **extensions: str
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
-        self.close, self.extensions = close, extensions
+        self.close, self.allow, self.extensions = close, allow, extensions
 
     def response(self, media: str, request_id: str) -> Response:
         headers = {"x-request-id": request_id}
         if self.status == 405:
-            headers["allow"] = "POST"
+            headers["allow"] = self.allow
         if self.close:
             headers["connection"] = "close"
         return json_response(
             {"errors": [error_entry(self.message, self.code, **self.extensions)]}, self.status, media, headers
         )
+
+
+def media_of(request: Request) -> str:
+    """The media type an answer is written in: GraphQL-over-HTTP's when the client accepts it."""
+    return GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in request.headers.get("accept", "") else JSON
 
 
 def codes_of(errors: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:

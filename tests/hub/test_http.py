@@ -229,6 +229,12 @@ async def test_graphql_answers_get_and_post_and_refuses_other_methods(sqlite_api
         refused = await client.request(method, "/graphql", json={"query": "{ __typename }"})
         assert (refused.status_code, refused.headers["allow"]) == (405, "GET, POST"), method
         assert refused.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+    asked = {"x-request-id": "put-1", "accept": "application/graphql-response+json"}
+    refused = await client.put("/graphql", json={"query": "{ __typename }"}, headers=asked)
+    assert (refused.headers["x-request-id"], refused.headers["content-type"]) == (
+        "put-1",
+        "application/graphql-response+json",
+    )
 
 
 async def test_head_is_answered_as_get(sqlite_api: Api) -> None:
