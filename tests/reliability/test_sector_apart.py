@@ -17,6 +17,7 @@ import pytest_asyncio
 
 from hub.api.operations import shipped_operations
 from hub.migrations import components, placed, upgrade
+from hub.registry import installed_sectors
 from hub.settings import Settings
 from hub.web.app import create_app
 from hub.web.hub import Hub
@@ -25,7 +26,7 @@ from tests.reliability.cluster import Cluster, own_cluster
 
 HEADLINE = next(op.document for op in shipped_operations() if op.name == "PersonStatus")
 WORKER = PERSONA["absconding_worker"]
-SHARED_SERVER_SECTORS = ("passports", "civil_affairs", "civil_defence")
+SHARED_SERVER_SECTORS = tuple(sector.name for sector in installed_sectors() if sector.name != "traffic")
 
 
 @pytest_asyncio.fixture

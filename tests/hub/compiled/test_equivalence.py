@@ -47,13 +47,14 @@ from hub.audit.writer import AuditWriter
 from hub.contract.national_id import with_check_digit
 from hub.contract.principal import ANONYMOUS, Principal, Role
 from hub.data.sectors import parse_faults
+from hub.registry import installed_sectors
 from hub.web.http import GraphQLEndpoint
 from tests.conftest import PERSONA, Api
 from tests.hub.compiled.generator import DocumentGenerator
 
 CASES = 800
 SEED = 20_260
-SECTORS = ("passports", "traffic", "civil_affairs", "civil_defence")
+SECTORS = tuple(sector.name for sector in installed_sectors())
 READ_AT = dt.datetime(2026, 12, 5, 1, 2, 3, tzinfo=dt.UTC)
 AUDITED = ("operation", "actor", "role", "acting_as", "subject_id", "sector", "fields", "action", "outcome", "purpose")
 
