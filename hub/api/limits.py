@@ -9,6 +9,7 @@ The limits are checked by the HTTP layer on the parsed document and the request'
 | depth of the selection | 12 | QUERY_TOO_DEEP |
 | aliases | 30 | TOO_MANY_ALIASES |
 | cost: 1 per field, times the size of every enclosing list | 25,000 | QUERY_TOO_COMPLEX |
+| characters in the document | 100,000 | REQUEST_TOO_LARGE |
 
 A list's size is the number of IDs given to `people(ids:)`, or 10 for other lists (a person's
 visas, violations, …). An introspection field (`__schema`, `__type`) costs 5,000, whatever it
@@ -20,6 +21,13 @@ This runs before validation, on any document a client sends, so its work is line
 document: each named fragment is weighed once and its weight reused at every spread (a document
 of a few hundred bytes whose fragments each spread the next twice stands for 2^n fields), and a
 fragment spread within itself is refused as validation would refuse it.
+
+The caches of what was worked out for a document (its parse, its limits, its validation: each a
+few thousand entries) keep only documents of up to CACHED_DOCUMENT characters: a document's text is
+not bounded by its tokens (a name or a comment may be as long as the body), and one kept entry of a
+1 MB document held ~3 MB (the text, the parsed names, the validation error quoting them), so
+anonymous requests could make a worker hold gigabytes. A longer document is worked out anew on
+each request, in time linear in its length.
 """
 
 from __future__ import annotations
@@ -62,6 +70,11 @@ DEFAULT_LIST_SIZE = 10
 INTROSPECTION_COST = 5_000
 INTROSPECTION = {"__schema": "__Schema", "__type": "__Type"}  # a root's introspection fields, and their types
 CAP = 10**12  # weights stop growing here: a fan-out document's would have hundreds of digits
+MAX_DOCUMENT = 100_000
+"""Characters in a document at most: 4,000 tokens of the longest realistic names and strings fit."""
+CACHED_DOCUMENT = 8_192
+"""The longest document (in characters) whose parse, limits and validation are kept for the next
+request: the shipped operations are under 1,000, GraphiQL's introspection query under 2,000."""
 
 
 V = TypeVar("V")
@@ -83,16 +96,34 @@ class PerDocument(Generic[V]):
         if found is not None and found[0] is schema and found[1] is document:
             return found[2]
         value = compute()
+        if document_length(document) > CACHED_DOCUMENT:
+            return value  # not kept: see CACHED_DOCUMENT
         if len(self.entries) >= self.capacity:
             del self.entries[next(iter(self.entries))]
         self.entries[key] = (schema, document, value)
         return value
 
 
-@lru_cache(maxsize=1_000)
+def document_length(document: DocumentNode) -> int:
+    """The characters of the text a document was parsed from (0 when it carries no location)."""
+    return len(document.loc.source.body) if document.loc is not None else 0
+
+
 def parse_document(query: str) -> DocumentNode:
-    """The parsed document (cached by text), or RabtError for a syntax error, too many tokens or a
-    string that could not be stored as written (`hub.api.inputs`)."""
+    """The parsed document (cached by text up to CACHED_DOCUMENT characters), or RabtError for a
+    document over MAX_DOCUMENT characters, a syntax error, too many tokens or a string that could
+    not be stored as written (`hub.api.inputs`)."""
+    if len(query) > MAX_DOCUMENT:
+        raise RabtError(Code.REQUEST_TOO_LARGE, f"The document is longer than {MAX_DOCUMENT:,} characters.")
+    return _parsed(query) if len(query) <= CACHED_DOCUMENT else _parse(query)
+
+
+@lru_cache(maxsize=1_000)
+def _parsed(query: str) -> DocumentNode:
+    return _parse(query)
+
+
+def _parse(query: str) -> DocumentNode:
     try:
         document = parse(query, max_tokens=MAX_TOKENS)
     except GraphQLSyntaxError as error:

@@ -7,6 +7,7 @@ import hashlib
 from collections import OrderedDict
 from typing import Any
 
+from hub.api.limits import MAX_DOCUMENT
 from hub.api.operations import split_comments
 from hub.contract.errors import Code
 
@@ -22,13 +23,20 @@ def sha256(document: str) -> str:
 
 
 class PersistedQueries:
-    """Automatic persisted queries in an in-memory LRU of documents by hash (bounded, so a client
-    cannot fill memory); or, given a `trusted` allow-list, production mode: only those documents
-    run, by hash or by full text, and nothing new is registered."""
+    """Automatic persisted queries in an in-memory LRU of documents by hash, bounded in entries and
+    in characters (`characters`), so that a client cannot fill memory: any caller may register a
+    document, and one of 1 MB each, 10,000 of them, held ~20 GB. A document over MAX_DOCUMENT
+    characters is not registered (the hub refuses to run it). Or, given a `trusted` allow-list,
+    production mode: only those documents run, by hash or by full text, and nothing new is
+    registered."""
 
-    def __init__(self, capacity: int = 10_000, trusted: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, capacity: int = 10_000, trusted: dict[str, str] | None = None, characters: int = 20_000_000
+    ) -> None:
         self._documents: OrderedDict[str, str] = OrderedDict()
         self._capacity = capacity
+        self._characters = characters
+        self._held = 0  # characters of the documents held
         self._trusted = trusted
 
     async def resolve(self, query: str | None, extensions: dict[str, Any] | None) -> str | None:
@@ -54,11 +62,20 @@ class PersistedQueries:
             return document
         if sha256(query) != digest:
             raise PersistedQueryError(Code.PERSISTED_QUERY_HASH_MISMATCH, "provided sha does not match query")
+        if len(query) > MAX_DOCUMENT:
+            return query  # refused as it is parsed, and never kept
+        if digest not in self._documents:
+            self._held += len(query)
         self._documents[digest] = query
         self._documents.move_to_end(digest)
-        while len(self._documents) > self._capacity:
-            self._documents.popitem(last=False)
+        while len(self._documents) > self._capacity or self._held > self._characters:
+            self._held -= len(self._documents.popitem(last=False)[1])
         return query
+
+    @property
+    def held(self) -> tuple[int, int]:
+        """How many documents are held, and their characters."""
+        return len(self._documents), self._held
 
     def _resolve_trusted(self, query: str | None, persisted: Any) -> str:
         assert self._trusted is not None

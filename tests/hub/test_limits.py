@@ -24,7 +24,17 @@ from graphql.error import GraphQLSyntaxError
 from graphql.validation.rules import overlapping_fields_can_be_merged
 
 from hub.api.execution import VALIDATION_BUDGET, validate
-from hub.api.limits import INTROSPECTION_COST, MAX_COST, PerDocument, Weigher, check_limits, parse_document
+from hub.api.limits import (
+    CACHED_DOCUMENT,
+    INTROSPECTION_COST,
+    MAX_COST,
+    MAX_DOCUMENT,
+    PerDocument,
+    Weigher,
+    check_limits,
+    parse_document,
+)
+from hub.api.persisted import PersistedQueries
 from hub.api.schema import schema_for
 from hub.contract.errors import RabtError
 from hub.registry import enabled_sectors
@@ -286,6 +296,43 @@ def test_a_syntax_error_stays_graphqls_and_a_control_character_is_refused() -> N
     with pytest.raises(RabtError) as raised:
         parse_document('{ person(id: "1\\u0001") { id } }')
     assert raised.value.extensions["code"] == "BAD_USER_INPUT"
+
+
+def test_a_document_longer_than_its_tokens_need_is_refused_and_a_long_one_is_not_kept() -> None:
+    # Few tokens, many characters: a name (or a comment) may be as long as the body.
+    with pytest.raises(RabtError) as raised:
+        parse_document("{ f" + "a" * MAX_DOCUMENT + " }")
+    assert (raised.value.extensions["code"], raised.value.message) == (
+        "REQUEST_TOO_LARGE",
+        f"The document is longer than {MAX_DOCUMENT:,} characters.",
+    )
+    long = "{ f" + "a" * CACHED_DOCUMENT + " }"
+    assert parse_document(long) is not parse_document(long)  # parsed anew each time, never held
+    short = "{ f" + "a" * (CACHED_DOCUMENT - 10) + " }"
+    assert parse_document(short) is parse_document(short)
+    cache: PerDocument[int] = PerDocument(10)
+    assert cache.get(SCHEMA, parse_document(long), None, lambda: 1) == 1
+    assert cache.get(SCHEMA, parse_document(short), None, lambda: 2) == 2
+    assert len(cache.entries) == 1  # the short one only
+
+
+async def test_persisted_queries_hold_a_bounded_number_of_characters() -> None:
+    persisted = PersistedQueries(capacity=1_000, characters=100_000)
+
+    async def register(query: str) -> str | None:
+        extensions = {"persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(query.encode()).hexdigest()}}
+        return await persisted.resolve(query, extensions)
+
+    # Registered by anyone, valid or not: the oldest go once the characters are spent.
+    for index in range(20):
+        assert await register(f"# {index}\n" + "x" * 20_000) is not None
+    documents, characters = persisted.held
+    assert characters <= 100_000
+    assert documents == 4
+    # A document the hub refuses to run (over MAX_DOCUMENT) is not kept at all.
+    huge = "#" + "x" * MAX_DOCUMENT
+    assert await register(huge) == huge
+    assert persisted.held == (documents, characters)
 
 
 def test_the_per_document_cache_keeps_the_newest_entries_up_to_its_capacity() -> None:

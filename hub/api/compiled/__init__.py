@@ -50,6 +50,7 @@ from hub.api.compiled.planner import build_plan, switch_variables
 from hub.api.compiled.schema_model import SchemaModel
 from hub.api.compiled.variables import Variables
 from hub.api.execution import validate
+from hub.api.limits import CACHED_DOCUMENT
 from hub.contract import RelationSource, Sector
 from hub.contract.calendar import riyadh_today
 from hub.contract.principal import Principal
@@ -144,7 +145,10 @@ class CompiledPath:
     def accepts(self, query: str, extensions: Mapping[str, Any] | None) -> bool:
         """Whether to offer this request a plan: a persisted document (every document in
         trusted-documents mode, otherwise one sent or registered by Apollo's `persistedQuery`
-        hash), or a plain-text one already seen `plan_text_after` times."""
+        hash), or a plain-text one already seen `plan_text_after` times; never a document over
+        CACHED_DOCUMENT characters."""
+        if len(query) > CACHED_DOCUMENT:
+            return False  # its plan and document would be kept (hub.api.limits.CACHED_DOCUMENT)
         if self.trusted_documents or isinstance((extensions or {}).get("persistedQuery"), dict):
             return True
         if self.model is None:
