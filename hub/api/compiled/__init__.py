@@ -145,11 +145,13 @@ class CompiledPath:
     def accepts(self, query: str, extensions: Mapping[str, Any] | None) -> bool:
         """Whether to offer this request a plan: a persisted document (every document in
         trusted-documents mode, otherwise one sent or registered by Apollo's `persistedQuery`
-        hash), or a plain-text one already seen `plan_text_after` times; never a document over
-        CACHED_DOCUMENT characters."""
+        hash), or a plain-text one already seen `plan_text_after` times; a document any caller
+        may send only up to CACHED_DOCUMENT characters (its plan and text would be kept)."""
+        if self.trusted_documents:
+            return True  # the allow-list bounds what is kept, whatever its documents' length
         if len(query) > CACHED_DOCUMENT:
-            return False  # its plan and document would be kept (hub.api.limits.CACHED_DOCUMENT)
-        if self.trusted_documents or isinstance((extensions or {}).get("persistedQuery"), dict):
+            return False
+        if isinstance((extensions or {}).get("persistedQuery"), dict):
             return True
         if self.model is None:
             return False

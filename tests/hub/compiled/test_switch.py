@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy import text
 
 from hub.api.compiled import CompiledPath
-from hub.api.limits import parse_document
+from hub.api.limits import CACHED_DOCUMENT, parse_document
 from hub.api.operations import shipped_operations
 from hub.contract.principal import Principal, Role
 from hub.data.keyed_statements import KeyedStatement
@@ -103,6 +103,17 @@ def test_sightings_are_bounded_and_forget_the_least_recent_text(api: Api) -> Non
     assert len(compiled.sightings) == 2
     assert compiled.accepts(first, None) is False
     assert compiled.accepts("{ d: __typename }", {"persistedQuery": {"version": 1}}) is True  # persisted: at once
+
+
+def test_a_document_too_long_to_keep_is_planned_only_from_the_allow_list(api: Api) -> None:
+    hub = api.hub
+    long = "{ a: __typename }" + " " * CACHED_DOCUMENT
+    persisted = {"persistedQuery": {"version": 1}}
+    anyones = CompiledPath(hub.schema, hub.db, hub.relation_sources(), hub.sectors, plan_text_after=0)
+    assert [anyones.accepts(long, persisted), anyones.accepts(long, None)] == [False, False]
+    assert anyones.accepts(long.strip(), persisted) is True
+    trusted = CompiledPath(hub.schema, hub.db, hub.relation_sources(), hub.sectors, trusted_documents=True)
+    assert trusted.accepts(long, None) is True  # the allow-list bounds what is kept
 
 
 async def test_in_trusted_documents_mode_every_document_is_persisted(sqlite_api: Api, monkeypatch: Any) -> None:
