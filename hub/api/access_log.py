@@ -140,6 +140,10 @@ def me(info: HubInfo) -> Me | None:
     principal = info.context.principal
     if principal.role is not Role.INDIVIDUAL or principal.person_id is None:
         return None
+    if principal.on_behalf_of is not None:  # decided as the establishment: nothing of the user's own
+        raise RabtError(
+            Code.FORBIDDEN, "Acting for an establishment reads nothing of your own: ask without X-On-Behalf-Of."
+        )
     return Me(person_id=principal.person_id)
 
 
@@ -148,7 +152,8 @@ def fields() -> dict[str, StrawberryField]:
         "me": strawberry.field(
             me,
             description=(
-                "The signed-in individual (null for anyone else): their record, access log and notifications."
+                "The signed-in individual (null for anyone else): their record, access log and notifications. "
+                "FORBIDDEN while acting for an establishment (X-On-Behalf-Of)."
             ),
         )
     }

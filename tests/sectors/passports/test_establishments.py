@@ -203,6 +203,14 @@ async def test_acting_for_an_establishment_opens_none_of_the_users_own_relations
             acting = await api.query(query, {"id": someone}, as_=AS_ESTABLISHMENT)
             assert [error["extensions"]["code"] for error in acting["errors"]] == ["FORBIDDEN"], acting
 
+        # Nor the user's own log and inbox: `me` is theirs, not the establishment's.
+        own = "{ me { accessLog(first: 5) { entries { actor } } notifications(first: 5) { entries { kind } } } }"
+        as_themself = await api.query(own, as_=individual(USER))
+        assert "errors" not in as_themself and as_themself["data"]["me"] is not None, as_themself
+        acting = await api.query(own, as_=AS_ESTABLISHMENT)
+        assert acting["data"] == {"me": None}
+        assert [error["extensions"]["code"] for error in acting["errors"]] == ["FORBIDDEN"], acting
+
 
 async def test_the_establishment_lists_its_workers_a_page_at_a_time(api: Api) -> None:
     async with (
