@@ -30,17 +30,25 @@ async def principal_of(request: Request, verifier: TokenVerifier, revocations: R
         raise RequestRefused(401, Code.UNAUTHENTICATED, "Authorization must be 'Bearer <token>'.")
     purpose = purpose_of(request.headers.get("x-purpose"))
     try:
-        principal = await verifier.verify(token.strip(), purpose)
-        if principal.session is not None and revocations is not None and revocations.due():
-            # Sessions ended by another process since the last look: at most one read a second.
-            await revocations.catch_up()
-            principal = verifier.verify_known(token.strip(), purpose)
+        principal = await verified(token.strip(), purpose, verifier, revocations)
     except InvalidToken:
         raise RequestRefused(401, Code.UNAUTHENTICATED, "The token is invalid or expired; sign in again.") from None
     if principal.role in (Role.OFFICER, Role.SERVICE) and not purpose:
         raise RequestRefused(
             400, Code.PURPOSE_REQUIRED, "Officers and services must state a purpose in the X-Purpose header."
         )
+    return principal
+
+
+async def verified(
+    token: str, purpose: str | None, verifier: TokenVerifier, revocations: RevocationFeed | None
+) -> Principal:
+    """The token's principal, or InvalidToken: also when its session was ended in another process."""
+    principal = await verifier.verify(token, purpose)
+    if principal.session is not None and revocations is not None and revocations.due():
+        # Sessions ended by another process since the last look: at most one read a second.
+        await revocations.catch_up()
+        principal = verifier.verify_known(token, purpose)
     return principal
 
 

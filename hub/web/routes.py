@@ -86,6 +86,7 @@ def _subscriptions(hub: Hub, resources: Resources) -> list[BaseRoute]:
         verifier=hub.verifier,
         audit=resources.audit,
         bus=resources.bus,
+        revocations=hub.revocations,
         today=lambda: hub.today(),
     )
     return [WebSocketRoute("/graphql", endpoint.handle)]

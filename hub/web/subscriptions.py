@@ -25,6 +25,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from hub.access.gate import Gate
 from hub.access.policy import Access
 from hub.access.tokens import InvalidToken, TokenVerifier
+from hub.accounts.revocations import RevocationFeed
 from hub.api.answers import format_error
 from hub.api.context import RequestContext
 from hub.api.execution import validate
@@ -38,6 +39,7 @@ from hub.contract.principal import ANONYMOUS, Principal
 from hub.data.db import Database
 from hub.data.request_reads import RequestReads
 from hub.notifications.bus import Bus
+from hub.web.caller import verified
 from hub.web.request_id import request_id_of
 
 log = logging.getLogger("rabt.subscriptions")
@@ -64,10 +66,11 @@ class SubscriptionEndpoint:
         verifier: TokenVerifier,
         audit: AuditWriter,
         bus: Bus,
+        revocations: RevocationFeed | None = None,
         today: Callable[[], dt.date] = riyadh_today,
     ) -> None:
         self.schema, self.db, self.sources = schema, db, access_sources
-        self.verifier, self.audit, self.bus = verifier, audit, bus
+        self.verifier, self.revocations, self.audit, self.bus = verifier, revocations, audit, bus
         self.today = today  # the hub's "today" (`Hub.today`), as every rule decides on
 
     async def handle(self, websocket: WebSocket) -> None:
@@ -124,7 +127,7 @@ class SubscriptionEndpoint:
         if scheme.lower() != "bearer" or not token.strip():
             raise Close(4403, "Forbidden: authorization must be 'Bearer <token>'")
         try:
-            return token.strip(), await self.verifier.verify(token.strip(), None)
+            return token.strip(), await verified(token.strip(), None, self.verifier, self.revocations)
         except InvalidToken:
             raise Close(4403, "Forbidden: the token is invalid or expired") from None
 
@@ -166,7 +169,7 @@ class SubscriptionEndpoint:
         try:
             async for result in stream:
                 if token is not None:
-                    self._still_valid(token)
+                    await self._still_valid(token)
                 body: dict[str, Any] = {"data": result.data}
                 if result.errors:
                     body["errors"] = [_formatted(error, request_id) for error in result.errors]
@@ -222,9 +225,9 @@ class SubscriptionEndpoint:
         await self.audit.write(audit, principal, request_id, operation_name)
         return stream  # type: ignore[no-any-return]
 
-    def _still_valid(self, token: str) -> None:
+    async def _still_valid(self, token: str) -> None:
         try:
-            self.verifier.verify_known(token, None)
+            await verified(token, None, self.verifier, self.revocations)
         except InvalidToken:
             raise Close(4403, "Forbidden: the session ended or the token expired; sign in again") from None
 

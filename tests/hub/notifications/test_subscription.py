@@ -1,11 +1,13 @@
 """The push, across workers: a subscriber on one hub process hears, over graphql-transport-ws, the
 notice a mutation on ANOTHER hub instance kept, the two sharing only the database and Redis.
-Also the protocol's refusals: a bad token closes the socket, an anonymous subscription is refused."""
+Also the protocol's refusals: a bad token closes the socket, so does a token whose session another
+process ended, and an anonymous subscription is refused."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,9 @@ import websockets
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from hub.accounts.models import REVOCATIONS
+from hub.accounts.revocations import INTERVAL
+from hub.contract.principal import Principal, Role
 from hub.settings import Settings
 from hub.web.app import create_app
 from hub.web.hub import Hub
@@ -131,3 +136,26 @@ async def test_the_protocol_refuses_bad_tokens_and_anonymous_subscribers(tmp_pat
             assert refused["type"] == "error" and refused["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
             await _send(socket, ({"id": "q", "type": "subscribe", "payload": {"query": "{ __typename }"}}))
             assert (await _message(socket))["payload"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_a_session_ended_in_another_process_opens_no_subscription(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}", data_dir=tmp_path, seed_people=0)
+    hub = Hub.build(settings)
+    session = "5e55104" * 4
+    token = hub.signer.issue(Principal(Role.INDIVIDUAL, person_id=PERSONA["sponsor"], session=session))  # type: ignore[union-attr]
+    init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
+    async with _served(hub, settings) as port:
+        url = f"ws://127.0.0.1:{port}/graphql"
+        async with websockets.connect(url, subprotocols=[PROTOCOL]) as socket:
+            await _send(socket, init)
+            assert await _message(socket) == {"type": "connection_ack"}
+        # Another worker's sign-out: a revocation row, which this process has not been told of.
+        async with hub.db.transaction() as writing:
+            until = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+            await writing.execute(REVOCATIONS.insert().values(session_id=session, until=until))
+        await asyncio.sleep(INTERVAL)  # the feed reads the table at most once an interval
+        async with websockets.connect(url, subprotocols=[PROTOCOL]) as socket:
+            await _send(socket, init)
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await socket.recv()
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
