@@ -41,8 +41,29 @@ class RequestRefused(Exception):
 
 
 def media_of(request: Request) -> str:
-    """The media type an answer is written in: GraphQL-over-HTTP's when the client accepts it."""
-    return GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in request.headers.get("accept", "") else JSON
+    """The media type an answer is written in: GraphQL-over-HTTP's when the client's Accept takes it
+    at least as gladly as JSON, else JSON (also for an Accept naming neither, as the spec allows).
+    As HTTP has it, media types are compared without case and `q=0` means "not this one"."""
+    weights: dict[str, float] = {}
+    for entry in request.headers.get("accept", "").lower().split(","):
+        media, *parameters = (part.strip() for part in entry.split(";"))
+        weights[media] = max(weights.get(media, 0.0), _quality(parameters))
+    wanted = weights.get(GRAPHQL_RESPONSE, 0.0)
+    plain = max(weights.get(JSON, 0.0), weights.get("application/*", 0.0), weights.get("*/*", 0.0))
+    return GRAPHQL_RESPONSE if wanted > 0 and wanted >= plain else JSON
+
+
+def _quality(parameters: Sequence[str]) -> float:
+    """An Accept entry's `q`: 1 when absent, unreadable or out of 0 to 1."""
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip() == "q":
+            try:
+                quality = float(value)
+            except ValueError:
+                return 1.0
+            return quality if 0.0 <= quality <= 1.0 else 1.0
+    return 1.0
 
 
 def codes_of(errors: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from hub.api.execution import _VALIDATED
 from hub.api.limits import parse_document
 from hub.audit.entries import AuditKey
 from hub.identity.records import IdentityRecord
+from hub.web.responses import GRAPHQL_RESPONSE, JSON
 from sectors.passports.types import Iqama, Visa
 from tests.conftest import PERSONA, Api, officer, own_hub
 
@@ -68,6 +69,24 @@ async def test_graphql_response_media_type_gets_400_for_an_invalid_document(sqli
     )
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("application/graphql-response+json")
+
+
+@pytest.mark.parametrize(
+    ("accept", "media"),
+    [
+        ("Application/GraphQL-Response+JSON", GRAPHQL_RESPONSE),  # JSON before: a case-sensitive match
+        ("application/json, application/graphql-response+json", GRAPHQL_RESPONSE),
+        ("application/graphql-response+json;q=0.9, application/json;q=0.8", GRAPHQL_RESPONSE),
+        ("application/graphql-response+json;q=0, application/json", JSON),  # the refused one before
+        ("application/json, application/graphql-response+json; q=0.5", JSON),
+        ("*/*", JSON),
+        ("application/xml", JSON),  # neither: JSON, as the spec allows instead of a 406
+    ],
+)
+async def test_the_media_type_is_negotiated_as_http_has_it(sqlite_api: Api, accept: str, media: str) -> None:
+    response = await sqlite_api.client.post("/graphql", json={"query": "{ nope }"}, headers={"accept": accept})
+    assert response.headers["content-type"] == media
+    assert response.status_code == (400 if media == GRAPHQL_RESPONSE else 200)
 
 
 async def test_a_mutation_over_get_is_method_not_allowed(sqlite_api: Api) -> None:
