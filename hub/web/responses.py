@@ -4,6 +4,7 @@ status and stable `extensions.code`, the JSON body, and the codes an answer carr
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -44,8 +45,13 @@ def media_of(request: Request) -> str:
     """The media type an answer is written in: GraphQL-over-HTTP's when the client's Accept takes it
     at least as gladly as JSON, else JSON (also for an Accept naming neither, as the spec allows).
     As HTTP has it, media types are compared without case and `q=0` means "not this one"."""
+    return _media_for(request.headers.get("accept", ""))
+
+
+@lru_cache(maxsize=64)  # clients send a few Accept values, each with every request
+def _media_for(accept: str) -> str:
     weights: dict[str, float] = {}
-    for entry in request.headers.get("accept", "").lower().split(","):
+    for entry in accept.lower().split(","):
         media, *parameters = (part.strip() for part in entry.split(";"))
         weights[media] = max(weights.get(media, 0.0), _quality(parameters))
     wanted = weights.get(GRAPHQL_RESPONSE, 0.0)
