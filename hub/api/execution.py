@@ -29,6 +29,7 @@ from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext, validate_document
 
 from hub.api.limits import PerDocument
+from hub.contract import Code
 
 if TYPE_CHECKING:
     from hub.api.schema import RabtSchema
@@ -48,7 +49,15 @@ def validate(schema: GraphQLSchema, document: DocumentNode) -> list[GraphQLError
     once per parsed document. Keyed by the node itself (`PerDocument`): `parse_document` hands back
     the same node for the same text, and hashing a DocumentNode walks its whole tree (~300 Python
     calls of the headline query's 4,100, cProfile)."""
-    return _VALIDATED.get(schema, document, RULES, lambda: validate_document(schema, document, RULES))
+    return _VALIDATED.get(schema, document, RULES, lambda: _coded(validate_document(schema, document, RULES)))
+
+
+def _coded(errors: list[GraphQLError]) -> list[GraphQLError]:
+    """Validation errors carry their code from here: some read like a variable's value refused
+    ("Variable '$id' is never used."), which the error formatter would take for BAD_USER_INPUT."""
+    for error in errors:
+        error.extensions = {**(error.extensions or {}), "code": Code.GRAPHQL_VALIDATION_FAILED.value}
+    return errors
 
 
 _VALIDATED: PerDocument[list[GraphQLError]] = PerDocument(1_000)

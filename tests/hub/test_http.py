@@ -48,6 +48,16 @@ async def test_an_unknown_field_is_validation_failed(sqlite_api: Api) -> None:
     assert "shoeSize" in result["errors"][0]["message"]
 
 
+async def test_a_document_misusing_its_variables_is_validation_failed(sqlite_api: Api) -> None:
+    """Validation's words about variables read like a refused value; the code says which it is."""
+    unused = await sqlite_api.query("query($id: ID!) { __typename }", {"id": "1000000008"})
+    misplaced = await sqlite_api.query("query($id: Int) { person(id: $id) { id } }", {"id": 1})
+    assert [(r["errors"][0]["extensions"]["code"], r["errors"][0]["message"]) for r in (unused, misplaced)] == [
+        ("GRAPHQL_VALIDATION_FAILED", "Variable '$id' is never used."),
+        ("GRAPHQL_VALIDATION_FAILED", "Variable '$id' of type 'Int' used in position expecting type 'ID!'."),
+    ]
+
+
 async def test_a_variable_of_the_wrong_type_is_bad_user_input(sqlite_api: Api) -> None:
     result = await sqlite_api.query("query($ids: [ID!]!) { people(ids: $ids) { id } }", {"ids": {"not": "a list"}})
     assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
