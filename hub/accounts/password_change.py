@@ -12,11 +12,11 @@ from hub.accounts.passwords import describe_password, password_problems
 from hub.accounts.refusals import failed_password, policy_refusal, refusal
 from hub.accounts.sessions import end_sessions
 from hub.accounts.sign_in import limit_password_attempts
-from hub.accounts.types import ChangePasswordInput, ChangePasswordResult, PasswordChanged
+from hub.accounts.types import ChangePasswordArgument, ChangePasswordResult, PasswordChanged
 from hub.contract import ActingAs, Code, RabtError
 
 
-async def change_password(info: Info, input: ChangePasswordInput) -> ChangePasswordResult:
+async def change_password(info: Info, input: ChangePasswordArgument) -> ChangePasswordResult:
     principal = signed_in(info)
     person_id = str(principal.person_id)
     services = services_of(info)

@@ -25,16 +25,16 @@ from hub.accounts.sessions import EndedSession, end_sessions
 from hub.accounts.sms import code_message
 from hub.accounts.types import (
     AccountRecovered,
-    RecoverAccountInput,
+    RecoverAccountArgument,
     RecoverAccountResult,
     RecoveryCodeSent,
-    SendRecoveryCodeInput,
+    SendRecoveryCodeArgument,
 )
 from hub.contract import ActingAs, parse_person_id
 from hub.identity.models import PersonRow
 
 
-async def send_recovery_code(info: Info, input: SendRecoveryCodeInput) -> RecoveryCodeSent:
+async def send_recovery_code(info: Info, input: SendRecoveryCodeArgument) -> RecoveryCodeSent:
     """Sends a recovery code when the ID has an account and the mobile is the registry's; answers
     the same, with a challenge, either way, so the answer tells nobody which IDs have accounts."""
     person_id, mobile = id_and_mobile(input.id, input.mobile)
@@ -78,7 +78,7 @@ async def send_recovery_code(info: Info, input: SendRecoveryCodeInput) -> Recove
     )
 
 
-async def recover_account(info: Info, input: RecoverAccountInput) -> RecoverAccountResult:
+async def recover_account(info: Info, input: RecoverAccountArgument) -> RecoverAccountResult:
     person_id = parse_person_id(input.id, "input.id")
     services = services_of(info)
     if broken := password_problems(input.new_password, person_id):

@@ -37,13 +37,13 @@ from hub.accounts.refusals import policy_refusal, refusal
 from hub.accounts.sms import code_message
 from hub.accounts.types import (
     AccountActivated,
-    ActivateAccountInput,
+    ActivateAccountArgument,
     ActivateAccountResult,
     PhoneVerified,
-    RegisterInput,
+    RegisterArgument,
     RegisterResult,
     RegistrationStarted,
-    VerifyPhoneInput,
+    VerifyPhoneArgument,
     VerifyPhoneResult,
 )
 from hub.contract import ActingAs, Code, RabtError, Refusal
@@ -51,7 +51,7 @@ from hub.contract.principal import Role
 from hub.identity.models import PersonRow
 
 
-async def register(info: Info, input: RegisterInput) -> RegisterResult:
+async def register(info: Info, input: RegisterArgument) -> RegisterResult:
     person_id, mobile = id_and_mobile(input.id, input.mobile)
     services = services_of(info)
     limits = services.limits
@@ -165,7 +165,7 @@ async def _create_account(
     return reference, issued
 
 
-async def verify_phone(info: Info, input: VerifyPhoneInput) -> VerifyPhoneResult:
+async def verify_phone(info: Info, input: VerifyPhoneArgument) -> VerifyPhoneResult:
     services = services_of(info)
     key = username_key(input.username)
     found = await services.db.fetch(
@@ -206,7 +206,7 @@ async def verify_phone(info: Info, input: VerifyPhoneInput) -> VerifyPhoneResult
     )
 
 
-async def activate_account(info: Info, input: ActivateAccountInput) -> ActivateAccountResult:
+async def activate_account(info: Info, input: ActivateAccountArgument) -> ActivateAccountResult:
     """Activates a verified account, or unlocks a locked one, for its owner standing at the desk.
 
     Never the officer's own account nor a relative's (any relation a sector knows, either way): that

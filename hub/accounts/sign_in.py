@@ -36,13 +36,13 @@ from hub.accounts.sessions import (
 )
 from hub.accounts.sms import code_message
 from hub.accounts.types import (
-    ConfirmSignInInput,
+    ConfirmSignInArgument,
     Session,
     SessionResult,
     SignedOut,
     SignedOutEverywhere,
+    SignInArgument,
     SignInCodeSent,
-    SignInInput,
     SignInResult,
 )
 from hub.contract import ActingAs, Code, RabtError
@@ -79,7 +79,7 @@ async def limit_password_attempts(info: Info, key: str) -> Backstop:
     )
 
 
-async def sign_in(info: Info, input: SignInInput) -> SignInResult:
+async def sign_in(info: Info, input: SignInArgument) -> SignInResult:
     services = services_of(info)
     key = username_key(input.username)
     backstop = await limit_password_attempts(info, key)
@@ -130,7 +130,7 @@ async def sign_in(info: Info, input: SignInInput) -> SignInResult:
     )
 
 
-async def confirm_sign_in(info: Info, input: ConfirmSignInInput) -> SessionResult:
+async def confirm_sign_in(info: Info, input: ConfirmSignInArgument) -> SessionResult:
     services = services_of(info)
     key = username_key(input.username)
     found = await services.db.fetch(

@@ -8,16 +8,21 @@ from typing import Annotated
 import strawberry
 
 from hub.accounts.models import AccountStatus
-from hub.contract import Language, Refusal
+from hub.contract import Language, Refusal, described_enum
 
-strawberry.enum(  # exposes the stored statuses as the GraphQL enum AccountStatus
-    AccountStatus,
+described_enum(  # exposes the stored statuses as the GraphQL enum AccountStatus
+    "Where an account stands.",
+    {
+        "PENDING_PHONE": "Registered; the mobile is not yet verified with the code sent by SMS.",
+        "PENDING_ACTIVATION": "The mobile is verified; the account waits for activation at a kiosk or by an officer.",
+        "ACTIVE": "Activated: its owner may sign in.",
+        "LOCKED": (
+            "Locked after too many consecutive failed passwords and codes: its owner may not sign in until they "
+            "recover it (recoverAccount) or an officer unlocks it (activateAccount)."
+        ),
+    },
     name="AccountStatus",
-    description=(
-        "Where an account stands: PENDING_PHONE (registered, mobile not yet verified), PENDING_ACTIVATION "
-        "(verified, waiting for a kiosk or an officer), ACTIVE (may sign in), LOCKED (may not sign in)."
-    ),
-)
+)(AccountStatus)
 
 
 @strawberry.input(description="Open an account for yourself.")
@@ -44,6 +49,16 @@ class RegisterInput:
     language: Language = strawberry.field(default=Language.AR, description="The language of your SMS messages.")
 
 
+RegisterArgument = Annotated[
+    RegisterInput,
+    strawberry.argument(
+        description=(
+            "Who opens the account (ID and mobile), the username and password chosen, and acceptance of the terms."
+        )
+    ),
+]
+
+
 @strawberry.type(description="The account was created; a registration code was sent by SMS to the registered mobile.")
 class RegistrationStarted:
     account_id: strawberry.ID | None = strawberry.field(description="The new account's reference (opaque).")
@@ -64,6 +79,12 @@ class VerifyPhoneInput:
     challenge: str = strawberry.field(description="The challenge returned when the code was sent.")
 
 
+VerifyPhoneArgument = Annotated[
+    VerifyPhoneInput,
+    strawberry.argument(description="The username registered, with the code from the SMS and its challenge."),
+]
+
+
 @strawberry.type(description="The mobile is verified; the account waits for activation at a kiosk or by an officer.")
 class PhoneVerified:
     username: str = strawberry.field(description="The account's username.")
@@ -75,6 +96,11 @@ class PhoneVerified:
 @strawberry.input(description="Activate an account whose owner stands before you (kiosk or activation desk).")
 class ActivateAccountInput:
     username: str = strawberry.field(description="The account's username.")
+
+
+ActivateAccountArgument = Annotated[
+    ActivateAccountInput, strawberry.argument(description="The username of the account whose owner stands before you.")
+]
 
 
 @strawberry.type(
@@ -96,6 +122,9 @@ class SignInInput:
     password: str = strawberry.field(description="Your password.")
 
 
+SignInArgument = Annotated[SignInInput, strawberry.argument(description="The username and password.")]
+
+
 @strawberry.type(description="The password is right; a sign-in code was sent by SMS. Send it with confirmSignIn.")
 class SignInCodeSent:
     sent_to: str = strawberry.field(description="The mobile number the code went to, mostly hidden.")
@@ -112,6 +141,11 @@ class ConfirmSignInInput:
     username: str = strawberry.field(description="Your username.")
     code: str = strawberry.field(description="The 6-digit code from the SMS.")
     challenge: str = strawberry.field(description="The challenge returned when the code was sent.")
+
+
+ConfirmSignInArgument = Annotated[
+    ConfirmSignInInput, strawberry.argument(description="The username, with the code from the SMS and its challenge.")
+]
 
 
 @strawberry.type(description="A signed-in session.")
@@ -151,6 +185,11 @@ class ChangePasswordInput:
     new_password: str = strawberry.field(description="The new password: the same rules as at registration.")
 
 
+ChangePasswordArgument = Annotated[
+    ChangePasswordInput, strawberry.argument(description="Your current password and the new one.")
+]
+
+
 @strawberry.type(description="The password was changed; every other session of the account was ended.")
 class PasswordChanged:
     other_sessions_ended: int = strawberry.field(description="How many other live sessions ended.")
@@ -162,6 +201,11 @@ class PasswordChanged:
 class SendRecoveryCodeInput:
     id: strawberry.ID = strawberry.field(description="Your 10-digit national ID, iqama or border number.")
     mobile: str = strawberry.field(description="Your mobile number as the identity registry holds it.")
+
+
+SendRecoveryCodeArgument = Annotated[
+    SendRecoveryCodeInput, strawberry.argument(description="Your ID and the mobile the identity registry holds for it.")
+]
 
 
 @strawberry.type(
@@ -186,6 +230,14 @@ class RecoverAccountInput:
     code: str = strawberry.field(description="The 6-digit code from the SMS.")
     challenge: str = strawberry.field(description="The challenge returned when the code was sent.")
     new_password: str = strawberry.field(description="The new password: the same rules as at registration.")
+
+
+RecoverAccountArgument = Annotated[
+    RecoverAccountInput,
+    strawberry.argument(
+        description="Your ID, the recovery code from the SMS with its challenge, and the new password."
+    ),
+]
 
 
 @strawberry.type(description="The account has a new password and is unlocked; every session of it was ended.")

@@ -12,7 +12,7 @@ import strawberry
 from strawberry.types.field import StrawberryField
 
 from hub.api.context import HubInfo
-from hub.contract import Blocker, Code, PersonId, RabtError, Sector, Service, parse_person_id
+from hub.contract import Blocker, Code, PersonId, RabtError, Sector, Service, described_enum, parse_person_id
 
 
 @strawberry.type(description="Whether a service can be done for a person now.")
@@ -39,7 +39,10 @@ def eligibility_fields(sectors: Sequence[Sector]) -> dict[str, StrawberryField]:
         return {}
     # The functional API makes a class; mypy reads a call with computed members as making a member.
     members = cast(type[enum.Enum], enum.Enum("ServiceName", {name: name for name in sorted(services)}))
-    names = strawberry.enum(members, description="The services `eligibility` can be asked about.")
+    names = described_enum(
+        "The services `eligibility` can be asked about.",
+        {name: service.description for name, service in services.items()},
+    )(members)
 
     async def eligibility(
         info: HubInfo, person_id: strawberry.ID, service: enum.Enum, item: str | None = None

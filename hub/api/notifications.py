@@ -16,7 +16,7 @@ from contextlib import AbstractAsyncContextManager
 import strawberry
 
 from hub.api.context import HubInfo
-from hub.contract import ActingAs, InLanguage, Language, NoticeKind, resolver_field
+from hub.contract import ActingAs, InLanguage, Language, NoticeKind, described_enum, resolver_field
 from hub.contract.errors import Code, RabtError
 from hub.contract.principal import Role
 from hub.notifications.bus import Bus
@@ -28,7 +28,18 @@ SECTOR = "notifications"
 READ = frozenset({"notifications"})
 
 
-@strawberry.enum(description="What a notification is about.")
+@described_enum(
+    "What a notification is about.",
+    {
+        "DOCUMENT_EXPIRING": "A document of yours expires in 30 days, 7 days or tomorrow.",
+        "VIOLATION": "A traffic violation was recorded against you.",
+        "SERVICE_COMPLETED": (
+            "Something was done about your records: a renewal, a visa issued or cancelled, a report received, "
+            "a vehicle offered or sold to you, and the like."
+        ),
+        "ABSCONDING_REPORT": "Your sponsor reported you absent from work (an absconding report).",
+    },
+)
 class NotificationKind(enum.Enum):
     DOCUMENT_EXPIRING = NoticeKind.DOCUMENT_EXPIRING.value
     VIOLATION = NoticeKind.VIOLATION.value

@@ -10,6 +10,7 @@ This package imports nothing else of `hub`: every other part of the hub may impo
 from hub.contract.access import IDENTITY, IDENTITY_DETAILS, ActingAs, Relation, RelationSource
 from hub.contract.calendar import arabic_digits, document_term_end, years_after
 from hub.contract.context import Info, PersonRef, SectorContext, of_person, person_ref
+from hub.contract.enums import described_enum
 from hub.contract.errors import Code, RabtError
 from hub.contract.fields import resolver_field
 from hub.contract.idempotency import Keyed, idempotency_key
@@ -64,6 +65,7 @@ __all__ = [
     "arabic_digits",
     "ascii_digits",
     "blocked",
+    "described_enum",
     "document_term_end",
     "idempotency_key",
     "insert_new",

@@ -11,10 +11,11 @@ import strawberry
 
 from hub.contract.calendar import hijri_iso, hijri_long
 from hub.contract.direct import DIRECT
+from hub.contract.enums import described_enum
 from hub.contract.fields import resolver_field
 
 
-@strawberry.enum(description="A language a text can be returned in.")
+@described_enum("A language a text can be returned in.", {"AR": "Arabic.", "EN": "English."})
 class Language(enum.Enum):
     AR = "ar"
     EN = "en"
@@ -23,7 +24,7 @@ class Language(enum.Enum):
 InLanguage = Annotated[Language, strawberry.argument(description="The language of the text: EN (the default) or AR.")]
 
 
-@strawberry.enum(description="Sex as recorded in the civil registry.")
+@described_enum("Sex as recorded in the civil registry.", {"MALE": "Male.", "FEMALE": "Female."})
 class Sex(enum.Enum):
     MALE = "male"
     FEMALE = "female"

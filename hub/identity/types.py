@@ -20,6 +20,7 @@ from hub.contract import (
     Loads,
     RabtError,
     Sex,
+    described_enum,
     parse_person_id,
     resolver_field,
 )
@@ -30,7 +31,14 @@ from hub.identity.records import IdentityRecord
 T = TypeVar("T")
 
 
-@strawberry.enum(description="Whether a person is a citizen, a resident (iqama holder) or a visitor.")
+@described_enum(
+    "Whether a person is a citizen, a resident (iqama holder) or a visitor.",
+    {
+        "CITIZEN": "A Saudi citizen, known by a national ID starting with 1.",
+        "RESIDENT": "A foreign resident holding an iqama, known by an iqama number starting with 2.",
+        "VISITOR": "A visitor on a visa, known by a border number starting with 3.",
+    },
+)
 class PersonKind(enum.Enum):
     CITIZEN = "citizen"
     RESIDENT = "resident"

@@ -5,7 +5,7 @@ under `workflows/`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import insert, select, update
@@ -36,6 +36,11 @@ class RenewIdCardInput:
     idempotency_key: str | None = idempotency_key()
 
 
+RenewIdCardArgument = Annotated[
+    RenewIdCardInput, strawberry.argument(description="The national ID of the citizen whose card is renewed.")
+]
+
+
 @strawberry.type(description="A new national ID card was issued; the old one is replaced.")
 class IdCardRenewed:
     card: NationalIdCard = strawberry.field(description="The new card, valid for ten years.")
@@ -44,7 +49,7 @@ class IdCardRenewed:
 CARD_TERM_YEARS = 10
 
 
-async def renew_id_card(info: Info, input: RenewIdCardInput) -> IdCardRenewed | Refusal:
+async def renew_id_card(info: Info, input: RenewIdCardArgument) -> IdCardRenewed | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     today = info.context.today()
 
@@ -88,12 +93,17 @@ class ReportLostIdCardInput:
     idempotency_key: str | None = idempotency_key()
 
 
+ReportLostIdCardArgument = Annotated[
+    ReportLostIdCardInput, strawberry.argument(description="The national ID of the citizen whose card is lost.")
+]
+
+
 @strawberry.type(description="The card is recorded as lost and no longer valid; renewIdCard issues its replacement.")
 class IdCardReportedLost:
     card: NationalIdCard = strawberry.field(description="The lost card.")
 
 
-async def report_lost_id_card(info: Info, input: ReportLostIdCardInput) -> IdCardReportedLost | Refusal:
+async def report_lost_id_card(info: Info, input: ReportLostIdCardArgument) -> IdCardReportedLost | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
 
     async def report(session: AsyncSession) -> IdCardReportedLost:

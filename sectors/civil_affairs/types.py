@@ -6,10 +6,18 @@ import enum
 
 import strawberry
 
-from hub.contract import CalendarDate, Info, PersonRef, of_person, person_ref, resolver_field
+from hub.contract import CalendarDate, Info, PersonRef, described_enum, of_person, person_ref, resolver_field
 
 
-@strawberry.enum(description="The state of one version of a national ID card.")
+@described_enum(
+    "The state of one version of a national ID card.",
+    {
+        "VALID": "The current card, in force until its expiry date.",
+        "EXPIRED": "The current card, past its expiry date; renewing it issues a new version.",
+        "REPLACED": "A newer version of the card replaced it.",
+        "LOST": "Reported lost and no longer valid; renewing it issues a new version at once.",
+    },
+)
 class IdCardStatus(enum.Enum):
     VALID = "valid"
     EXPIRED = "expired"
@@ -17,7 +25,15 @@ class IdCardStatus(enum.Enum):
     LOST = "lost"
 
 
-@strawberry.enum(description="How a member of a family register stands to its head.")
+@described_enum(
+    "How a member of a family register stands to its head.",
+    {
+        "HEAD": "The head of the family, in whose name the register is issued.",
+        "WIFE": "A wife of the head.",
+        "SON": "A son of the head.",
+        "DAUGHTER": "A daughter of the head.",
+    },
+)
 class FamilyRelation(enum.Enum):
     HEAD = "head"
     WIFE = "wife"

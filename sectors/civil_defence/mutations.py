@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import func, select, update
@@ -54,6 +54,14 @@ class ReportIncidentInput:
     idempotency_key: str | None = idempotency_key()
 
 
+ReportIncidentArgument = Annotated[
+    ReportIncidentInput,
+    strawberry.argument(
+        description="The reporting person's ID, what kind of emergency it is, where it happens and what is happening."
+    ),
+]
+
+
 @strawberry.type(description="The incident was reported; civil defence will dispatch a team.")
 class IncidentReported:
     report: IncidentReport = strawberry.field(description="The new report, open, with its reference.")
@@ -76,7 +84,7 @@ def _text(value: str, argument: str, limit: int) -> str:
     return text
 
 
-async def report_incident(info: Info, input: ReportIncidentInput) -> IncidentReported | Refusal:
+async def report_incident(info: Info, input: ReportIncidentArgument) -> IncidentReported | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     city = _text(input.city, "input.city", CITY_LIMIT)
     district = _text(input.district, "input.district", DISTRICT_LIMIT)
@@ -136,12 +144,18 @@ class ApplySafetyPermitInput:
     idempotency_key: str | None = idempotency_key()
 
 
+ApplySafetyPermitArgument = Annotated[
+    ApplySafetyPermitInput,
+    strawberry.argument(description="The owner's ID and the establishment's names, kind and city."),
+]
+
+
 @strawberry.type(description="The permit was issued (retail, office) or awaits civil defence's inspection (others).")
 class SafetyPermitApplied:
     permit: SafetyPermit = strawberry.field(description="The new permit: valid for a year, or pending.")
 
 
-async def apply_safety_permit(info: Info, input: ApplySafetyPermitInput) -> SafetyPermitApplied | Refusal:
+async def apply_safety_permit(info: Info, input: ApplySafetyPermitArgument) -> SafetyPermitApplied | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     values: dict[str, Any] = dict(
         owner_id=person_id,
@@ -182,12 +196,17 @@ class RenewSafetyPermitInput:
     idempotency_key: str | None = idempotency_key()
 
 
+RenewSafetyPermitArgument = Annotated[
+    RenewSafetyPermitInput, strawberry.argument(description="The owner's ID and the number of the permit to renew.")
+]
+
+
 @strawberry.type(description="The safety permit was renewed for a year.")
 class SafetyPermitRenewed:
     permit: SafetyPermit = strawberry.field(description="The permit, with its new expiry.")
 
 
-async def renew_safety_permit(info: Info, input: RenewSafetyPermitInput) -> SafetyPermitRenewed | Refusal:
+async def renew_safety_permit(info: Info, input: RenewSafetyPermitArgument) -> SafetyPermitRenewed | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     number = RENEW_SAFETY_PERMIT.item_key(input.number, "input.number")
     today = info.context.today()

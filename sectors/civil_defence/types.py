@@ -6,10 +6,21 @@ import enum
 
 import strawberry
 
-from hub.contract import CalendarDate
+from hub.contract import CalendarDate, described_enum
 
 
-@strawberry.enum(description="What kind of emergency an incident report is about.")
+@described_enum(
+    "What kind of emergency an incident report is about.",
+    {
+        "FIRE": "A fire.",
+        "FLOOD": "A flood, or water rising where people are.",
+        "RESCUE": "Someone trapped or in danger who needs rescuing.",
+        "HAZARDOUS_MATERIALS": "A spill or release of chemicals or other hazardous materials.",
+        "GAS_LEAK": "A gas leak.",
+        "ELECTRICAL": "An electrical hazard, such as a short circuit or live wires exposed.",
+        "OTHER": "Any other emergency.",
+    },
+)
 class IncidentKind(enum.Enum):
     FIRE = "fire"
     FLOOD = "flood"
@@ -20,14 +31,31 @@ class IncidentKind(enum.Enum):
     OTHER = "other"
 
 
-@strawberry.enum(description="Where an incident report stands: open, a team dispatched, or closed.")
+@described_enum(
+    "Where an incident report stands: open, a team dispatched, or closed.",
+    {
+        "OPEN": "Received; no team dispatched yet.",
+        "DISPATCHED": "A civil defence team was dispatched.",
+        "CLOSED": "Dealt with and closed.",
+    },
+)
 class IncidentStatus(enum.Enum):
     OPEN = "open"
     DISPATCHED = "dispatched"
     CLOSED = "closed"
 
 
-@strawberry.enum(description="What an establishment with a safety permit does.")
+@described_enum(
+    "What an establishment with a safety permit does.",
+    {
+        "RETAIL": "A shop: a low-risk activity, whose permit is issued at once.",
+        "WAREHOUSE": "A warehouse: its permit is issued after civil defence's inspection.",
+        "RESTAURANT": "A restaurant: its permit is issued after civil defence's inspection.",
+        "WORKSHOP": "A workshop: its permit is issued after civil defence's inspection.",
+        "OFFICE": "An office: a low-risk activity, whose permit is issued at once.",
+        "HOTEL": "A hotel: its permit is issued after civil defence's inspection.",
+    },
+)
 class EstablishmentKind(enum.Enum):
     RETAIL = "retail"
     WAREHOUSE = "warehouse"
@@ -37,7 +65,15 @@ class EstablishmentKind(enum.Enum):
     HOTEL = "hotel"
 
 
-@strawberry.enum(description="The state of a safety permit; pending: applied for, awaiting inspection.")
+@described_enum(
+    "The state of a safety permit.",
+    {
+        "VALID": "In force until its expiry date.",
+        "EXPIRED": "Its expiry date has passed; it can still be renewed.",
+        "SUSPENDED": "Suspended for safety violations: it cannot be renewed until they are corrected and inspected.",
+        "PENDING": "Applied for, awaiting civil defence's inspection.",
+    },
+)
 class SafetyPermitStatus(enum.Enum):
     VALID = "valid"
     EXPIRED = "expired"

@@ -18,7 +18,17 @@ from typing import Annotated
 import strawberry
 from strawberry.types.field import StrawberryField
 
-from hub.contract import CalendarDate, Code, Info, PersonId, RabtError, ascii_digits, parse_person_id, row_by
+from hub.contract import (
+    CalendarDate,
+    Code,
+    Info,
+    PersonId,
+    RabtError,
+    ascii_digits,
+    described_enum,
+    parse_person_id,
+    row_by,
+)
 from sectors.passports.models import AbscondingReportRow, IqamaRow, VisaRow
 
 SECTOR = "passports"
@@ -60,7 +70,17 @@ open_report_by_person = row_by(
 )
 
 
-@strawberry.enum(description="A visa's state as a public inquiry tells it.")
+@described_enum(
+    "A visa's state as a public inquiry tells it.",
+    {
+        "VALID": "Issued and not used, and today is between its first and its last valid day.",
+        "NOT_YET_VALID": "Issued, but its first valid day is still to come.",
+        "EXPIRED": "Its last valid day passed before it was used.",
+        "USED": "Its holder has travelled on it.",
+        "CANCELLED": "Cancelled before it was used.",
+        "NOT_FOUND": "The holder named has no visa with this number.",
+    },
+)
 class VisaValidity(enum.Enum):
     VALID = "valid"
     NOT_YET_VALID = "not_yet_valid"
@@ -70,7 +90,15 @@ class VisaValidity(enum.Enum):
     NOT_FOUND = "not_found"
 
 
-@strawberry.enum(description="An iqama's state as a public inquiry tells it.")
+@described_enum(
+    "An iqama's state as a public inquiry tells it.",
+    {
+        "VALID": "In force: its expiry date has not passed.",
+        "EXPIRED": "Its expiry date has passed.",
+        "CANCELLED": "No longer in force, whatever its expiry date.",
+        "NOT_FOUND": "No iqama has this number.",
+    },
+)
 class IqamaValidity(enum.Enum):
     VALID = "valid"
     EXPIRED = "expired"
@@ -78,7 +106,14 @@ class IqamaValidity(enum.Enum):
     NOT_FOUND = "not_found"
 
 
-@strawberry.enum(description="Whether an absconding (huroob) report is open against an iqama.")
+@described_enum(
+    "Whether an absconding (huroob) report is open against an iqama.",
+    {
+        "REPORTED": "An absconding report about the iqama's holder is open.",
+        "NOT_REPORTED": "No absconding report about the iqama's holder is open.",
+        "NOT_FOUND": "No iqama has this number.",
+    },
+)
 class AbscondingStatus(enum.Enum):
     REPORTED = "reported"
     NOT_REPORTED = "not_reported"

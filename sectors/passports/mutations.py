@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import secrets
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import Row, select, update
@@ -19,6 +19,7 @@ from hub.contract import (
     RabtError,
     Refusal,
     answer_or_refusal,
+    described_enum,
     idempotency_key,
     insert_new,
     parse_person_id,
@@ -33,7 +34,13 @@ from sectors.passports.types import Iqama, Visa
 from sectors.passports.workflows import absconding, passport, transfer, visas
 
 
-@strawberry.enum(description="Single or multiple exit/re-entry.")
+@described_enum(
+    "Single or multiple exit/re-entry.",
+    {
+        "SINGLE": "One trip: the resident leaves the Kingdom and comes back once.",
+        "MULTIPLE": "Any number of trips out of the Kingdom and back while the visa is valid.",
+    },
+)
 class ExitReentryKind(enum.Enum):
     SINGLE = "exit_reentry_single"
     MULTIPLE = "exit_reentry_multiple"
@@ -45,6 +52,14 @@ class IssueExitReentryVisaInput:
     kind: ExitReentryKind = strawberry.field(description="Single or multiple.")
     days: int = strawberry.field(description="Days the resident may stay abroad: 1 to 180.")
     idempotency_key: str | None = idempotency_key()
+
+
+IssueExitReentryVisaArgument = Annotated[
+    IssueExitReentryVisaInput,
+    strawberry.argument(
+        description="The resident's iqama number, single or multiple, and the days they may stay abroad."
+    ),
+]
 
 
 @strawberry.type(description="The exit/re-entry visa was issued.")
@@ -95,7 +110,7 @@ async def _issue_visa(
     )
 
 
-async def issue_exit_reentry_visa(info: Info, input: IssueExitReentryVisaInput) -> ExitReentryVisaIssued | Refusal:
+async def issue_exit_reentry_visa(info: Info, input: IssueExitReentryVisaArgument) -> ExitReentryVisaIssued | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     if not 1 <= input.days <= 180:
         raise RabtError(Code.BAD_USER_INPUT, "input.days: between 1 and 180.", argument="input.days")
@@ -125,12 +140,17 @@ class RenewIqamaInput:
     idempotency_key: str | None = idempotency_key()
 
 
+RenewIqamaArgument = Annotated[
+    RenewIqamaInput, strawberry.argument(description="The iqama number of the resident whose iqama is renewed.")
+]
+
+
 @strawberry.type(description="The iqama was renewed.")
 class IqamaRenewed:
     iqama: Iqama = strawberry.field(description="The iqama, valid for a year more.")
 
 
-async def renew_iqama(info: Info, input: RenewIqamaInput) -> IqamaRenewed | Refusal:
+async def renew_iqama(info: Info, input: RenewIqamaArgument) -> IqamaRenewed | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     today = info.context.today()
 
@@ -167,6 +187,12 @@ class IssueFinalExitVisaInput:
     idempotency_key: str | None = idempotency_key()
 
 
+IssueFinalExitVisaArgument = Annotated[
+    IssueFinalExitVisaInput,
+    strawberry.argument(description="The iqama number of the resident leaving the Kingdom for good."),
+]
+
+
 @strawberry.type(description="The final exit visa was issued; it is valid for 60 days.")
 class FinalExitVisaIssued:
     visa: Visa = strawberry.field(description="The new final exit visa.")
@@ -175,7 +201,7 @@ class FinalExitVisaIssued:
 FINAL_EXIT_DAYS = 60
 
 
-async def issue_final_exit_visa(info: Info, input: IssueFinalExitVisaInput) -> FinalExitVisaIssued | Refusal:
+async def issue_final_exit_visa(info: Info, input: IssueFinalExitVisaArgument) -> FinalExitVisaIssued | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     today = info.context.today()
 

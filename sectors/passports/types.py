@@ -6,7 +6,7 @@ import enum
 
 import strawberry
 
-from hub.contract import CalendarDate, PersonRef, person_ref, resolver_field
+from hub.contract import CalendarDate, PersonRef, described_enum, person_ref, resolver_field
 
 ESTABLISHMENT_DIGIT = "7"
 
@@ -16,7 +16,15 @@ def is_establishment(sponsor_id: str) -> bool:
     return sponsor_id.startswith(ESTABLISHMENT_DIGIT)
 
 
-@strawberry.enum(description="The state of a passport.")
+@described_enum(
+    "The state of a passport.",
+    {
+        "VALID": "In force until its expiry date.",
+        "EXPIRED": "Its expiry date has passed; a Saudi passport can still be renewed.",
+        "CANCELLED": "No longer usable: cancelled, as a passport is when a renewal replaces it.",
+        "LOST": "Reported lost: no longer usable.",
+    },
+)
 class PassportStatus(enum.Enum):
     VALID = "valid"
     EXPIRED = "expired"
@@ -24,20 +32,42 @@ class PassportStatus(enum.Enum):
     LOST = "lost"
 
 
-@strawberry.enum(description="The state of an iqama (residence permit).")
+@described_enum(
+    "The state of an iqama (residence permit).",
+    {
+        "VALID": "In force until its expiry date.",
+        "EXPIRED": "Its expiry date has passed; it can still be renewed.",
+        "CANCELLED": "No longer in force, whatever its expiry date; it cannot be renewed.",
+    },
+)
 class IqamaStatus(enum.Enum):
     VALID = "valid"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
 
 
-@strawberry.enum(description="Why the sponsor sponsors the resident.")
+@described_enum(
+    "Why the sponsor sponsors the resident.",
+    {
+        "WORK": "The resident works for the sponsor, a person or an establishment.",
+        "FAMILY": "The resident is a dependant of the sponsor, the head of their family.",
+    },
+)
 class Sponsorship(enum.Enum):
     WORK = "work"
     FAMILY = "family"
 
 
-@strawberry.enum(description="The kind of visa.")
+@described_enum(
+    "The kind of visa.",
+    {
+        "EXIT_REENTRY_SINGLE": "Lets a resident leave the Kingdom and come back once.",
+        "EXIT_REENTRY_MULTIPLE": "Lets a resident leave and come back any number of times while it is valid.",
+        "FINAL_EXIT": "Lets a resident leave the Kingdom for good, within 60 days of its issue.",
+        "VISIT": "Lets a visitor enter and stay in the Kingdom for a visit.",
+        "WORK": "Lets a worker enter the Kingdom to work for their sponsor.",
+    },
+)
 class VisaKind(enum.Enum):
     EXIT_REENTRY_SINGLE = "exit_reentry_single"
     EXIT_REENTRY_MULTIPLE = "exit_reentry_multiple"
@@ -46,7 +76,15 @@ class VisaKind(enum.Enum):
     WORK = "work"
 
 
-@strawberry.enum(description="The state of a visa.")
+@described_enum(
+    "The state of a visa.",
+    {
+        "ISSUED": "Issued and not used: it can be used from its first to its last valid day.",
+        "USED": "Its holder has travelled on it.",
+        "EXPIRED": "Its last valid day passed before it was used.",
+        "CANCELLED": "Cancelled before it was used.",
+    },
+)
 class VisaStatus(enum.Enum):
     ISSUED = "issued"
     USED = "used"
@@ -54,7 +92,14 @@ class VisaStatus(enum.Enum):
     CANCELLED = "cancelled"
 
 
-@strawberry.enum(description="The state of an absconding (huroob) report.")
+@described_enum(
+    "The state of an absconding (huroob) report.",
+    {
+        "OPEN": "In force: it blocks the worker's exit/re-entry visas, iqama renewal and transfer of sponsorship.",
+        "CANCELLED": "Withdrawn within 15 days of its filing (cancelledOn says when).",
+        "CLOSED": "Settled by the worker with Jawazat; it no longer blocks their services.",
+    },
+)
 class ReportStatus(enum.Enum):
     OPEN = "open"
     CANCELLED = "cancelled"
@@ -121,7 +166,13 @@ class AbscondingReport:
         return None if is_establishment(self.filed_by_id) else person_ref(self.filed_by_id)
 
 
-@strawberry.enum(description="The state of a transfer of sponsorship.")
+@described_enum(
+    "The state of a transfer of sponsorship.",
+    {
+        "PENDING": "Not done yet: waiting for the consents of the worker, their sponsor and the new sponsor.",
+        "DONE": "All three consented, and the worker's iqama names the new sponsor.",
+    },
+)
 class TransferStatus(enum.Enum):
     PENDING = "pending"
     DONE = "done"

@@ -4,6 +4,8 @@ Renewing a driving licence is here; violations and vehicles each have a module u
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +36,11 @@ class RenewDrivingLicenceInput:
     idempotency_key: str | None = idempotency_key()
 
 
+RenewDrivingLicenceArgument = Annotated[
+    RenewDrivingLicenceInput, strawberry.argument(description="The ID of the holder whose driving licence is renewed.")
+]
+
+
 @strawberry.type(description="The driving licence was renewed.")
 class DrivingLicenceRenewed:
     licence: DrivingLicence = strawberry.field(description="The licence, valid for ten more years.")
@@ -42,7 +49,7 @@ class DrivingLicenceRenewed:
 LICENCE_TERM_YEARS = 10
 
 
-async def renew_driving_licence(info: Info, input: RenewDrivingLicenceInput) -> DrivingLicenceRenewed | Refusal:
+async def renew_driving_licence(info: Info, input: RenewDrivingLicenceArgument) -> DrivingLicenceRenewed | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     today = info.context.today()
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import strawberry
 
-from hub.contract import CalendarDate, arabic_digits, resolver_field
+from hub.contract import CalendarDate, arabic_digits, described_enum, resolver_field
 
 PLATE_LETTERS: Mapping[str, str] = {
     "A": "ا",
@@ -36,7 +36,15 @@ def _arabic_letters(latin: str) -> str:
     return " ".join(PLATE_LETTERS[letter] for letter in reversed(latin))
 
 
-@strawberry.enum(description="The class of a driving licence.")
+@described_enum(
+    "The class of a driving licence.",
+    {
+        "PRIVATE": "Private cars and light vehicles for personal use.",
+        "PUBLIC": "Vehicles driven for hire, such as taxis and buses.",
+        "MOTORCYCLE": "Motorcycles.",
+        "HEAVY": "Heavy vehicles, such as trucks and heavy equipment.",
+    },
+)
 class LicenceClass(enum.Enum):
     PRIVATE = "private"
     PUBLIC = "public"
@@ -44,14 +52,30 @@ class LicenceClass(enum.Enum):
     HEAVY = "heavy"
 
 
-@strawberry.enum(description="The state of a driving licence.")
+@described_enum(
+    "The state of a driving licence.",
+    {
+        "VALID": "In force until its expiry date.",
+        "EXPIRED": "Its expiry date has passed; it can still be renewed.",
+        "SUSPENDED": "Suspended by traffic: it cannot be renewed until the suspension is settled.",
+    },
+)
 class LicenceStatus(enum.Enum):
     VALID = "valid"
     EXPIRED = "expired"
     SUSPENDED = "suspended"
 
 
-@strawberry.enum(description="What a plate is for; it decides the plate's colour.")
+@described_enum(
+    "What a plate is for; it decides the plate's colour.",
+    {
+        "PRIVATE": "A vehicle for private use: a white plate.",
+        "TAXI": "A taxi: a yellow plate.",
+        "PUBLIC_TRANSPORT": "A bus or other public transport: a yellow plate.",
+        "COMMERCIAL": "A truck or other commercial vehicle: a blue plate.",
+        "DIPLOMATIC": "A diplomatic mission's vehicle: a green plate.",
+    },
+)
 class PlateKind(enum.Enum):
     PRIVATE = "private"
     TAXI = "taxi"
@@ -60,7 +84,15 @@ class PlateKind(enum.Enum):
     DIPLOMATIC = "diplomatic"
 
 
-@strawberry.enum(description="The colour of a plate: white, yellow, blue or green.")
+@described_enum(
+    "The colour of a plate: white, yellow, blue or green.",
+    {
+        "WHITE": "White: a private vehicle.",
+        "YELLOW": "Yellow: a taxi or public transport.",
+        "BLUE": "Blue: a truck or other commercial vehicle.",
+        "GREEN": "Green: a diplomatic mission's vehicle.",
+    },
+)
 class PlateColour(enum.Enum):
     WHITE = "white"
     YELLOW = "yellow"
@@ -77,14 +109,34 @@ _COLOURS: Mapping[PlateKind, PlateColour] = {
 }
 
 
-@strawberry.enum(description="Whether a vehicle's compulsory insurance is in force.")
+@described_enum(
+    "Whether a vehicle's compulsory insurance is in force.",
+    {
+        "INSURED": "A policy is in force.",
+        "UNINSURED": "No policy is on record for the vehicle.",
+        "EXPIRED": "Its last policy has lapsed.",
+    },
+)
 class InsuranceStatus(enum.Enum):
     INSURED = "insured"
     UNINSURED = "uninsured"
     EXPIRED = "expired"
 
 
-@strawberry.enum(description="What a traffic violation was for.")
+@described_enum(
+    "What a traffic violation was for.",
+    {
+        "SPEEDING": "Driving over the speed limit.",
+        "RED_LIGHT": "Running a red light.",
+        "PARKING": "Parking where it is not allowed.",
+        "MOBILE_USE": "Using a mobile phone while driving.",
+        "SEATBELT": "Not wearing a seatbelt.",
+        "EXPIRED_REGISTRATION": "Driving a vehicle whose registration (istimara) has expired.",
+        "NO_INSURANCE": "Driving a vehicle without insurance in force.",
+        "WRONG_WAY": "Driving against the direction of traffic.",
+        "RECKLESS_DRIVING": "Driving recklessly, endangering others.",
+    },
+)
 class ViolationKind(enum.Enum):
     SPEEDING = "speeding"
     RED_LIGHT = "red_light"
@@ -97,22 +149,40 @@ class ViolationKind(enum.Enum):
     RECKLESS_DRIVING = "reckless_driving"
 
 
-@strawberry.enum(description="The state of a traffic violation's fine.")
+@described_enum(
+    "The state of a traffic violation's fine.",
+    {
+        "UNPAID": "The fine is owed; until it is paid or objected to, it blocks renewals and other services.",
+        "PAID": "The fine was paid.",
+        "OBJECTED": "The violator objected within 30 days; the fine is on hold while the objection is reviewed.",
+    },
+)
 class ViolationStatus(enum.Enum):
     UNPAID = "unpaid"
     PAID = "paid"
     OBJECTED = "objected"
 
 
-@strawberry.enum(
-    description="Who handles an accident: Najm (insured, no injuries) or Muroor (injuries, fire, uninsured)."
+@described_enum(
+    "Who handles an accident: Najm (insured, no injuries) or Muroor (injuries, fire, uninsured).",
+    {
+        "NAJM": "Najm: an accident between insured vehicles with no one injured.",
+        "MUROOR": "Muroor (traffic police): an accident with injuries, a death or a fire, or an uninsured vehicle.",
+    },
 )
 class AccidentHandler(enum.Enum):
     NAJM = "najm"
     MUROOR = "muroor"
 
 
-@strawberry.enum(description="The state of an accident report.")
+@described_enum(
+    "The state of an accident report.",
+    {
+        "OPEN": "Filed; its review has not started.",
+        "UNDER_REVIEW": "Being reviewed to decide each driver's share of the fault.",
+        "CLOSED": "Closed, with this driver's share of the fault decided.",
+    },
+)
 class AccidentReportStatus(enum.Enum):
     OPEN = "open"
     UNDER_REVIEW = "under_review"
@@ -199,7 +269,13 @@ class Violation:
     )
 
 
-@strawberry.enum(description="Where a vehicle's sale stands: offered to the buyer, or done.")
+@described_enum(
+    "Where a vehicle's sale stands: offered to the buyer, or done.",
+    {
+        "PENDING": "Offered by the owner; the buyer has not accepted yet.",
+        "COMPLETED": "The buyer accepted: the vehicle is registered to them.",
+    },
+)
 class VehicleTransferStatus(enum.Enum):
     PENDING = "pending"
     COMPLETED = "completed"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graphql import GraphQLInputObjectType, GraphQLObjectType, build_schema
+from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLInterfaceType, GraphQLObjectType, build_schema
 
 from hub.api.schema import schema_for
 from hub.cli.sdl import python_files
@@ -28,9 +28,8 @@ def test_the_hub_sdl_builds_a_schema_as_it_stands() -> None:
     assert schema.get_type("Person") is not None and schema.get_directive("key") is not None
 
 
-def test_every_type_field_and_argument_is_described() -> None:
-    """Types, object and input fields, arguments. Enum values read as words (VALID, EXPIRED) under a
-    described enum; a mutation's one `input` argument is described by its input type."""
+def test_every_type_field_argument_and_enum_value_is_described() -> None:
+    """Types, object, interface and input fields, arguments (a mutation's `input` too), enum values."""
     schema = schema_for(installed_sectors(), None)._schema
     missing = []
     for name, named in schema.type_map.items():
@@ -38,13 +37,15 @@ def test_every_type_field_and_argument_is_described() -> None:
             continue
         if not named.description:
             missing.append(name)
-        if isinstance(named, GraphQLObjectType | GraphQLInputObjectType):
+        if isinstance(named, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType):
             missing += [f"{name}.{field_name}" for field_name, field in named.fields.items() if not field.description]
-        if isinstance(named, GraphQLObjectType):
+        if isinstance(named, GraphQLObjectType | GraphQLInterfaceType):
             missing += [
                 f"{name}.{field_name}({argument_name})"
                 for field_name, field in named.fields.items()
                 for argument_name, argument in field.args.items()
-                if not argument.description and not (name == "Mutation" and argument_name == "input")
+                if not argument.description
             ]
+        if isinstance(named, GraphQLEnumType):
+            missing += [f"{name}.{value_name}" for value_name, value in named.values.items() if not value.description]
     assert missing == []

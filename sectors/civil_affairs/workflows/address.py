@@ -4,7 +4,7 @@ parent for a minor, or an officer."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import select
@@ -41,6 +41,12 @@ class UpdateNationalAddressInput:
     additional_number: str = strawberry.field(description="Additional number: 4 digits.")
     short_address: str = strawberry.field(description="Short address: 4 Latin letters then 4 digits, e.g. RRRD2929.")
     idempotency_key: str | None = idempotency_key()
+
+
+UpdateNationalAddressArgument = Annotated[
+    UpdateNationalAddressInput,
+    strawberry.argument(description="The person's ID and their new national address, part by part."),
+]
 
 
 @strawberry.type(description="The national address was registered or changed.")
@@ -81,7 +87,7 @@ _refusal = refusals(
 )
 
 
-async def update_national_address(info: Info, input: UpdateNationalAddressInput) -> NationalAddressUpdated | Refusal:
+async def update_national_address(info: Info, input: UpdateNationalAddressArgument) -> NationalAddressUpdated | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     values = _address_values(input)
     context = info.context

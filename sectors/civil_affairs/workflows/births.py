@@ -4,7 +4,7 @@ family register, in one transaction."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import select
@@ -66,6 +66,17 @@ class RegisterNewbornInput:
     idempotency_key: str | None = idempotency_key()
 
 
+RegisterNewbornArgument = Annotated[
+    RegisterNewbornInput,
+    strawberry.argument(
+        description=(
+            "The registering parent's ID (the mother's too, when the father registers), and the child's names, "
+            "sex, day and city of birth."
+        )
+    ),
+]
+
+
 @strawberry.type(
     description="The birth is registered: the child has a national ID and an entry in the family register."
 )
@@ -96,7 +107,7 @@ def _newborn_values(data: RegisterNewbornInput, today: dt.date) -> dict[str, Any
     )
 
 
-async def register_newborn(info: Info, input: RegisterNewbornInput) -> NewbornRegistered | Refusal:
+async def register_newborn(info: Info, input: RegisterNewbornArgument) -> NewbornRegistered | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     mother_id = None if input.mother_id is None else parse_person_id(input.mother_id, "input.motherId")
     context = info.context

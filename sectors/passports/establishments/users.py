@@ -7,6 +7,8 @@ and takes effect on the user's next request: the authorisation is read afresh on
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -68,9 +70,25 @@ class GrantEstablishmentUserInput(EstablishmentUserInput):
     pass
 
 
+GrantEstablishmentUserArgument = Annotated[
+    GrantEstablishmentUserInput,
+    strawberry.argument(
+        description="The establishment's unified number and the ID of the person made its authorised user."
+    ),
+]
+
+
 @strawberry.input(description="Revoke a person's authorisation to act for an establishment.")
 class RevokeEstablishmentUserInput(EstablishmentUserInput):
     pass
+
+
+RevokeEstablishmentUserArgument = Annotated[
+    RevokeEstablishmentUserInput,
+    strawberry.argument(
+        description="The establishment's unified number and the ID of the user whose authorisation is revoked."
+    ),
+]
 
 
 @strawberry.type(description="A person's authorisation to act for an establishment, as it stands after the write.")
@@ -135,7 +153,7 @@ async def _parsed(info: Info, input: EstablishmentUserInput) -> tuple[str, str]:
 
 
 async def grant_establishment_user(
-    info: Info, input: GrantEstablishmentUserInput
+    info: Info, input: GrantEstablishmentUserArgument
 ) -> EstablishmentUserGranted | Refusal:
     number, person_id = await _parsed(info, input)
     context = info.context
@@ -168,7 +186,7 @@ async def grant_establishment_user(
 
 
 async def revoke_establishment_user(
-    info: Info, input: RevokeEstablishmentUserInput
+    info: Info, input: RevokeEstablishmentUserArgument
 ) -> EstablishmentUserRevoked | Refusal:
     number, person_id = await _parsed(info, input)
     context = info.context

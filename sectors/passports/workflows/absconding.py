@@ -4,7 +4,7 @@ worker sees each one among their own passports records."""
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import select, update
@@ -44,6 +44,16 @@ class AbscondingReportInput:
     idempotency_key: str | None = idempotency_key()
 
 
+FileAbscondingReportArgument = Annotated[
+    AbscondingReportInput, strawberry.argument(description="The iqama number of the worker reported absent from work.")
+]
+
+CancelAbscondingReportArgument = Annotated[
+    AbscondingReportInput,
+    strawberry.argument(description="The iqama number of the worker whose open absconding report is cancelled."),
+]
+
+
 @strawberry.type(description="The absconding report was filed; the worker sees it in their passports records.")
 class AbscondingReportFiled:
     report: AbscondingReport = strawberry.field(description="The new report, open.")
@@ -61,7 +71,7 @@ async def _report_values(session: AsyncSession, reference: str) -> dict[str, Any
     return {column.key: getattr(row, column.key) for column in AbscondingReportRow.__table__.columns}
 
 
-async def file_absconding_report(info: Info, input: AbscondingReportInput) -> AbscondingReportFiled | Refusal:
+async def file_absconding_report(info: Info, input: FileAbscondingReportArgument) -> AbscondingReportFiled | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     context = info.context
     today = context.today()
@@ -92,7 +102,9 @@ async def file_absconding_report(info: Info, input: AbscondingReportInput) -> Ab
     return await serve(context, FILE_ABSCONDING_REPORT, person_id, input, AbscondingReportFiled, file)
 
 
-async def cancel_absconding_report(info: Info, input: AbscondingReportInput) -> AbscondingReportCancelled | Refusal:
+async def cancel_absconding_report(
+    info: Info, input: CancelAbscondingReportArgument
+) -> AbscondingReportCancelled | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     context = info.context
     today = context.today()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import select, update
@@ -46,12 +47,17 @@ class RenewPassportInput:
     idempotency_key: str | None = idempotency_key()
 
 
+RenewPassportArgument = Annotated[
+    RenewPassportInput, strawberry.argument(description="The national ID of the citizen whose passport is renewed.")
+]
+
+
 @strawberry.type(description="A new passport was issued; the one it replaces is cancelled.")
 class PassportRenewed:
     passport: Passport = strawberry.field(description="The new passport.")
 
 
-async def renew_passport(info: Info, input: RenewPassportInput) -> PassportRenewed | Refusal:
+async def renew_passport(info: Info, input: RenewPassportArgument) -> PassportRenewed | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     context = info.context
     today = context.today()

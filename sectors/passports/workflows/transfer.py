@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import secrets
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import select, update
@@ -23,6 +23,7 @@ from hub.contract import (
     Refusal,
     answer_or_refusal,
     ascii_digits,
+    described_enum,
     idempotency_key,
     insert_new,
     parse_person_id,
@@ -38,7 +39,14 @@ from sectors.passports.services import TRANSFER_SPONSORSHIP
 from sectors.passports.types import SponsorshipTransfer, TransferStatus, is_establishment
 
 
-@strawberry.enum(description="In which capacity the caller consents to a transfer of sponsorship.")
+@described_enum(
+    "In which capacity the caller consents to a transfer of sponsorship.",
+    {
+        "WORKER": "As the worker whose sponsorship is transferred.",
+        "SPONSOR": "As the sponsor the worker leaves, when that sponsor is a person.",
+        "NEW_SPONSOR": "As the new sponsor: a person, or an establishment through a user acting for it.",
+    },
+)
 class TransferParty(enum.Enum):
     WORKER = "worker_consented_on"
     SPONSOR = "sponsor_consented_on"
@@ -70,6 +78,14 @@ class TransferSponsorshipInput:
         "record any of them)."
     )
     idempotency_key: str | None = idempotency_key()
+
+
+TransferSponsorshipArgument = Annotated[
+    TransferSponsorshipInput,
+    strawberry.argument(
+        description="The worker's iqama number, the new sponsor, and in which capacity the caller consents."
+    ),
+]
 
 
 @strawberry.type(description="The consent was recorded; with all three, the worker's iqama names the new sponsor.")
@@ -176,7 +192,9 @@ async def _may_consent(info: Info, worker: str, new_sponsor: str, party: Transfe
         )
 
 
-async def transfer_sponsorship(info: Info, input: TransferSponsorshipInput) -> SponsorshipTransferConsented | Refusal:
+async def transfer_sponsorship(
+    info: Info, input: TransferSponsorshipArgument
+) -> SponsorshipTransferConsented | Refusal:
     worker = parse_person_id(input.person_id, "input.personId")
     new_sponsor = _sponsor_id(input.new_sponsor_id)
     context = info.context

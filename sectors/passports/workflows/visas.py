@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import select, update
@@ -63,12 +63,20 @@ class ExtendExitReentryVisaInput:
     idempotency_key: str | None = idempotency_key()
 
 
+ExtendExitReentryVisaArgument = Annotated[
+    ExtendExitReentryVisaInput,
+    strawberry.argument(description="The resident's iqama number and the days added to their exit/re-entry visa."),
+]
+
+
 @strawberry.type(description="The exit/re-entry visa was extended.")
 class ExitReentryVisaExtended:
     visa: Visa = strawberry.field(description="The visa, with its new end and allowed days.")
 
 
-async def extend_exit_reentry_visa(info: Info, input: ExtendExitReentryVisaInput) -> ExitReentryVisaExtended | Refusal:
+async def extend_exit_reentry_visa(
+    info: Info, input: ExtendExitReentryVisaArgument
+) -> ExitReentryVisaExtended | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     if not 1 <= input.days <= EXTENSION_MAX_DAYS:
         raise RabtError(Code.BAD_USER_INPUT, f"input.days: between 1 and {EXTENSION_MAX_DAYS}.", argument="input.days")
@@ -111,6 +119,17 @@ class CancelVisaInput:
     idempotency_key: str | None = idempotency_key()
 
 
+CancelExitReentryVisaArgument = Annotated[
+    CancelVisaInput,
+    strawberry.argument(description="The iqama number of the resident whose unused exit/re-entry visa is cancelled."),
+]
+
+CancelFinalExitVisaArgument = Annotated[
+    CancelVisaInput,
+    strawberry.argument(description="The iqama number of the resident whose unused final exit visa is cancelled."),
+]
+
+
 @strawberry.type(description="The visa was cancelled.")
 class VisaCancelled:
     visa: Visa = strawberry.field(description="The visa, now cancelled.")
@@ -146,11 +165,11 @@ async def _cancel(
     return await serve(context, service, person_id, input, VisaCancelled, cancel)
 
 
-async def cancel_exit_reentry_visa(info: Info, input: CancelVisaInput) -> VisaCancelled | Refusal:
+async def cancel_exit_reentry_visa(info: Info, input: CancelExitReentryVisaArgument) -> VisaCancelled | Refusal:
     return await _cancel(info, input, EXIT_REENTRY, final_exit=False)
 
 
-async def cancel_final_exit_visa(info: Info, input: CancelVisaInput) -> VisaCancelled | Refusal:
+async def cancel_final_exit_visa(info: Info, input: CancelFinalExitVisaArgument) -> VisaCancelled | Refusal:
     return await _cancel(info, input, {VisaKind.FINAL_EXIT}, final_exit=True)
 
 

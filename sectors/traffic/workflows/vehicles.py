@@ -4,6 +4,7 @@ vehicle is registered to the buyer at once."""
 from __future__ import annotations
 
 import secrets
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import select, update
@@ -54,6 +55,14 @@ class RenewVehicleRegistrationInput:
     idempotency_key: str | None = idempotency_key()
 
 
+RenewVehicleRegistrationArgument = Annotated[
+    RenewVehicleRegistrationInput,
+    strawberry.argument(
+        description="The owner's ID and the sequence number of the vehicle whose registration is renewed."
+    ),
+]
+
+
 @strawberry.type(description="The registration (istimara) was renewed for three years.")
 class VehicleRegistrationRenewed:
     vehicle: Vehicle = strawberry.field(description="The vehicle, with its new registration expiry.")
@@ -72,7 +81,7 @@ class _Changed(Exception):
 
 
 async def renew_vehicle_registration(
-    info: Info, input: RenewVehicleRegistrationInput
+    info: Info, input: RenewVehicleRegistrationArgument
 ) -> VehicleRegistrationRenewed | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     number = RENEW_VEHICLE_REGISTRATION.item_key(input.sequence_number, "input.sequenceNumber")
@@ -121,13 +130,19 @@ class TransferVehicleOwnershipInput:
     idempotency_key: str | None = idempotency_key()
 
 
+TransferVehicleOwnershipArgument = Annotated[
+    TransferVehicleOwnershipInput,
+    strawberry.argument(description="The owner's ID, the sequence number of the vehicle offered, and the buyer's ID."),
+]
+
+
 @strawberry.type(description="The vehicle was offered to the buyer; it is theirs once they accept.")
 class VehicleTransferOffered:
     transfer: VehicleTransfer = strawberry.field(description="The offer, pending.")
 
 
 async def transfer_vehicle_ownership(
-    info: Info, input: TransferVehicleOwnershipInput
+    info: Info, input: TransferVehicleOwnershipArgument
 ) -> VehicleTransferOffered | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     number = TRANSFER_VEHICLE_OWNERSHIP.item_key(input.sequence_number, "input.sequenceNumber")
@@ -167,13 +182,21 @@ class AcceptVehicleTransferInput:
     idempotency_key: str | None = idempotency_key()
 
 
+AcceptVehicleTransferArgument = Annotated[
+    AcceptVehicleTransferInput,
+    strawberry.argument(description="The buyer's ID and the sequence number of the vehicle offered to them."),
+]
+
+
 @strawberry.type(description="The vehicle is the buyer's now.")
 class VehicleTransferAccepted:
     transfer: VehicleTransfer = strawberry.field(description="The sale, completed.")
     vehicle: Vehicle = strawberry.field(description="The vehicle, registered to the buyer.")
 
 
-async def accept_vehicle_transfer(info: Info, input: AcceptVehicleTransferInput) -> VehicleTransferAccepted | Refusal:
+async def accept_vehicle_transfer(
+    info: Info, input: AcceptVehicleTransferArgument
+) -> VehicleTransferAccepted | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     number = ACCEPT_VEHICLE_TRANSFER.item_key(input.sequence_number, "input.sequenceNumber")
     today = info.context.today()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import select, update
@@ -40,6 +41,12 @@ class ObjectToTrafficViolationInput:
     violation_number: str = strawberry.field(description="The violation's number.")
     reason: str = strawberry.field(description="Why the violator objects, in their own words: 1 to 500 characters.")
     idempotency_key: str | None = idempotency_key()
+
+
+ObjectToTrafficViolationArgument = Annotated[
+    ObjectToTrafficViolationInput,
+    strawberry.argument(description="The violator's ID, the violation's number, and why they object."),
+]
 
 
 @strawberry.type(description="The objection was filed; the fine is on hold until it is decided.")
@@ -82,7 +89,7 @@ def _reason(text: str) -> str:
 
 
 async def object_to_traffic_violation(
-    info: Info, input: ObjectToTrafficViolationInput
+    info: Info, input: ObjectToTrafficViolationArgument
 ) -> TrafficViolationObjected | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     number = _violation_number(input.violation_number)
@@ -132,12 +139,18 @@ class PayTrafficViolationInput:
     idempotency_key: str | None = idempotency_key()
 
 
+PayTrafficViolationArgument = Annotated[
+    PayTrafficViolationInput,
+    strawberry.argument(description="The violator's ID and the number of the violation whose fine is paid."),
+]
+
+
 @strawberry.type(description="The fine was paid.")
 class TrafficViolationPaid:
     violation: Violation = strawberry.field(description="The violation, now paid.")
 
 
-async def pay_traffic_violation(info: Info, input: PayTrafficViolationInput) -> TrafficViolationPaid | Refusal:
+async def pay_traffic_violation(info: Info, input: PayTrafficViolationArgument) -> TrafficViolationPaid | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     number = _violation_number(input.violation_number)
     context = info.context
@@ -181,6 +194,14 @@ class RecordTrafficViolationInput:
     idempotency_key: str | None = idempotency_key()
 
 
+RecordTrafficViolationArgument = Annotated[
+    RecordTrafficViolationInput,
+    strawberry.argument(
+        description="The violator's ID, what the violation was, the city where it was recorded, and the fine."
+    ),
+]
+
+
 @strawberry.type(description="The violation was recorded; the violator is notified.")
 class TrafficViolationRecorded:
     violation: Violation = strawberry.field(description="The new violation, unpaid, due in 30 days.")
@@ -198,7 +219,7 @@ def _city(text: str, argument: str) -> str:
 
 
 async def record_traffic_violation(
-    info: Info, input: RecordTrafficViolationInput
+    info: Info, input: RecordTrafficViolationArgument
 ) -> TrafficViolationRecorded | Refusal:
     person_id = parse_person_id(input.person_id, "input.personId")
     city_en, city_ar = _city(input.city_en, "input.cityEn"), _city(input.city_ar, "input.cityAr")
