@@ -3,7 +3,10 @@ every path of the tree they name exists, so a newcomer following them finds the 
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -80,3 +83,35 @@ def test_the_error_page_lists_every_code() -> None:
 
     listed = set(re.findall(r"^\| `([A-Z_]+)` \|", (ROOT / "docs" / "errors.md").read_text(encoding="utf-8"), re.M))
     assert sorted(code.value for code in Code if code.value not in listed) == []
+
+
+def _refusal_codes() -> dict[str, str]:
+    """Every code a mutation or a service's rules may refuse with, by the module that declares it:
+    the `refusals(...)` tables and `Rules` of the built-in sectors and of the accounts."""
+    from hub.contract.services import Rules
+    from hub.contract.values import Refusals
+
+    for package in ("sectors", "hub.accounts"):
+        for module in pkgutil.walk_packages(importlib.import_module(package).__path__, f"{package}."):
+            importlib.import_module(module.name)
+    codes: dict[str, str] = {}
+    for name, module in list(sys.modules.items()):
+        if not name.startswith(("sectors.", "hub.accounts.")):
+            continue
+        for value in vars(module).values():
+            if isinstance(value, Refusals):
+                codes.update(dict.fromkeys(value.messages, name))
+            elif isinstance(value, Rules):
+                codes.update(dict.fromkeys(value.texts, name))
+    return codes
+
+
+def test_the_docs_name_every_refusal_code() -> None:
+    """A front end handles a Refusal by its `code`: each one a mutation or a rule can give is named
+    where front ends read about it: docs/services.md, docs/accounts.md, or the mutation's own
+    description in the schema."""
+    codes = _refusal_codes()
+    assert {"ABSCONDING_REPORT_OPEN", "VIOLATION_NOT_UNPAID", "SESSION_EXPIRED"} <= set(codes)  # found all kinds
+    pages = [ROOT / "docs" / "services.md", ROOT / "docs" / "accounts.md", ROOT / "schemas" / "hub.graphql"]
+    documented = "".join(page.read_text(encoding="utf-8") for page in pages)
+    assert {code: module for code, module in codes.items() if not re.search(rf"\b{code}\b", documented)} == {}

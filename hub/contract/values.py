@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import strawberry
@@ -64,7 +65,9 @@ class Blocker:
     description="Why a mutation did not happen. Nothing was written. `code` is stable; `message` is for people.",
 )
 class Refusal:
-    code: str = strawberry.field(description="A stable, machine-readable reason, e.g. IQAMA_EXPIRED.")
+    code: str = strawberry.field(
+        description="A stable, machine-readable reason, e.g. IQAMA_TOO_SHORT; docs/services.md lists each mutation's."
+    )
     message: str = strawberry.field(description="The reason in plain English.")
     message_ar: str = strawberry.field(description="The reason in plain Arabic.")
     blockers: list[Blocker] = strawberry.field(
@@ -83,11 +86,17 @@ def answer_or_refusal(name: str, answer: type[Any], description: str) -> object:
     return Annotated[answer | Refusal, strawberry.union(name, description=description)]
 
 
-def refusals(messages: Mapping[str, tuple[str, str]]) -> Callable[[str], Refusal]:
-    """A mutation's refusals from one table of code -> (English, Arabic) message."""
+@dataclass(frozen=True)
+class Refusals:
+    """A mutation's refusals from one table of code -> (English, Arabic) message: `refuse(code)`.
+    The table is public so that the codes front ends may meet can be listed (docs/services.md)."""
 
-    def refuse(code: str) -> Refusal:
-        english, arabic = messages[code]
+    messages: Mapping[str, tuple[str, str]]
+
+    def __call__(self, code: str) -> Refusal:
+        english, arabic = self.messages[code]
         return Refusal(code=code, message=english, message_ar=arabic)
 
-    return refuse
+
+def refusals(messages: Mapping[str, tuple[str, str]]) -> Refusals:
+    return Refusals(messages)
