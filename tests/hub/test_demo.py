@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from graphql import NoDeprecatedCustomRule, parse, validate
 
 from hub.contract.population import DEMO_ESTABLISHMENT
 from hub.contract.principal import Principal, Role
@@ -116,6 +117,13 @@ async def test_every_shipped_tab_answers_its_callers_token_with_data_and_no_erro
         answer = response.json()
         assert "errors" not in answer, (tab.caller, answer["errors"])
         assert answer["data"] and all(value is not None for value in answer["data"].values()), answer
+
+
+async def test_no_shipped_tab_selects_a_deprecated_field(sqlite_api: Api) -> None:
+    schema = sqlite_api.hub.schema._schema
+    for tab in graphiql_tabs():
+        warnings = validate(schema, parse(tab.query()), [NoDeprecatedCustomRule])
+        assert not warnings, (tab.title, [warning.message for warning in warnings])
 
 
 async def test_production_mode_has_no_demo_token_route_and_no_demo_callers(tmp_path: Path) -> None:
