@@ -15,9 +15,15 @@ Contract of :func:`graphiql_page`:
 * ``callers`` (the embedded demo's, as ``(key, label)``; none in production mode) become a
   "Call as" menu at the top right: choosing one POSTs ``{"persona": KEY}`` to ``token_url`` and
   puts the ``headers`` of its answer into the active tab's headers editor.  When the active tab
-  names a caller, a button offers that one.
+  names a caller, a button offers that one.  The caller chosen for each tab is kept in
+  localStorage (``rabt:callers``) while its token lasts, as GraphiQL keeps the tab's headers; once
+  the token has expired, a reload offers the button again.
+* A tab whose query is an example's and whose variables are empty (a new tab: GraphiQL opens it on
+  the default query, without variables) gets that example's variables.
 * The headers editor is enabled and headers are persisted
   (``shouldPersistHeaders: true``).
+* The page names its icon (none), so a browser asks for no ``/favicon.ico``; strings in the
+  response read in their own direction (Arabic right to left, its full stop at its end).
 * Page data travels as JSON in a non-executed
   ``<script type="application/json">`` with ``<``, ``>`` and ``&`` escaped,
   so no document can close the script tag.  The only executable inline
@@ -44,6 +50,34 @@ BOOT_SCRIPT = """
   var labels = {};
   cfg.callers.forEach(function (caller) { labels[caller.key] = caller.label; });
   var tabs = cfg.examples.map(function (e) { return { query: e.query, variables: e.variables }; });
+  var CHOSEN = "rabt:callers";  // tab id -> {caller, until}: the caller chosen for it, while its token lasts
+
+  function stored() {
+    var chosen = {};
+    try {
+      var kept = JSON.parse(window.localStorage.getItem(CHOSEN) || "{}") || {};
+      Object.keys(kept).forEach(function (id) {
+        if (kept[id] && kept[id].until > Date.now()) { chosen[id] = kept[id].caller; }
+      });
+    } catch (blocked) { /* nothing kept */ }
+    return chosen;
+  }
+
+  function keep(tabId, caller, seconds, tabIds) {
+    try {
+      var kept = JSON.parse(window.localStorage.getItem(CHOSEN) || "{}") || {};
+      var next = {};
+      tabIds.forEach(function (id) { if (kept[id] && id !== tabId) { next[id] = kept[id]; } });
+      if (caller) { next[tabId] = { caller: caller, until: Date.now() + seconds * 1000 }; }
+      window.localStorage.setItem(CHOSEN, JSON.stringify(next));
+    } catch (blocked) { /* kept for this page only */ }
+  }
+
+  function exampleVariables(query) {
+    var found = null;
+    tabs.forEach(function (example) { if (example.query === query) { found = example.variables; } });
+    return found;
+  }
 
   function neededCaller(query) {
     var found = /^# Caller: ([a-z0-9_]+)/m.exec(query || "");
@@ -53,16 +87,25 @@ BOOT_SCRIPT = """
   // Inside GraphiQL (its logo slot), so it reaches the editors through GraphiQL's own context.
   function CallerPicker() {
     var editors = GraphiQL.React.useEditorContext({ nonNull: true });
-    var chosen = React.useState({});
+    var chosen = React.useState(stored);
     var message = React.useState("");
     var tab = editors.tabs[editors.activeTabIndex];
     var tabId = tab ? tab.id : "";
     var needed = tab ? neededCaller(tab.query) : null;
 
+    // A new tab opens on the first example's query but with no variables (GraphiQL has no default
+    // variables for new tabs): an example's query without variables gets the example's.
+    React.useEffect(function () {
+      var variables = tab && !(tab.variables || "").trim() ? exampleVariables(tab.query) : null;
+      if (variables && editors.variableEditor) { editors.variableEditor.setValue(variables); }
+    }, [tabId, editors.variableEditor]);
+
     function callAs(key) {
       var next = Object.assign({}, chosen[0]);
       next[tabId] = key;
       chosen[1](next);
+      var tabIds = editors.tabs.map(function (t) { return t.id; });
+      keep(tabId, null, 0, tabIds);
       if (!key) { return; }
       message[1]("Signing in\u2026");
       fetch(cfg.tokenUrl, {
@@ -73,6 +116,7 @@ BOOT_SCRIPT = """
         return response.json().then(function (body) {
           if (!response.ok) { throw new Error(body.errors ? body.errors[0].message : response.statusText); }
           editors.headerEditor.setValue(JSON.stringify(body.headers, null, 2));
+          keep(tabId, key, body.expiresInSeconds, tabIds);
           message[1]("");
         });
       }).catch(function (error) { message[1](error.message); });
@@ -86,7 +130,8 @@ BOOT_SCRIPT = """
             return h("option", { key: caller.key, value: caller.key }, caller.label);
           }))),
       needed && chosen[0][tabId] !== needed
-        ? h("button", { type: "button", onClick: function () { callAs(needed); } }, "This tab: " + labels[needed])
+        ? h("button", { type: "button", title: labels[needed], onClick: function () { callAs(needed); } },
+          "This tab: " + labels[needed])
         : null,
       message[0] ? h("span", { role: "status" }, message[0]) : null);
   }
@@ -155,12 +200,16 @@ def graphiql_page(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="{prefix}/graphiql.min.css">
 <link rel="stylesheet" href="{prefix}/plugin-explorer.css">
 <style>
 html, body {{ height: 100%; margin: 0; }} #graphiql {{ height: 100vh; }}
 .rabt-caller {{ display: flex; align-items: center; gap: 8px; font-size: 14px; font-weight: normal; }}
 .rabt-caller select, .rabt-caller button {{ font: inherit; padding: 2px 6px; }}
+.rabt-caller label, .rabt-caller button {{ white-space: nowrap; }}
+.rabt-caller select, .rabt-caller button {{ max-width: 16em; overflow: hidden; text-overflow: ellipsis; }}
+.result-window .cm-string {{ unicode-bidi: plaintext; }}
 </style>
 </head>
 <body>

@@ -105,6 +105,18 @@ async def test_the_page_runs_no_inline_script_but_its_own_by_hash(sqlite_api: Ap
     assert not re.search(r"\son[a-z]+=", page.text), "no inline event handlers"
 
 
+async def test_the_page_keeps_each_tabs_caller_fills_a_new_tabs_variables_and_reads_arabic_rtl(
+    sqlite_api: Api,
+) -> None:
+    # What the browser does with these is checked by hand in a browser (CI has none); here, that the
+    # page carries them.
+    page = (await sqlite_api.client.get("/graphql", headers={"accept": "text/html"})).text
+    script = re.findall(r"<script>(.*?)</script>", page, re.S)[0]
+    assert "localStorage.setItem(CHOSEN" in script and "React.useState(stored)" in script
+    assert "editors.variableEditor.setValue(variables)" in script
+    assert ".result-window .cm-string { unicode-bidi: plaintext; }" in page
+
+
 async def test_every_shipped_tab_answers_its_callers_token_with_data_and_no_errors(api: Api) -> None:
     for tab in graphiql_tabs():
         assert tab.caller, f"{tab.title}: no caller named"

@@ -164,6 +164,8 @@ async def test_graphiql_is_served_with_every_asset_from_the_hub(sqlite_api: Api)
     assert page.status_code == 200
     assert "PersonStatus" in page.text
     assert not re.search(r"""(src|href)=["']https?://""", page.text), "nothing may load from a CDN"
+    assert '<link rel="icon" href="data:,">' in page.text, "else the browser asks for /favicon.ico, a 404"
+    assert (await sqlite_api.client.get("/favicon.ico")).status_code == 404
     assets = re.findall(r"""(?:src|href)=["'](/static/[^"']+)["']""", page.text)
     assert len(assets) >= 4
     for asset in assets:
