@@ -105,9 +105,11 @@ class SubscriptionEndpoint:
         except WebSocketDisconnect:
             pass
         finally:
-            for task in running.values():
+            # A task leaves `running` as it ends (its done callback): iterate over a copy.
+            ending = list(running.values())
+            for task in ending:
                 task.cancel()
-            for task in running.values():
+            for task in ending:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
 

@@ -1,13 +1,14 @@
 """The push, across workers: a subscriber on one hub process hears, over graphql-transport-ws, the
 notice a mutation on ANOTHER hub instance kept, the two sharing only the database and Redis.
 Also the protocol's refusals: a bad token closes the socket, so does a token whose session another
-process ended, and an anonymous subscription is refused."""
+process ended, and an anonymous subscription is refused; a subscriber hanging up logs no error."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import datetime as dt
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -159,3 +160,29 @@ async def test_a_session_ended_in_another_process_opens_no_subscription(tmp_path
             with pytest.raises(websockets.ConnectionClosed) as closed:
                 await socket.recv()
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+async def test_a_subscriber_who_hangs_up_ends_the_connection_without_an_error(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Hanging up with subscriptions running is how every subscriber leaves: the hub ends them and
+    logs no error (a caller who could make the hub log an ERROR at will could flood its alerts)."""
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}", data_dir=tmp_path, seed_people=0)
+    hub = Hub.build(settings)
+    token = hub.signer.issue(Principal(Role.INDIVIDUAL, person_id=PERSONA["sponsor"]))  # type: ignore[union-attr]
+    uvicorn_errors = logging.getLogger("uvicorn.error")
+    async with _served(hub, settings) as port:
+        # uvicorn's loggers do not propagate to the root's, and its start configures them anew.
+        uvicorn_errors.addHandler(caplog.handler)
+        try:
+            async with websockets.connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=[PROTOCOL]) as socket:
+                await _send(socket, {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+                assert await _message(socket) == {"type": "connection_ack"}
+                for operation in ("a", "b"):
+                    await _send(socket, {"id": operation, "type": "subscribe", "payload": {"query": SUBSCRIBE}})
+                await _send(socket, {"type": "ping"})
+                assert await _message(socket) == {"type": "pong"}  # both subscriptions are running
+            await asyncio.sleep(0.2)  # the hub notices the hang-up and ends the subscriptions
+        finally:
+            uvicorn_errors.removeHandler(caplog.handler)
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
