@@ -3,9 +3,10 @@ timestamp; and the access line every request ends with.
 
 No log line carries a personal value: a person's ID, name, mobile, or what a query asked or
 answered. The access line names the request, never the people it was about; errors are logged by
-their type and path, and SQL statements' parameters are never rendered into messages
-(`hub.data.db` creates its engines with `hide_parameters`). A test sends a load through a served
-hub and searches everything it logged for the demo people's IDs, names and mobiles.
+their type and path; SQL statements' parameters are never rendered into messages (`hub.data.db`
+creates its engines with `hide_parameters`); and at `debug` the libraries that would write values
+(aiosqlite's statements, uvicorn's WebSocket frames) stay at info. A test sends a load through a
+served hub and searches everything it logged for the demo people's IDs, names and mobiles.
 """
 
 from __future__ import annotations
@@ -89,6 +90,10 @@ def configure(log_format: LogFormat, level: str | int = "INFO") -> None:
         logger.propagate = True
     # Alembic says at INFO each plugin and context it sets up; what moved, the commands print themselves.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # At debug, aiosqlite writes every statement with its values (IDs, names, password hashes) and
+    # uvicorn every WebSocket frame (a token, a notice): neither goes below info.
+    for name in ("aiosqlite", "uvicorn.error"):
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
     # OpenTelemetry warns of each malformed `tracestate` member with the member's text: a caller's
     # words in every log it reaches. The member is dropped either way.
     logging.getLogger("opentelemetry.trace.span").setLevel(logging.ERROR)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -82,6 +83,28 @@ def test_a_callers_malformed_tracestate_never_reaches_the_logs(capsys: pytest.Ca
         root.setLevel(levels[0])
         otel.setLevel(levels[1])
     assert "forged" not in capsys.readouterr().err
+
+
+async def test_debug_logs_carry_no_statement_values_nor_websocket_frames(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """At `debug` too: aiosqlite would write every SQL statement with its values (IDs, names,
+    password hashes), uvicorn every WebSocket frame (a token, a notice)."""
+    loggers = [logging.getLogger(name) for name in ("", "aiosqlite", "uvicorn.error")]
+    handlers, levels = list(loggers[0].handlers), [logger.level for logger in loggers]
+    try:
+        logs.configure("text", "debug")
+        async with aiosqlite.connect(":memory:") as db:
+            await db.execute("SELECT ?", (PERSONA["sponsor"],))
+        frames_logged = logging.getLogger("uvicorn.error").isEnabledFor(logging.DEBUG)
+        hub_debug = logging.getLogger("rabt").isEnabledFor(logging.DEBUG)
+    finally:
+        loggers[0].handlers[:] = handlers
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+    assert PERSONA["sponsor"] not in capsys.readouterr().err
+    assert not frames_logged
+    assert hub_debug  # the hub's own lines still come at debug
 
 
 def _sample(name: str, **labels: str) -> float:
