@@ -55,10 +55,12 @@ _MUTATIONS: dict[str, tuple[Callable[..., Any], str]] = {
         activate_account,
         (
             "Activate a verified account, or unlock a locked one, whose owner is present (a self-service kiosk "
-            "or an activation desk). Only an officer, of any sector, whose token names them may call it; anyone "
-            "else gets the GraphQL error FORBIDDEN. Never the officer's own account nor a relative's: those are "
-            "refused as an unknown username is, ACCOUNT_NOT_FOUND. Refusals: ACCOUNT_NOT_FOUND, "
-            "NOT_PENDING_ACTIVATION. Every attempt is audited with the officer's sector."
+            "or an activation desk) with their ID card: `input.id` must be the account's owner. Only an officer, "
+            "of any sector, whose token names them may call it; anyone else gets the GraphQL error FORBIDDEN. "
+            "Never another person's account than the ID presented, nor the officer's own, nor a relative's: "
+            "those are refused as an unknown username is, ACCOUNT_NOT_FOUND. Refusals: ACCOUNT_NOT_FOUND, "
+            "NOT_PENDING_ACTIVATION. A malformed ID is the GraphQL error INVALID_ID. Every attempt is audited "
+            "with the officer's sector."
         ),
     ),
     "sign_in": (

@@ -31,8 +31,8 @@ _REFUSALS: Mapping[str, tuple[str, str]] = {
         "تجاوزت عدد المحاولات المسموح؛ لم يعد هذا الرمز صالحاً. اطلب رمزاً جديداً.",
     ),
     "ACCOUNT_NOT_FOUND": (
-        "No account that you may activate has this username.",
-        "لا يوجد حساب بهذا الاسم يمكنك تفعيله.",
+        "No account that you may activate has this username and this ID.",
+        "لا يوجد حساب بهذا الاسم وهذه الهوية يمكنك تفعيله.",
     ),
     "NOT_PENDING_ACTIVATION": ("This account is not waiting for activation.", "هذا الحساب ليس بانتظار التفعيل."),
     "INVALID_CREDENTIALS": ("The username or password is not correct.", "اسم المستخدم أو كلمة المرور غير صحيحة."),

@@ -46,7 +46,7 @@ from hub.accounts.types import (
     VerifyPhoneArgument,
     VerifyPhoneResult,
 )
-from hub.contract import ActingAs, Code, RabtError, Refusal
+from hub.contract import ActingAs, Code, RabtError, Refusal, parse_person_id
 from hub.contract.principal import Role
 from hub.identity.models import PersonRow
 
@@ -209,13 +209,16 @@ async def verify_phone(info: Info, input: VerifyPhoneArgument) -> VerifyPhoneRes
 async def activate_account(info: Info, input: ActivateAccountArgument) -> ActivateAccountResult:
     """Activates a verified account, or unlocks a locked one, for its owner standing at the desk.
 
-    Never the officer's own account nor a relative's (any relation a sector knows, either way): that
-    is refused as an unknown username is, so the refusal does not confirm that the person has an
-    account. Every attempt is audited with the officer's sector, refused ones included.
+    Only the account of the person presenting the ID card (`input.id`): the officer cannot be led
+    to activate someone else's. Never the officer's own account nor a relative's (any relation a
+    sector knows, either way). Each of those is refused as an unknown username is, so the refusal
+    does not confirm that anyone has an account. Every attempt is audited with the officer's
+    sector, refused ones included.
     """
     principal = info.context.principal
     if principal.role is not Role.OFFICER or principal.person_id is None:
         raise RabtError(Code.FORBIDDEN, "Only an officer at a kiosk or an activation desk may activate an account.")
+    presented = parse_person_id(input.id, "input.id")
     services = services_of(info)
     officer_id = principal.person_id
     desk = frozenset({f"officerSector:{principal.sector or 'none'}"})
@@ -233,6 +236,10 @@ async def activate_account(info: Info, input: ActivateAccountArgument) -> Activa
         return refusal("ACCOUNT_NOT_FOUND")
     if await info.context.access.related(officer_id, account.person_id):
         note(info, account.person_id, ActingAs.OFFICER, "OFFICER_RELATIVE", desk)
+        return refusal("ACCOUNT_NOT_FOUND")
+    if account.person_id != presented:
+        # Someone else's account, asked for by whoever stands at the desk: its owner's log shows it.
+        note(info, account.person_id, ActingAs.OFFICER, "ID_MISMATCH", desk)
         return refusal("ACCOUNT_NOT_FOUND")
     now = services.clock()
     status = AccountStatus.ACTIVE if account.activated_at is not None else AccountStatus.PENDING_PHONE

@@ -96,10 +96,17 @@ class PhoneVerified:
 @strawberry.input(description="Activate an account whose owner stands before you (kiosk or activation desk).")
 class ActivateAccountInput:
     username: str = strawberry.field(description="The account's username.")
+    id: strawberry.ID = strawberry.field(
+        description=(
+            "The ID on the card the person before you presents (national ID, iqama or border number): "
+            "the account must be theirs."
+        )
+    )
 
 
 ActivateAccountArgument = Annotated[
-    ActivateAccountInput, strawberry.argument(description="The username of the account whose owner stands before you.")
+    ActivateAccountInput,
+    strawberry.argument(description="The username of the account, and the ID card of the person before you."),
 ]
 
 
@@ -111,7 +118,7 @@ ActivateAccountArgument = Annotated[
 )
 class AccountActivated:
     username: str = strawberry.field(description="The account's username.")
-    person_id: strawberry.ID = strawberry.field(description="The owner's ID: check it against the ID card presented.")
+    person_id: strawberry.ID = strawberry.field(description="The owner's ID: the ID card presented.")
     activated_at: dt.datetime = strawberry.field(description="When it was activated or unlocked (UTC).")
     status: AccountStatus = strawberry.field(description="ACTIVE, or PENDING_PHONE for a registration started again.")
 

@@ -71,6 +71,7 @@ SIGN_OUT = "mutation SignOut($token: String!) { signOut(refreshToken: $token) { 
 OWN_NAME = "query Own($id: ID!) { person(id: $id) { nameEn } }"
 
 _challenges: dict[str, str] = {}
+_owners: dict[str, str] = {}  # who registered each username: the ID card they present to an officer
 """The challenge of the latest code each username asked for, as a front end keeps it."""
 
 
@@ -147,7 +148,18 @@ async def register(
     started = await mutate(api, REGISTER, {"input": payload}, "register")
     if started["__typename"] == "RegistrationStarted":
         _challenges[username.lower()] = started["challenge"]
+        _owners[username.lower()] = person_id
     return started
+
+
+def owner_of(username: str) -> str:
+    """The ID its registrant would present at the desk (a demo person's for a username nobody registered)."""
+    return _owners.get(username.lower(), PERSONA["sponsor"])
+
+
+def activation(username: str, presented: str | None = None) -> dict[str, Any]:
+    """ACTIVATE's variables: the username, and the ID card presented (by default its registrant's)."""
+    return {"input": {"username": username, "id": presented or owner_of(username)}}
 
 
 def challenge_of(username: str) -> str:
@@ -160,9 +172,7 @@ async def verify_phone(api: Api, username: str, code: str, challenge: str | None
 
 
 async def activate(api: Api, username: str) -> dict[str, Any]:
-    return await mutate(
-        api, ACTIVATE, {"input": {"username": username}}, "activateAccount", as_=officer("civil_affairs")
-    )
+    return await mutate(api, ACTIVATE, activation(username), "activateAccount", as_=officer("civil_affairs"))
 
 
 async def sign_in(api: Api, username: str, password: str = PASSWORD) -> dict[str, Any]:

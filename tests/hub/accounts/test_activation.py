@@ -15,6 +15,7 @@ from sectors.civil_affairs.relations import latest_adult_birth
 from tests.conftest import TODAY, Api
 from tests.hub.accounts.flow import (
     ACTIVATE,
+    activation,
     active_account,
     latest_code,
     mutate,
@@ -33,7 +34,7 @@ def officer_of(person_id: str, sector: str = "traffic") -> Principal:
 
 
 async def _activate(api: Api, username: str, as_: Principal) -> dict[str, object]:
-    return await mutate(api, ACTIVATE, {"input": {"username": username}}, "activateAccount", as_=as_)
+    return await mutate(api, ACTIVATE, activation(username), "activateAccount", as_=as_)
 
 
 async def _accounts_entries(api: Api, person_id: str) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -58,6 +59,25 @@ async def test_an_officer_cannot_activate_their_own_account(accounts_api: Api) -
         ("activateAccount", "ACCOUNT_NOT_FOUND", ("activateAccount", "officerSector:traffic")),
     ]
     assert (await _activate(api, username, officer_of("1000000008")))["__typename"] == "AccountActivated"
+
+
+async def test_an_officer_activates_only_the_account_of_the_id_card_presented(accounts_api: Api) -> None:
+    """Whoever stands at the desk with their own card and someone else's username gets nothing:
+    the officer learns only after the fact whose account it was, too late to refuse."""
+    api = accounts_api
+    owner, _, username = await registered_and_verified(api)
+    stranger, _, _ = await unregistered_person(api)
+    desk = officer_of("1000000008", "passports")
+
+    refused = await mutate(api, ACTIVATE, activation(username, stranger), "activateAccount", as_=desk)
+
+    assert refused == await _activate(api, new_username(), desk), "the refusal does not confirm the account"
+    assert refused["code"] == "ACCOUNT_NOT_FOUND"
+    assert (await _account_state(api, owner))[0] == "pending_activation"
+    assert await _accounts_entries(api, owner) == [
+        ("activateAccount", "ID_MISMATCH", ("activateAccount", "officerSector:passports"))
+    ], "the owner's access log shows the attempt"
+    assert (await _activate(api, username, desk))["personId"] == owner  # the owner, with their own card
 
 
 async def test_an_officer_cannot_activate_a_relatives_account(accounts_api: Api) -> None:
@@ -110,7 +130,7 @@ async def test_an_activation_is_audited_with_the_officers_sector(accounts_api: A
 async def test_an_officer_token_naming_nobody_may_not_activate(accounts_api: Api) -> None:
     api = accounts_api
     _, _, username = await registered_and_verified(api)
-    result = await api.query(ACTIVATE, {"input": {"username": username}}, as_=Principal(Role.OFFICER, sector="traffic"))
+    result = await api.query(ACTIVATE, activation(username), as_=Principal(Role.OFFICER, sector="traffic"))
     assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert result["errors"][0]["message"] == (
         "Only an officer at a kiosk or an activation desk may activate an account."

@@ -15,6 +15,7 @@ from tests.hub.accounts.flow import (
     ACTIVATE,
     PASSWORD,
     SIGN_IN,
+    activation,
     active_account,
     challenge_of,
     confirm_sign_in,
@@ -132,9 +133,7 @@ async def test_past_its_allowance_recovery_is_closed_and_an_officer_unlocks(acco
 
     assert refused["code"] == "RECOVERY_LOCKED"
     assert len(messages_to(api, mobile)) == sent_before, "no recovery code is sent any more"
-    unlocked = await mutate(
-        api, ACTIVATE, {"input": {"username": username}}, "activateAccount", as_=officer("passports")
-    )
+    unlocked = await mutate(api, ACTIVATE, activation(username), "activateAccount", as_=officer("passports"))
     assert unlocked["__typename"] == "AccountActivated"
     assert await failures(api, person_id) == (0, "active")
     assert (await sign_in(api, username))["__typename"] == "SignInCodeSent"

@@ -21,6 +21,7 @@ from tests.hub.accounts.flow import (
     PASSWORD,
     REGISTER,
     activate,
+    activation,
     confirm_sign_in,
     from_address,
     latest_code,
@@ -383,7 +384,7 @@ async def test_only_an_officer_may_activate(accounts_api: Api) -> None:
     api = accounts_api
     person_id, _, username = await registered_and_verified(api)
     for caller in (ANONYMOUS, individual(person_id)):
-        result = await api.query(ACTIVATE, {"input": {"username": username}}, as_=caller)
+        result = await api.query(ACTIVATE, activation(username), as_=caller)
         assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
         assert result["data"] is None
     account = await _account(api, person_id)
@@ -393,11 +394,11 @@ async def test_only_an_officer_may_activate(accounts_api: Api) -> None:
 async def test_an_officer_of_any_sector_activates_once(accounts_api: Api) -> None:
     api = accounts_api
     _, _, username = await registered_and_verified(api)
-    result = await api.query(ACTIVATE, {"input": {"username": username}}, as_=officer("traffic"))
+    result = await api.query(ACTIVATE, activation(username), as_=officer("traffic"))
     assert result["data"]["activateAccount"]["__typename"] == "AccountActivated"
-    again = await api.query(ACTIVATE, {"input": {"username": username}}, as_=officer("traffic"))
+    again = await api.query(ACTIVATE, activation(username), as_=officer("traffic"))
     assert again["data"]["activateAccount"]["code"] == "NOT_PENDING_ACTIVATION"
-    unknown = await api.query(ACTIVATE, {"input": {"username": new_username()}}, as_=officer("traffic"))
+    unknown = await api.query(ACTIVATE, activation(new_username()), as_=officer("traffic"))
     assert unknown["data"]["activateAccount"]["code"] == "ACCOUNT_NOT_FOUND"
 
 
