@@ -21,7 +21,6 @@ from graphql import (
     InlineFragmentNode,
     SelectionSetNode,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.access.gate import Gate
@@ -288,11 +287,12 @@ class RequestContext:
                 if key is not None:
                     kept = None if isinstance(result, Refusal) else encode_answer(result).decode()
                     await idempotency.keep(session, caller, key, kept)
-        except IntegrityError:
-            # A concurrent request with the same key committed first: its answer is this one's.
-            replayed = await self._replayed(caller, key, data, answer) if key is not None else None
+        except idempotency.KeyTaken as taken:
+            # A concurrent request with the same key committed first: its answer is this one's; a
+            # key another sector's mutation holds (a row this sector's role may not see) is reused.
+            replayed = await self._replayed(caller, taken.key, data, answer)
             if replayed is None:
-                raise
+                raise reused() from None
             return replayed
         self.forget_loaded()
         return result

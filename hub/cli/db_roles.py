@@ -13,7 +13,8 @@ What each role may do:
   and of the audit outbox only which record an outbox row names (`id`, `audit_id`: the relay of a
   sector in a database of its own, hub/audit/relay.py);
   read the ended sessions (`accounts_revocations`) to turn their access tokens away; read and write
-  the idempotency keys (`idempotency_answers`), which its mutations keep their answers in; append to
+  its own sector's rows of the idempotency keys (`idempotency_answers`, which its mutations keep
+  their answers in: row-level security where sectors share the table); append to
   the notifications' inbox (a mutation's notice) and read back only the id it was given; a sector
   whose manifest says `registers_people` (civil affairs) may also insert into the identity registry;
 - identity: read the registry, the audit trail (a person's access log) and the notifications' inbox
@@ -246,7 +247,24 @@ def statements(roles: Sequence[Privileges], prefix: str = DEFAULT_PREFIX) -> lis
                 sql.append(f"GRANT USAGE ON SEQUENCE {', '.join(map(_quoted, appended))} TO {name}")
         if privileges.relays:
             sql.append(f"GRANT {RELAY} ON {_tables(privileges.relays)} TO {name}")
+        sql += _own_rows(privileges, role)
     return sql
+
+
+def _own_rows(privileges: Privileges, role: str) -> list[str]:
+    """Of the idempotency answers, which sectors share where they share a database, a sector's
+    role sees and writes its own sector's rows only; the all-in-one hub's, every row."""
+    from hub.data.idempotency import ANSWERS
+
+    if ANSWERS not in privileges.writes:
+        return []
+    table, policy = _quoted(ANSWERS.name), _quoted(f"{role}_rows")
+    rows = "true" if privileges.name == HUB_ROLE else "sector = '" + privileges.name.replace("'", "''") + "'"
+    return [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"DROP POLICY IF EXISTS {policy} ON {table}",
+        f"CREATE POLICY {policy} ON {table} TO {_quoted(role)} USING ({rows}) WITH CHECK ({rows})",
+    ]
 
 
 async def apply(database_url: str, roles: Sequence[Privileges], prefix: str, passwords: Mapping[str, str]) -> list[str]:

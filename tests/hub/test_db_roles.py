@@ -5,6 +5,7 @@ for this run only (role names are the cluster's, so each run picks its own prefi
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -18,7 +19,9 @@ from hub.audit.entries import AuditBatch
 from hub.audit.writer import AuditWriter
 from hub.cli.db_roles import apply, apply_placed, databases, privileges
 from hub.contract.principal import Principal, Role
+from hub.data import idempotency
 from hub.data.db import Database
+from hub.data.sectors import WRITING, Writing
 from hub.migrations import components, upgrade
 from hub.migrations import placed as migration_placed
 from hub.registry import installed_sectors
@@ -199,6 +202,54 @@ async def allowed(connection: asyncpg.Connection, sql: str) -> bool:
     return True
 
 
+KEPT_ANSWER = (
+    "INSERT INTO idempotency_answers (sector, caller, key, fingerprint, answer, kept_at) "
+    "VALUES ('{sector}', 'individual:1010000014', '{key}', 'f', '{{\"report\": \"HR-1\"}}', now())"
+)
+
+
+async def test_a_sector_role_sees_and_writes_only_its_own_sectors_kept_answers(cluster: Cluster) -> None:
+    """The answers kept for idempotency keys are one table where sectors share a database: an
+    answer is a person's data, and a retry is given it back, so another sector's role must neither
+    read one nor forge, take back or take over the key of one."""
+    passports, traffic, hub = [await cluster.connect(name) for name in ("passports", "traffic", "hub")]
+    try:
+        assert await allowed(passports, KEPT_ANSWER.format(sector="passports", key="p-1"))
+        assert await allowed(traffic, KEPT_ANSWER.format(sector="traffic", key="t-1"))
+        assert [row[0] for row in await traffic.fetch("SELECT key FROM idempotency_answers")] == ["t-1"]
+        assert [row[0] for row in await passports.fetch("SELECT key FROM idempotency_answers")] == ["p-1"]
+        assert await traffic.execute("UPDATE idempotency_answers SET answer = 'forged' WHERE key = 'p-1'") == "UPDATE 0"
+        assert await traffic.execute("DELETE FROM idempotency_answers WHERE key = 'p-1'") == "DELETE 0"
+        assert not await allowed(traffic, KEPT_ANSWER.format(sector="passports", key="p-2"))  # a key taken over
+        assert not await allowed(traffic, "UPDATE idempotency_answers SET sector = 'passports' WHERE key = 't-1'")
+        kept = {tuple(row) for row in await hub.fetch("SELECT sector, key, answer FROM idempotency_answers")}
+        assert kept == {("passports", "p-1", '{"report": "HR-1"}'), ("traffic", "t-1", '{"report": "HR-1"}')}
+    finally:
+        for connection in (passports, traffic, hub):
+            await connection.close()
+
+
+async def test_a_key_another_sector_holds_is_taken_though_its_role_cannot_see_it(cluster: Cluster) -> None:
+    """A key stays the caller's across every mutation: the row another sector's mutation kept is
+    out of this role's sight, and the key is still taken (IDEMPOTENCY_KEY_REUSED to the client)."""
+    passports = await cluster.connect("passports")
+    traffic = Database(cluster.as_role("traffic"))
+    token = WRITING.set(Writing("traffic", "1010000014", "payTrafficViolation"))
+    try:
+        await passports.execute(KEPT_ANSWER.format(sector="passports", key="shared-1"))
+        assert await idempotency.kept(traffic, "individual:1010000014", "shared-1") is None
+        with pytest.raises(idempotency.KeyTaken):
+            async with traffic.transaction() as session:
+                await idempotency.claim(session, "individual:1010000014", "shared-1", "f", dt.datetime.now(dt.UTC))
+        async with traffic.transaction() as session:
+            await idempotency.claim(session, "individual:1010000014", "own-1", "f", dt.datetime.now(dt.UTC))
+        assert await idempotency.kept(traffic, "individual:1010000014", "own-1") == idempotency.Kept("f", None)
+    finally:
+        WRITING.reset(token)
+        await passports.close()
+        await traffic.dispose()
+
+
 OUTBOX_ROW = (
     "INSERT INTO audit_sector_outbox (id, at, request_id, actor, role, sector, subject_id, acting_as, action, entries) "
     "VALUES ('{id}', now(), 'r', 'a', 'officer', 'traffic', '1000000001', 'officer', 'x', '[]')"
@@ -211,7 +262,8 @@ async def test_a_sector_apart_keeps_its_bookkeeping_in_its_own_database(apart: A
         assert await selects(traffic, "SELECT * FROM traffic_vehicles LIMIT 1")
         assert await allowed(
             traffic,
-            "INSERT INTO idempotency_answers (caller, key, fingerprint, kept_at) VALUES ('c', 'k', 'f', now())",
+            "INSERT INTO idempotency_answers (sector, caller, key, fingerprint, kept_at) "
+            "VALUES ('traffic', 'c', 'k', 'f', now())",
         )
         assert await allowed(traffic, "DELETE FROM idempotency_answers WHERE key = 'k'")
         # Its audit records' outbox: written with the write, read and marked by its relay, kept.

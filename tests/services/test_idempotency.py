@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from hub.data.idempotency import KeptAnswer
 from sectors.civil_defence.models import IncidentReportRow
 from sectors.passports.models import VisaRow
 from sectors.traffic.models import ViolationRow
@@ -58,6 +59,9 @@ async def test_a_retry_with_the_same_key_returns_the_first_answer_and_changes_no
         after_first = await every_row(api)
         again = await api.query(REPORT, incident(key), as_=individual(REPORTER))
         assert again == first
+        # Kept under the sector whose mutation it is: its database role is given its own rows only.
+        kept = await api.hub.db.fetch(select(KeptAnswer.sector, KeptAnswer.caller).where(KeptAnswer.key == key))
+        assert [tuple(row) for row in kept] == [("civil_defence", f"individual:{REPORTER}")]
         assert changed(after_first, await every_row(api)) == []
         # Without a key (or with another), the same input is a new report.
         other = await api.query(REPORT, incident(str(uuid.uuid4())), as_=individual(REPORTER))
