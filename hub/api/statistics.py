@@ -10,7 +10,10 @@ publish), and only groups whose true and published counts both reach the thresho
 an empty group and a withheld one look the same (absent). The perturbation is drawn from a keyed
 hash of (statistic, group, true count): asking again gives the same answer (no averaging over
 repeated queries), and one more record gives a fresh draw. Every published count is off by up to
-7 from the true one, so k known additions leave the hidden part uncertain.
+7 from the true one, so k known additions leave the hidden part uncertain. A caller who can also
+withdraw records can walk a count up and down, learn what each count near it publishes, and by
+walking again later learn exactly how many records others added in between: docs/access.md says
+what bounds that (who may ask, and every record of a walk is an audited write).
 """
 
 from __future__ import annotations
