@@ -22,7 +22,7 @@ from hub.contract.principal import Principal, Role
 from hub.data import idempotency
 from hub.data.db import Database
 from hub.data.sectors import WRITING, Writing
-from hub.migrations import components, upgrade
+from hub.migrations import components, downgrade, upgrade
 from hub.migrations import placed as migration_placed
 from hub.registry import installed_sectors
 from hub.seed import seed
@@ -248,6 +248,29 @@ async def test_a_key_another_sector_holds_is_taken_though_its_role_cannot_see_it
         WRITING.reset(token)
         await passports.close()
         await traffic.dispose()
+
+
+async def test_the_sector_column_goes_back_down_with_the_policies_that_read_it() -> None:
+    """A downgrade below the sector column also takes back db-roles' policies and row-level
+    security: left on without them, every sector role would be refused every kept answer."""
+    url, prefix = await _create_postgres_database(), f"rabt_t{uuid.uuid4().hex[:8]}"
+    found = components(SECTORS)
+    try:
+        await upgrade(url, found)
+        await apply(url, ROLES, prefix, passwords={})
+        await apply(url, ROLES, prefix, passwords={})  # again, as after a change of the registry
+        assert await downgrade(url, found[0], "-1", among=found)
+        async with connected(url) as connection:
+            assert not await connection.fetchval(
+                "SELECT relrowsecurity FROM pg_class WHERE relname = 'idempotency_answers'"
+            )
+            assert not await connection.fetch(
+                "SELECT policyname FROM pg_policies WHERE tablename = 'idempotency_answers'"
+            )
+        await upgrade(url, found)
+    finally:
+        await _drop_postgres_database(url)
+        await drop_roles(prefix)
 
 
 OUTBOX_ROW = (

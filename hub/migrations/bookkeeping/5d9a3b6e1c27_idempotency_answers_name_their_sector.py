@@ -30,5 +30,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        # `db-roles` policies read the column; without them row-level security would refuse every row.
+        policies = sa.text(
+            "SELECT policyname FROM pg_policies WHERE schemaname = current_schema() "
+            "AND tablename = 'idempotency_answers'"
+        )
+        for (policy,) in bind.execute(policies):
+            op.execute(sa.text('DROP POLICY "' + policy.replace('"', '""') + '" ON idempotency_answers'))
+        op.execute("ALTER TABLE idempotency_answers DISABLE ROW LEVEL SECURITY")
     with op.batch_alter_table("idempotency_answers", schema=None) as batch_op:
         batch_op.drop_column("sector")
