@@ -128,10 +128,7 @@ class SubscriptionEndpoint:
         scheme, _, token = str(authorization).partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Close(4403, "Forbidden: authorization must be 'Bearer <token>'")
-        try:
-            return token.strip(), await verified(token.strip(), None, self.verifier, self.revocations)
-        except InvalidToken:
-            raise Close(4403, "Forbidden: the token is invalid or expired") from None
+        return token.strip(), await self._verified(token.strip(), "Forbidden: the token is invalid or expired")
 
     def _start(
         self,
@@ -228,10 +225,18 @@ class SubscriptionEndpoint:
         return stream  # type: ignore[no-any-return]
 
     async def _still_valid(self, token: str) -> None:
+        await self._verified(token, "Forbidden: the session ended or the token expired; sign in again")
+
+    async def _verified(self, token: str, refused: str) -> Principal:
+        """The token's principal; else the socket closes: `refused` for a token not (or no longer)
+        valid, 1011 when the sessions ended elsewhere cannot be read now."""
         try:
-            await verified(token, None, self.verifier, self.revocations)
+            return await verified(token, None, self.verifier, self.revocations)
         except InvalidToken:
-            raise Close(4403, "Forbidden: the session ended or the token expired; sign in again") from None
+            raise Close(4403, refused) from None
+        except Exception:  # an answer now could reach a session ended elsewhere: none, and say why
+            log.warning("subscriptions: the sessions ended elsewhere could not be read", exc_info=True)
+            raise Close(1011, "Sessions cannot be checked now; try again shortly") from None
 
     @staticmethod
     async def _send(websocket: WebSocket, message: dict[str, Any]) -> None:

@@ -171,10 +171,10 @@ async def test_a_subscriber_who_hangs_up_ends_the_connection_without_an_error(
     hub = Hub.build(settings)
     token = hub.signer.issue(Principal(Role.INDIVIDUAL, person_id=PERSONA["sponsor"]))  # type: ignore[union-attr]
     uvicorn_errors = logging.getLogger("uvicorn.error")
-    async with _served(hub, settings) as port:
-        # uvicorn's loggers do not propagate to the root's, and its start configures them anew.
-        uvicorn_errors.addHandler(caplog.handler)
-        try:
+    try:
+        async with _served(hub, settings) as port:
+            # uvicorn's loggers do not propagate to the root's, and its start configures them anew.
+            uvicorn_errors.addHandler(caplog.handler)
             async with websockets.connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=[PROTOCOL]) as socket:
                 await _send(socket, {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
                 assert await _message(socket) == {"type": "connection_ack"}
@@ -182,7 +182,82 @@ async def test_a_subscriber_who_hangs_up_ends_the_connection_without_an_error(
                     await _send(socket, {"id": operation, "type": "subscribe", "payload": {"query": SUBSCRIBE}})
                 await _send(socket, {"type": "ping"})
                 assert await _message(socket) == {"type": "pong"}  # both subscriptions are running
-            await asyncio.sleep(0.2)  # the hub notices the hang-up and ends the subscriptions
-        finally:
-            uvicorn_errors.removeHandler(caplog.handler)
+    finally:  # held until the server has ended every connection's handler
+        uvicorn_errors.removeHandler(caplog.handler)
     assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
+
+
+async def test_a_session_ended_elsewhere_gets_no_more_pushes(tmp_path: Path) -> None:
+    """Checked before each push as at the start: the next notice closes the socket instead."""
+    redis = await _redis()
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}",
+        data_dir=tmp_path,
+        seed_people=60,
+        seed=7,
+        mode="demo",
+        redis_url=REDIS_URL,
+    )
+    person, session = PERSONA["sponsor"], "5e55104e" * 4
+    hub_a = Hub.build(settings)
+    signed_in = hub_a.signer.issue(Principal(Role.INDIVIDUAL, person_id=person, session=session))  # type: ignore[union-attr]
+    async with _served(hub_a, settings) as port:
+        hub_b = Hub.build(settings)
+        app_b = create_app(settings, hub_b)
+        async with (
+            app_b.router.lifespan_context(app_b),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app_b), base_url="http://rabt.test") as worker_b,
+            websockets.connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=[PROTOCOL]) as socket,
+        ):
+            await _send(socket, {"type": "connection_init", "payload": {"authorization": f"Bearer {signed_in}"}})
+            assert await _message(socket) == {"type": "connection_ack"}
+            await _send(socket, {"id": "n1", "type": "subscribe", "payload": {"query": SUBSCRIBE}})
+            channel = f"rabt:notifications:{person}"
+            for _ in range(500):
+                if dict(await redis.pubsub_numsub(channel)).get(channel.encode(), 0) >= 1:
+                    break
+                await asyncio.sleep(0.02)
+            else:
+                pytest.fail("worker A never subscribed to the person's channel")
+            async with hub_b.db.transaction() as writing:  # worker B's sign-out of that session
+                until = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+                await writing.execute(REVOCATIONS.insert().values(session_id=session, until=until))
+            await asyncio.sleep(INTERVAL)  # worker A reads the table at most once an interval
+            token = hub_b.signer.issue(individual(person))  # type: ignore[union-attr]
+            body = {
+                "query": UPDATE,
+                "variables": {"input": {**ADDRESS, "personId": person, "shortAddress": "RIYA4321"}},
+            }
+            response = await worker_b.post("/graphql", json=body, headers={"authorization": f"Bearer {token}"})
+            assert response.json()["data"]["updateNationalAddress"]["__typename"] == "NationalAddressUpdated"
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await _message(socket)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+    await redis.aclose()
+
+
+async def test_sessions_that_cannot_be_read_close_the_socket_saying_so(tmp_path: Path) -> None:
+    """The ended sessions are read from the database: when it cannot be read, the socket closes
+    with 1011 ("try again") rather than answer a token whose session may have ended."""
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}", data_dir=tmp_path, seed_people=0)
+    hub = Hub.build(settings)
+    token = hub.signer.issue(Principal(Role.INDIVIDUAL, person_id=PERSONA["sponsor"], session="5e55104f" * 4))  # type: ignore[union-attr]
+    init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
+    async with _served(hub, settings) as port:
+        url = f"ws://127.0.0.1:{port}/graphql"
+        async with websockets.connect(url, subprotocols=[PROTOCOL]) as socket:
+            await _send(socket, init)
+            assert await _message(socket) == {"type": "connection_ack"}
+        await hub.db.dispose()
+        (tmp_path / "rabt.db").unlink()
+        (tmp_path / "rabt.db").mkdir()  # now no database can be opened there
+        await asyncio.sleep(INTERVAL)
+        async with websockets.connect(url, subprotocols=[PROTOCOL]) as socket:
+            await _send(socket, init)
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await socket.recv()
+            assert closed.value.rcvd is not None
+            assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
+                1011,
+                "Sessions cannot be checked now; try again shortly",
+            )
