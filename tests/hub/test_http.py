@@ -84,10 +84,10 @@ async def test_graphql_response_media_type_gets_400_for_an_invalid_document(sqli
 @pytest.mark.parametrize(
     ("accept", "media"),
     [
-        ("Application/GraphQL-Response+JSON", GRAPHQL_RESPONSE),  # JSON before: a case-sensitive match
+        ("Application/GraphQL-Response+JSON", GRAPHQL_RESPONSE),  # media types match whatever their case
         ("application/json, application/graphql-response+json", GRAPHQL_RESPONSE),
         ("application/graphql-response+json;q=0.9, application/json;q=0.8", GRAPHQL_RESPONSE),
-        ("application/graphql-response+json;q=0, application/json", JSON),  # the refused one before
+        ("application/graphql-response+json;q=0, application/json", JSON),  # q=0: not this one
         ("application/json, application/graphql-response+json; q=0.5", JSON),
         ("*/*", JSON),
         ("application/xml", JSON),  # neither: JSON, as the spec allows instead of a 406
