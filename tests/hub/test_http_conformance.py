@@ -14,18 +14,17 @@ import asyncio
 import contextlib
 import json
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from hub.api.federation import FEDERATION_DIR
 from hub.settings import Settings
 from hub.web.app import create_app
 from hub.web.server import uvicorn_options
 from tests.conftest import IN_CI, built_hub
+from tests.served import served
 
 pytestmark = pytest.mark.node
 
@@ -53,25 +52,10 @@ def _require_audit_suite() -> str:
     return node
 
 
-@contextlib.asynccontextmanager
-async def _served(settings: Settings) -> AsyncIterator[int]:
+def _served(settings: Settings) -> contextlib.AbstractAsyncContextManager[int]:
     """The hub as `python -m hub serve` serves it (its app, lifespan and protocol), on a free
     loopback port."""
-    app = create_app(settings, built_hub(settings))
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, lifespan="on", log_level="warning", **uvicorn_options(settings)
-    )
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            if serving.done():
-                serving.result()
-            await asyncio.sleep(0.02)
-        yield server.servers[0].sockets[0].getsockname()[1]
-    finally:
-        server.should_exit = True
-        await serving
+    return served(create_app(settings, built_hub(settings)), **uvicorn_options(settings))
 
 
 async def _audits(node: str, url: str) -> list[dict[str, Any]]:

@@ -9,39 +9,24 @@ import asyncio
 import contextlib
 import functools
 import time
-from collections.abc import AsyncIterator
 
 import orjson
-import uvicorn
 
 from hub.settings import Settings
 from hub.web.app import create_app
 from hub.web.server import ReadDeadline, uvicorn_options
 from tests.conftest import Api
+from tests.served import served
 
 TIMEOUT = 1.0  # seconds: the server's read deadline in these tests
 SLACK = 5.0  # what a loaded test machine may add before the deadline's callback runs
 
 
-@contextlib.asynccontextmanager
-async def _served(api: Api) -> AsyncIterator[int]:
+def _served(api: Api) -> contextlib.AbstractAsyncContextManager[int]:
     """The hub's app under uvicorn with the hub's protocol, on a free loopback port."""
     settings = api.hub.settings
     options = uvicorn_options(settings) | {"http": functools.partial(ReadDeadline, request_timeout=TIMEOUT)}
-    config = uvicorn.Config(
-        create_app(settings, api.hub), host="127.0.0.1", port=0, lifespan="off", log_level="warning", **options
-    )
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            if serving.done():
-                serving.result()
-            await asyncio.sleep(0.01)
-        yield server.servers[0].sockets[0].getsockname()[1]
-    finally:
-        server.should_exit = True
-        await serving
+    return served(create_app(settings, api.hub), lifespan="off", **options)
 
 
 async def _until_closed(port: int, sent: bytes) -> tuple[float, bytes]:

@@ -9,14 +9,12 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 import pytest
-import uvicorn
 import websockets
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -24,11 +22,13 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from hub.accounts.models import REVOCATIONS
 from hub.accounts.revocations import INTERVAL
 from hub.contract.principal import Principal, Role
+from hub.data.db import Database
 from hub.settings import Settings
 from hub.web.app import create_app
 from hub.web.hub import Hub
 from tests.conftest import PERSONA, REDIS_URL, individual, service_unavailable
 from tests.sectors.civil_affairs.test_civil_affairs import ADDRESS, UPDATE
+from tests.served import served
 
 pytestmark = pytest.mark.redis
 
@@ -36,21 +36,42 @@ SUBSCRIBE = "subscription { notifications { kind sector messageEn messageAr crea
 PROTOCOL = "graphql-transport-ws"
 
 
-@contextlib.asynccontextmanager
-async def _served(hub: Hub, settings: Settings) -> AsyncIterator[int]:
+def _served(hub: Hub, settings: Settings) -> contextlib.AbstractAsyncContextManager[int]:
     """Worker A: the hub under uvicorn on a free loopback port (its start migrates and seeds)."""
-    config = uvicorn.Config(create_app(settings, hub), host="127.0.0.1", port=0, lifespan="on", log_level="warning")
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            if serving.done():
-                serving.result()
-            await asyncio.sleep(0.02)
-        yield server.servers[0].sockets[0].getsockname()[1]
-    finally:
-        server.should_exit = True
-        await serving
+    return served(create_app(settings, hub))
+
+
+def _two_workers(tmp_path: Path) -> Settings:
+    """Workers that share only the database and Redis."""
+    database = f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}"
+    return Settings(database_url=database, data_dir=tmp_path, seed_people=60, seed=7, mode="demo", redis_url=REDIS_URL)
+
+
+async def _subscribed(redis: Redis, person: str) -> None:
+    """Returns once Redis counts a subscriber on the person's channel: worker A listens."""
+    channel = f"rabt:notifications:{person}"
+    for _ in range(500):
+        if dict(await redis.pubsub_numsub(channel)).get(channel.encode(), 0) >= 1:
+            return
+        await asyncio.sleep(0.02)
+    pytest.fail("worker A never subscribed to the person's channel")
+
+
+def _signed_in(tmp_path: Path, session: str) -> tuple[Hub, Settings, dict[str, Any]]:
+    """A hub with no one seeded, and the connection_init of a token of that session."""
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}", data_dir=tmp_path, seed_people=0)
+    hub = Hub.build(settings)
+    token = hub.signer.issue(Principal(Role.INDIVIDUAL, person_id=PERSONA["sponsor"], session=session))  # type: ignore[union-attr]
+    return hub, settings, {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
+
+
+async def _ended_elsewhere(db: Database, session: str) -> None:
+    """Another worker's sign-out: a revocation row this process has not been told of, read by it
+    once its feed's interval has passed."""
+    async with db.transaction() as writing:
+        until = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+        await writing.execute(REVOCATIONS.insert().values(session_id=session, until=until))
+    await asyncio.sleep(INTERVAL)
 
 
 async def _redis() -> Redis:
@@ -72,14 +93,7 @@ async def _message(socket: Any) -> dict[str, Any]:
 
 async def test_a_subscriber_hears_a_mutation_made_in_another_worker(tmp_path: Path) -> None:
     redis = await _redis()
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}",
-        data_dir=tmp_path,
-        seed_people=60,
-        seed=7,
-        mode="demo",
-        redis_url=REDIS_URL,
-    )
+    settings = _two_workers(tmp_path)
     person = PERSONA["sponsor"]
     hub_a = Hub.build(settings)
     token = hub_a.signer.issue(individual(person))  # type: ignore[union-attr]
@@ -94,14 +108,7 @@ async def test_a_subscriber_hears_a_mutation_made_in_another_worker(tmp_path: Pa
             await _send(socket, ({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}))
             assert await _message(socket) == {"type": "connection_ack"}
             await _send(socket, ({"id": "n1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
-            # Worker A has subscribed once Redis counts a subscriber on the person's channel.
-            channel = f"rabt:notifications:{person}"
-            for _ in range(500):
-                if dict(await redis.pubsub_numsub(channel)).get(channel.encode(), 0) >= 1:
-                    break
-                await asyncio.sleep(0.02)
-            else:
-                pytest.fail("worker A never subscribed to the person's channel")
+            await _subscribed(redis, person)
 
             body = {
                 "query": UPDATE,
@@ -140,21 +147,14 @@ async def test_the_protocol_refuses_bad_tokens_and_anonymous_subscribers(tmp_pat
 
 
 async def test_a_session_ended_in_another_process_opens_no_subscription(tmp_path: Path) -> None:
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}", data_dir=tmp_path, seed_people=0)
-    hub = Hub.build(settings)
     session = "5e55104" * 4
-    token = hub.signer.issue(Principal(Role.INDIVIDUAL, person_id=PERSONA["sponsor"], session=session))  # type: ignore[union-attr]
-    init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
+    hub, settings, init = _signed_in(tmp_path, session)
     async with _served(hub, settings) as port:
         url = f"ws://127.0.0.1:{port}/graphql"
         async with websockets.connect(url, subprotocols=[PROTOCOL]) as socket:
             await _send(socket, init)
             assert await _message(socket) == {"type": "connection_ack"}
-        # Another worker's sign-out: a revocation row, which this process has not been told of.
-        async with hub.db.transaction() as writing:
-            until = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
-            await writing.execute(REVOCATIONS.insert().values(session_id=session, until=until))
-        await asyncio.sleep(INTERVAL)  # the feed reads the table at most once an interval
+        await _ended_elsewhere(hub.db, session)
         async with websockets.connect(url, subprotocols=[PROTOCOL]) as socket:
             await _send(socket, init)
             with pytest.raises(websockets.ConnectionClosed) as closed:
@@ -190,14 +190,7 @@ async def test_a_subscriber_who_hangs_up_ends_the_connection_without_an_error(
 async def test_a_session_ended_elsewhere_gets_no_more_pushes(tmp_path: Path) -> None:
     """Checked before each push as at the start: the next notice closes the socket instead."""
     redis = await _redis()
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}",
-        data_dir=tmp_path,
-        seed_people=60,
-        seed=7,
-        mode="demo",
-        redis_url=REDIS_URL,
-    )
+    settings = _two_workers(tmp_path)
     person, session = PERSONA["sponsor"], "5e55104e" * 4
     hub_a = Hub.build(settings)
     signed_in = hub_a.signer.issue(Principal(Role.INDIVIDUAL, person_id=person, session=session))  # type: ignore[union-attr]
@@ -212,17 +205,8 @@ async def test_a_session_ended_elsewhere_gets_no_more_pushes(tmp_path: Path) -> 
             await _send(socket, {"type": "connection_init", "payload": {"authorization": f"Bearer {signed_in}"}})
             assert await _message(socket) == {"type": "connection_ack"}
             await _send(socket, {"id": "n1", "type": "subscribe", "payload": {"query": SUBSCRIBE}})
-            channel = f"rabt:notifications:{person}"
-            for _ in range(500):
-                if dict(await redis.pubsub_numsub(channel)).get(channel.encode(), 0) >= 1:
-                    break
-                await asyncio.sleep(0.02)
-            else:
-                pytest.fail("worker A never subscribed to the person's channel")
-            async with hub_b.db.transaction() as writing:  # worker B's sign-out of that session
-                until = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
-                await writing.execute(REVOCATIONS.insert().values(session_id=session, until=until))
-            await asyncio.sleep(INTERVAL)  # worker A reads the table at most once an interval
+            await _subscribed(redis, person)
+            await _ended_elsewhere(hub_b.db, session)
             token = hub_b.signer.issue(individual(person))  # type: ignore[union-attr]
             body = {
                 "query": UPDATE,
@@ -239,10 +223,7 @@ async def test_a_session_ended_elsewhere_gets_no_more_pushes(tmp_path: Path) -> 
 async def test_sessions_that_cannot_be_read_close_the_socket_saying_so(tmp_path: Path) -> None:
     """The ended sessions are read from the database: when it cannot be read, the socket closes
     with 1011 ("try again") rather than answer a token whose session may have ended."""
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'rabt.db'}", data_dir=tmp_path, seed_people=0)
-    hub = Hub.build(settings)
-    token = hub.signer.issue(Principal(Role.INDIVIDUAL, person_id=PERSONA["sponsor"], session="5e55104f" * 4))  # type: ignore[union-attr]
-    init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
+    hub, settings, init = _signed_in(tmp_path, "5e55104f" * 4)
     async with _served(hub, settings) as port:
         url = f"ws://127.0.0.1:{port}/graphql"
         async with websockets.connect(url, subprotocols=[PROTOCOL]) as socket:
