@@ -157,14 +157,21 @@ class Access:
             decision = self.grant_by_role(sector)
         elif principal.person_id is None:
             decision = None
-        elif principal.on_behalf_of is not None:
-            return UNDECIDED
-        elif subject_id == principal.person_id:
+        elif subject_id == self.own_person:
             decision = ActingAs.SELF
         else:
             return UNDECIDED
         self._decided[key] = decision
         return decision
+
+    @property
+    def own_person(self) -> str | None:
+        """Whose records this request reads as the caller's own (`SELF`): an individual's, unless they
+        act for an establishment, which is decided as the establishment's (nothing of their own)."""
+        principal = self.principal
+        if principal.role is not Role.INDIVIDUAL or principal.on_behalf_of is not None:
+            return None
+        return principal.person_id
 
     async def require_write(self, subject_id: str, sector: str, *, allow: frozenset[ActingAs]) -> ActingAs:
         """A write on `sector` records of `subject_id`: always an officer of that sector or a

@@ -140,7 +140,7 @@ def me(info: HubInfo) -> Me | None:
     principal = info.context.principal
     if principal.role is not Role.INDIVIDUAL or principal.person_id is None:
         return None
-    if principal.on_behalf_of is not None:  # decided as the establishment: nothing of the user's own
+    if info.context.access.own_person is None:  # acting for an establishment (hub.access.policy)
         raise RabtError(
             Code.FORBIDDEN, "Acting for an establishment reads nothing of your own: ask without X-On-Behalf-Of."
         )
